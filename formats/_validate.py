@@ -1,0 +1,296 @@
+"""Validation of a whole loose cooked container against the engine's loader rules.
+
+Pure code over a :class:`ContainerFiles` accessor (the coordinator supplies one
+backed by the filesystem), so every rule is testable on bytes in memory. Rules
+checked, each reported with a stable rule code, the file, and the row or offset:
+
+* index: spec §1.8 (header, flags, identity, sizes, sections, strings, paths,
+  duplicates, table/data pairs);
+* mount: §1.9 (descriptors and recorded files exist with exact sizes, the
+  descriptor SHA-256, table sizes a multiple of the row size);
+* textures: §2.6 and the renderer's subresource rules, row 0 is the fallback,
+  256-aligned rows inside ``textures.data``, content hashes (§2.7);
+* buffers: §3 (sentinel row 0, rows inside ``buffers.data``, row invariants, hashes);
+* descriptors: each parses as its asset type, header hash (§4.1), material
+  texture indices, geometry buffer indices and material keys, scene geometry keys.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ._asset_header import AssetType, descriptor_hash_problem, read_header
+from ._buffer import BUFFER_RESOURCE_DESC, buffer_row_problem
+from ._errors import FormatError
+from ._geometry import unpack_geometry
+from ._identity import asset_key_for, key_text
+from ._index import INDEX_FILE_NAME, ContainerIndex, Epoch, FileKind, index_problems, parse_index
+from ._material import TEXTURE_FIELDS, unpack_material
+from ._scene import unpack_scene
+from ._texture import FORMAT_INFO, TEXTURE_ALIGNMENT, TEXTURE_RESOURCE_DESC, Format, TextureType
+from ._texture_payload import content_hash, fallback_row_hashes, fnv1a64, parse_payload, payload_hash_matches, row_bytes
+
+
+class ContainerFiles(Protocol):
+    """Read access to a cooked root by container-relative path."""
+
+    def size(self, relpath: str) -> int | None:
+        """The file's size, or ``None`` when it does not exist."""
+
+    def read(self, relpath: str, offset: int = 0, length: int | None = None) -> bytes:
+        """Bytes of the file from ``offset`` (all remaining when ``length`` is None)."""
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which rule, in which file, where, and what was found."""
+
+    rule: str
+    file: str
+    where: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        at = f" [{self.where}]" if self.where else ""
+        return f"{self.severity.value}: {self.file}{at}: {self.message} ({self.rule})"
+
+
+@dataclass
+class ValidationReport:
+    """What the validator read and every rule the container breaks."""
+
+    index: ContainerIndex | None = None
+    texture_rows: list = field(default_factory=list)
+    buffer_rows: list = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    recognized: bool = True  # False: there is no loose cooked index at all
+
+    @property
+    def ok(self) -> bool:
+        return self.recognized and not any(v.severity == Severity.ERROR for v in self.violations)
+
+    def add(self, rule: str, file: str, where: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        self.violations.append(Violation(rule, file, where, message, severity))
+
+
+def validate_container(files: ContainerFiles, *, verify_hashes: bool = True) -> ValidationReport:
+    """Check every loader, mount and renderer rule oxcook knows for a cooked root.
+
+    Args:
+        files: access to the root's files.
+        verify_hashes: also hash every payload, buffer and descriptor (reads all data).
+    """
+    report = ValidationReport()
+    size = files.size(INDEX_FILE_NAME)
+    if size is None:
+        report.recognized = False
+        report.add("index-missing", INDEX_FILE_NAME, "", "no container.index.bin in this folder")
+        return report
+    try:
+        index = parse_index(files.read(INDEX_FILE_NAME))
+    except FormatError as exc:
+        report.recognized = exc.rule != "index-magic"
+        report.add(exc.rule, INDEX_FILE_NAME, f"offset {exc.offset}" if exc.offset is not None else "", exc.problem)
+        return report
+    report.index = index
+    for rule, message in index_problems(index):
+        report.add(rule, INDEX_FILE_NAME, "", message)
+    for i, asset in enumerate(index.assets):
+        if asset.asset_key != asset_key_for(asset.virtual_path, epoch=index.epoch.value):
+            report.add(
+                "asset-key-derivation",
+                INDEX_FILE_NAME,
+                f"AssetEntry {key_text(asset.asset_key)}",
+                f"key is not derived from the virtual path {asset.virtual_path!r}",
+                Severity.WARNING,
+            )
+    _check_files(files, index, report)
+    _check_textures(files, index, report, verify_hashes)
+    _check_buffers(files, index, report, verify_hashes)
+    _check_descriptors(files, index, report, verify_hashes)
+    return report
+
+
+def _check_files(files: ContainerFiles, index: ContainerIndex, report: ValidationReport) -> None:
+    for rec in index.files:
+        actual = files.size(rec.relpath)
+        if actual is None:
+            report.add("file-missing", rec.relpath, f"FileRecord kind {rec.kind}", "recorded file does not exist")
+        elif actual != rec.size:
+            report.add("file-size", rec.relpath, f"FileRecord kind {rec.kind}", f"file is {actual} bytes, the index records {rec.size}")
+
+
+def _read_table(files, index, report, kind: FileKind, layout) -> list:
+    rec = index.file(kind)
+    if rec is None or files.size(rec.relpath) is None:
+        return []
+    data = files.read(rec.relpath)
+    if len(data) % layout.SIZE:
+        report.add("table-row-size", rec.relpath, "", f"{len(data)} bytes is not a multiple of the {layout.SIZE}-byte row")
+        return []
+    return layout.unpack_array(data, len(data) // layout.SIZE, where=rec.relpath)
+
+
+def _check_textures(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
+    table, data_rec = index.file(FileKind.TEXTURES_TABLE), index.file(FileKind.TEXTURES_DATA)
+    rows = _read_table(files, index, report, FileKind.TEXTURES_TABLE, TEXTURE_RESOURCE_DESC[index.epoch])
+    report.texture_rows = rows
+    if not rows or data_rec is None:
+        return
+    data_size = files.size(data_rec.relpath) or 0
+    name = table.relpath
+    fallback_hashes = fallback_row_hashes(epoch=index.epoch)
+    row0 = rows[0]
+    if not (row0.width == row0.height == 1 and row0.format == Format.RGBA8_UNORM and row0.mip_levels == 1):
+        report.add("texture-fallback", name, "row 0", "row 0 must be the 1x1 RGBA8 fallback texture")
+    for i, row in enumerate(rows):
+        where = f"row {i}"
+        if row.alignment != TEXTURE_ALIGNMENT:
+            report.add("texture-alignment", name, where, f"alignment is {row.alignment}, the runtime requires 256")
+        if row.data_offset % TEXTURE_ALIGNMENT:
+            report.add("texture-placement", name, where, f"data_offset {row.data_offset} is not 256-aligned")
+        if row.data_offset + row.size_bytes > data_size:
+            report.add(
+                "texture-range", name, where,
+                f"payload [{row.data_offset}, {row.data_offset + row.size_bytes}) lies outside the {data_size}-byte {data_rec.relpath}",
+            )
+            continue
+        for problem in _texture_row_problems(row):
+            report.add("texture-row", name, where, problem)
+        payload = files.read(data_rec.relpath, row.data_offset, row.size_bytes)
+        try:
+            parsed = parse_payload(payload, where=f"{data_rec.relpath}@{row.data_offset}")
+        except FormatError as exc:
+            report.add("texture-payload", data_rec.relpath, f"row {i} @ {row.data_offset}", exc.problem)
+            continue
+        for problem in _payload_problems(row, parsed):
+            report.add("texture-layout", data_rec.relpath, f"row {i} @ {row.data_offset}", problem)
+        if verify:
+            header_hash = parsed.header.content_hash
+            if not payload_hash_matches(payload, header_hash, epoch=index.epoch):
+                report.add("texture-content-hash", data_rec.relpath, f"row {i} @ {row.data_offset}", "payload header content_hash does not match the payload")
+            allowed = fallback_hashes if i == 0 else {header_hash}
+            if row.content_hash not in allowed and row.content_hash != fnv1a64(payload):
+                report.add("texture-content-hash", name, where, f"row content_hash {row.content_hash:#018x} differs from the payload's {header_hash:#018x}")
+
+
+def _texture_row_problems(row) -> list[str]:
+    problems = []
+    if row.format not in FORMAT_INFO:
+        problems.append(f"format {row.format} is not one oxcook knows")
+    if row.width == 0 or row.mip_levels == 0:
+        problems.append("width and mip_levels must be non-zero")
+    try:
+        ttype = TextureType(row.texture_type)
+    except ValueError:
+        return problems + [f"texture_type {row.texture_type} is unknown"]
+    if ttype in (TextureType.TEXTURE_1D, TextureType.TEXTURE_1D_ARRAY) and (row.height != 1 or row.depth != 1):
+        problems.append("1D textures need height 1 and depth 1")
+    elif ttype != TextureType.TEXTURE_3D and (row.height == 0 or row.depth != 1):
+        problems.append(f"{ttype.name} needs height > 0 and depth 1")
+    if ttype == TextureType.TEXTURE_CUBE and row.array_layers != 6:
+        problems.append(f"a cube needs 6 layers, has {row.array_layers}")
+    return problems
+
+
+def _payload_problems(row, parsed) -> list[str]:
+    h = parsed.header
+    problems = []
+    if h.total_payload_size != row.size_bytes:
+        problems.append(f"payload total_payload_size {h.total_payload_size} != row size_bytes {row.size_bytes}")
+    if h.subresource_count != row.array_layers * row.mip_levels:
+        problems.append(f"subresource_count {h.subresource_count} != array_layers x mip_levels {row.array_layers * row.mip_levels}")
+        return problems
+    info = FORMAT_INFO.get(row.format)
+    if info is None:
+        return problems
+    for i, sub in enumerate(parsed.layouts):
+        mip = i % row.mip_levels
+        w, hgt, d = max(1, row.width >> mip), max(1, row.height >> mip), max(1, row.depth >> mip)
+        min_pitch = row_bytes(Format(row.format), w)
+        rows_ = -(-hgt // info.block_size)
+        if sub.row_pitch_bytes < min_pitch:
+            problems.append(f"subresource {i}: row pitch {sub.row_pitch_bytes} < {min_pitch} bytes of a {w}-wide row")
+        if sub.size_bytes != sub.row_pitch_bytes * rows_ * d:
+            problems.append(f"subresource {i}: size {sub.size_bytes} != pitch {sub.row_pitch_bytes} x {rows_} rows x depth {d}")
+    return problems
+
+
+def _check_buffers(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
+    table, data_rec = index.file(FileKind.BUFFERS_TABLE), index.file(FileKind.BUFFERS_DATA)
+    rows = _read_table(files, index, report, FileKind.BUFFERS_TABLE, BUFFER_RESOURCE_DESC[index.epoch])
+    report.buffer_rows = rows
+    if not rows or data_rec is None:
+        return
+    data_size = files.size(data_rec.relpath) or 0
+    if index.epoch == Epoch.B and any(rows[0]):
+        report.add("buffer-sentinel", table.relpath, "row 0", "row 0 of an Epoch-B buffers table must be all zero")
+    for i, row in enumerate(rows):
+        where = f"row {i}"
+        if row.size_bytes == 0:
+            continue
+        if row.data_offset + row.size_bytes > data_size:
+            report.add("buffer-range", table.relpath, where, f"buffer [{row.data_offset}, {row.data_offset + row.size_bytes}) lies outside the {data_size}-byte {data_rec.relpath}")
+            continue
+        if (problem := buffer_row_problem(row)) is not None:
+            report.add("buffer-row", table.relpath, where, problem)
+        if verify:
+            data = files.read(data_rec.relpath, row.data_offset, row.size_bytes)
+            if row.content_hash not in (content_hash(data, epoch=index.epoch), fnv1a64(data)):
+                report.add("buffer-content-hash", table.relpath, where, "content_hash does not match the buffer bytes")
+
+
+def _check_descriptors(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
+    materials = {a.asset_key for a in index.assets if a.asset_type == AssetType.MATERIAL}
+    geometries = {a.asset_key for a in index.assets if a.asset_type == AssetType.GEOMETRY}
+    n_textures, n_buffers = len(report.texture_rows), len(report.buffer_rows)
+    for asset in index.assets:
+        rel = asset.descriptor_relpath
+        actual = files.size(rel)
+        if actual is None:
+            report.add("descriptor-missing", rel, asset.virtual_path, "descriptor file does not exist")
+            continue
+        if actual != asset.descriptor_size:
+            report.add("descriptor-size", rel, asset.virtual_path, f"file is {actual} bytes, the index records {asset.descriptor_size}")
+            continue
+        data = files.read(rel)
+        if verify and asset.descriptor_sha256 != bytes(32) and hashlib.sha256(data).digest() != asset.descriptor_sha256:
+            report.add("descriptor-sha256", rel, asset.virtual_path, "SHA-256 of the file differs from the index's descriptor_sha256")
+        try:
+            header = read_header(data, epoch=index.epoch, where=rel)
+            if header.asset_type != asset.asset_type:
+                report.add("descriptor-type", rel, asset.virtual_path, f"header asset_type {header.asset_type} != index asset_type {asset.asset_type}")
+                continue
+            if verify and (problem := descriptor_hash_problem(data, epoch=index.epoch)):
+                report.add("descriptor-content-hash", rel, asset.virtual_path, problem)
+            if asset.asset_type == AssetType.MATERIAL:
+                desc, _ = unpack_material(data, epoch=index.epoch, where=rel)
+                for fname in TEXTURE_FIELDS:
+                    value = getattr(desc, fname)
+                    if value and value >= n_textures:
+                        report.add("material-texture-index", rel, fname, f"texture index {value} is outside the {n_textures}-row textures table")
+            elif asset.asset_type == AssetType.GEOMETRY:
+                geo = unpack_geometry(data, epoch=index.epoch, where=rel)
+                for lod, mesh in enumerate(geo.lods):
+                    for fname, value in (("vertex_buffer", mesh.vertex_buffer), ("index_buffer", mesh.index_buffer)):
+                        if value and value >= n_buffers:
+                            report.add("geometry-buffer-index", rel, f"lod {lod} {fname}", f"buffer index {value} is outside the {n_buffers}-row buffers table")
+                    for sub in mesh.submeshes:
+                        if sub.material_asset_key != bytes(16) and sub.material_asset_key not in materials:
+                            report.add("geometry-material-key", rel, f"lod {lod} submesh {sub.name!r}", f"material {key_text(sub.material_asset_key)} is not an asset of this root")
+            elif asset.asset_type == AssetType.SCENE:
+                scene = unpack_scene(data, epoch=index.epoch, where=rel)
+                for r in scene.renderables:
+                    if r.geometry_key not in geometries:
+                        report.add("scene-geometry-key", rel, f"node {r.node_index}", f"geometry {key_text(r.geometry_key)} is not an asset of this root")
+        except FormatError as exc:
+            report.add("descriptor-layout", rel, asset.virtual_path, exc.message)
