@@ -1,0 +1,3 @@
+"""Pure compute that runs on any machine: texture cooking stages (no file I/O)."""
+
+__all__: list[str] = []
