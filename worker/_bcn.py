@@ -86,7 +86,7 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
     channels = _INPUT_CHANNELS.get(fmt, 4)
     padded = pad_to_blocks(pixels[..., :channels])
     h, w = padded.shape[:2]
-    surface = ispc_texcomp.RGBASurface(padded.tobytes(), w, h, w * channels * padded.itemsize)
+    surface = ispc_texcomp.RGBASurface(memoryview(np.ascontiguousarray(padded)).cast("B"), w, h, w * channels * padded.itemsize)
     if fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB):
         has_alpha = bool((pixels[..., 3] < 255).any())
         out = ispc_texcomp.compress_blocks_bc7(surface, _BC7_SETTINGS[(quality, has_alpha)])

@@ -60,6 +60,7 @@ from ._mips import alpha_coverage, mip_chain, preserve_alpha_coverage, renormali
 
 CancelCheck = Callable[[], bool]
 _HALF_MAX = 65504.0
+_UNIT_TOLERANCE = 0.01  # |length - 1| an 8-bit normal map may show and still count as unit length
 _UNCOMPRESSED_8BIT = {
     Format.RGBA8_UNORM: 4,
     Format.RGBA8_UNORM_SRGB: 4,
@@ -250,7 +251,7 @@ def convert_to_working_format(decoded: DecodedImage, plan: CookPlan) -> WorkingI
 
 
 def apply_content_processing(work: WorkingImage, desc: TextureImportDesc, plan: CookPlan) -> WorkingImage:
-    """Stage 4: HDR bake, normal-map green flip, premultiplied alpha."""
+    """Stage 4: HDR bake, normal-map green flip and normalisation, premultiplied alpha."""
     px = work.pixels
     changed = False
     if plan.bake_hdr:
@@ -261,6 +262,9 @@ def apply_content_processing(work: WorkingImage, desc: TextureImportDesc, plan: 
     if desc.intent == TextureIntent.NORMAL_TS and desc.flip_normal_green:
         px[..., 1] = 1.0 - px[..., 1]
         changed = True
+    if desc.intent == TextureIntent.NORMAL_TS and desc.renormalize_normals_in_mips:
+        # the engine renormalises mips 1..N only; authored maps are not always unit length
+        changed = renormalize_normals(px, tolerance=_UNIT_TOLERANCE) or changed
     if plan.premultiply:
         px[..., :3] *= px[..., 3:4]
         changed = changed or bool((px[..., 3] < 1.0).any())

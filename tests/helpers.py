@@ -1,0 +1,57 @@
+"""Test helpers shared by every package's tests: one PSNR, one independent decoder."""
+
+from __future__ import annotations
+
+import numpy as np
+import texture2ddecoder
+
+import formats as f
+
+_DECODERS = {
+    f.Format.BC7_UNORM: texture2ddecoder.decode_bc7,
+    f.Format.BC7_UNORM_SRGB: texture2ddecoder.decode_bc7,
+    f.Format.BC1_UNORM: texture2ddecoder.decode_bc1,
+    f.Format.BC3_UNORM: texture2ddecoder.decode_bc3,
+}
+
+
+def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
+    """Peak signal-to-noise ratio in dB between two arrays of one shape."""
+    mse = float(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
+
+
+def payload_subresources(payload: bytes) -> tuple[object, list[tuple[object, bytes]]]:
+    """The parsed header and, per subresource, its layout and pitched bytes."""
+    parsed = f.parse_payload(payload)
+    base = parsed.header.data_offset_bytes
+    return parsed.header, [(s, payload[base + s.offset_bytes : base + s.offset_bytes + s.size_bytes]) for s in parsed.layouts]
+
+
+def decode_subresource(fmt: int, data: bytes, width: int, height: int, row_pitch: int) -> np.ndarray:
+    """Pixels of one subresource as ``(height, width, channels)``, decoded independently
+    of our encoder (texture2ddecoder for BCn; numpy for uncompressed)."""
+    fmt = f.Format(fmt)
+    info = f.FORMAT_INFO[fmt]
+    if info.compressed:
+        bw, bh = -(-width // 4), -(-height // 4)
+        rb = bw * info.bytes_per_block
+        tight = b"".join(data[r * row_pitch : r * row_pitch + rb] for r in range(bh))
+        bgra = np.frombuffer(_DECODERS[fmt](tight, bw * 4, bh * 4), np.uint8).reshape(bh * 4, bw * 4, 4)
+        return bgra[:height, :width][..., [2, 1, 0, 3]]
+    rb = f.row_bytes(fmt, width)
+    tight = b"".join(data[r * row_pitch : r * row_pitch + rb] for r in range(height))
+    dtype = {f.Format.RGBA16_FLOAT: np.float16, f.Format.RGBA32_FLOAT: np.float32, f.Format.R16_UNORM: np.uint16}.get(fmt, np.uint8)
+    channels = rb // width // np.dtype(dtype).itemsize
+    return np.frombuffer(tight, dtype).reshape(height, width, channels)
+
+
+def decode_payload(cooked_format: int, payload: bytes, width: int, height: int) -> list[np.ndarray]:
+    """Every subresource of a payload, decoded (layer-major)."""
+    _, subs = payload_subresources(payload)
+    out = []
+    mips = None
+    for i, (layout, data) in enumerate(subs):
+        mips = mips or len(subs)
+        out.append(decode_subresource(cooked_format, data, max(1, width >> i), max(1, height >> i), layout.row_pitch_bytes))
+    return out

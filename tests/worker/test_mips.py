@@ -1,0 +1,144 @@
+"""Mip correctness: sRGB-correct filtering, normal renormalisation, alpha coverage, NPOT chains."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import formats as f
+from tests.helpers import decode_payload, payload_subresources
+from formats import Format
+from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
+from worker._mips import alpha_coverage
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def checkerboard(size: int = 16) -> np.ndarray:
+    y, x = np.mgrid[:size, :size]
+    grey = np.where((x + y) % 2 == 0, 255, 0).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize("fmt", [Format.RGBA8_UNORM_SRGB, Format.BC7_UNORM_SRGB])
+def test_srgb_checkerboard_mip1_is_linear_half(fmt):
+    bc7 = Bc7Quality.DEFAULT if fmt == Format.BC7_UNORM_SRGB else Bc7Quality.NONE
+    desc = preset_desc("albedo", output_format=fmt, bc7_quality=bc7)
+    cooked = cook_texture(png_bytes(checkerboard()), desc)
+    mip1 = decode_payload(cooked.format, cooked.payload, 16, 16)[1]
+    assert np.all(np.abs(mip1[..., :3].astype(int) - 188) <= 1)
+
+
+def test_engine_gamma_space_filtering_on_request():
+    desc = preset_desc("albedo", output_format=Format.RGBA8_UNORM_SRGB, bc7_quality=Bc7Quality.NONE, mip_filter_space=ColorSpace.SRGB)
+    cooked = cook_texture(png_bytes(checkerboard()), desc)
+    mip1 = decode_payload(cooked.format, cooked.payload, 16, 16)[1]
+    assert np.all(np.abs(mip1[..., :3].astype(int) - 128) <= 1)
+
+
+def test_srgb_round_trip_of_mip0_is_exact():
+    values = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    img = np.stack([values, values.T, 255 - values], axis=2)
+    cooked = cook_texture(png_bytes(img), preset_desc("albedo", output_format=Format.RGBA8_UNORM_SRGB, bc7_quality=Bc7Quality.NONE))
+    assert np.array_equal(decode_payload(cooked.format, cooked.payload, 16, 16)[0][..., :3], img)
+
+
+@pytest.mark.parametrize(
+    "rel, fmt, tolerance",
+    [
+        ("fbx/textures/checkerboard_normal.png", Format.RGBA8_UNORM, 0.01),  # not unit length as authored
+        ("gltf/WaterBottle/WaterBottle_normal.png", Format.RGBA8_UNORM, 0.01),
+        # BC7 block error: a few outlier texels reach ~10 %, so the bound is on the 99.9th percentile
+        ("gltf/WaterBottle/WaterBottle_normal.png", Format.BC7_UNORM, 0.03),
+    ],
+)
+def test_normal_map_mips_have_unit_length(shared_assets, rel, fmt, tolerance):
+    data = (shared_assets / rel).read_bytes()
+    bc7 = Bc7Quality.FAST if fmt == Format.BC7_UNORM else Bc7Quality.NONE
+    cooked = cook_texture(data, preset_desc("normal", output_format=fmt, bc7_quality=bc7))
+    for level in decode_payload(cooked.format, cooked.payload, cooked.width, cooked.height):
+        n = level[..., :3].astype(np.float64) / 255.0 * 2.0 - 1.0
+        error = np.abs(np.linalg.norm(n, axis=-1) - 1.0)
+        worst = float(np.percentile(error, 99.9)) if fmt == Format.BC7_UNORM else float(error.max())
+        assert worst <= tolerance, f"unit-length error {worst:.4f}"
+
+
+def test_flip_green_inverts_g():
+    img = np.zeros((4, 4, 3), np.uint8)
+    img[..., 0], img[..., 1], img[..., 2] = 128, 40, 255
+    cooked = cook_texture(
+        png_bytes(img),
+        preset_desc(
+            "normal",
+            output_format=Format.RGBA8_UNORM,
+            bc7_quality=Bc7Quality.NONE,
+            flip_normal_green=True,
+            renormalize_normals_in_mips=False,
+            mip_policy=MipPolicy.NONE,
+        ),
+    )
+    assert decode_payload(cooked.format, cooked.payload, 4, 4)[0][0, 0, 1] == 215
+
+
+@pytest.mark.parametrize("fmt", [Format.RGBA8_UNORM_SRGB, Format.BC7_UNORM_SRGB])
+def test_alpha_coverage_kept_within_one_percent(shared_assets, fmt):
+    data = (shared_assets / "images/png/transparent.png").read_bytes()
+    bc7 = Bc7Quality.DEFAULT if fmt == Format.BC7_UNORM_SRGB else Bc7Quality.NONE
+    cooked = cook_texture(data, preset_desc("albedo-alpha-test", output_format=fmt, bc7_quality=bc7))
+    levels = decode_payload(cooked.format, cooked.payload, cooked.width, cooked.height)
+    target = alpha_coverage(levels[0][..., 3] / 255.0, 0.5)
+    assert 0.05 < target < 0.95
+    for mip, level in enumerate(levels):
+        if level.size >= 64 * 4:  # coverage of a handful of texels moves in steps larger than 1 %
+            assert abs(alpha_coverage(level[..., 3] / 255.0, 0.5) - target) <= 0.01, f"mip {mip}"
+
+
+def test_without_coverage_preservation_coverage_drifts(shared_assets):
+    data = (shared_assets / "images/png/transparent.png").read_bytes()
+    cooked = cook_texture(data, preset_desc("albedo", output_format=Format.RGBA8_UNORM_SRGB, bc7_quality=Bc7Quality.NONE))
+    levels = decode_payload(cooked.format, cooked.payload, cooked.width, cooked.height)
+    target = alpha_coverage(levels[0][..., 3] / 255.0, 0.5)
+    assert any(abs(alpha_coverage(lv[..., 3] / 255.0, 0.5) - target) > 0.01 for lv in levels[1:5])
+
+
+def test_npot_100x60_chain_matches_spec_layout():
+    img = np.random.default_rng(1).integers(0, 256, (60, 100, 4), dtype=np.uint8)
+    cooked = cook_texture(png_bytes(img), preset_desc("data"))
+    assert (cooked.width, cooked.height, cooked.mip_levels, cooked.size_bytes) == (100, 60, 7, 46848)
+    header, subs = payload_subresources(cooked.payload)
+    expected = [(0, 512, 30720), (30720, 256, 7680), (38400, 256, 3840), (42496, 256, 1792), (44544, 256, 768), (45568, 256, 256), (46080, 256, 256)]
+    assert [(s.offset_bytes, s.row_pitch_bytes, s.size_bytes) for s, _ in subs] == expected
+    assert header.data_offset_bytes == 512
+    dims = [lv.shape[:2] for lv in decode_payload(cooked.format, cooked.payload, 100, 60)]
+    assert dims == [(60, 100), (30, 50), (15, 25), (7, 12), (3, 6), (1, 3), (1, 1)]
+
+
+def test_npot_bc7_edges_are_replicated_not_truncated():
+    img = np.zeros((6, 6, 3), np.uint8)
+    img[:, 4:] = 200  # the last two columns live only in padded blocks
+    cooked = cook_texture(png_bytes(img), preset_desc("albedo-linear", mip_policy=MipPolicy.NONE))
+    decoded = decode_payload(cooked.format, cooked.payload, 6, 6)[0]
+    assert np.all(np.abs(decoded[:, 4:, :3].astype(int) - 200) <= 2)
+
+
+@pytest.mark.parametrize("kind", [MipFilter.BOX, MipFilter.KAISER, MipFilter.LANCZOS])
+def test_filters_keep_constant_images_constant(kind):
+    img = np.full((37, 53, 3), 99, np.uint8)
+    cooked = cook_texture(png_bytes(img), preset_desc("data", mip_filter=kind))
+    for level in decode_payload(cooked.format, cooked.payload, 53, 37):
+        assert np.all(level[..., :3] == 99) and np.all(level[..., 3] == 255)
+
+
+def test_mip_policies():
+    img = png_bytes(np.zeros((64, 32, 3), np.uint8))
+    assert cook_texture(img, preset_desc("data", mip_policy=MipPolicy.NONE)).mip_levels == 1
+    assert cook_texture(img, preset_desc("data", mip_policy=MipPolicy.MAX_COUNT, max_mip_levels=3)).mip_levels == 3
+    assert cook_texture(img, preset_desc("data", mip_policy=MipPolicy.MAX_COUNT, max_mip_levels=30)).mip_levels == 7
+    assert cook_texture(img, preset_desc("data")).mip_levels == f.full_mip_count(32, 64) == 7
