@@ -39,6 +39,14 @@ from ._errors import TextureImportErrorCode as TextureImportErrorCode
 from ._imaging import DecodedImage as DecodedImage
 from ._imaging import sniff_format as sniff_format
 from ._presets import TexturePreset as TexturePreset
+from ._tasks import cooked_from_result as cooked_from_result
+from ._tasks import run_texture_work as run_texture_work
+from ._tasks import run_work as run_work
+from ._tasks import texture_work as texture_work
+from ._wire import WIRE_VERSION as WIRE_VERSION
+from ._wire import WireError as WireError
+from ._wire import decode_message as decode_message
+from ._wire import encode_message as encode_message
 from ._presets import apply_preset as apply_preset
 from ._presets import detect_preset_from_filename as detect_preset_from_filename
 from ._presets import parse_preset as parse_preset
@@ -64,6 +72,8 @@ __all__ = [
     "TextureImportErrorCode",
     "TextureIntent",
     "TexturePreset",
+    "WIRE_VERSION",
+    "WireError",
     "WorkingImage",
     "apply_content_processing",
     "apply_preset",
@@ -71,14 +81,20 @@ __all__ = [
     "convert_to_working_format",
     "cook_texture",
     "cook_texture_layers",
+    "cooked_from_result",
+    "decode_message",
     "decode_source",
     "detect_preset_from_filename",
     "encode_blocks",
+    "encode_message",
     "generate_mips",
     "pack_subresources",
     "parse_preset",
     "plan_cook",
     "preset_desc",
+    "run_texture_work",
+    "run_work",
     "sniff_format",
+    "texture_work",
     "validate_pre_decode",
 ]

@@ -1,0 +1,169 @@
+"""``AsyncImporter``: runs import jobs on the import loop — backend, concurrency, cancellation.
+
+Each job owns a :class:`JobScope` (its cancel object: ``cancel(reason)`` is
+idempotent, records why, cancels the job's task and stops its remote work) and
+an :class:`ImportSession`. At most ``max_concurrent_jobs`` run at once. No
+exception leaves a job: failures become diagnostics in its ``ImportReport``,
+with the job's ``failure_code`` set for infrastructure failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable
+
+from formats import OxcookError
+from worker import ImportDiagnostic, ImportSeverity
+
+from ._backend import ComputeBackend
+from ._config import Config
+from ._importer import Importer
+from ._session import ImportSession
+from ._types import ImportJobId, ImportPhase, ImportProgress, ImportReport
+
+ProgressSink = Callable[[ImportProgress], None]
+
+
+class JobScope:
+    """The cancel object of one job."""
+
+    def __init__(self, job_id: ImportJobId) -> None:
+        self.job_id = job_id
+        self.reason: str | None = None
+        self._task: asyncio.Task | None = None
+        self._on_cancel: list[Callable[[], None]] = []
+
+    @property
+    def cancel_called(self) -> bool:
+        return self.reason is not None
+
+    def attach(self, task: asyncio.Task) -> None:
+        self._task = task
+        if self.cancel_called:
+            task.cancel()
+
+    def on_cancel(self, fn: Callable[[], None]) -> None:
+        self._on_cancel.append(fn)
+
+    def cancel(self, reason: str) -> None:
+        """Cancel the job (call on the loop). The first reason wins; later calls do nothing."""
+        if self.reason is not None:
+            return
+        self.reason = reason
+        for fn in self._on_cancel:
+            fn()
+        if self._task is not None:
+            self._task.cancel()
+
+
+@dataclass
+class JobContext:
+    """What an importer sees of its job: a key for remote work and a progress sink."""
+
+    job_id: ImportJobId
+    scope: JobScope
+    sink: ProgressSink | None = None
+    phase: ImportPhase = ImportPhase.PENDING
+    items_total: int = 0
+    diagnostics: list[ImportDiagnostic] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"job{self.job_id}"
+
+    def progress(
+        self,
+        phase: ImportPhase,
+        done: int,
+        total: int,
+        message: str = "",
+        diagnostics: tuple[ImportDiagnostic, ...] = (),
+        throughput: float = 0.0,
+    ) -> None:
+        self.phase = phase
+        if self.sink is None:
+            return
+        fraction = done / total if total else 0.0
+        self.sink(ImportProgress(self.job_id, phase, fraction, fraction, message, done, total, throughput, tuple(diagnostics)))
+
+
+@dataclass
+class JobEntry:
+    job_id: ImportJobId
+    request: object  # ImportRequest or TextureImportRequest
+    importer: Importer
+    scope: JobScope
+    on_progress: ProgressSink | None = None
+
+
+class AsyncImporter:
+    """Owns the compute backend and runs jobs; lives on the import loop."""
+
+    def __init__(self, backend: ComputeBackend, config: Config) -> None:
+        self.backend = backend
+        self.config = config
+        self._slots = asyncio.Semaphore(config.max_concurrent_jobs) if config.max_concurrent_jobs > 0 else None
+
+    @property
+    def backend_shares_files(self) -> bool:
+        return getattr(self.backend, "shares_files", False)
+
+    async def run_job(self, entry: JobEntry) -> ImportReport:
+        """Run one job to its report; never raises (cancellation included)."""
+        task = asyncio.current_task()
+        entry.scope.attach(task)
+        job = JobContext(entry.job_id, entry.scope, entry.on_progress)
+        entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))
+        request = entry.request
+        session = ImportSession(
+            request.cooked_root,
+            request.layout,
+            source_key=request.source_key,
+            lock_timeout=self.config.lock_timeout,
+            io_threads=self.config.texture_pipeline_workers,
+        )
+        try:
+            if self._slots is not None:
+                async with self._slots:
+                    report = await self._run(entry, session, job)
+            else:
+                report = await self._run(entry, session, job)
+        except asyncio.CancelledError:
+            if task is not None:
+                task.uncancel()
+            report = await session.abort(entry.scope.reason or "cancelled")
+            report.diagnostics.append(
+                ImportDiagnostic(ImportSeverity.WARNING, "job-cancelled", f"job {entry.job_id} cancelled ({entry.scope.reason or 'cancelled'}); no index was written")
+            )
+            job.progress(ImportPhase.CANCELLED, 0, 0, entry.scope.reason or "cancelled")
+        finally:
+            forget = getattr(self.backend, "forget_job", None)
+            if forget is not None:
+                forget(job.key)
+        return report
+
+    async def _run(self, entry: JobEntry, session: ImportSession, job: JobContext) -> ImportReport:
+        try:
+            job.progress(ImportPhase.PENDING, 0, 0, f"opening {session.cooked_root}")
+            await session.open(lambda: entry.scope.cancel_called)
+            await entry.importer.import_async(entry.request, session, self, job)
+            job.progress(ImportPhase.WRITING, 0, 0, "writing tables and index")
+            report = await session.finalize()
+        except OxcookError as exc:
+            report = await self._failed(session, exc.code, exc.message)
+        except (OSError, MemoryError) as exc:
+            report = await self._failed(session, "output-write-failed", f"{session.cooked_root}: {exc}")
+        except Exception as exc:  # a bug: report it as data, never crash the import thread
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            report = await self._failed(session, "internal-error", f"job {entry.job_id} failed: {detail}")
+        job.progress(ImportPhase.COMPLETE if report.success else ImportPhase.FAILED, 0, 0, "done")
+        return report
+
+    async def _failed(self, session: ImportSession, code: str, message: str) -> ImportReport:
+        session.add_diagnostic(ImportDiagnostic(ImportSeverity.ERROR, code, message))
+        report = await session.abort(message)
+        report.cancelled = False
+        report.failure_code = code
+        return report

@@ -1,0 +1,36 @@
+"""``Config``: the service's sizing knobs (the seed's ``AsyncImportService::Config``), sized to the machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """Keyword-only, frozen: derive variants with ``dataclasses.replace``.
+
+    Attributes:
+        thread_pool_size: compute workers of the local backend (default: usable cores).
+        texture_pipeline_workers: I/O threads for positional writes.
+        texture_queue_capacity: the in-flight window of each texture pipeline.
+        max_concurrent_jobs: jobs running at once (0 = unlimited).
+        file_read_buffer_size: read size for sources sent as bytes.
+        lock_timeout: seconds to wait for another cook's lock on the same root.
+        broker_url: ``None``/``local`` for the process pool, ``redis://…`` for the farm.
+    """
+
+    thread_pool_size: int = field(default_factory=_cores)
+    texture_pipeline_workers: int = 2
+    texture_queue_capacity: int = 64
+    max_concurrent_jobs: int = 4
+    file_read_buffer_size: int = 64 * 1024
+    lock_timeout: float = 600.0
+    broker_url: str | None = None

@@ -1,0 +1,155 @@
+"""The coordinator's plain data types, named as in the seed design (snake_case fields).
+
+``ImportDiagnostic`` and ``ImportSeverity`` are defined once in ``worker`` (they
+cross the wire) and re-exported by this package.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
+from worker import Bc7Quality, ImportDiagnostic, ImportSeverity, TextureImportDesc
+
+ImportJobId = int
+INVALID_JOB_ID: ImportJobId = 0
+
+
+class ImportPhase(enum.Enum):
+    PENDING = "pending"
+    PARSING = "parsing"
+    TEXTURES = "textures"
+    MATERIALS = "materials"
+    GEOMETRY = "geometry"
+    SCENE = "scene"
+    WRITING = "writing"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PipelineProgress:
+    """A snapshot of one pipeline's counters."""
+
+    submitted: int = 0
+    completed: int = 0
+    failed: int = 0
+    in_flight: int = 0
+    throughput: float = 0.0  # items per second, rolling
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    job_id: ImportJobId
+    phase: ImportPhase
+    phase_progress: float = 0.0
+    overall_progress: float = 0.0
+    message: str = ""
+    items_completed: int = 0
+    items_total: int = 0
+    throughput: float = 0.0
+    new_diagnostics: tuple[ImportDiagnostic, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class LooseCookedLayout:
+    """Where things live inside a cooked root (spec §1.11 defaults)."""
+
+    virtual_mount_root: str = MOUNT_ROOT
+    index_file_name: str = INDEX_FILE_NAME
+    textures_table: str = DEFAULT_RELPATHS[FileKind.TEXTURES_TABLE]
+    textures_data: str = DEFAULT_RELPATHS[FileKind.TEXTURES_DATA]
+    buffers_table: str = DEFAULT_RELPATHS[FileKind.BUFFERS_TABLE]
+    buffers_data: str = DEFAULT_RELPATHS[FileKind.BUFFERS_DATA]
+    materials_dir: str = "Materials"
+    geometry_dir: str = "Geometry"
+    scenes_dir: str = "Scenes"
+    write_sidecars: bool = True
+
+    def virtual_path(self, relpath: str) -> str:
+        return f"{self.virtual_mount_root}/{relpath}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportOptions:
+    """Per-job cooking options.
+
+    Attributes:
+        texture_overrides: per-source settings applied over the preset
+            (``TextureImportDesc`` field names), keyed by source id.
+        bc7_quality: the default BC7 effort for every preset that uses BC7.
+        placeholder_on_failure: a texture that fails resolves to index 0 with a
+            warning instead of an error (the job still reports it).
+    """
+
+    bc7_quality: Bc7Quality = Bc7Quality.DEFAULT
+    placeholder_on_failure: bool = True
+    texture_overrides: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportRequest:
+    source_path: Path
+    cooked_root: Path
+    layout: LooseCookedLayout = field(default_factory=LooseCookedLayout)
+    source_key: bytes | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+
+
+@dataclass(frozen=True)
+class TextureSource:
+    """One texture to cook: its source file(s) and how."""
+
+    source_id: str  # stable id: the path relative to the job's base, or scene#image
+    paths: tuple[Path, ...]  # one, or one per layer
+    desc: TextureImportDesc
+    preset: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextureImportRequest:
+    """A standalone texture-set import: explicit textures into one cooked root."""
+
+    textures: tuple[TextureSource, ...]
+    cooked_root: Path
+    layout: LooseCookedLayout = field(default_factory=LooseCookedLayout)
+    source_key: bytes | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+
+
+@dataclass(frozen=True)
+class TextureReportEntry:
+    source_id: str
+    index: int
+    preset: str
+    format: str
+    width: int
+    height: int
+    mips: int
+    bytes: int
+    milliseconds: float
+    deduplicated: bool = False
+    diagnostics: tuple[ImportDiagnostic, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    cooked_root: Path
+    source_key: bytes = b""
+    diagnostics: list[ImportDiagnostic] = field(default_factory=list)
+    textures: list[TextureReportEntry] = field(default_factory=list)
+    materials_written: int = 0
+    geometry_written: int = 0
+    scenes_written: int = 0
+    success: bool = False
+    cancelled: bool = False
+    recovered: bool = False  # the writer undid an interrupted cook first
+    failure_code: str = ""  # set when the job itself failed (backend, disk, lock), not one input
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[ImportDiagnostic]:
+        return [d for d in self.diagnostics if d.severity == ImportSeverity.ERROR]
