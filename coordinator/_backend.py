@@ -10,13 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from formats import OxcookError
-
-
-class BackendError(OxcookError):
-    """The compute backend cannot run work (pool broken beyond retry, broker unreachable)."""
-
-    code = "backend-unreachable"
+from ._errors import BackendError, ConfigError
 
 
 class ComputeBackend(Protocol):
@@ -44,7 +38,7 @@ def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeB
     """The backend for ``broker_url``: none or ``local`` → process pool, ``redis://`` → Celery farm.
 
     Raises:
-        BackendError: an unknown scheme (the message lists the known ones).
+        ConfigError: an unknown scheme (the message lists the known ones).
     """
     scheme = (broker_url or "local").split(":", 1)[0].lower()
     if scheme == "local":
@@ -53,4 +47,4 @@ def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeB
         return LocalBackend(workers=workers)
     if scheme in ("redis", "rediss"):
         raise BackendError(f"the farm backend ({broker_url}) is not available in this build; use the local backend")
-    raise BackendError(f"unknown broker URL scheme {scheme!r}; known schemes: {', '.join(KNOWN_SCHEMES)}")
+    raise ConfigError(f"unknown broker URL scheme {scheme!r}; known schemes: {', '.join(KNOWN_SCHEMES)}")

@@ -12,9 +12,9 @@ import json
 import sys
 from pathlib import Path
 
+from ._cook_cli import EPILOG, add_cook_arguments, cmd_cook, cmd_repair
+from ._errors import EXIT_USAGE
 from ._inspect import EXIT_NOT_A_CONTAINER, exit_code, inspect_root, render_summary, summary_dict
-
-EXIT_USAGE = 2
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -40,6 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Cook textures and scenes into the Oxygen Engine's loose cooked container.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser(
+        "cook",
+        help="cook textures into a cooked root",
+        description="Cook texture files, folders and TOML manifests into a loose cooked container. "
+        "Presets come from file names (_n/_normal, _orm, _rough, _metal, _ao, _emissive, .hdr/.exr, ...) unless --preset is given.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_cook_arguments(p)
+    p.set_defaults(func=cmd_cook)
+    p = sub.add_parser(
+        "repair",
+        help="undo an interrupted cook",
+        description="Bring a cooked root back to its last committed container (oxcook also does this at the start of every cook).",
+    )
+    p.add_argument("root", type=Path, help="cooked root folder")
+    p.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for a running cook")
+    p.set_defaults(func=cmd_repair)
     p = sub.add_parser(
         "inspect",
         help="summarise and validate a cooked root",

@@ -11,13 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from formats import OxcookError
-
-
-class PathEscapesRoot(OxcookError):
-    """A path from an index, manifest or scene resolves outside its root."""
-
-    code = "path-escapes-root"
+from ._errors import PathEscapesRoot
 
 
 def confined(root: Path, relpath: str) -> Path:

@@ -15,13 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from formats import OxcookError
-
-
-class OutputWriteError(OxcookError):
-    """Writing the cooked output failed (disk full, permissions, I/O error)."""
-
-    code = "output-write-failed"
+from ._errors import OutputWriteError
 
 
 def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:

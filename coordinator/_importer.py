@@ -102,7 +102,7 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         mips=row.mip_levels,
         bytes=row.size_bytes,
         milliseconds=round(result.milliseconds, 1),
-        deduplicated=not is_new,
+        deduplicated=result.cooked is not None and not is_new,
         diagnostics=result.diagnostics,
     )
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import collections
+import time
 from pathlib import Path
 
 from formats import (
@@ -20,14 +21,26 @@ from formats import (
 )
 
 from ._cooked_root import CookedRootFiles
+from ._journal import JOURNAL_FILE, read_journal
 
 EXIT_VALID, EXIT_INVALID, EXIT_NOT_A_CONTAINER = 0, 1, 2
 
 
 def inspect_root(path: Path, *, verify_hashes: bool = True) -> tuple[Path, ValidationReport]:
-    """Validate the cooked root at ``path`` (a folder, or its ``container.index.bin``)."""
+    """Validate the cooked root at ``path`` (a folder, or its ``container.index.bin``),
+    naming an interrupted cook when its journal is still there."""
     root = path.parent if path.is_file() and path.name == INDEX_FILE_NAME else path
-    return root, validate_container(CookedRootFiles(root), verify_hashes=verify_hashes)
+    report = validate_container(CookedRootFiles(root), verify_hashes=verify_hashes)
+    journal = read_journal(root)
+    if journal is not None:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(journal.get("started", 0)))
+        report.add(
+            "interrupted-cook",
+            JOURNAL_FILE,
+            "",
+            f"a cook (pid {journal.get('pid', '?')}, started {started}) did not finish; run 'oxcook repair {root}'",
+        )
+    return root, report
 
 
 def exit_code(path: Path, report: ValidationReport) -> int:

@@ -27,27 +27,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from formats import INDEX_FILE_NAME, FormatError, OxcookError, parse_index
+from formats import INDEX_FILE_NAME, FormatError, parse_index
 
-from ._cooked_root import PathEscapesRoot, confined
+from ._cooked_root import confined
+from ._errors import PathEscapesRoot, RootLockedError, RootUnusableError
 
 STATE_DIR = ".oxcook"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
 JOURNAL_FILE = f"{JOURNAL_DIR}/journal.json"
 LOCK_FILE = f"{STATE_DIR}/lock"
 INDEX_TEMP = INDEX_FILE_NAME + ".tmp"
-
-
-class RootLockedError(OxcookError):
-    """Another cook holds the cooked root's lock."""
-
-    code = "root-locked"
-
-
-class RootUnusableError(OxcookError):
-    """The cooked root cannot be used: unreadable index, another layout epoch, missing files."""
-
-    code = "root-unusable"
 
 
 def fsync_dir(path: Path) -> None:

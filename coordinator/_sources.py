@@ -14,19 +14,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from formats import Format, OxcookError
+from formats import Format
 from worker import Bc7Quality, MipFilter, MipPolicy, TextureImportDesc, detect_preset_from_filename, parse_preset, preset_desc
 
-from ._cooked_root import PathEscapesRoot, confined
+from ._cooked_root import confined
+from ._errors import ConfigError, PathEscapesRoot
 from ._types import TextureSource
 
 TEXTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tga", ".bmp", ".gif", ".dds", ".hdr", ".exr")
-
-
-class ConfigError(OxcookError):
-    """A bad command line or manifest: unknown preset, format, option or path."""
-
-    code = "config-invalid"
 
 
 FORMAT_NAMES = {

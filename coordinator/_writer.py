@@ -28,7 +28,8 @@ from formats import (
     parse_index,
 )
 
-from ._journal import CookJournal, RecoveryResult, RootLock, RootUnusableError, recover_root, write_file_durably
+from ._errors import RootUnusableError
+from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably
 from ._types import LooseCookedLayout
 
 

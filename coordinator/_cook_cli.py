@@ -1,0 +1,180 @@
+"""``oxcook cook`` and ``oxcook repair``: run a job through the service and turn it into an exit code.
+
+Exit codes (also in ``--help`` and the README):
+0 all cooked · 1 some inputs failed (the container is valid, failed textures
+use the fallback at index 0) · 2 usage or configuration error · 3
+infrastructure error (disk full, backend down, root locked) · 130 cancelled
+(Ctrl-C; the previous container is left as it was).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+from formats import OxcookError
+
+from ._config import Config
+from ._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INPUT_FAILED, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
+from ._journal import RootLock, recover_root
+from ._progress import ProgressDisplay
+from ._service import ImportService, QueueDispatcher
+from ._sources import NOT_RENDERED, TextureSettings, expand_sources
+from ._types import ImportOptions, ImportReport, ImportSeverity, TextureImportRequest
+
+EPILOG = """exit codes:
+  0    every input cooked
+  1    some inputs failed: the container is valid and they use the fallback texture (index 0)
+  2    usage or configuration error (bad option, manifest, unreadable or Epoch-A root)
+  3    infrastructure error (disk full, worker pool or broker down, root locked)
+  130  cancelled (Ctrl-C): no index was written, the previous container is intact
+
+formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
+  Also bc1, bc1_srgb, bc3, bc3_srgb, bc4, bc5, bc6h: valid containers, but the
+  Oxygen Engine renders only uncompressed formats and BC7 and will show its
+  error texture for these.
+"""
+
+
+def add_cook_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", nargs="+", type=Path, help="texture files, folders (recursive) or TOML manifests")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="cooked root to create or update")
+    parser.add_argument("--preset", help="preset for every texture (default: from the file name, e.g. _n -> normal)")
+    parser.add_argument("--format", help="output format (see below)")
+    parser.add_argument("--mips", help="none, full, or a maximum count")
+    parser.add_argument("--quality", help="BC7 effort: fast, default (balanced) or high (best)")
+    parser.add_argument("--filter", help="mip filter: box, kaiser or lanczos")
+    parser.add_argument("--workers", type=int, help="compute processes (default: one per core)")
+    parser.add_argument("--broker", help="farm broker URL (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    parser.add_argument("--report", type=Path, help="write a JSON report: one entry per texture, and totals")
+    parser.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another cook of the same root")
+    parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
+
+
+def report_dict(report: ImportReport, exit_code: int) -> dict:
+    textures = report.textures
+    failed = [t for t in textures if any(d.severity == ImportSeverity.ERROR for d in t.diagnostics)]
+    return {
+        "cooked_root": str(report.cooked_root),
+        "exit_code": exit_code,
+        "success": report.success,
+        "cancelled": report.cancelled,
+        "recovered": report.recovered,
+        "failure_code": report.failure_code,
+        "textures": [
+            {
+                "source": t.source_id,
+                "index": t.index,
+                "preset": t.preset,
+                "format": t.format,
+                "size": [t.width, t.height],
+                "mips": t.mips,
+                "bytes": t.bytes,
+                "milliseconds": t.milliseconds,
+                "deduplicated": t.deduplicated,
+                "diagnostics": [d.to_dict() for d in t.diagnostics],
+            }
+            for t in textures
+        ],
+        "diagnostics": [d.to_dict() for d in report.diagnostics],
+        "totals": {
+            "textures": len(textures),
+            "cooked": len(textures) - len(failed),
+            "failed": len(failed),
+            "deduplicated": sum(t.deduplicated for t in textures),
+            "bytes": sum(t.bytes for t in textures if not t.deduplicated and t.index),
+            "seconds": round(report.seconds, 3),
+            "textures_per_second": round(len(textures) / report.seconds, 2) if report.seconds else 0.0,
+        },
+    }
+
+
+def exit_code_for(report: ImportReport) -> int:
+    if report.failure_code:
+        return EXIT_FOR_CODE.get(report.failure_code, EXIT_INFRASTRUCTURE)
+    if report.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_INPUT_FAILED if report.errors else EXIT_OK
+
+
+def cmd_cook(args: argparse.Namespace) -> int:
+    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
+    try:
+        textures = expand_sources(list(args.sources), settings)
+    except OxcookError as exc:
+        print(f"oxcook cook: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format and args.format.lower() in NOT_RENDERED:
+        print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
+    if not textures:
+        print("oxcook cook: no textures found in " + ", ".join(map(str, args.sources)), file=sys.stderr)
+        return EXIT_USAGE
+    config = Config(lock_timeout=args.lock_timeout, broker_url=args.broker or os.environ.get("OXCOOK_BROKER_URL"))
+    if args.workers:
+        config = dataclasses.replace(config, thread_pool_size=args.workers)
+    live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
+    display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
+    dispatcher = QueueDispatcher()
+    finished = threading.Event()
+    reports: list[ImportReport] = []
+
+    def complete(_job, report: ImportReport) -> None:
+        reports.append(report)
+        finished.set()
+
+    request = TextureImportRequest(textures=tuple(textures), cooked_root=args.output, options=ImportOptions())
+    try:
+        service = ImportService(config, dispatcher=dispatcher)
+    except OxcookError as exc:
+        print(f"oxcook cook: {exc.message}", file=sys.stderr)
+        return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
+    try:
+        job = service.submit_texture_import(request, complete, display.update if display else None)
+        while not finished.is_set():
+            try:
+                dispatcher.run_pending(timeout=0.2)
+            except KeyboardInterrupt:
+                print("\noxcook cook: cancelling (Ctrl-C); the previous container stays as it was", file=sys.stderr)
+                service.cancel_job(job, "interrupted (Ctrl-C)")
+        dispatcher.run_pending()
+    finally:
+        service.close()
+    if display:
+        display.finish()
+    report = reports[0]
+    code = exit_code_for(report)
+    for diag in report.diagnostics:
+        print(str(diag), file=sys.stderr)
+    summary = report_dict(report, code)
+    totals = summary["totals"]
+    print(
+        f"oxcook cook: {totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, "
+        f"{totals['failed']} failed) into {report.cooked_root} in {totals['seconds']:.1f} s",
+        file=sys.stderr,
+    )
+    if args.report:
+        args.report.write_text(json.dumps(summary, indent=2))
+    return code
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    if not root.is_dir():
+        print(f"oxcook repair: {root}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    lock = RootLock(root)
+    try:
+        lock.acquire(args.lock_timeout)
+        result = recover_root(root)
+    except OxcookError as exc:
+        print(f"oxcook repair: {exc.message}", file=sys.stderr)
+        return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
+    finally:
+        lock.release()
+    print(f"oxcook repair: {root}: {result.describe()}")
+    return EXIT_OK

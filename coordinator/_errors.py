@@ -1,0 +1,57 @@
+"""The coordinator's errors and how each maps to an ``oxcook`` exit code.
+
+::
+
+    OxcookError (formats)
+    ├── ConfigError            config-invalid      bad command line, manifest, preset or broker scheme   -> exit 2
+    ├── PathEscapesRoot        path-escapes-root   an input path leads outside its folder or root         -> exit 2
+    ├── RootUnusableError      root-unusable       unreadable or Epoch-A index, lost data                 -> exit 2
+    ├── RootLockedError        root-locked         another cook holds the root past the lock timeout      -> exit 3
+    ├── OutputWriteError       output-write-failed disk full, permissions, I/O errors                     -> exit 3
+    └── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
+
+A failed *input* (one texture that does not decode) is not an error of the
+job: it is a diagnostic, the texture resolves to the fallback, and the exit
+code is 1. Using a closed session or service is a caller bug and raises
+``RuntimeError`` subclasses, not these.
+"""
+
+from __future__ import annotations
+
+from formats import OxcookError
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130
+
+
+class ConfigError(OxcookError):
+    code = "config-invalid"
+
+
+class PathEscapesRoot(OxcookError):
+    code = "path-escapes-root"
+
+
+class RootUnusableError(OxcookError):
+    code = "root-unusable"
+
+
+class RootLockedError(OxcookError):
+    code = "root-locked"
+
+
+class OutputWriteError(OxcookError):
+    code = "output-write-failed"
+
+
+class BackendError(OxcookError):
+    code = "backend-unreachable"
+
+
+EXIT_FOR_CODE = {
+    ConfigError.code: EXIT_USAGE,
+    PathEscapesRoot.code: EXIT_USAGE,
+    RootUnusableError.code: EXIT_USAGE,
+    RootLockedError.code: EXIT_INFRASTRUCTURE,
+    OutputWriteError.code: EXIT_INFRASTRUCTURE,
+    BackendError.code: EXIT_INFRASTRUCTURE,
+}
