@@ -1,7 +1,7 @@
 """``AssetEmitter``: descriptors (``.omat``, ``.ogeo``, ``.oscene``) registered for the index.
 
 ``emit`` seals the descriptor (SHA-256 content-hash patch, spec §4.4) and
-returns its AssetKey at once; the files are written at ``finalize``, each
+returns its AssetKey at once; the session writes the files at finalize, each
 through the writer's journal, so a re-import that replaces a descriptor can be
 rolled back until the new index is committed.
 """
@@ -11,12 +11,10 @@ from __future__ import annotations
 from formats import AssetRecord, AssetType, LayoutError, asset_key_for, relative_path_problem, seal_descriptor, virtual_path_problem
 
 from ._types import LooseCookedLayout
-from ._writer import LooseCookedWriter
 
 
 class AssetEmitter:
-    def __init__(self, writer: LooseCookedWriter, layout: LooseCookedLayout) -> None:
-        self._writer = writer
+    def __init__(self, layout: LooseCookedLayout) -> None:
         self._layout = layout
         self._records: dict[str, AssetRecord] = {}
         self._files: dict[str, bytes] = {}
@@ -43,7 +41,9 @@ class AssetEmitter:
     def count(self, asset_type: AssetType) -> int:
         return sum(1 for r in self._records.values() if r.asset_type == asset_type)
 
+    def descriptor_files(self) -> dict[str, bytes]:
+        """The sealed descriptors to write (relpath → bytes)."""
+        return dict(self._files)
+
     def finalize(self) -> list[AssetRecord]:
-        for relpath, data in self._files.items():
-            self._writer.write_whole(relpath, data)
         return list(self._records.values())

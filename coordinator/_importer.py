@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from formats import Format
 from worker import ImportDiagnostic, ImportSeverity
 
+from ._failpoints import failpoint
 from ._session import ImportSession
 from ._sources import TEXTURE_EXTENSIONS, TextureSettings, expand_sources
 from ._texture_pipeline import TexturePipeline, TextureWorkItem, TextureWorkResult
@@ -152,6 +153,7 @@ async def cook_textures(
                     session.add_diagnostic(diag)
                 if result.cooked is not None:
                     index, is_new = emitter.emit(result.cooked, source.source_id)
+                    failpoint("texture-emitted")
                 else:
                     index, is_new = 0, False
                 indices[source.source_id] = index

@@ -47,7 +47,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file_durably(path: Path, data: bytes) -> None:
+def write_file_durably(path: Path, data: bytes, *, before_rename: Callable[[], None] | None = None) -> None:
     """Write a whole file through a temporary name, fsync it, rename it, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
@@ -55,6 +55,8 @@ def write_file_durably(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    if before_rename is not None:
+        before_rename()
     os.replace(temp, path)
     fsync_dir(path.parent)
 

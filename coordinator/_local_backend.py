@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import select
 import shutil
 import tempfile
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -27,9 +30,26 @@ def _run_in_child(kind: str, message: bytes, cancel_flag: str) -> bytes:
     return run_work(kind, message, cancel=lambda: os.path.exists(cancel_flag))
 
 
-def _child_init() -> None:
+def _exit_with(coordinator_pid: int) -> None:
+    """Block until the coordinator process is gone, then end this worker at once."""
+    try:
+        fd = os.pidfd_open(coordinator_pid)
+        select.select([fd], [], [])
+    except (AttributeError, OSError):  # no pidfd here: poll instead
+        while True:
+            try:
+                os.kill(coordinator_pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.5)
+    os._exit(1)
+
+
+def _child_init(coordinator_pid: int) -> None:
     # one encoder thread per process: the pool already has one process per core
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # a coordinator killed outright (SIGKILL, OOM) must not leave workers behind
+    threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True, name="oxcook-orphan-guard").start()
 
 
 class LocalBackend:
@@ -45,7 +65,7 @@ class LocalBackend:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_child_init)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(),))
         return self._pool
 
     def _flag(self, job: str) -> str:

@@ -19,6 +19,7 @@ from formats import AssetType
 
 from ._asset_emitter import AssetEmitter
 from ._buffer_emitter import BufferEmitter
+from ._failpoints import failpoint
 from ._file_io import AsyncFileWriter
 from ._texture_emitter import TextureEmitter
 from ._types import ImportDiagnostic, ImportReport, ImportSeverity, LooseCookedLayout
@@ -103,7 +104,7 @@ class ImportSession:
     def asset_emitter(self) -> AssetEmitter:
         self._check_open()
         if self._asset_emitter is None:
-            self._asset_emitter = AssetEmitter(self._writer, self.layout)
+            self._asset_emitter = AssetEmitter(self.layout)
         return self._asset_emitter
 
     def add_diagnostic(self, diagnostic: ImportDiagnostic) -> None:
@@ -119,13 +120,23 @@ class ImportSession:
         self.state = SessionState.FINALIZING
         loop = asyncio.get_running_loop()
         try:
+            await self._io.drain()
+            failpoint("data-written")
             files = []
             for emitter in (self._texture_emitter, self._buffer_emitter):
                 if emitter is not None:
                     files += emitter.finalize()
             await self._io.drain()
             await self._io.fsync_all()
-            assets = await loop.run_in_executor(None, self._asset_emitter.finalize) if self._asset_emitter else []
+            failpoint("tables-written")
+            small_files = {}
+            if self._texture_emitter is not None:
+                small_files.update(self._texture_emitter.sidecar_files())
+            assets = []
+            if self._asset_emitter is not None:
+                small_files.update(self._asset_emitter.descriptor_files())
+                assets = self._asset_emitter.finalize()
+            await loop.run_in_executor(None, self._write_small_files, small_files)
             await loop.run_in_executor(None, self._writer.commit, assets, files)
         except BaseException:
             await self._abort_io()
@@ -142,6 +153,10 @@ class ImportSession:
         report.success = not report.errors
         report.seconds = time.perf_counter() - self._started
         return report
+
+    def _write_small_files(self, files: dict[str, bytes]) -> None:
+        for relpath, data in files.items():
+            self._writer.write_whole(relpath, data)
 
     async def _abort_io(self) -> None:
         try:

@@ -8,7 +8,7 @@ Contracts (seed "Emitter Contracts", spec §2.5–§2.9):
    ``textures.data``; padding is written as zeros; writes are explicit-offset.
 4. Index 0 is the engine's fallback texture (D3D12 form), created lazily.
 5. ``finalize`` appends the new rows to ``textures.table`` (the committed prefix
-   is never rewritten) and writes the ``.otex`` sidecars.
+   is never rewritten); the session writes the ``.otex`` sidecars it collected.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ class TextureEmitter:
     def __init__(self, writer: LooseCookedWriter, io: AsyncFileWriter, layout: LooseCookedLayout) -> None:
         self._io = io
         self._layout = layout
-        self._writer = writer
         self._table = ResourceTable(writer.read_rows(FileKind.TEXTURES_TABLE, _ROW), texture_signature)
         self._data_path = writer.prepare_resource_file(FileKind.TEXTURES_DATA, layout.textures_data)
         self._table_path = writer.prepare_resource_file(FileKind.TEXTURES_TABLE, layout.textures_table)
@@ -82,6 +81,10 @@ class TextureEmitter:
     def row(self, index: int):
         return self._table.rows[index]
 
+    def sidecar_files(self) -> dict[str, bytes]:
+        """The ``.otex`` sidecars to write (relpath → bytes), one per emitted stable id."""
+        return dict(self._sidecars)
+
     def finalize(self) -> list[FileRecordInfo]:
         """Queue the table append and return the file records for the index
         (the caller drains the writes before committing)."""
@@ -89,8 +92,6 @@ class TextureEmitter:
         new_rows = self._table.new_rows
         if new_rows:
             self._io.write_at(self._table_path, self._table.committed * _ROW.SIZE, _ROW.pack_array(new_rows))
-        for relpath, data in self._sidecars.items():
-            self._writer.write_whole(relpath, data)
         return [
             FileRecordInfo(int(FileKind.TEXTURES_TABLE), self._layout.textures_table, len(self._table) * _ROW.SIZE),
             FileRecordInfo(int(FileKind.TEXTURES_DATA), self._layout.textures_data, self._alloc.end),

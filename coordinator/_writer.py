@@ -29,6 +29,7 @@ from formats import (
 )
 
 from ._errors import RootUnusableError
+from ._failpoints import failpoint
 from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably
 from ._types import LooseCookedLayout
 
@@ -142,7 +143,8 @@ class LooseCookedWriter:
         """Write the merged index last and atomically; release the root."""
         self._require(WriterState.OPEN)
         index = merge_index(self.existing, assets, files, self.source_key)
-        write_file_durably(self.root / INDEX_FILE_NAME, build_index(index))
+        write_file_durably(self.root / INDEX_FILE_NAME, build_index(index), before_rename=lambda: failpoint("before-index-rename"))
+        failpoint("after-index-rename")
         self._journal.commit()
         self.state = WriterState.COMMITTED
         self._lock.release()

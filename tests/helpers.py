@@ -55,3 +55,22 @@ def decode_payload(cooked_format: int, payload: bytes, width: int, height: int) 
         mips = mips or len(subs)
         out.append(decode_subresource(cooked_format, data, max(1, width >> i), max(1, height >> i), layout.row_pitch_bytes))
     return out
+
+
+def read_texture(root, index: int) -> tuple[object, bytes]:
+    """Row ``index`` of a cooked root's textures table and its payload bytes."""
+    layout = f.TEXTURE_RESOURCE_DESC[f.Epoch.B]
+    table = (root / "Resources/textures.table").read_bytes()
+    row = layout.unpack(table, index * layout.SIZE)
+    with open(root / "Resources/textures.data", "rb") as fh:
+        fh.seek(row.data_offset)
+        return row, fh.read(row.size_bytes)
+
+
+def snapshot(root) -> dict[str, bytes]:
+    """Every file of a cooked root (oxcook's own lock and journal folder excluded)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".oxcook" not in p.relative_to(root).parts
+    }
