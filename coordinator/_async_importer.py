@@ -19,11 +19,19 @@ from worker import ImportDiagnostic, ImportSeverity
 
 from ._backend import ComputeBackend
 from ._config import Config
+from ._errors import OutputWriteError
 from ._importer import Importer
 from ._session import ImportSession
 from ._types import ImportJobId, ImportPhase, ImportProgress, ImportReport
 
 ProgressSink = Callable[[ImportProgress], None]
+
+
+def _first_leaf(exc: BaseException) -> BaseException:
+    """The first real exception inside (possibly nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 class JobScope:
@@ -151,13 +159,16 @@ class AsyncImporter:
             await entry.importer.import_async(entry.request, session, self, job)
             job.progress(ImportPhase.WRITING, 0, 0, "writing tables and index")
             report = await session.finalize()
-        except OxcookError as exc:
-            report = await self._failed(session, exc.code, exc.message)
-        except (OSError, MemoryError) as exc:
-            report = await self._failed(session, "output-write-failed", f"{session.cooked_root}: {exc}")
-        except Exception as exc:  # a bug: report it as data, never crash the import thread
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            report = await self._failed(session, "internal-error", f"job {entry.job_id} failed: {detail}")
+        except Exception as exc:  # failures become data; a bug must never crash the import thread
+            leaf = _first_leaf(exc)
+            if isinstance(leaf, OxcookError):
+                code, message = leaf.code, leaf.message
+            elif isinstance(leaf, (OSError, MemoryError)):
+                code, message = OutputWriteError.code, f"{session.cooked_root}: {leaf}"
+            else:
+                code = "internal-error"
+                message = f"job {entry.job_id} failed: " + "".join(traceback.format_exception_only(type(leaf), leaf)).strip()
+            report = await self._failed(session, code, message)
         job.progress(ImportPhase.COMPLETE if report.success else ImportPhase.FAILED, 0, 0, "done")
         return report
 
