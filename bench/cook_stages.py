@@ -12,6 +12,7 @@ Run: ``python bench/cook_stages.py [--repeat 3] [--assets ../shared/assets]``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import threading
@@ -48,9 +49,11 @@ CASES = [
 ]
 
 
-def raw_encode_ms(data: bytes, preset: str) -> float | None:
+def raw_encode_ms(data: bytes, preset: str, quality: str = "default") -> float | None:
     """Time of the encoder alone on the levels oxcook would hand it."""
     desc = preset_desc(preset, "bench")
+    if desc.bc7_quality != Bc7Quality.NONE:
+        desc = dataclasses.replace(desc, bc7_quality={"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "high": Bc7Quality.HIGH}[quality])
     decoded = decode_source(data, desc)
     plan = plan_cook(desc, decoded)
     if plan.output_format not in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB):

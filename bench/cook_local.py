@@ -1,0 +1,119 @@
+"""Benchmark: the local backend against the raw encoder on every core, and coordinator memory.
+
+Makes N distinct 2048² textures from the shared photos (shifted copies, so
+nothing deduplicates), cooks them with ``oxcook cook`` (local process pool, one
+worker per core), and in the same run measures the raw BC7 encoder on one of
+them (every mip level, one core). Prints:
+
+* throughput (textures/s) and the ratio ``throughput / (cores × raw encoder rate)``
+  (goal >= 0.90);
+* the coordinator's peak RSS for each N (goal <= 256 MB and flat in N).
+
+Run: ``python bench/cook_local.py [--n 64 256] [--quality default] [--repeat 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.cook_stages import raw_encode_ms  # noqa: E402
+from coordinator._config import _cores  # noqa: E402
+
+PHOTOS = [
+    "gltf/AlphaBlendModeTest/MatBed_baseColor.jpg",
+    "gltf/WaterBottle/WaterBottle_baseColor.png",
+    "gltf/WaterBottle/WaterBottle_occlusionRoughnessMetallic.png",
+    "gltf/AlphaBlendModeTest/MatBed_occlusionRoughnessMetallic.jpg",
+]
+
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child would
+# report the benchmark's own peak.
+DRIVER = """
+import sys
+from coordinator._cli import main
+code = main(sys.argv[1:])
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print("MAXRSS_KB", hwm.split()[1], file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def make_textures(assets: Path, out: Path, n: int) -> list[Path]:
+    bases = [np.asarray(Image.open(assets / p).convert("RGB").resize((2048, 2048))) for p in PHOTOS]
+    paths = []
+    for i in range(n):
+        img = np.roll(bases[i % len(bases)], shift=(i * 37) % 2048, axis=1)
+        path = out / f"tex{i:04d}_albedo.jpg"
+        Image.fromarray(img).save(path, quality=95)
+        paths.append(path)
+    return paths
+
+
+def cook(src: Path, root: Path, quality: str, workers: int) -> tuple[float, int, dict]:
+    report = root.with_suffix(".json")
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", DRIVER, "cook", str(src), "-o", str(root), "--quality", quality, "--workers", str(workers), "--progress", "none", "--report", str(report)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"cook failed ({proc.returncode}):\n{proc.stderr}")
+    rss_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("MAXRSS_KB")))
+    return elapsed, rss_kb, json.loads(report.read_text())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[64, 256])
+    parser.add_argument("--quality", default="default", choices=("fast", "default", "high"))
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--assets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "assets")
+    args = parser.parse_args()
+    cores = _cores()
+    with tempfile.TemporaryDirectory(prefix="oxcook-bench-") as tmp:
+        tmp = Path(tmp)
+        src = tmp / "src"
+        src.mkdir()
+        textures = make_textures(args.assets, src, max(args.n))
+        raw_ms = statistics.median(
+            raw_encode_ms(textures[i].read_bytes(), "albedo", quality=args.quality) for i in range(min(3, len(textures)))
+        )
+        raw_rate = 1000.0 / raw_ms
+        print(f"raw encoder ({args.quality}): {raw_ms:.0f} ms per 2048² texture with mips on one core; {cores} cores -> {cores * raw_rate:.3f} textures/s")
+        print(f"{'N':>6}{'seconds':>10}{'tex/s':>9}{'ratio':>8}{'peak RSS MB':>13}")
+        for n in args.n:
+            subset = tmp / f"n{n}"
+            subset.mkdir()
+            for path in textures[:n]:
+                os.link(path, subset / path.name)
+            runs = []
+            for r in range(args.repeat):
+                root = tmp / f"root{n}_{r}"
+                runs.append(cook(subset, root, args.quality, cores))
+            seconds = statistics.median(r[0] for r in runs)
+            rss = max(r[1] for r in runs) / 1024
+            rate = n / seconds
+            print(f"{n:>6}{seconds:>10.1f}{rate:>9.3f}{rate / (cores * raw_rate):>8.3f}{rss:>13.1f}")
+    print("(ratio = throughput / (cores x raw encoder rate), goal >= 0.90; peak RSS of the coordinator process, goal <= 256 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
