@@ -59,6 +59,7 @@ from ._types import ImportRequest as ImportRequest
 from ._types import LooseCookedLayout as LooseCookedLayout
 from ._types import PipelineProgress as PipelineProgress
 from ._types import TextureImportRequest as TextureImportRequest
+from ._types import TextureSettings as TextureSettings
 from ._types import TextureSource as TextureSource
 from ._writer import LooseCookedWriter as LooseCookedWriter
 
@@ -104,6 +105,7 @@ __all__ = [
     "TextureImportRequest",
     "TexturePipeline",
     "TextureSetImporter",
+    "TextureSettings",
     "TextureSource",
     "TextureWorkItem",
     "TextureWorkResult",

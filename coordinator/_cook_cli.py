@@ -24,8 +24,8 @@ from ._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INPUT_FAILED, EXIT_INFR
 from ._journal import RootLock, recover_root
 from ._progress import ProgressDisplay
 from ._service import ImportService, QueueDispatcher
-from ._sources import NOT_RENDERED, TextureSettings, expand_sources
-from ._types import ImportOptions, ImportReport, ImportSeverity, TextureImportRequest
+from ._sources import NOT_RENDERED, expand_sources
+from ._types import ImportOptions, ImportReport, ImportSeverity, TextureImportRequest, TextureSettings
 
 EPILOG = """exit codes:
   0    every input cooked

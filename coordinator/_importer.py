@@ -20,8 +20,9 @@ from formats import Format
 from worker import ImportDiagnostic, ImportSeverity
 
 from ._failpoints import failpoint
+from ._file_io import read_file
 from ._session import ImportSession
-from ._sources import TEXTURE_EXTENSIONS, TextureSettings, expand_sources
+from ._sources import TEXTURE_EXTENSIONS, expand_sources
 from ._texture_pipeline import TexturePipeline, TextureWorkItem, TextureWorkResult
 from ._types import ImportPhase, ImportRequest, TextureImportRequest, TextureReportEntry, TextureSource
 
@@ -87,7 +88,7 @@ class TextureSetImporter(Importer):
             textures = list(request.textures)
         else:
             job.progress(ImportPhase.PARSING, 0, 0, f"scanning {request.source_path}")
-            textures = await asyncio.get_running_loop().run_in_executor(None, expand_sources, [request.source_path], TextureSettings())
+            textures = await asyncio.get_running_loop().run_in_executor(None, expand_sources, [request.source_path], request.options.textures)
         await cook_textures(textures, session, importer, job)
 
 
@@ -137,7 +138,7 @@ async def cook_textures(
                     )
                     continue
                 try:
-                    data = tuple([await loop.run_in_executor(None, Path.read_bytes, p) for p in source.paths])
+                    data = tuple([await loop.run_in_executor(None, read_file, p, importer.config.file_read_buffer_size) for p in source.paths])
                 except OSError as exc:
                     diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                     await pipeline.reject(source.source_id, diag, tag=source)

@@ -19,7 +19,7 @@ from worker import Bc7Quality, MipFilter, MipPolicy, TextureImportDesc, detect_p
 
 from ._cooked_root import confined
 from ._errors import ConfigError, PathEscapesRoot
-from ._types import TextureSource
+from ._types import TextureSettings, TextureSource
 
 TEXTURE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tga", ".bmp", ".gif", ".dds", ".hdr", ".exr")
 
@@ -46,20 +46,6 @@ FORMAT_NAMES = {
 NOT_RENDERED = ("bc1", "bc1_srgb", "bc3", "bc3_srgb", "bc4", "bc5", "bc6h")
 QUALITY_NAMES = {"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "balanced": Bc7Quality.DEFAULT, "high": Bc7Quality.HIGH, "best": Bc7Quality.HIGH}
 FILTER_NAMES = {"box": MipFilter.BOX, "kaiser": MipFilter.KAISER, "lanczos": MipFilter.LANCZOS}
-
-
-@dataclass(frozen=True)
-class TextureSettings:
-    """User-facing options for a group of textures; ``None`` means "the preset decides"."""
-
-    preset: str | None = None
-    format: str | None = None
-    mips: str | None = None  # none | full | <max count>
-    quality: str | None = None
-    filter: str | None = None
-
-    def over(self, base: "TextureSettings") -> "TextureSettings":
-        return TextureSettings(**{f.name: getattr(self, f.name) or getattr(base, f.name) for f in dataclasses.fields(self)})
 
 
 def _lookup(table: dict, value: str, what: str):

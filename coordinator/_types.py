@@ -6,12 +6,13 @@ cross the wire) and re-exported by this package.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
-from worker import Bc7Quality, ImportDiagnostic, ImportSeverity, TextureImportDesc
+from worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
 
 ImportJobId = int
 INVALID_JOB_ID: ImportJobId = 0
@@ -73,21 +74,31 @@ class LooseCookedLayout:
         return f"{self.virtual_mount_root}/{relpath}"
 
 
+@dataclass(frozen=True)
+class TextureSettings:
+    """User-facing options for a group of textures; ``None`` means "the preset decides"."""
+
+    preset: str | None = None
+    format: str | None = None
+    mips: str | None = None  # none | full | <max count>
+    quality: str | None = None
+    filter: str | None = None
+
+    def over(self, base: "TextureSettings") -> "TextureSettings":
+        return TextureSettings(**{f.name: getattr(self, f.name) or getattr(base, f.name) for f in dataclasses.fields(self)})
+
+
+
 @dataclass(frozen=True, kw_only=True)
 class ImportOptions:
     """Per-job cooking options.
 
     Attributes:
-        texture_overrides: per-source settings applied over the preset
-            (``TextureImportDesc`` field names), keyed by source id.
-        bc7_quality: the default BC7 effort for every preset that uses BC7.
-        placeholder_on_failure: a texture that fails resolves to index 0 with a
-            warning instead of an error (the job still reports it).
+        textures: settings applied over the presets of every texture the job
+            finds by itself (a folder or manifest given as ``source_path``).
     """
 
-    bc7_quality: Bc7Quality = Bc7Quality.DEFAULT
-    placeholder_on_failure: bool = True
-    texture_overrides: dict = field(default_factory=dict)
+    textures: TextureSettings = field(default_factory=TextureSettings)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -96,7 +96,7 @@ class CookPlan:
 @dataclass
 class WorkingImage:
     """One layer in the working format: ``(h, w, 4)`` float32, plus the untouched
-    8-bit source for mip 0 while no processing has changed it."""
+    8-bit source samples (any channel count) for mip 0 while no processing has changed them."""
 
     pixels: np.ndarray
     base_u8: np.ndarray | None = None
@@ -233,10 +233,9 @@ def convert_to_working_format(decoded: DecodedImage, plan: CookPlan) -> WorkingI
 
     Non-finite float samples are clamped (NaN -> 0, ±Inf -> ±65504) with a warning.
     """
-    rgba = _to_rgba(decoded.pixels)
     diagnostics = []
     if decoded.is_float:
-        work = rgba.astype(np.float32, copy=True)
+        work = _to_rgba(decoded.pixels).astype(np.float32, copy=True)
         bad = int(np.count_nonzero(~np.isfinite(work)))
         if bad:
             np.nan_to_num(work, copy=False, nan=0.0, posinf=_HALF_MAX, neginf=-_HALF_MAX)
@@ -244,10 +243,19 @@ def convert_to_working_format(decoded: DecodedImage, plan: CookPlan) -> WorkingI
                 ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", f"{plan.source_id}: {bad} NaN/Inf samples clamped", plan.source_id)
             )
         return WorkingImage(work, None, diagnostics)
-    colour = samples_to_float(rgba[..., :3], srgb=plan.linear_work)
-    alpha = samples_to_float(rgba[..., 3:], srgb=False)
-    base_u8 = np.ascontiguousarray(rgba) if rgba.dtype == np.uint8 else None
-    return WorkingImage(np.concatenate([colour, alpha], axis=2), base_u8, diagnostics)
+    samples = decoded.pixels
+    channels = samples.shape[2]
+    work = np.empty(samples.shape[:2] + (4,), np.float32)
+    if channels <= 2:  # grey (+ alpha): one conversion, replicated
+        work[..., :3] = samples_to_float(samples[..., 0], srgb=plan.linear_work)[..., None]
+    else:
+        work[..., :3] = samples_to_float(samples[..., :3], srgb=plan.linear_work)
+    if channels in (2, 4):
+        work[..., 3] = samples_to_float(samples[..., -1], srgb=False)
+    else:
+        work[..., 3] = 1.0
+    base_u8 = samples if samples.dtype == np.uint8 else None
+    return WorkingImage(work, base_u8, diagnostics)
 
 
 def apply_content_processing(work: WorkingImage, desc: TextureImportDesc, plan: CookPlan) -> WorkingImage:
@@ -287,7 +295,7 @@ def generate_mips(work: WorkingImage, desc: TextureImportDesc, plan: CookPlan) -
 
 def _level_u8(level: np.ndarray, mip: int, work: WorkingImage, plan: CookPlan) -> np.ndarray:
     if mip == 0 and work.base_u8 is not None:
-        return work.base_u8
+        return _to_rgba(work.base_u8)
     colour = float_to_unorm8(level[..., :3], srgb=plan.linear_work and plan.encode_srgb)
     alpha = float_to_unorm8(level[..., 3:], srgb=False)
     return np.concatenate([colour, alpha], axis=2)

@@ -21,7 +21,7 @@ from coordinator import (
     TextureImportRequest,
     expand_sources,
 )
-from coordinator._sources import TextureSettings
+from coordinator._types import TextureSettings
 from tests.helpers import snapshot
 
 TIMEOUT = 120
