@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -77,9 +78,12 @@ class JobContext:
     items_total: int = 0
     diagnostics: list[ImportDiagnostic] = field(default_factory=list)
 
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
     @property
     def key(self) -> str:
-        return f"job{self.job_id}"
+        """Unique across coordinators sharing one farm."""
+        return f"job{self.job_id}-{self.token}"
 
     def progress(
         self,
@@ -147,9 +151,7 @@ class AsyncImporter:
             )
             job.progress(ImportPhase.CANCELLED, 0, 0, entry.scope.reason or "cancelled")
         finally:
-            forget = getattr(self.backend, "forget_job", None)
-            if forget is not None:
-                forget(job.key)
+            await self.backend.forget_job(job.key)
         return report
 
     async def _run(self, entry: JobEntry, session: ImportSession, job: JobContext) -> ImportReport:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from ._errors import BackendError, ConfigError
+from ._errors import ConfigError
 
 
 class ComputeBackend(Protocol):
@@ -26,6 +26,9 @@ class ComputeBackend(Protocol):
 
     def cancel_job(self, job: str) -> None:
         """Ask every running item of ``job`` to stop at its next stage boundary."""
+
+    async def forget_job(self, job: str) -> None:
+        """The job is over: drop everything the backend keeps for it (flags, keys, blobs)."""
 
     async def close(self) -> None:
         """Stop accepting work and release workers."""
@@ -46,5 +49,7 @@ def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeB
 
         return LocalBackend(workers=workers)
     if scheme in ("redis", "rediss"):
-        raise BackendError(f"the farm backend ({broker_url}) is not available in this build; use the local backend")
+        from ._farm_backend import FarmBackend
+
+        return FarmBackend(broker_url, **options)
     raise ConfigError(f"unknown broker URL scheme {scheme!r}; known schemes: {', '.join(KNOWN_SCHEMES)}")

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from ._cook_cli import EPILOG, add_cook_arguments, cmd_cook, cmd_repair
+from ._cook_cli import EPILOG, add_cook_arguments, cmd_cook, cmd_repair, cmd_worker
 from ._errors import EXIT_USAGE
 from ._inspect import EXIT_NOT_A_CONTAINER, exit_code, inspect_root, render_summary, summary_dict
 
@@ -50,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_cook_arguments(p)
     p.set_defaults(func=cmd_cook)
+    p = sub.add_parser(
+        "worker",
+        help="run a farm worker (Celery, fed through Redis)",
+        description="Run a Celery worker that cooks textures for 'oxcook cook --broker URL'.",
+    )
+    p.add_argument("--broker", help="broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)")
+    p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
+    p.add_argument("--loglevel", default="INFO")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser(
         "repair",
         help="undo an interrupted cook",

@@ -25,6 +25,8 @@ class Config:
         file_read_buffer_size: read size for sources sent as bytes.
         lock_timeout: seconds to wait for another cook's lock on the same root.
         broker_url: ``None``/``local`` for the process pool, ``redis://…`` for the farm.
+        shared_storage: farm workers read sources by path (shared storage) instead of Redis blobs.
+        task_timeout: seconds one texture may take on the farm (lease and visibility timeout).
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -34,3 +36,5 @@ class Config:
     file_read_buffer_size: int = 64 * 1024
     lock_timeout: float = 600.0
     broker_url: str | None = None
+    shared_storage: bool = False
+    task_timeout: float = 900.0

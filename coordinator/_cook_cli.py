@@ -51,6 +51,7 @@ def add_cook_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--filter", help="mip filter: box, kaiser or lanczos")
     parser.add_argument("--workers", type=int, help="compute processes (default: one per core)")
     parser.add_argument("--broker", help="farm broker URL (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
     parser.add_argument("--report", type=Path, help="write a JSON report: one entry per texture, and totals")
     parser.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another cook of the same root")
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
@@ -117,6 +118,8 @@ def cmd_cook(args: argparse.Namespace) -> int:
     config = Config(lock_timeout=args.lock_timeout, broker_url=args.broker or os.environ.get("OXCOOK_BROKER_URL"))
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
+    if args.shared_storage:
+        config = dataclasses.replace(config, shared_storage=True)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
     dispatcher = QueueDispatcher()
@@ -160,6 +163,20 @@ def cmd_cook(args: argparse.Namespace) -> int:
     if args.report:
         args.report.write_text(json.dumps(summary, indent=2))
     return code
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a Celery worker with oxcook's defaults: prefork, one process per core, events on."""
+    broker = args.broker or os.environ.get("OXCOOK_BROKER_URL") or "redis://127.0.0.1:6379/0"
+    os.environ["OXCOOK_BROKER_URL"] = broker
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
+    from worker.celery_app import app
+
+    argv = ["worker", "--pool", "prefork", "--concurrency", str(args.concurrency or Config().thread_pool_size), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv=argv)
+    return EXIT_OK
 
 
 def cmd_repair(args: argparse.Namespace) -> int:

@@ -21,9 +21,16 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from worker import run_work
+from worker import decode_message, encode_message, run_work
 
-from ._backend import BackendError
+from ._errors import BackendError
+
+
+def _crashed_result(message: bytes, attempts: int) -> bytes:
+    """The failure result of an item that killed its worker process every time (a poison input)."""
+    item = decode_message(message, expect="texture-work")
+    error = {"code": "texture-worker-crashed", "message": f"{item['source_id']}: a worker process died {attempts} times cooking it"}
+    return encode_message("texture-result", key=item["key"], source_id=item["source_id"], ok=False, error=error)
 
 
 def _run_in_child(kind: str, message: bytes, cancel_flag: str) -> bytes:
@@ -54,6 +61,7 @@ def _child_init(coordinator_pid: int) -> None:
 
 class LocalBackend:
     name = "local"
+    shares_files = True  # workers run on this machine: send paths, not bytes
 
     def __init__(self, *, workers: int, max_attempts: int = 2) -> None:
         self.workers = max(1, workers)
@@ -91,13 +99,13 @@ class LocalBackend:
                     self._pool = None
                     pool.shutdown(wait=False, cancel_futures=True)
                 if attempt == self.max_attempts:
-                    raise BackendError(f"a worker process died {attempt} times running this item") from exc
+                    return _crashed_result(message, attempt)
         raise AssertionError("unreachable")
 
     def cancel_job(self, job: str) -> None:
         Path(self._flag(job)).touch()
 
-    def forget_job(self, job: str) -> None:
+    async def forget_job(self, job: str) -> None:
         Path(self._flag(job)).unlink(missing_ok=True)
 
     async def close(self) -> None:

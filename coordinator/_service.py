@@ -152,7 +152,12 @@ class ImportService:
 
     def _setup(self) -> None:
         if self._backend is None:
-            self._backend = open_backend(self.config.broker_url, workers=self.config.thread_pool_size)
+            self._backend = open_backend(
+                self.config.broker_url,
+                workers=self.config.thread_pool_size,
+                shared_storage=self.config.shared_storage,
+                task_timeout=self.config.task_timeout,
+            )
         self._importer = AsyncImporter(self._backend, self.config)
 
     def __enter__(self) -> "ImportService":

@@ -29,7 +29,7 @@ from worker import (
     texture_work,
 )
 
-from ._backend import BackendError, ComputeBackend
+from ._backend import ComputeBackend
 from ._types import PipelineProgress
 
 _THROUGHPUT_WINDOW_S = 30.0
@@ -144,10 +144,10 @@ class TexturePipeline:
 
     async def _run(self, item: TextureWorkItem, message: bytes) -> None:
         start = time.perf_counter()
+        raw = await self._backend.submit("texture", message, job=self._job)  # BackendError fails the job
         try:
-            raw = await self._backend.submit("texture", message, job=self._job)
             result = decode_message(raw, expect="texture-result")
-        except (BackendError, WireError) as exc:
+        except WireError as exc:
             result = {"ok": False, "error": exc.to_dict()}
         elapsed = (time.perf_counter() - start) * 1000.0
         if result.get("ok"):

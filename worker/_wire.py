@@ -23,7 +23,8 @@ _REQUIRED = {
     "texture-result": {"key", "source_id", "ok"},
 }
 _OPTIONAL = {
-    "texture-work": {"job", "sources", "paths"},  # exactly one of sources (bytes) / paths (shared storage)
+    # exactly one of: sources (bytes), paths (shared storage), blobs (Redis keys, resolved by the farm worker)
+    "texture-work": {"job", "sources", "paths", "blobs"},
     "texture-result": {"cooked", "payload", "diagnostics", "error", "timings_ms"},
 }
 

@@ -170,6 +170,9 @@ class ExplodingBackend:
     def cancel_job(self, job) -> None:
         pass
 
+    async def forget_job(self, job) -> None:
+        await asyncio.sleep(0)
+
     async def close(self) -> None:
         await asyncio.sleep(0)
 

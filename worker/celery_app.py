@@ -1,0 +1,114 @@
+"""The Celery app of an oxcook worker (load it with ``celery -A worker.celery_app``).
+
+Configured from the environment: ``OXCOOK_BROKER_URL`` (default
+``redis://127.0.0.1:6379/0``) and ``OXCOOK_TASK_TIMEOUT`` (seconds one texture
+may take; default 900). msgpack only — pickle is not accepted. Late acks with
+requeue on a lost worker process, one message prefetched at a time, and task
+events on for Flower.
+
+Bytes never travel through Celery: a task names Redis keys. It reads the work
+item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
+result under ``oxcook:result:<job>:<key>`` and pushes the key onto
+``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
+``oxcook:cancel:<job>``. A poison input that keeps killing its worker is run at
+most ``MAX_ATTEMPTS`` times, then reported as failed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import redis
+from celery import Celery
+
+from . import _farm_keys as keys
+from ._tasks import run_work
+from ._wire import decode_message, encode_message
+
+BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
+TASK_TIMEOUT = float(os.environ.get("OXCOOK_TASK_TIMEOUT", "900"))
+MAX_ATTEMPTS = int(os.environ.get("OXCOOK_MAX_ATTEMPTS", "3"))
+
+_SETTINGS = dict(
+    task_serializer="msgpack",
+    result_serializer="msgpack",
+    accept_content=["msgpack"],
+    event_serializer="json",
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    result_backend=None,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    task_time_limit=TASK_TIMEOUT,
+    broker_transport_options={"visibility_timeout": int(TASK_TIMEOUT * 2)},
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+)
+
+
+def make_app(broker_url: str) -> Celery:
+    """A Celery app with oxcook's settings (workers and the coordinator's sender share them)."""
+    celery_app = Celery("oxcook", broker=broker_url)
+    celery_app.conf.update(_SETTINGS)
+    return celery_app
+
+
+app = make_app(BROKER_URL)
+
+_redis: redis.Redis | None = None
+
+
+def _store() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = redis.Redis.from_url(BROKER_URL)
+    return _redis
+
+
+# Publish a result only while the job still wants it: a job that is over has
+# deleted its work keys, and must not find new keys appearing afterwards.
+_FINISH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('DEL', KEYS[4])
+return 1
+"""
+
+
+def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
+    store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), result, key, int(TASK_TIMEOUT * 4))
+
+
+@app.task(name=keys.TASK_COOK_TEXTURE, bind=True)
+def cook_texture(self, job: str, key: str, source_id: str) -> None:
+    """Cook one texture work item stored in Redis; the result goes back through Redis."""
+    store = _store()
+    if store.exists(keys.cancel(job)) or not store.exists(keys.work(job, key)):
+        return  # cancelled, or the job is over
+    attempts = store.incr(keys.attempts(job, key))
+    store.expire(keys.attempts(job, key), int(TASK_TIMEOUT * 4))
+    if attempts > MAX_ATTEMPTS:
+        error = {"code": "texture-worker-crashed", "message": f"{source_id}: a worker died {attempts - 1} times cooking it; giving up"}
+        _finish(store, job, key, encode_message("texture-result", key=key, source_id=source_id, ok=False, error=error))
+        return
+    store.set(keys.lease(job, key), self.request.hostname or "worker", ex=int(TASK_TIMEOUT))
+    work = store.get(keys.work(job, key))
+    if work is None:  # the job ended meanwhile
+        store.delete(keys.lease(job, key))
+        return
+    item = decode_message(work, expect="texture-work")
+    if "blobs" in item:
+        blobs = store.mget(item.pop("blobs"))
+        if any(b is None for b in blobs):
+            error = {"code": "texture-source-missing", "message": f"{source_id}: source bytes expired from Redis"}
+            _finish(store, job, key, encode_message("texture-result", key=key, source_id=source_id, ok=False, error=error))
+            return
+        item["sources"] = blobs
+    message = encode_message("texture-work", **item)
+    result = run_work("texture", message, cancel=lambda: bool(store.exists(keys.cancel(job))))
+    _finish(store, job, key, result)
