@@ -1,0 +1,230 @@
+"""The farm backend with real components: redis-server, Celery workers, Flower, honcho.
+
+Every test has a bounded wait; every process started here is stopped here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+import redis
+
+import formats as f
+from coordinator import Config, CookedRootFiles, ImportPhase, ImportService, TextureImportRequest, expand_sources
+from coordinator._types import TextureSettings
+from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
+from tests.helpers import read_texture, snapshot
+
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def workers(broker, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("workers")
+    started = [CeleryWorker(broker, f"w{i}", logs / f"w{i}.log") for i in range(2)]
+    yield started
+    for w in started:
+        w.stop()
+
+
+def cook(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+    )
+
+
+def rows_by_source(root, report_path) -> dict[str, bytes]:
+    report = json.loads(report_path.read_text())
+    return {t["source"]: read_texture(root, t["index"])[1] for t in report["textures"]}
+
+
+def oxcook_keys(url: str) -> list[bytes]:
+    return redis.Redis.from_url(url).keys("oxcook:*")
+
+
+def test_farm_cook_equals_local_cook(tmp_path, shared_assets, broker, workers):
+    src = shared_assets / "images"
+    local, farm = tmp_path / "local", tmp_path / "farm"
+    assert cook(str(src), "-o", str(local), "--report", str(tmp_path / "local.json")).returncode == 0
+    result = cook(str(src), "-o", str(farm), "--broker", broker, "--report", str(tmp_path / "farm.json"))
+    assert result.returncode == 0, result.stderr
+    assert f.validate_container(CookedRootFiles(farm)).ok
+    assert rows_by_source(farm, tmp_path / "farm.json") == rows_by_source(local, tmp_path / "local.json")
+    assert oxcook_keys(broker) == []
+    # both workers took part
+    assert all(b"succeeded" in w.log.read_bytes() for w in workers)
+
+
+def _slow_sources(tmp_path, shared_assets, count: int = 4):
+    src = tmp_path / "slow"
+    src.mkdir()
+    for i in range(count):
+        shutil.copy(shared_assets / "gltf/WaterBottle/WaterBottle_baseColor.png", src / f"bottle{i}_albedo.png")
+        with open(src / f"bottle{i}_albedo.png", "ab") as fh:
+            fh.write(b"\0" * i)
+    return src
+
+
+def test_worker_process_killed_mid_job_completes_with_same_textures(tmp_path, shared_assets, broker, workers):
+    src = _slow_sources(tmp_path, shared_assets)
+    local = tmp_path / "local"
+    assert cook(str(src), "-o", str(local), "--report", str(tmp_path / "local.json")).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(tmp_path / "farm"), "--broker", broker, "--progress", "none", "--report", str(tmp_path / "farm.json")],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = redis.Redis.from_url(broker)
+    wait_until(lambda: client.keys("oxcook:lease:*"), 60, "a task to start")
+    victims = [pid for w in workers for pid in w.child_pids()]
+    os.kill(victims[0], signal.SIGKILL)
+    assert proc.wait(timeout=TIMEOUT) == 0, proc.stderr.read()
+    assert rows_by_source(tmp_path / "farm", tmp_path / "farm.json") == rows_by_source(local, tmp_path / "local.json")
+    assert oxcook_keys(broker) == []
+
+
+def test_cancel_mid_job(tmp_path, shared_assets, broker, workers):
+    src = _slow_sources(tmp_path, shared_assets, 6)
+    done = threading.Event()
+    reports = []
+    started = threading.Event()
+
+    def progress(p) -> None:
+        if p.phase == ImportPhase.TEXTURES:
+            started.set()
+
+    with ImportService(Config(broker_url=broker)) as service:
+        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings())), cooked_root=tmp_path / "root")
+        job = service.submit_texture_import(request, lambda j, r: (reports.append(r), done.set()), progress)
+        assert started.wait(60)
+        wait_until(lambda: redis.Redis.from_url(broker).keys("oxcook:lease:*"), 60, "a task to start")
+        service.cancel_job(job, "test cancel")
+        assert done.wait(TIMEOUT)
+    assert reports[0].cancelled
+    assert not (tmp_path / "root" / "container.index.bin").exists()
+    # running tasks stop at their next stage boundary and publish nothing
+    wait_until(lambda: not redis.Redis.from_url(broker).keys("oxcook:lease:*"), 60, "running tasks to stop")
+    assert oxcook_keys(broker) == []
+
+
+def test_broker_down_at_start_exits_3_within_seconds(tmp_path, shared_assets):
+    start = time.monotonic()
+    result = cook(str(shared_assets / "images/png/hopper.png"), "-o", str(tmp_path / "root"), "--broker", f"redis://127.0.0.1:{free_port()}/0", timeout=60)
+    assert result.returncode == 3, result.stderr
+    assert "cannot reach the broker" in result.stderr
+    assert time.monotonic() - start < 20
+    assert not (tmp_path / "root" / "container.index.bin").exists()
+
+
+def test_broker_killed_mid_job_exits_3_and_keeps_the_container(tmp_path, shared_assets):
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "lonely", tmp_path / "lonely.log")
+    try:
+        root = tmp_path / "root"
+        assert cook(str(shared_assets / "images/png/hopper.png"), "-o", str(root)).returncode == 0
+        before = snapshot(root)
+        src = _slow_sources(tmp_path, shared_assets, 4)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--broker", server.url, "--progress", "none"],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        client = redis.Redis.from_url(server.url)
+        wait_until(lambda: client.keys("oxcook:lease:*"), 60, "a task to start")
+        server.proc.kill()
+        killed_at = time.monotonic()
+        assert proc.wait(timeout=60) == 3
+        assert time.monotonic() - killed_at < 20
+        assert "broker" in proc.stderr.read()
+        assert snapshot(root) == before
+    finally:
+        worker.stop()
+        if server.proc.poll() is None:
+            server.stop()
+
+
+def test_pickled_message_is_rejected(broker, workers):
+    from kombu import Connection, Exchange, Producer, Queue
+
+    marker = "oxcook:pickle-test"
+    with Connection(broker) as conn:
+        producer = Producer(conn)
+        body = {"task": "oxcook.cook_texture", "args": ["jobX", "k", "evil.png"]}
+        producer.publish(
+            body,
+            exchange=Exchange("celery", type="direct"),
+            routing_key="celery",
+            declare=[Queue("celery", Exchange("celery", type="direct"), routing_key="celery")],
+            serializer="pickle",
+            headers={"task": "oxcook.cook_texture", "id": "pickle-test", "argsrepr": marker},
+        )
+    wait_until(lambda: any(b"pickle" in w.log.read_bytes() and b"disallowed" in w.log.read_bytes().lower() for w in workers), 30, "the worker to refuse")
+    assert not redis.Redis.from_url(broker).exists("oxcook:attempts:jobX:k")
+
+
+def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
+    port = free_port()
+    flower = subprocess.Popen(
+        [sys.executable, "-m", "celery", f"--broker={broker}", "flower", f"--port={port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    auth = {"Authorization": "Basic " + base64.b64encode(b"ox:cook").decode()}
+
+    def get(path: str):
+        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=auth), timeout=5) as response:
+            return json.loads(response.read())
+
+    def up() -> bool:
+        try:
+            get("/api/workers?refresh=1")
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, 60, "flower")
+
+        def succeeded() -> list:
+            tasks = get("/api/tasks").values()
+            return [t for t in tasks if t.get("name") == "oxcook.cook_texture" and t.get("state") == "SUCCESS"]
+
+        # flower subscribes to task events after its HTTP server is up: cook a probe until it sees one
+        probe = shared_assets / "images/png/pngsuite_s01n3p01.png"
+        wait_until(lambda: cook(str(probe), "-o", str(tmp_path / "probe"), "--broker", broker).returncode == 0 and succeeded(), 60, "flower events")
+        seen = len(succeeded())
+        assert cook(str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", broker).returncode == 0
+
+        wait_until(lambda: len(succeeded()) >= seen + 14, 30, "flower to see the tasks")
+        assert any("hopper.png" in (t.get("args") or "") for t in succeeded())
+    finally:
+        flower.terminate()
+        flower.wait(timeout=20)
