@@ -193,12 +193,15 @@ class FarmBackend:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         self._pending.pop(job, None)
+        blobs = list(self._blobs.pop(job, ()))
+
+        def sweep() -> None:
+            names = list(self._sync_redis.scan_iter(match=keys.job_pattern(job))) + blobs + [keys.cancel(job), keys.done(job)]
+            self._sync_redis.delete(*names)
+
         try:
-            names = [k async for k in self._redis.scan_iter(match=keys.job_pattern(job))]
-            names += list(self._blobs.pop(job, ()))
-            names += [keys.cancel(job), keys.done(job)]
-            if names:
-                await self._redis.delete(*names)
+            # on the publisher thread, so a cancel queued before it cannot land after it
+            await asyncio.get_running_loop().run_in_executor(self._publisher, sweep)
         except redis.RedisError:
             pass  # the keys carry TTLs; they expire on their own
 

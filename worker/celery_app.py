@@ -80,6 +80,16 @@ return 1
 """
 
 
+# Start an item atomically: nothing is created for a job that is cancelled or over.
+_START = """
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+local attempts = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2] * 4)
+redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2])
+return attempts
+"""
+
+
 def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
     store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), result, key, int(TASK_TIMEOUT * 4))
 
@@ -88,15 +98,15 @@ def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
 def cook_texture(self, job: str, key: str, source_id: str) -> None:
     """Cook one texture work item stored in Redis; the result goes back through Redis."""
     store = _store()
-    if store.exists(keys.cancel(job)) or not store.exists(keys.work(job, key)):
+    attempts = store.eval(
+        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), self.request.hostname or "worker", int(TASK_TIMEOUT)
+    )
+    if not attempts:
         return  # cancelled, or the job is over
-    attempts = store.incr(keys.attempts(job, key))
-    store.expire(keys.attempts(job, key), int(TASK_TIMEOUT * 4))
     if attempts > MAX_ATTEMPTS:
         error = {"code": "texture-worker-crashed", "message": f"{source_id}: a worker died {attempts - 1} times cooking it; giving up"}
         _finish(store, job, key, encode_message("texture-result", key=key, source_id=source_id, ok=False, error=error))
         return
-    store.set(keys.lease(job, key), self.request.hostname or "worker", ex=int(TASK_TIMEOUT))
     work = store.get(keys.work(job, key))
     if work is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))

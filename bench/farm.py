@@ -1,0 +1,125 @@
+"""Benchmark: the Celery farm against the local backend, payload intake, and per-task cost.
+
+In one run, on this machine, with a private redis-server and oxcook workers:
+
+1. the same corpus cooked by the local backend (one process per core) and by
+   the farm with as many worker processes — ratio farm/local (goal >= 0.85);
+2. coordinator payload intake: MB/s of results read back through the farm's
+   path (BLPOP + GETDEL of stored payloads) vs a plain Redis GET of the same
+   sizes (goal >= 0.7);
+3. per-task fixed cost: wall time per 64² texture through the farm, minus the
+   local cook time of the same texture (goal <= 5 ms).
+
+Run: ``python bench/farm.py [--n 16] [--quality fast] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import redis
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.cook_local import make_textures  # noqa: E402
+from coordinator._config import _cores  # noqa: E402
+from tests.farm_fixtures import CeleryWorker, RedisServer  # noqa: E402
+from worker import _farm_keys as keys  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed_cook(src: Path, root: Path, quality: str, broker: str | None) -> float:
+    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none"]
+    if broker:
+        cmd += ["--broker", broker]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f"cook failed: {proc.stderr}")
+    return time.perf_counter() - start
+
+
+async def intake(url: str, sizes: list[int]) -> tuple[float, float]:
+    """MB/s through the farm's result path (BLPOP + GETDEL) vs plain GET, same payloads."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url)
+    payloads = [os.urandom(s) for s in sizes]
+    total = sum(sizes) / 2**20
+    for i, p in enumerate(payloads):
+        await client.set(f"bench:get:{i}", p)
+    start = time.perf_counter()
+    for i in range(len(payloads)):
+        await client.get(f"bench:get:{i}")
+    plain = total / (time.perf_counter() - start)
+    job = "bench"
+    for i, p in enumerate(payloads):
+        await client.set(keys.result(job, str(i)), p)
+        await client.rpush(keys.done(job), str(i))
+    start = time.perf_counter()
+    for _ in payloads:
+        _, key = await client.blpop([keys.done(job)], timeout=1)
+        await client.getdel(keys.result(job, key.decode()))
+    farm = total / (time.perf_counter() - start)
+    await client.delete(*[f"bench:get:{i}" for i in range(len(payloads))])
+    await client.aclose()
+    return farm, plain
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=16)
+    parser.add_argument("--small", type=int, default=64, help="number of 64² textures for the per-task cost")
+    parser.add_argument("--quality", default="fast", choices=("fast", "default", "high"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--assets", type=Path, default=REPO.parent / "shared" / "assets")
+    args = parser.parse_args()
+    cores = _cores()
+    with tempfile.TemporaryDirectory(prefix="oxcook-farm-bench-") as tmp:
+        tmp = Path(tmp)
+        server = RedisServer(tmp)
+        workers = [CeleryWorker(server.url, f"bench{i}", tmp / f"w{i}.log") for i in range(cores)]
+        try:
+            big = tmp / "big"
+            big.mkdir()
+            make_textures(args.assets, big, args.n)
+            small = tmp / "small"
+            small.mkdir()
+            rng = np.random.default_rng(0)
+            for i in range(args.small):
+                Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(small / f"s{i:03d}_albedo.png")
+            rows = []
+            for label, src in (("2048² x%d" % args.n, big), ("64² x%d" % args.small, small)):
+                local = [timed_cook(src, tmp / f"l{label}{r}", args.quality, None) for r in range(args.repeat)]
+                farm = [timed_cook(src, tmp / f"f{label}{r}", args.quality, server.url) for r in range(args.repeat)]
+                rows.append((label, statistics.median(local), statistics.median(farm)))
+            print(f"{cores} worker processes each side, quality {args.quality}, medians of {args.repeat}")
+            print(f"{'corpus':<14}{'local s':>10}{'farm s':>10}{'farm/local speed':>18}")
+            for label, local, farm in rows:
+                print(f"{label:<14}{local:>10.2f}{farm:>10.2f}{local / farm:>18.3f}")
+            small_local, small_farm = rows[1][1], rows[1][2]
+            print(f"per-task fixed cost on 64²: {(small_farm - small_local) / args.small * 1000:.2f} ms per texture (farm - local)")
+            sizes = [5_595_904] * 32  # a 2048² BC7 payload with mips
+            farm_rate, plain_rate = asyncio.run(intake(server.url, sizes))
+            print(f"payload intake: farm path {farm_rate:.0f} MB/s, plain GET {plain_rate:.0f} MB/s, ratio {farm_rate / plain_rate:.3f}")
+            print("(goals: farm/local >= 0.85; intake ratio >= 0.7; per-task cost <= 5 ms)")
+        finally:
+            for w in workers:
+                w.stop()
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
