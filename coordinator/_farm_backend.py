@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 import redis
 import redis.asyncio as aioredis
 
-from worker import decode_message, encode_message
+from worker import TextureImportDesc, decode_message, encode_message
 from worker import _farm_keys as keys
 from worker.celery_app import make_app
 
@@ -41,10 +42,18 @@ _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
 
 
+def _describe(item: dict) -> str:
+    """What Flower shows for a task: the texture, its intent, output format and source size."""
+    desc = TextureImportDesc.from_dict(item["desc"])
+    size = sum(len(s) for s in item["sources"]) if "sources" in item else sum(os.path.getsize(p) for p in item.get("paths", []) if os.path.exists(p))
+    return f"{item['source_id']} {desc.intent.name.lower()} {desc.output_format.name} {size / 1024:.0f} KiB"
+
+
 @dataclass
 class _Pending:
     future: asyncio.Future
     source_id: str
+    label: str
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
     resubmits: int = 0
@@ -90,6 +99,7 @@ class FarmBackend:
         try:
             item = decode_message(message, expect="texture-work")
             key = item["key"]
+            label = _describe(item)
             if "sources" in item:
                 names = []
                 for data in item.pop("sources"):
@@ -99,7 +109,7 @@ class FarmBackend:
                     names.append(keys.blob(digest))
                 item["blobs"] = names
             await self._redis.set(keys.work(job, key), encode_message("texture-work", **item), ex=self._ttl)
-            pending = _Pending(future, item["source_id"])
+            pending = _Pending(future, item["source_id"], label)
             self._pending.setdefault(job, {})[key] = pending
             future.add_done_callback(lambda f: self._forget_item(job, key, f))
             self._ensure_reader(job)
@@ -120,7 +130,7 @@ class FarmBackend:
                 keys.TASK_COOK_TEXTURE,
                 args=[job, key, pending.source_id],
                 task_id=task_id,
-                argsrepr=f"{pending.source_id} ({job})",
+                argsrepr=f"{pending.label} ({job})",
                 retry=True,
             )
 

@@ -80,6 +80,13 @@ def test_farm_cook_equals_local_cook(tmp_path, shared_assets, broker, workers):
     assert all(b"succeeded" in w.log.read_bytes() for w in workers)
 
 
+def test_shared_storage_sends_paths(tmp_path, shared_assets, broker, workers):
+    result = cook(str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", broker, "--shared-storage")
+    assert result.returncode == 0, result.stderr
+    assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
+    assert oxcook_keys(broker) == []
+
+
 def _slow_sources(tmp_path, shared_assets, count: int = 4):
     src = tmp_path / "slow"
     src.mkdir()
@@ -224,7 +231,8 @@ def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
         assert cook(str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", broker).returncode == 0
 
         wait_until(lambda: len(succeeded()) >= seen + 14, 30, "flower to see the tasks")
-        assert any("hopper.png" in (t.get("args") or "") for t in succeeded())
+        shown = [t.get("args") or "" for t in succeeded()]
+        assert any("hopper.png" in a and "KiB" in a for a in shown), shown[:3]
     finally:
         flower.terminate()
         flower.wait(timeout=20)
