@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formats import Format
-from worker import ImportDiagnostic, ImportSeverity
+from worker import ImportDiagnostic, ImportSeverity, failpoint
 
-from ._failpoints import failpoint
 from ._file_io import read_file
 from ._session import ImportSession
 from ._sources import TEXTURE_EXTENSIONS, expand_sources

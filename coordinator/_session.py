@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Callable
 
 from formats import AssetType
+from worker import failpoint
 
 from ._asset_emitter import AssetEmitter
 from ._buffer_emitter import BufferEmitter
-from ._failpoints import failpoint
 from ._file_io import AsyncFileWriter
 from ._texture_emitter import TextureEmitter
 from ._types import ImportDiagnostic, ImportReport, ImportSeverity, LooseCookedLayout

@@ -28,8 +28,9 @@ from formats import (
     parse_index,
 )
 
+from worker import failpoint
+
 from ._errors import RootUnusableError
-from ._failpoints import failpoint
 from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably
 from ._types import LooseCookedLayout
 

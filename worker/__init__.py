@@ -34,6 +34,7 @@ from ._desc import validate_pre_decode as validate_pre_decode
 from ._diagnostics import ImportDiagnostic as ImportDiagnostic
 from ._diagnostics import ImportSeverity as ImportSeverity
 from ._errors import TextureCancelled as TextureCancelled
+from ._failpoints import failpoint as failpoint
 from ._errors import TextureImportError as TextureImportError
 from ._errors import TextureImportErrorCode as TextureImportErrorCode
 from ._imaging import DecodedImage as DecodedImage
@@ -87,6 +88,7 @@ __all__ = [
     "detect_preset_from_filename",
     "encode_blocks",
     "encode_message",
+    "failpoint",
     "generate_mips",
     "pack_subresources",
     "parse_preset",

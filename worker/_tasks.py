@@ -14,6 +14,7 @@ from ._cook import CookedTexture, cook_texture, cook_texture_layers
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic
 from ._errors import TextureImportError, TextureImportErrorCode
+from ._failpoints import failpoint
 from ._wire import WireError, decode_message, encode_message
 
 CancelCheck = Callable[[], bool]
@@ -47,6 +48,7 @@ def run_texture_work(message: bytes, cancel: CancelCheck | None = None) -> bytes
     """Cook one texture work item; returns the wire form of its result."""
     item = decode_message(message, expect="texture-work")
     key, source_id = item["key"], item["source_id"]
+    failpoint(f"cook:{source_id}")
     try:
         desc = TextureImportDesc.from_dict(item["desc"])
         sources = _load_sources(item)

@@ -1,4 +1,4 @@
-"""Named crash points, for the crash-safety tests.
+"""Named crash points, for the crash-safety and poison-input tests.
 
 ``OXCOOK_FAILPOINT=<name>[:<n>]`` makes the process kill itself with SIGKILL
 the ``n``-th time (default first) it reaches ``failpoint(<name>)`` — a real,
@@ -18,7 +18,9 @@ def failpoint(name: str) -> None:
     spec = os.environ.get("OXCOOK_FAILPOINT")
     if not spec:
         return
-    target, _, nth = spec.partition(":")
+    target, _, nth = spec.rpartition(":")
+    if not nth.isdigit():
+        target, nth = spec, "1"
     if target != name:
         return
     _seen[name] = _seen.get(name, 0) + 1
