@@ -16,6 +16,7 @@ from ._types import LooseCookedLayout
 class AssetEmitter:
     def __init__(self, layout: LooseCookedLayout) -> None:
         self._layout = layout
+        self.order: list[str] = []  # virtual paths in emission order (streaming is observable)
         self._records: dict[str, AssetRecord] = {}
         self._files: dict[str, bytes] = {}
 
@@ -36,6 +37,7 @@ class AssetEmitter:
         key = asset_key_for(virtual_path)
         self._records[virtual_path] = AssetRecord(key, int(asset_type), relpath, virtual_path, len(sealed), sha)
         self._files[relpath] = sealed
+        self.order.append(virtual_path)
         return key
 
     def count(self, asset_type: AssetType) -> int:

@@ -14,7 +14,6 @@ import dataclasses
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
 from formats import OxcookError
@@ -25,7 +24,8 @@ from ._journal import RootLock, recover_root
 from ._progress import ProgressDisplay
 from ._service import ImportService, QueueDispatcher
 from ._sources import NOT_RENDERED, expand_sources
-from ._types import ImportOptions, ImportReport, ImportSeverity, TextureImportRequest, TextureSettings
+from ._importer import ImportFormat, detect_format
+from ._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
 
 EPILOG = """exit codes:
   0    every input cooked
@@ -39,6 +39,9 @@ formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
   Oxygen Engine renders only uncompressed formats and BC7 and will show its
   error texture for these.
 """
+
+
+SCENE_FORMATS = (ImportFormat.GLTF, ImportFormat.GLB)
 
 
 def add_cook_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +70,10 @@ def report_dict(report: ImportReport, exit_code: int) -> dict:
         "cancelled": report.cancelled,
         "recovered": report.recovered,
         "failure_code": report.failure_code,
+        "materials_written": report.materials_written,
+        "geometry_written": report.geometry_written,
+        "scenes_written": report.scenes_written,
+        "emitted": report.emitted,
         "textures": [
             {
                 "source": t.source_id,
@@ -105,14 +112,15 @@ def exit_code_for(report: ImportReport) -> int:
 
 def cmd_cook(args: argparse.Namespace) -> int:
     settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
+    scenes = [p for p in args.sources if p.is_file() and detect_format(p) in SCENE_FORMATS]
     try:
-        textures = expand_sources(list(args.sources), settings)
+        textures = expand_sources([p for p in args.sources if p not in scenes], settings)
     except OxcookError as exc:
         print(f"oxcook cook: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     if args.format and args.format.lower() in NOT_RENDERED:
         print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
-    if not textures:
+    if not textures and not scenes:
         print("oxcook cook: no textures found in " + ", ".join(map(str, args.sources)), file=sys.stderr)
         return EXIT_USAGE
     config = Config(lock_timeout=args.lock_timeout, broker_url=args.broker or os.environ.get("OXCOOK_BROKER_URL"))
@@ -123,45 +131,47 @@ def cmd_cook(args: argparse.Namespace) -> int:
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
     dispatcher = QueueDispatcher()
-    finished = threading.Event()
     reports: list[ImportReport] = []
-
-    def complete(_job, report: ImportReport) -> None:
-        reports.append(report)
-        finished.set()
-
-    request = TextureImportRequest(textures=tuple(textures), cooked_root=args.output, options=ImportOptions())
+    progress = display.update if display else None
     try:
         service = ImportService(config, dispatcher=dispatcher)
     except OxcookError as exc:
         print(f"oxcook cook: {exc.message}", file=sys.stderr)
         return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
     try:
-        job = service.submit_texture_import(request, complete, display.update if display else None)
-        while not finished.is_set():
+        # one job per scene and one for loose textures; the root's lock runs them one after another
+        jobs = [service.submit_import(ImportRequest(source_path=p, cooked_root=args.output), lambda _j, r: reports.append(r), progress) for p in scenes]
+        if textures:
+            request = TextureImportRequest(textures=tuple(textures), cooked_root=args.output, options=ImportOptions())
+            jobs.append(service.submit_texture_import(request, lambda _j, r: reports.append(r), progress))
+        while len(reports) < len(jobs):
             try:
                 dispatcher.run_pending(timeout=0.2)
             except KeyboardInterrupt:
                 print("\noxcook cook: cancelling (Ctrl-C); the previous container stays as it was", file=sys.stderr)
-                service.cancel_job(job, "interrupted (Ctrl-C)")
+                service.cancel_all("interrupted (Ctrl-C)")
         dispatcher.run_pending()
     finally:
         service.close()
     if display:
         display.finish()
-    report = reports[0]
-    code = exit_code_for(report)
-    for diag in report.diagnostics:
-        print(str(diag), file=sys.stderr)
-    summary = report_dict(report, code)
-    totals = summary["totals"]
-    print(
-        f"oxcook cook: {totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, "
-        f"{totals['failed']} failed) into {report.cooked_root} in {totals['seconds']:.1f} s",
-        file=sys.stderr,
-    )
+    codes = [exit_code_for(r) for r in reports]
+    code = next((c for c in (EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE, EXIT_INPUT_FAILED) if c in codes), EXIT_OK)
+    summaries = []
+    for report, report_code in zip(reports, codes):
+        for diag in report.diagnostics:
+            print(str(diag), file=sys.stderr)
+        summary = report_dict(report, report_code)
+        summaries.append(summary)
+        totals = summary["totals"]
+        assets = f", {report.materials_written} materials, {report.geometry_written} geometry, {report.scenes_written} scenes" if report.materials_written + report.geometry_written + report.scenes_written else ""
+        print(
+            f"oxcook cook: {totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, "
+            f"{totals['failed']} failed){assets} into {report.cooked_root} in {totals['seconds']:.1f} s",
+            file=sys.stderr,
+        )
     if args.report:
-        args.report.write_text(json.dumps(summary, indent=2))
+        args.report.write_text(json.dumps(summaries[0] if len(summaries) == 1 else {"exit_code": code, "jobs": summaries}, indent=2))
     return code
 
 

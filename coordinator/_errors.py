@@ -8,7 +8,8 @@
     ├── RootUnusableError      root-unusable       unreadable or Epoch-A index, lost data                 -> exit 2
     ├── RootLockedError        root-locked         another cook holds the root past the lock timeout      -> exit 3
     ├── OutputWriteError       output-write-failed disk full, permissions, I/O errors                     -> exit 3
-    └── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
+    ├── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
+    └── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
 
 A failed *input* (one texture that does not decode) is not an error of the
 job: it is a diagnostic, the texture resolves to the fallback, and the exit
@@ -47,6 +48,10 @@ class BackendError(OxcookError):
     code = "backend-unreachable"
 
 
+class SceneError(OxcookError):
+    code = "scene-invalid"
+
+
 EXIT_FOR_CODE = {
     ConfigError.code: EXIT_USAGE,
     PathEscapesRoot.code: EXIT_USAGE,
@@ -54,4 +59,5 @@ EXIT_FOR_CODE = {
     RootLockedError.code: EXIT_INFRASTRUCTURE,
     OutputWriteError.code: EXIT_INFRASTRUCTURE,
     BackendError.code: EXIT_INFRASTRUCTURE,
+    SceneError.code: EXIT_INPUT_FAILED,
 }

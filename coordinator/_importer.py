@@ -14,7 +14,7 @@ import asyncio
 import enum
 from abc import ABC
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from formats import Format
 from worker import ImportDiagnostic, ImportSeverity, failpoint
@@ -109,12 +109,17 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
 
 
 async def cook_textures(
-    textures: list[TextureSource], session: ImportSession, importer: "AsyncImporter", job: "JobContext"
+    textures: list[TextureSource],
+    session: ImportSession,
+    importer: "AsyncImporter",
+    job: "JobContext",
+    on_cooked: Callable[[TextureSource, int], None] | None = None,
 ) -> dict[str, int]:
     """Cook ``textures`` through the texture pipeline and emit each as it finishes.
 
     A texture that fails resolves to index 0 (the fallback) with an error
-    diagnostic naming it; the job goes on.
+    diagnostic naming it; the job goes on. ``on_cooked(source, index)`` runs
+    after each emission (scene importers emit materials from it).
 
     Returns:
         source id → texture index.
@@ -131,6 +136,9 @@ async def cook_textures(
 
         async def feed() -> None:
             for source in textures:
+                if source.data:
+                    await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source))
+                    continue
                 if shares_files:
                     await pipeline.submit(
                         TextureWorkItem(source.source_id, source.desc, paths=tuple(str(p.resolve()) for p in source.paths), tag=source)
@@ -158,5 +166,7 @@ async def cook_textures(
                     index, is_new = 0, False
                 indices[source.source_id] = index
                 session.report.textures.append(_entry(source, index, result, is_new, session))
+                if on_cooked is not None:
+                    on_cooked(source, index)
                 job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, pipeline.progress().throughput)
     return indices

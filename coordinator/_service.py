@@ -22,6 +22,7 @@ from typing import Callable, Protocol
 from ._async_importer import AsyncImporter, JobEntry, JobScope
 from ._backend import ComputeBackend, open_backend
 from ._config import Config
+from ._gltf_importer import GltfImporter
 from ._importer import Importer, ImportFormat, TextureSetImporter, detect_format
 from ._types import ImportJobId, ImportProgress, ImportReport, ImportRequest, TextureImportRequest
 
@@ -127,7 +128,11 @@ class _LoopThread:
         self._thread.join(timeout)
 
 
-IMPORTERS: dict[ImportFormat, type[Importer]] = {ImportFormat.TEXTURES: TextureSetImporter}
+IMPORTERS: dict[ImportFormat, type[Importer]] = {
+    ImportFormat.TEXTURES: TextureSetImporter,
+    ImportFormat.GLTF: GltfImporter,
+    ImportFormat.GLB: GltfImporter,
+}
 
 
 class ImportService:

@@ -150,6 +150,7 @@ class ImportSession:
             report.materials_written = self._asset_emitter.count(AssetType.MATERIAL)
             report.geometry_written = self._asset_emitter.count(AssetType.GEOMETRY)
             report.scenes_written = self._asset_emitter.count(AssetType.SCENE)
+            report.emitted = list(self._asset_emitter.order)
         report.success = not report.errors
         report.seconds = time.perf_counter() - self._started
         return report

@@ -118,6 +118,7 @@ class TextureSource:
     paths: tuple[Path, ...]  # one, or one per layer
     desc: TextureImportDesc
     preset: str = ""
+    data: tuple[bytes, ...] = ()  # the encoded bytes, for images embedded in a scene (no paths)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,6 +158,7 @@ class ImportReport:
     scenes_written: int = 0
     success: bool = False
     cancelled: bool = False
+    emitted: list[str] = field(default_factory=list)  # virtual paths of descriptors, in emission order
     recovered: bool = False  # the writer undid an interrupted cook first
     failure_code: str = ""  # set when the job itself failed (backend, disk, lock), not one input
     seconds: float = 0.0

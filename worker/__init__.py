@@ -38,6 +38,8 @@ from ._failpoints import failpoint as failpoint
 from ._errors import TextureImportError as TextureImportError
 from ._errors import TextureImportErrorCode as TextureImportErrorCode
 from ._imaging import DecodedImage as DecodedImage
+from ._mesh import MeshBuffers as MeshBuffers
+from ._mesh import build_mesh_buffers as build_mesh_buffers
 from ._imaging import sniff_format as sniff_format
 from ._presets import TexturePreset as TexturePreset
 from ._tasks import cooked_from_result as cooked_from_result
@@ -65,6 +67,7 @@ __all__ = [
     "HdrHandling",
     "ImportDiagnostic",
     "ImportSeverity",
+    "MeshBuffers",
     "MipFilter",
     "MipPolicy",
     "TextureCancelled",
@@ -78,6 +81,7 @@ __all__ = [
     "WorkingImage",
     "apply_content_processing",
     "apply_preset",
+    "build_mesh_buffers",
     "convert_to_output_format",
     "convert_to_working_format",
     "cook_texture",

@@ -236,3 +236,14 @@ def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
     finally:
         flower.terminate()
         flower.wait(timeout=20)
+
+
+GLTF_SCENES = ["BoxTextured/BoxTextured.gltf", "BoxTextured-Binary/BoxTextured.glb", "BoxTextured-Embedded/BoxTextured.gltf", "TextureTransformTest/TextureTransformTest.gltf", "AlphaBlendModeTest/AlphaBlendModeTest.gltf"]
+
+
+@pytest.mark.parametrize("rel", GLTF_SCENES)
+def test_gltf_scenes_through_the_farm(tmp_path, shared_assets, broker, workers, rel):
+    result = cook(str(shared_assets / "gltf" / rel), "-o", str(tmp_path / "root"), "--broker", broker, "--quality", "fast")
+    assert result.returncode == 0, result.stderr
+    assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
+    assert oxcook_keys(broker) == []
