@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import redis
 import redis.asyncio as aioredis
 
-from worker import TextureImportDesc, decode_message, encode_message
+from worker import WORK_KINDS, TextureImportDesc, decode_message, encode_message
 from worker import _farm_keys as keys
 from worker.celery_app import make_app
 
@@ -43,7 +43,10 @@ _LEASE_CHECK_S = 5.0
 
 
 def _describe(item: dict) -> str:
-    """What Flower shows for a task: the texture, its intent, output format and source size."""
+    """What Flower shows for a task: the texture, its intent, output format and source size (or the mesh)."""
+    if "arrays" in item:
+        positions = item["arrays"].get("positions", {"shape": [0]})
+        return f"{item['source_id']} mesh {positions['shape'][0]} vertices"
     desc = TextureImportDesc.from_dict(item["desc"])
     size = sum(len(s) for s in item["sources"]) if "sources" in item else sum(os.path.getsize(p) for p in item.get("paths", []) if os.path.exists(p))
     return f"{item['source_id']} {desc.intent.name.lower()} {desc.output_format.name} {size / 1024:.0f} KiB"
@@ -54,6 +57,7 @@ class _Pending:
     future: asyncio.Future
     source_id: str
     label: str
+    task_name: str
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
     resubmits: int = 0
@@ -97,7 +101,7 @@ class FarmBackend:
 
     async def _submit(self, kind: str, message: bytes, job: str, future: asyncio.Future) -> None:
         try:
-            item = decode_message(message, expect="texture-work")
+            item = decode_message(message, expect=WORK_KINDS[kind])
             key = item["key"]
             label = _describe(item)
             if "sources" in item:
@@ -108,8 +112,8 @@ class FarmBackend:
                     self._blobs.setdefault(job, set()).add(keys.blob(digest))
                     names.append(keys.blob(digest))
                 item["blobs"] = names
-            await self._redis.set(keys.work(job, key), encode_message("texture-work", **item), ex=self._ttl)
-            pending = _Pending(future, item["source_id"], label)
+            await self._redis.set(keys.work(job, key), encode_message(WORK_KINDS[kind], **item), ex=self._ttl)
+            pending = _Pending(future, item["source_id"], label, keys.TASKS[kind])
             self._pending.setdefault(job, {})[key] = pending
             future.add_done_callback(lambda f: self._forget_item(job, key, f))
             self._ensure_reader(job)
@@ -127,7 +131,7 @@ class FarmBackend:
 
         def send() -> None:
             self._app.send_task(
-                keys.TASK_COOK_TEXTURE,
+                pending.task_name,
                 args=[job, key, pending.source_id],
                 task_id=task_id,
                 argsrepr=f"{pending.label} ({job})",

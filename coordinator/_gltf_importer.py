@@ -2,7 +2,8 @@
 
 Every texture the materials use is submitted at once; each material is emitted
 the moment the textures it needs are cooked (:class:`MaterialReadinessTracker`),
-meshes are packed while textures cook, and the scene is emitted last. A bad
+mesh primitives are packed (tangents, 72-byte vertices) as backend work while
+textures cook — on the farm too — and the scene is emitted last. A bad
 image becomes a diagnostic and texture index 0; a bad buffer fails the scene.
 """
 
@@ -39,7 +40,7 @@ from formats import (
     sanitize_segment,
     unorm16,
 )
-from worker import ImportDiagnostic, ImportSeverity, MeshBuffers, build_mesh_buffers, preset_desc
+from worker import ImportDiagnostic, ImportSeverity, MeshBuffers, decode_message, mesh_from_result, mesh_work, preset_desc
 
 from ._errors import PathEscapesRoot, SceneError
 from ._gltf import GltfDocument, image_source, load_gltf, read_accessor
@@ -219,7 +220,7 @@ class GltfImporter(Importer):
 
         async with asyncio.TaskGroup() as group:
             group.create_task(cook_textures(list(textures.values()), session, importer, job, on_cooked))
-            geometry = group.create_task(self._emit_geometry(doc, names, material_vpath, default_material, session, layout))
+            geometry = group.create_task(self._emit_geometry(doc, names, material_vpath, default_material, session, layout, importer, job))
         geometry_keys = geometry.result()
         job.progress(ImportPhase.SCENE, 0, 1, "building the scene")
         scene = self._scene(doc, names, geometry_keys, layout)
@@ -272,20 +273,35 @@ class GltfImporter(Importer):
             **uv,
         )
 
-    async def _emit_geometry(self, doc: GltfDocument, names: _Names, material_vpath: list[str], default_material: str, session: ImportSession, layout) -> list[bytes]:
-        """Pack every mesh (off the loop) and emit its buffers and geometry; returns geometry keys by mesh."""
+    async def _emit_geometry(
+        self, doc: GltfDocument, names: _Names, material_vpath: list[str], default_material: str, session: ImportSession, layout, importer, job
+    ) -> list[bytes]:
+        """Pack every primitive as backend work (in parallel), then emit buffers and geometry in mesh order."""
         loop = asyncio.get_running_loop()
+        meshes = doc.list("meshes")
+        primitives = [await loop.run_in_executor(None, _primitive_arrays, doc, mesh, i) for i, mesh in enumerate(meshes)]
+        window = asyncio.Semaphore(importer.config.texture_queue_capacity)
+
+        async def pack(i: int, p: int, arrays: dict) -> MeshBuffers:
+            source_id = f"{names.scene}/{names.meshes[i]}#{p}"
+            async with window:
+                raw = await importer.backend.submit("mesh", mesh_work(f"mesh{i}.{p}", source_id, arrays, job.key), job=job.key)
+            result = decode_message(raw, expect="mesh-result")
+            if not result["ok"]:
+                raise SceneError(result["error"]["message"])
+            return mesh_from_result(result)
+
+        async with asyncio.TaskGroup() as group:
+            tasks = [[group.create_task(pack(i, p, arrays)) for p, (arrays, _) in enumerate(prims)] for i, prims in enumerate(primitives)]
         keys = []
-        for i, mesh in enumerate(doc.list("meshes")):
-            packed: list[tuple[MeshBuffers, int | None]] = await loop.run_in_executor(None, _pack_mesh, doc, mesh, i)
-            vertices = b"".join(p.vertices for p, _ in packed)
-            index_bytes = b"".join(p.indices for p, _ in packed)
+        for i, prims in enumerate(primitives):
+            packed = [t.result() for t in tasks[i]]
             emitter = session.buffer_emitter
-            vb = emitter.emit(vertices, usage_flags=VERTEX_USAGE, element_stride=72, alignment=72)
-            ib = emitter.emit(index_bytes, usage_flags=INDEX_USAGE, element_format=R32_UINT, alignment=4)
+            vb = emitter.emit(b"".join(b.vertices for b in packed), usage_flags=VERTEX_USAGE, element_stride=72, alignment=72)
+            ib = emitter.emit(b"".join(b.indices for b in packed), usage_flags=INDEX_USAGE, element_format=R32_UINT, alignment=4)
             submeshes, first_vertex, first_index = [], 0, 0
-            for p, (buffers, material) in enumerate(packed):
-                vpath = material_vpath[material] if material is not None and 0 <= material < len(material_vpath) else default_material
+            for p, (buffers, (_, material)) in enumerate(zip(packed, prims)):
+                vpath = material_vpath[material] if isinstance(material, int) and 0 <= material < len(material_vpath) else default_material
                 view = MeshView(first_index, buffers.index_count, first_vertex, buffers.vertex_count)
                 submeshes.append(SubMesh(f"{names.meshes[i]}_{p}", asset_key_for(vpath), buffers.bbox_min, buffers.bbox_max, (view,)))
                 first_vertex += buffers.vertex_count
@@ -323,8 +339,8 @@ class GltfImporter(Importer):
         return Scene(names.scene, tuple(nodes), tuple(renderables))
 
 
-def _pack_mesh(doc: GltfDocument, mesh: dict, index: int) -> list[tuple[MeshBuffers, int | None]]:
-    """Every triangle primitive of a mesh, packed (runs off the loop)."""
+def _primitive_arrays(doc: GltfDocument, mesh: dict, index: int) -> list[tuple[dict, int | None]]:
+    """Each triangle primitive's attribute arrays and material (runs off the loop)."""
     out = []
     for p, prim in enumerate(mesh.get("primitives", [])):
         if prim.get("mode", 4) != 4:
@@ -332,16 +348,9 @@ def _pack_mesh(doc: GltfDocument, mesh: dict, index: int) -> list[tuple[MeshBuff
         attrs = prim.get("attributes", {})
         if "POSITION" not in attrs:
             raise SceneError(f"{doc.path.name}: mesh {index} primitive {p} has no POSITION")
-
-        def get(name: str):
-            return read_accessor(doc, attrs[name]) if name in attrs else None
-
-        indices = read_accessor(doc, prim["indices"]).reshape(-1) if "indices" in prim else None
-        try:
-            buffers = build_mesh_buffers(
-                get("POSITION"), indices, normals=get("NORMAL"), uvs=get("TEXCOORD_0"), tangents=get("TANGENT"), colors=get("COLOR_0")
-            )
-        except ValueError as exc:
-            raise SceneError(f"{doc.path.name}: mesh {index} primitive {p}: {exc}") from exc
-        out.append((buffers, prim.get("material")))
+        names = {"positions": "POSITION", "normals": "NORMAL", "uvs": "TEXCOORD_0", "tangents": "TANGENT", "colors": "COLOR_0"}
+        arrays = {ours: read_accessor(doc, attrs[theirs]).astype(np.float32) for ours, theirs in names.items() if theirs in attrs}
+        if "indices" in prim:
+            arrays["indices"] = read_accessor(doc, prim["indices"]).reshape(-1).astype(np.uint32)
+        out.append((arrays, prim.get("material")))
     return out

@@ -43,10 +43,13 @@ from ._mesh import build_mesh_buffers as build_mesh_buffers
 from ._imaging import sniff_format as sniff_format
 from ._presets import TexturePreset as TexturePreset
 from ._tasks import cooked_from_result as cooked_from_result
+from ._tasks import mesh_from_result as mesh_from_result
+from ._tasks import mesh_work as mesh_work
 from ._tasks import run_texture_work as run_texture_work
 from ._tasks import run_work as run_work
 from ._tasks import texture_work as texture_work
 from ._wire import WIRE_VERSION as WIRE_VERSION
+from ._wire import WORK_KINDS as WORK_KINDS
 from ._wire import WireError as WireError
 from ._wire import decode_message as decode_message
 from ._wire import encode_message as encode_message
@@ -77,6 +80,7 @@ __all__ = [
     "TextureIntent",
     "TexturePreset",
     "WIRE_VERSION",
+    "WORK_KINDS",
     "WireError",
     "WorkingImage",
     "apply_content_processing",
@@ -94,6 +98,8 @@ __all__ = [
     "encode_message",
     "failpoint",
     "generate_mips",
+    "mesh_from_result",
+    "mesh_work",
     "pack_subresources",
     "parse_preset",
     "plan_cook",

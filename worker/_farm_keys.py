@@ -8,6 +8,8 @@ from __future__ import annotations
 
 PREFIX = "oxcook:"
 TASK_COOK_TEXTURE = "oxcook.cook_texture"
+TASK_BUILD_MESH = "oxcook.build_mesh"
+TASKS = {"texture": TASK_COOK_TEXTURE, "mesh": TASK_BUILD_MESH}
 
 
 def work(job: str, key: str) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
 from ._cook import CookedTexture, cook_texture, cook_texture_layers
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic
 from ._errors import TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
+from ._mesh import MeshBuffers, build_mesh_buffers
 from ._wire import WireError, decode_message, encode_message
 
 CancelCheck = Callable[[], bool]
@@ -97,7 +100,62 @@ def cooked_from_result(result: dict) -> CookedTexture:
     )
 
 
-_RUNNERS = {"texture": run_texture_work}
+def mesh_work(key: str, source_id: str, arrays: dict[str, np.ndarray | None], job: str = "") -> bytes:
+    """The wire form of one mesh primitive: its attribute arrays as raw little-endian bytes."""
+    packed = {
+        name: {"dtype": array.dtype.str, "shape": list(array.shape), "data": array.tobytes()}
+        for name, array in arrays.items()
+        if array is not None
+    }
+    return encode_message("mesh-work", key=key, source_id=source_id, arrays=packed, job=job)
+
+
+def _array(spec: dict) -> np.ndarray:
+    dtype = np.dtype(spec["dtype"])
+    if dtype.kind not in "fiu" or dtype.itemsize > 8:
+        raise ValueError(f"array dtype {dtype} is not numeric")
+    return np.frombuffer(spec["data"], dtype).reshape(spec["shape"])
+
+
+def run_mesh_work(message: bytes, cancel: CancelCheck | None = None) -> bytes:
+    """Pack one mesh primitive (tangents, vertices, indices, bounds); returns the wire result."""
+    item = decode_message(message, expect="mesh-work")
+    key, source_id = item["key"], item["source_id"]
+    try:
+        arrays = {name: _array(spec) for name, spec in item["arrays"].items()}
+        if "positions" not in arrays:
+            raise ValueError("no positions")
+        packed = build_mesh_buffers(
+            arrays["positions"],
+            arrays.get("indices"),
+            normals=arrays.get("normals"),
+            uvs=arrays.get("uvs"),
+            tangents=arrays.get("tangents"),
+            colors=arrays.get("colors"),
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        return encode_message("mesh-result", key=key, source_id=source_id, ok=False, error={"code": "mesh-invalid", "message": f"{source_id}: {exc}"})
+    return encode_message(
+        "mesh-result",
+        key=key,
+        source_id=source_id,
+        ok=True,
+        vertices=packed.vertices,
+        indices=packed.indices,
+        bbox_min=list(packed.bbox_min),
+        bbox_max=list(packed.bbox_max),
+        vertex_count=packed.vertex_count,
+        index_count=packed.index_count,
+    )
+
+
+def mesh_from_result(result: dict) -> MeshBuffers:
+    return MeshBuffers(
+        result["vertices"], result["indices"], tuple(result["bbox_min"]), tuple(result["bbox_max"]), result["vertex_count"], result["index_count"]
+    )
+
+
+_RUNNERS = {"texture": run_texture_work, "mesh": run_mesh_work}
 
 
 def run_work(kind: str, message: bytes, cancel: CancelCheck | None = None) -> bytes:

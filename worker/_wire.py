@@ -21,12 +21,17 @@ WIRE_VERSION = 1
 _REQUIRED = {
     "texture-work": {"key", "source_id", "desc"},
     "texture-result": {"key", "source_id", "ok"},
+    "mesh-work": {"key", "source_id", "arrays"},
+    "mesh-result": {"key", "source_id", "ok"},
 }
 _OPTIONAL = {
     # exactly one of: sources (bytes), paths (shared storage), blobs (Redis keys, resolved by the farm worker)
     "texture-work": {"job", "sources", "paths", "blobs"},
     "texture-result": {"cooked", "payload", "diagnostics", "error", "timings_ms"},
+    "mesh-work": {"job"},
+    "mesh-result": {"vertices", "indices", "bbox_min", "bbox_max", "vertex_count", "index_count", "error"},
 }
+WORK_KINDS = {"texture": "texture-work", "mesh": "mesh-work"}  # backend work kind -> message kind
 
 
 class WireError(OxcookError):

@@ -23,7 +23,7 @@ from celery import Celery
 
 from . import _farm_keys as keys
 from ._tasks import run_work
-from ._wire import decode_message, encode_message
+from ._wire import WORK_KINDS, decode_message, encode_message
 
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
 TASK_TIMEOUT = float(os.environ.get("OXCOOK_TASK_TIMEOUT", "900"))
@@ -94,31 +94,43 @@ def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
     store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), result, key, int(TASK_TIMEOUT * 4))
 
 
-@app.task(name=keys.TASK_COOK_TEXTURE, bind=True)
-def cook_texture(self, job: str, key: str, source_id: str) -> None:
-    """Cook one texture work item stored in Redis; the result goes back through Redis."""
+def _run_stored(task, kind: str, job: str, key: str, source_id: str) -> None:
+    """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
     attempts = store.eval(
-        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), self.request.hostname or "worker", int(TASK_TIMEOUT)
+        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), task.request.hostname or "worker", int(TASK_TIMEOUT)
     )
     if not attempts:
         return  # cancelled, or the job is over
+    result_kind = WORK_KINDS[kind].replace("-work", "-result")
     if attempts > MAX_ATTEMPTS:
-        error = {"code": "texture-worker-crashed", "message": f"{source_id}: a worker died {attempts - 1} times cooking it; giving up"}
-        _finish(store, job, key, encode_message("texture-result", key=key, source_id=source_id, ok=False, error=error))
+        error = {"code": f"{kind}-worker-crashed", "message": f"{source_id}: a worker died {attempts - 1} times on it; giving up"}
+        _finish(store, job, key, encode_message(result_kind, key=key, source_id=source_id, ok=False, error=error))
         return
     work = store.get(keys.work(job, key))
     if work is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))
         return
-    item = decode_message(work, expect="texture-work")
+    item = decode_message(work, expect=WORK_KINDS[kind])
     if "blobs" in item:
         blobs = store.mget(item.pop("blobs"))
         if any(b is None for b in blobs):
-            error = {"code": "texture-source-missing", "message": f"{source_id}: source bytes expired from Redis"}
-            _finish(store, job, key, encode_message("texture-result", key=key, source_id=source_id, ok=False, error=error))
+            error = {"code": f"{kind}-source-missing", "message": f"{source_id}: source bytes expired from Redis"}
+            _finish(store, job, key, encode_message(result_kind, key=key, source_id=source_id, ok=False, error=error))
             return
         item["sources"] = blobs
-    message = encode_message("texture-work", **item)
-    result = run_work("texture", message, cancel=lambda: bool(store.exists(keys.cancel(job))))
+    message = encode_message(WORK_KINDS[kind], **item)
+    result = run_work(kind, message, cancel=lambda: bool(store.exists(keys.cancel(job))))
     _finish(store, job, key, result)
+
+
+@app.task(name=keys.TASK_COOK_TEXTURE, bind=True)
+def cook_texture(self, job: str, key: str, source_id: str) -> None:
+    """Cook one texture work item stored in Redis."""
+    _run_stored(self, "texture", job, key, source_id)
+
+
+@app.task(name=keys.TASK_BUILD_MESH, bind=True)
+def build_mesh(self, job: str, key: str, source_id: str) -> None:
+    """Pack one mesh primitive stored in Redis."""
+    _run_stored(self, "mesh", job, key, source_id)

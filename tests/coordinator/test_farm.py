@@ -22,6 +22,7 @@ import redis
 import formats as f
 from coordinator import Config, CookedRootFiles, ImportPhase, ImportService, TextureImportRequest, expand_sources
 from coordinator._types import TextureSettings
+from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
 from tests.helpers import read_texture, snapshot
 
@@ -238,7 +239,7 @@ def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
         flower.wait(timeout=20)
 
 
-GLTF_SCENES = ["BoxTextured/BoxTextured.gltf", "BoxTextured-Binary/BoxTextured.glb", "BoxTextured-Embedded/BoxTextured.gltf", "TextureTransformTest/TextureTransformTest.gltf", "AlphaBlendModeTest/AlphaBlendModeTest.gltf"]
+GLTF_SCENES = sorted(p.relative_to(SHARED_ASSETS / "gltf").as_posix() for p in (SHARED_ASSETS / "gltf").rglob("*") if p.suffix in (".gltf", ".glb"))
 
 
 @pytest.mark.parametrize("rel", GLTF_SCENES)
