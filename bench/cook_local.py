@@ -15,7 +15,6 @@ Run: ``python bench/cook_local.py [--n 64 256] [--quality default] [--repeat 1]`
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import redis
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -94,7 +94,7 @@ class LocalBackend:
             except asyncio.CancelledError:
                 future.cancel()
                 raise
-            except BrokenProcessPool as exc:
+            except BrokenProcessPool:
                 if self._pool is pool:
                     self._pool = None
                     pool.shutdown(wait=False, cancel_futures=True)

@@ -104,7 +104,7 @@ def validate_container(files: ContainerFiles, *, verify_hashes: bool = True) -> 
     report.index = index
     for rule, message in index_problems(index):
         report.add(rule, INDEX_FILE_NAME, "", message)
-    for i, asset in enumerate(index.assets):
+    for asset in index.assets:
         if asset.asset_key != asset_key_for(asset.virtual_path, epoch=index.epoch.value):
             report.add(
                 "asset-key-derivation",

@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 
 from formats import Format, TextureType
 
-from ._desc import Bc7Quality, ColorSpace, HdrHandling, MipFilter, MipPolicy, TextureImportDesc, TextureIntent
+from ._desc import Bc7Quality, ColorSpace, HdrHandling, MipPolicy, TextureImportDesc, TextureIntent
 
 
 class TexturePreset(str, enum.Enum):
