@@ -14,7 +14,8 @@ from PIL import Image
 import formats as f
 from coordinator import CookedRootFiles
 from coordinator._gltf import load_gltf, read_accessor
-from coordinator._gltf_importer import MaterialReadinessTracker, node_trs
+from coordinator._gltf_importer import node_trs
+from coordinator._scene_importer import MaterialReadinessTracker
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
 from tests.helpers import decode_payload, psnr, read_texture, snapshot
