@@ -41,7 +41,7 @@ formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
 """
 
 
-SCENE_FORMATS = (ImportFormat.GLTF, ImportFormat.GLB)
+SCENE_FORMATS = (ImportFormat.GLTF, ImportFormat.GLB, ImportFormat.FBX)
 
 
 def add_cook_arguments(parser: argparse.ArgumentParser) -> None:

@@ -22,6 +22,7 @@ from typing import Callable, Protocol
 from ._async_importer import AsyncImporter, JobEntry, JobScope
 from ._backend import ComputeBackend, open_backend
 from ._config import Config
+from ._fbx import FbxImporter
 from ._gltf_importer import GltfImporter
 from ._importer import Importer, ImportFormat, TextureSetImporter, detect_format
 from ._types import ImportJobId, ImportProgress, ImportReport, ImportRequest, TextureImportRequest
@@ -132,6 +133,7 @@ IMPORTERS: dict[ImportFormat, type[Importer]] = {
     ImportFormat.TEXTURES: TextureSetImporter,
     ImportFormat.GLTF: GltfImporter,
     ImportFormat.GLB: GltfImporter,
+    ImportFormat.FBX: FbxImporter,
 }
 
 

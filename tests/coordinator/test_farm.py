@@ -239,12 +239,14 @@ def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
         flower.wait(timeout=20)
 
 
-GLTF_SCENES = sorted(p.relative_to(SHARED_ASSETS / "gltf").as_posix() for p in (SHARED_ASSETS / "gltf").rglob("*") if p.suffix in (".gltf", ".glb"))
+SCENE_FILES = sorted(
+    p.relative_to(SHARED_ASSETS).as_posix() for d in ("gltf", "fbx") for p in (SHARED_ASSETS / d).rglob("*") if p.suffix in (".gltf", ".glb", ".fbx")
+)
 
 
-@pytest.mark.parametrize("rel", GLTF_SCENES)
-def test_gltf_scenes_through_the_farm(tmp_path, shared_assets, broker, workers, rel):
-    result = cook(str(shared_assets / "gltf" / rel), "-o", str(tmp_path / "root"), "--broker", broker, "--quality", "fast")
+@pytest.mark.parametrize("rel", SCENE_FILES)
+def test_scenes_through_the_farm(tmp_path, shared_assets, broker, workers, rel):
+    result = cook(str(shared_assets / rel), "-o", str(tmp_path / "root"), "--broker", broker, "--quality", "fast")
     assert result.returncode == 0, result.stderr
     assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
     assert oxcook_keys(broker) == []

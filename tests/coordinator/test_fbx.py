@@ -1,0 +1,88 @@
+"""FBX import (ufbx in a child process): every shared FBX cooks; geometry, textures and bad files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import formats as f
+from coordinator import CookedRootFiles
+from coordinator._fbx import fbx_description
+from tests.conftest import SHARED_ASSETS
+from tests.farm_fixtures import REPO
+from tests.helpers import decode_payload, psnr, read_texture, snapshot
+
+FBX = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "fbx").glob("*.fbx"))
+BAD = ["bad/made_embedded_textures_truncated.fbx", "bad/ufbx_synthetic_truncated_quot_fail_7500_ascii.fbx", "bad/ufbx_synthetic_unsupported_cube_fail_8000_ascii.fbx"]
+
+
+def cook(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args], capture_output=True, text=True, timeout=240, cwd=REPO
+    )
+
+
+def _descriptor(root, suffix: str) -> bytes:
+    index = f.parse_index((root / "container.index.bin").read_bytes())
+    asset = next(a for a in index.assets if a.virtual_path.endswith(suffix))
+    return (root / asset.descriptor_relpath).read_bytes()
+
+
+@pytest.mark.parametrize("rel", FBX)
+def test_every_shared_fbx_cooks(tmp_path, rel):
+    result = cook(str(SHARED_ASSETS / rel), "-o", str(tmp_path / "root"), "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
+    scene = fbx_description(SHARED_ASSETS / rel)
+    report = json.loads((tmp_path / "r.json").read_text())
+    needs_default = any(p.material is None for m in scene.meshes for p in m.primitives)
+    assert report["materials_written"] == len(scene.materials) + needs_default
+    assert report["geometry_written"] == len(scene.meshes) == 1
+    assert report["scenes_written"] == 1
+    oscene = f.unpack_scene(_descriptor(tmp_path / "root", ".oscene"))
+    assert len(oscene.nodes) == 1 + len(scene.nodes) and len(oscene.renderables) == 1
+
+
+def test_cube_geometry_reads_back(tmp_path):
+    root = tmp_path / "root"
+    assert cook(str(SHARED_ASSETS / "fbx/blender_293_textures_7400_binary.fbx"), "-o", str(root)).returncode == 0
+    geometry = f.unpack_geometry(_descriptor(root, ".ogeo"))
+    mesh = geometry.lods[0]
+    layout = f.BUFFER_RESOURCE_DESC[f.Epoch.B]
+    table = (root / "Resources/buffers.table").read_bytes()
+    data = (root / "Resources/buffers.data").read_bytes()
+    vrow, irow = layout.unpack(table, mesh.vertex_buffer * layout.SIZE), layout.unpack(table, mesh.index_buffer * layout.SIZE)
+    vertices = np.frombuffer(data[vrow.data_offset : vrow.data_offset + vrow.size_bytes], np.float32).reshape(-1, 18)
+    indices = np.frombuffer(data[irow.data_offset : irow.data_offset + irow.size_bytes], np.uint32)
+    assert len(indices) == 36  # six quads, twelve triangles
+    corners = {tuple(np.round(p, 4)) for p in vertices[:, :3]}
+    assert corners == {(x, y, z) for x in (-1.0, 1.0) for y in (-1.0, 1.0) for z in (-1.0, 1.0)}
+    assert geometry.bbox_min == (-1.0, -1.0, -1.0) and geometry.bbox_max == (1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("rel", ["fbx/blender_293_textures_7400_binary.fbx", "fbx/blender_293_embedded_textures_7400_binary.fbx"])
+def test_base_color_texture_matches_its_image(tmp_path, rel):
+    root = tmp_path / "root"
+    assert cook(str(SHARED_ASSETS / rel), "-o", str(root)).returncode == 0
+    material, _ = f.unpack_material(_descriptor(root, ".omat"))
+    assert material.base_color_texture > 0
+    row, payload = read_texture(root, material.base_color_texture)
+    mip0 = decode_payload(row.format, payload, row.width, row.height)[0]
+    source = np.asarray(Image.open(SHARED_ASSETS / "fbx/textures/checkerboard_diffuse.png").convert("RGB"))
+    assert psnr(mip0[..., :3], source) >= 30.0
+
+
+@pytest.mark.parametrize("bad", BAD)
+def test_bad_fbx_fails_cleanly_and_keeps_the_container(tmp_path, bad):
+    root = tmp_path / "root"
+    assert cook(str(SHARED_ASSETS / "fbx/maya_textured_cube_7500_ascii.fbx"), "-o", str(root)).returncode == 0
+    before = snapshot(root)
+    result = cook(str(SHARED_ASSETS / bad), "-o", str(root))
+    assert result.returncode == 1
+    assert "scene-invalid" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(root) == before
