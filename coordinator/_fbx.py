@@ -20,6 +20,7 @@ import numpy as np
 
 from ._cooked_root import confined
 from ._errors import PathEscapesRoot, SceneError
+from ._gltf import MAX_DATA_URI_BYTES
 from ._importer import ImportFormat
 from ._scene_importer import SceneDescription, SceneImage, SceneImporter, SceneMaterial, SceneMeshDesc, SceneNodeDesc, ScenePrimitive
 
@@ -31,6 +32,8 @@ def _image(base: Path, texture: dict, index: int, scene_file: str) -> SceneImage
     relative = (texture.get("relative") or "").replace("\\", "/")
     source_id = relative or f"{scene_file}#texture{index}"
     if texture.get("content"):
+        if len(texture["content"]) > MAX_DATA_URI_BYTES:
+            return SceneImage(source_id, error=SceneError(f"{scene_file}: embedded texture {source_id!r} is larger than {MAX_DATA_URI_BYTES} bytes"))
         return SceneImage(f"{scene_file}#{source_id}", texture["content"])
     if not relative:
         return SceneImage(source_id, error=SceneError(f"{scene_file}: texture {texture.get('name')!r} names no file"))
