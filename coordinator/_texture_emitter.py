@@ -26,8 +26,9 @@ from formats import (
 )
 from worker import CookedTexture
 
-from ._allocation import RangeAllocator, ResourceTable, texture_signature
+from ._allocation import texture_signature
 from ._file_io import AsyncFileWriter
+from ._resource_files import ResourceFiles
 from ._types import LooseCookedLayout
 from ._writer import LooseCookedWriter
 
@@ -37,34 +38,26 @@ FALLBACK_INDEX = 0
 
 class TextureEmitter:
     def __init__(self, writer: LooseCookedWriter, io: AsyncFileWriter, layout: LooseCookedLayout) -> None:
-        self._io = io
         self._layout = layout
-        self._table = ResourceTable(writer.read_rows(FileKind.TEXTURES_TABLE, _ROW), texture_signature)
-        self._data_path = writer.prepare_resource_file(FileKind.TEXTURES_DATA, layout.textures_data)
-        self._table_path = writer.prepare_resource_file(FileKind.TEXTURES_TABLE, layout.textures_table)
-        self._alloc = RangeAllocator(writer.committed_size(FileKind.TEXTURES_DATA))
+        self._files = ResourceFiles(
+            writer,
+            io,
+            _ROW,
+            texture_signature,
+            table=(FileKind.TEXTURES_TABLE, layout.textures_table),
+            data=(FileKind.TEXTURES_DATA, layout.textures_data),
+        )
         self._sidecars: dict[str, bytes] = {}
-        self.emitted = 0
-        self.deduplicated = 0
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._files)
 
     def _place(self, payload: bytes, fields: dict) -> tuple[int, bool]:
-        row = _ROW.make(data_offset=0, **fields)
-        existing = self._table.find(row)
-        if existing is not None:
-            return existing, False
-        reservation = self._alloc.reserve(len(payload), TEXTURE_ALIGNMENT)
-        index, _ = self._table.add(row._replace(data_offset=reservation.offset))
-        if reservation.padding:
-            self._io.write_at(self._data_path, reservation.padding_start, bytes(reservation.padding))
-        self._io.write_at(self._data_path, reservation.offset, payload)
-        return index, True
+        return self._files.place(_ROW.make(data_offset=0, **fields), payload, TEXTURE_ALIGNMENT)
 
     def ensure_fallback(self) -> None:
         """Make sure row 0 exists (a fresh table starts with the fallback texture)."""
-        if len(self._table) == 0:
+        if len(self._files) == 0:
             payload, digest = fallback_payload()
             self._place(payload, dict(size_bytes=len(payload), content_hash=digest, **fallback_row_fields()))
 
@@ -72,14 +65,12 @@ class TextureEmitter:
         """Record a cooked texture; returns ``(index, is_new)`` immediately."""
         self.ensure_fallback()
         index, is_new = self._place(cooked.payload, cooked.row_fields())
-        self.emitted += 1
-        self.deduplicated += not is_new
         if self._layout.write_sidecars:
-            self._sidecars[otex_relpath(stable_id)] = pack_otex(index, self._table.rows[index])
+            self._sidecars[otex_relpath(stable_id)] = pack_otex(index, self.row(index))
         return index, is_new
 
     def row(self, index: int):
-        return self._table.rows[index]
+        return self._files.table.rows[index]
 
     def sidecar_files(self) -> dict[str, bytes]:
         """The ``.otex`` sidecars to write (relpath → bytes), one per emitted stable id."""
@@ -89,10 +80,4 @@ class TextureEmitter:
         """Queue the table append and return the file records for the index
         (the caller drains the writes before committing)."""
         self.ensure_fallback()
-        new_rows = self._table.new_rows
-        if new_rows:
-            self._io.write_at(self._table_path, self._table.committed * _ROW.SIZE, _ROW.pack_array(new_rows))
-        return [
-            FileRecordInfo(int(FileKind.TEXTURES_TABLE), self._layout.textures_table, len(self._table) * _ROW.SIZE),
-            FileRecordInfo(int(FileKind.TEXTURES_DATA), self._layout.textures_data, self._alloc.end),
-        ]
+        return self._files.finalize()
