@@ -74,3 +74,19 @@ def snapshot(root) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and ".oxcook" not in p.relative_to(root).parts
     }
+
+
+def read_descriptor(root, suffix: str) -> bytes:
+    """The descriptor file of the first asset whose virtual path ends with ``suffix``."""
+    index = f.parse_index((root / "container.index.bin").read_bytes())
+    asset = next(a for a in index.assets if a.virtual_path.endswith(suffix))
+    return (root / asset.descriptor_relpath).read_bytes()
+
+
+def read_buffer(root, index: int) -> bytes:
+    """Row ``index`` of a cooked root's buffers table, as its bytes in ``buffers.data``."""
+    layout = f.BUFFER_RESOURCE_DESC[f.Epoch.B]
+    row = layout.unpack((root / "Resources/buffers.table").read_bytes(), index * layout.SIZE)
+    with open(root / "Resources/buffers.data", "rb") as fh:
+        fh.seek(row.data_offset)
+        return fh.read(row.size_bytes)

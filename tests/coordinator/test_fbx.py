@@ -15,7 +15,7 @@ from coordinator import CookedRootFiles
 from coordinator._fbx import fbx_description
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
-from tests.helpers import decode_payload, psnr, read_texture, snapshot
+from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_texture, snapshot
 
 FBX = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "fbx").glob("*.fbx"))
 BAD = ["bad/made_embedded_textures_truncated.fbx", "bad/ufbx_synthetic_truncated_quot_fail_7500_ascii.fbx", "bad/ufbx_synthetic_unsupported_cube_fail_8000_ascii.fbx"]
@@ -25,12 +25,6 @@ def cook(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args], capture_output=True, text=True, timeout=240, cwd=REPO
     )
-
-
-def _descriptor(root, suffix: str) -> bytes:
-    index = f.parse_index((root / "container.index.bin").read_bytes())
-    asset = next(a for a in index.assets if a.virtual_path.endswith(suffix))
-    return (root / asset.descriptor_relpath).read_bytes()
 
 
 @pytest.mark.parametrize("rel", FBX)
@@ -44,21 +38,17 @@ def test_every_shared_fbx_cooks(tmp_path, rel):
     assert report["materials_written"] == len(scene.materials) + needs_default
     assert report["geometry_written"] == len(scene.meshes) == 1
     assert report["scenes_written"] == 1
-    oscene = f.unpack_scene(_descriptor(tmp_path / "root", ".oscene"))
+    oscene = f.unpack_scene(read_descriptor(tmp_path / "root", ".oscene"))
     assert len(oscene.nodes) == 1 + len(scene.nodes) and len(oscene.renderables) == 1
 
 
 def test_cube_geometry_reads_back(tmp_path):
     root = tmp_path / "root"
     assert cook(str(SHARED_ASSETS / "fbx/blender_293_textures_7400_binary.fbx"), "-o", str(root)).returncode == 0
-    geometry = f.unpack_geometry(_descriptor(root, ".ogeo"))
+    geometry = f.unpack_geometry(read_descriptor(root, ".ogeo"))
     mesh = geometry.lods[0]
-    layout = f.BUFFER_RESOURCE_DESC[f.Epoch.B]
-    table = (root / "Resources/buffers.table").read_bytes()
-    data = (root / "Resources/buffers.data").read_bytes()
-    vrow, irow = layout.unpack(table, mesh.vertex_buffer * layout.SIZE), layout.unpack(table, mesh.index_buffer * layout.SIZE)
-    vertices = np.frombuffer(data[vrow.data_offset : vrow.data_offset + vrow.size_bytes], np.float32).reshape(-1, 18)
-    indices = np.frombuffer(data[irow.data_offset : irow.data_offset + irow.size_bytes], np.uint32)
+    vertices = np.frombuffer(read_buffer(root, mesh.vertex_buffer), np.float32).reshape(-1, 18)
+    indices = np.frombuffer(read_buffer(root, mesh.index_buffer), np.uint32)
     assert len(indices) == 36  # six quads, twelve triangles
     corners = {tuple(np.round(p, 4)) for p in vertices[:, :3]}
     assert corners == {(x, y, z) for x in (-1.0, 1.0) for y in (-1.0, 1.0) for z in (-1.0, 1.0)}
@@ -69,7 +59,7 @@ def test_cube_geometry_reads_back(tmp_path):
 def test_base_color_texture_matches_its_image(tmp_path, rel):
     root = tmp_path / "root"
     assert cook(str(SHARED_ASSETS / rel), "-o", str(root)).returncode == 0
-    material, _ = f.unpack_material(_descriptor(root, ".omat"))
+    material, _ = f.unpack_material(read_descriptor(root, ".omat"))
     assert material.base_color_texture > 0
     row, payload = read_texture(root, material.base_color_texture)
     mip0 = decode_payload(row.format, payload, row.width, row.height)[0]

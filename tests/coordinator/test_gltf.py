@@ -18,7 +18,7 @@ from coordinator._gltf_importer import node_trs
 from coordinator._scene_importer import MaterialReadinessTracker
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
-from tests.helpers import decode_payload, psnr, read_texture, snapshot
+from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_texture, snapshot
 from worker import build_mesh_buffers
 
 SCENES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "gltf").rglob("*") if p.suffix in (".gltf", ".glb"))
@@ -32,14 +32,6 @@ def cook(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
         timeout=timeout,
         cwd=REPO,
     )
-
-
-def read_buffer(root, index: int) -> bytes:
-    layout = f.BUFFER_RESOURCE_DESC[f.Epoch.B]
-    row = layout.unpack((root / "Resources/buffers.table").read_bytes(), index * layout.SIZE)
-    with open(root / "Resources/buffers.data", "rb") as fh:
-        fh.seek(row.data_offset)
-        return fh.read(row.size_bytes)
 
 
 @pytest.mark.parametrize("rel", SCENES)
@@ -64,16 +56,10 @@ def box(tmp_path_factory):
     return root
 
 
-def _asset(root, suffix: str) -> bytes:
-    index = f.parse_index((root / "container.index.bin").read_bytes())
-    asset = next(a for a in index.assets if a.virtual_path.endswith(suffix))
-    return (root / asset.descriptor_relpath).read_bytes()
-
-
 def test_buffers_decode_back_to_the_source(box):
     doc = load_gltf(SHARED_ASSETS / "gltf/BoxTextured/BoxTextured.gltf")
     prim = doc.json["meshes"][0]["primitives"][0]
-    geometry = f.unpack_geometry(_asset(box, ".ogeo"))
+    geometry = f.unpack_geometry(read_descriptor(box, ".ogeo"))
     mesh = geometry.lods[0]
     vertices = np.frombuffer(read_buffer(box, mesh.vertex_buffer), np.float32).reshape(-1, 18)
     indices = np.frombuffer(read_buffer(box, mesh.index_buffer), np.uint32)
@@ -88,14 +74,14 @@ def test_buffers_decode_back_to_the_source(box):
 
 
 def test_material_textures_match_their_source_images(box):
-    material, _ = f.unpack_material(_asset(box, ".omat"))
+    material, _ = f.unpack_material(read_descriptor(box, ".omat"))
     assert material.base_color_texture > 0
     row, payload = read_texture(box, material.base_color_texture)
     assert row.format == f.Format.BC7_UNORM_SRGB
     mip0 = decode_payload(row.format, payload, row.width, row.height)[0]
     source = np.asarray(Image.open(SHARED_ASSETS / "gltf/BoxTextured/CesiumLogoFlat.png").convert("RGB"))
     assert psnr(mip0[..., :3], source) >= 30.0
-    geometry = f.unpack_geometry(_asset(box, ".ogeo"))
+    geometry = f.unpack_geometry(read_descriptor(box, ".ogeo"))
     index = f.parse_index((box / "container.index.bin").read_bytes())
     material_asset = next(a for a in index.assets if a.asset_type == f.AssetType.MATERIAL)
     assert geometry.lods[0].submeshes[0].material_asset_key == material_asset.asset_key
@@ -103,7 +89,7 @@ def test_material_textures_match_their_source_images(box):
 
 def test_scene_hierarchy_and_transforms(box):
     doc = load_gltf(SHARED_ASSETS / "gltf/BoxTextured/BoxTextured.gltf").json
-    scene = f.unpack_scene(_asset(box, ".oscene"))
+    scene = f.unpack_scene(read_descriptor(box, ".oscene"))
     assert len(scene.nodes) == 1 + len(doc["nodes"])
     assert scene.nodes[0].parent_index == 0
     by_name = {n.name: (i, n) for i, n in enumerate(scene.nodes)}
@@ -182,7 +168,7 @@ def test_uri_escaping_the_folder_is_refused(tmp_path):
     result = cook(str(src / "BoxTextured.gltf"), "-o", str(tmp_path / "root"))
     assert result.returncode == 1
     assert "path-escapes-root" in result.stderr and "outside the scene's folder" in result.stderr
-    material, _ = f.unpack_material(_asset(tmp_path / "root", ".omat"))
+    material, _ = f.unpack_material(read_descriptor(tmp_path / "root", ".omat"))
     assert material.base_color_texture == 0
     assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
 
@@ -202,7 +188,7 @@ def test_every_material_slot_points_at_its_source_image(tmp_path):
     root = tmp_path / "root"
     scene = SHARED_ASSETS / "gltf/WaterBottle/WaterBottle.gltf"
     assert cook(str(scene), "-o", str(root)).returncode == 0
-    material, _ = f.unpack_material(_asset(root, ".omat"))
+    material, _ = f.unpack_material(read_descriptor(root, ".omat"))
     doc = load_gltf(scene).json
     gltf_material = doc["materials"][0]
     slot_paths = {
