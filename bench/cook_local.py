@@ -30,7 +30,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.cook_stages import raw_encode_ms  # noqa: E402
-from coordinator._config import _cores  # noqa: E402
+from coordinator import Config  # noqa: E402
 
 PHOTOS = [
     "gltf/AlphaBlendModeTest/MatBed_baseColor.jpg",
@@ -43,7 +43,7 @@ PHOTOS = [
 # report the benchmark's own peak.
 DRIVER = """
 import sys
-from coordinator._cli import main
+from coordinator.cli import main
 code = main(sys.argv[1:])
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print("MAXRSS_KB", hwm.split()[1], file=sys.stderr)
@@ -85,7 +85,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--assets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "assets")
     args = parser.parse_args()
-    cores = _cores()
+    cores = Config().thread_pool_size
     with tempfile.TemporaryDirectory(prefix="oxcook-bench-") as tmp:
         tmp = Path(tmp)
         src = tmp / "src"

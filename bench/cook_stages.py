@@ -31,11 +31,11 @@ from worker import (  # noqa: E402
     cook_texture,
     decode_source,
     encode_blocks,
+    encoder_input,
     generate_mips,
     plan_cook,
     preset_desc,
 )
-from worker._cook import _level_u8  # noqa: E402  (the bytes oxcook hands the encoder)
 
 STAGES = ("decode_source", "convert_to_working_format", "apply_content_processing", "generate_mips", "convert_to_output_format", "pack_subresources")
 CASES = [
@@ -59,7 +59,7 @@ def raw_encode_ms(data: bytes, preset: str, quality: str = "default") -> float |
     if plan.output_format not in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB):
         return None
     work = apply_content_processing(convert_to_working_format(decoded, plan), desc, plan)
-    levels = [_level_u8(lv, i, work, plan) for i, lv in enumerate(generate_mips(work, desc, plan))]
+    levels = [encoder_input(lv, i, work, plan) for i, lv in enumerate(generate_mips(work, desc, plan))]
     start = time.perf_counter()
     for level in levels:
         encode_blocks(plan.output_format, level, desc.bc7_quality)

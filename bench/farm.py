@@ -30,10 +30,10 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._farm_services import farm  # noqa: E402
 from bench.cook_local import make_textures  # noqa: E402
-from coordinator._config import _cores  # noqa: E402
-from tests.farm_fixtures import CeleryWorker, RedisServer  # noqa: E402
-from worker import _farm_keys as keys  # noqa: E402
+from coordinator import Config  # noqa: E402
+from worker import farm_keys as keys  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,39 +84,32 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--assets", type=Path, default=REPO.parent / "shared" / "assets")
     args = parser.parse_args()
-    cores = _cores()
-    with tempfile.TemporaryDirectory(prefix="oxcook-farm-bench-") as tmp:
+    cores = Config().thread_pool_size
+    with tempfile.TemporaryDirectory(prefix="oxcook-farm-bench-") as tmp, farm(Path(tmp), cores) as broker:
         tmp = Path(tmp)
-        server = RedisServer(tmp)
-        workers = [CeleryWorker(server.url, f"bench{i}", tmp / f"w{i}.log") for i in range(cores)]
-        try:
-            big = tmp / "big"
-            big.mkdir()
-            make_textures(args.assets, big, args.n)
-            small = tmp / "small"
-            small.mkdir()
-            rng = np.random.default_rng(0)
-            for i in range(args.small):
-                Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(small / f"s{i:03d}_albedo.png")
-            rows = []
-            for label, src in (("2048² x%d" % args.n, big), ("64² x%d" % args.small, small)):
-                local = [timed_cook(src, tmp / f"l{label}{r}", args.quality, None) for r in range(args.repeat)]
-                farm = [timed_cook(src, tmp / f"f{label}{r}", args.quality, server.url) for r in range(args.repeat)]
-                rows.append((label, statistics.median(local), statistics.median(farm)))
-            print(f"{cores} worker processes each side, quality {args.quality}, medians of {args.repeat}")
-            print(f"{'corpus':<14}{'local s':>10}{'farm s':>10}{'farm/local speed':>18}")
-            for label, local, farm in rows:
-                print(f"{label:<14}{local:>10.2f}{farm:>10.2f}{local / farm:>18.3f}")
-            small_local, small_farm = rows[1][1], rows[1][2]
-            print(f"per-task fixed cost on 64²: {(small_farm - small_local) / args.small * 1000:.2f} ms per texture (farm - local)")
-            sizes = [5_595_904] * 32  # a 2048² BC7 payload with mips
-            farm_rate, plain_rate = asyncio.run(intake(server.url, sizes))
-            print(f"payload intake: farm path {farm_rate:.0f} MB/s, plain GET {plain_rate:.0f} MB/s, ratio {farm_rate / plain_rate:.3f}")
-            print("(goals: farm/local >= 0.85; intake ratio >= 0.7; per-task cost <= 5 ms)")
-        finally:
-            for w in workers:
-                w.stop()
-            server.stop()
+        big = tmp / "big"
+        big.mkdir()
+        make_textures(args.assets, big, args.n)
+        small = tmp / "small"
+        small.mkdir()
+        rng = np.random.default_rng(0)
+        for i in range(args.small):
+            Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(small / f"s{i:03d}_albedo.png")
+        rows = []
+        for label, src in (("2048² x%d" % args.n, big), ("64² x%d" % args.small, small)):
+            local = [timed_cook(src, tmp / f"l{label}{r}", args.quality, None) for r in range(args.repeat)]
+            remote = [timed_cook(src, tmp / f"f{label}{r}", args.quality, broker) for r in range(args.repeat)]
+            rows.append((label, statistics.median(local), statistics.median(remote)))
+        print(f"{cores} worker processes each side, quality {args.quality}, medians of {args.repeat}")
+        print(f"{'corpus':<14}{'local s':>10}{'farm s':>10}{'farm/local speed':>18}")
+        for label, local, remote in rows:
+            print(f"{label:<14}{local:>10.2f}{remote:>10.2f}{local / remote:>18.3f}")
+        small_local, small_farm = rows[1][1], rows[1][2]
+        print(f"per-task fixed cost on 64²: {(small_farm - small_local) / args.small * 1000:.2f} ms per texture (farm - local)")
+        sizes = [5_595_904] * 32  # a 2048² BC7 payload with mips
+        farm_rate, plain_rate = asyncio.run(intake(broker, sizes))
+        print(f"payload intake: farm path {farm_rate:.0f} MB/s, plain GET {plain_rate:.0f} MB/s, ratio {farm_rate / plain_rate:.3f}")
+        print("(goals: farm/local >= 0.85; intake ratio >= 0.7; per-task cost <= 5 ms)")
     return 0
 
 

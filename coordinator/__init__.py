@@ -1,55 +1,42 @@
-"""Everything that owns state or output: service, importer, pipelines, session, emitters,
-writer, inspection and the CLI.
+"""Everything that owns state or output: service, importers, pipelines, session, emitters,
+writer, backends, inspection and the CLI.
 
-Depends on ``formats`` and ``worker``; nothing depends on it. Modules are named
-for the seed actor they hold (``_service`` → ``ImportService``,
-``_texture_emitter`` → ``TextureEmitter``, ``_writer`` → ``LooseCookedWriter``);
-everything public is re-exported here.
+Depends on ``formats`` and ``worker``; nothing depends on it. The folders are
+the seed's actor families, so the tree draws the design's diagram:
+
+* ``_service`` (``ImportService``, the thread-safe door) → ``_async_importer``
+  (runs jobs on the import loop) → ``_job`` (``JobScope``, ``JobContext``);
+* ``importers/`` — one importer per source format and the table that picks them;
+* ``pipelines/`` — ``TexturePipeline`` and ``MeshPipeline``: bounded windows of
+  pure compute, results in completion order;
+* ``backends/`` — where work runs: the local process pool or the Celery farm;
+* ``emit/`` — ``ImportSession``, the emitters, and the writer that owns the root;
+* ``cli/`` — the ``oxcook`` commands.
+
+Everything public is re-exported here; other packages import only from here.
 """
 
 from worker import ImportDiagnostic as ImportDiagnostic
 from worker import ImportSeverity as ImportSeverity
 
-from ._allocation import RangeAllocator as RangeAllocator
-from ._allocation import ResourceTable as ResourceTable
-from ._asset_emitter import AssetEmitter as AssetEmitter
 from ._asset_importer import AssetImporter as AssetImporter
 from ._async_importer import AsyncImporter as AsyncImporter
-from ._async_importer import JobScope as JobScope
-from ._backend import ComputeBackend as ComputeBackend
-from ._backend import open_backend as open_backend
-from ._buffer_emitter import BufferEmitter as BufferEmitter
 from ._config import Config as Config
-from ._cooked_root import CookedRootFiles as CookedRootFiles
-from ._cooked_root import confined as confined
 from ._errors import BackendError as BackendError
 from ._errors import ConfigError as ConfigError
 from ._errors import OutputWriteError as OutputWriteError
 from ._errors import PathEscapesRoot as PathEscapesRoot
 from ._errors import RootLockedError as RootLockedError
 from ._errors import RootUnusableError as RootUnusableError
-from ._importer import Importer as Importer
-from ._importer import ImportFormat as ImportFormat
-from ._importer import TextureSetImporter as TextureSetImporter
-from ._importer import detect_format as detect_format
+from ._errors import SceneError as SceneError
 from ._inspect import inspect_root as inspect_root
 from ._inspect import summary_dict as summary_dict
-from ._journal import recover_root as recover_root
-from ._local_backend import LocalBackend as LocalBackend
+from ._job import JobContext as JobContext
+from ._job import JobScope as JobScope
 from ._service import DirectDispatcher as DirectDispatcher
 from ._service import ImportService as ImportService
 from ._service import QueueDispatcher as QueueDispatcher
 from ._service import ServiceClosedError as ServiceClosedError
-from ._session import ImportSession as ImportSession
-from ._session import SessionClosedError as SessionClosedError
-from ._sources import expand_sources as expand_sources
-from ._texture_emitter import TextureEmitter as TextureEmitter
-from ._texture_pipeline import ResourcePipeline as ResourcePipeline
-from ._texture_pipeline import TexturePipeline as TexturePipeline
-from ._texture_pipeline import TextureWorkItem as TextureWorkItem
-from ._texture_pipeline import TextureWorkResult as TextureWorkResult
-from ._texture_pipeline import aggregate_progress as aggregate_progress
-from ._texture_pipeline import drain_pipeline as drain_pipeline
 from ._types import ImportJobId as ImportJobId
 from ._types import ImportOptions as ImportOptions
 from ._types import ImportPhase as ImportPhase
@@ -61,7 +48,32 @@ from ._types import PipelineProgress as PipelineProgress
 from ._types import TextureImportRequest as TextureImportRequest
 from ._types import TextureSettings as TextureSettings
 from ._types import TextureSource as TextureSource
-from ._writer import LooseCookedWriter as LooseCookedWriter
+from .backends import ComputeBackend as ComputeBackend
+from .backends import LocalBackend as LocalBackend
+from .backends import open_backend as open_backend
+from .emit import AssetEmitter as AssetEmitter
+from .emit import BufferEmitter as BufferEmitter
+from .emit import CookedRootFiles as CookedRootFiles
+from .emit import ImportSession as ImportSession
+from .emit import LooseCookedWriter as LooseCookedWriter
+from .emit import RangeAllocator as RangeAllocator
+from .emit import ResourceTable as ResourceTable
+from .emit import SessionClosedError as SessionClosedError
+from .emit import TextureEmitter as TextureEmitter
+from .emit import confined as confined
+from .emit import recover_root as recover_root
+from .importers import Importer as Importer
+from .importers import ImportFormat as ImportFormat
+from .importers import TextureSetImporter as TextureSetImporter
+from .importers import detect_format as detect_format
+from .importers import expand_sources as expand_sources
+from .pipelines import MeshPipeline as MeshPipeline
+from .pipelines import MeshWorkItem as MeshWorkItem
+from .pipelines import MeshWorkResult as MeshWorkResult
+from .pipelines import ResourcePipeline as ResourcePipeline
+from .pipelines import TexturePipeline as TexturePipeline
+from .pipelines import TextureWorkItem as TextureWorkItem
+from .pipelines import TextureWorkResult as TextureWorkResult
 
 __all__ = [
     "AssetEmitter",
@@ -72,9 +84,13 @@ __all__ = [
     "ComputeBackend",
     "Config",
     "ConfigError",
+    "confined",
     "CookedRootFiles",
+    "detect_format",
     "DirectDispatcher",
+    "expand_sources",
     "ImportDiagnostic",
+    "Importer",
     "ImportFormat",
     "ImportJobId",
     "ImportOptions",
@@ -85,22 +101,30 @@ __all__ = [
     "ImportService",
     "ImportSession",
     "ImportSeverity",
-    "Importer",
+    "inspect_root",
+    "JobContext",
     "JobScope",
     "LocalBackend",
     "LooseCookedLayout",
     "LooseCookedWriter",
+    "MeshPipeline",
+    "MeshWorkItem",
+    "MeshWorkResult",
+    "open_backend",
     "OutputWriteError",
     "PathEscapesRoot",
     "PipelineProgress",
     "QueueDispatcher",
     "RangeAllocator",
+    "recover_root",
     "ResourcePipeline",
     "ResourceTable",
     "RootLockedError",
     "RootUnusableError",
+    "SceneError",
     "ServiceClosedError",
     "SessionClosedError",
+    "summary_dict",
     "TextureEmitter",
     "TextureImportRequest",
     "TexturePipeline",
@@ -109,13 +133,4 @@ __all__ = [
     "TextureSource",
     "TextureWorkItem",
     "TextureWorkResult",
-    "aggregate_progress",
-    "confined",
-    "detect_format",
-    "drain_pipeline",
-    "expand_sources",
-    "inspect_root",
-    "open_backend",
-    "recover_root",
-    "summary_dict",
 ]

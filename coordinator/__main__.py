@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from coordinator._cli import main
+from coordinator.cli import main
 
 __all__ = ["main"]
 

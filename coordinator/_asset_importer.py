@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ._backend import ComputeBackend
 from ._config import Config
-from ._importer import ImportFormat, detect_format
 from ._service import ImportService
 from ._types import ImportReport, ImportRequest, TextureImportRequest
+from .backends import ComputeBackend
+from .importers import ImportFormat, detect_format
 
 
 class AssetImporter:

@@ -1,31 +1,29 @@
 """``AsyncImporter``: runs import jobs on the import loop — backend, concurrency, cancellation.
 
 Each job owns a :class:`JobScope` (its cancel object: ``cancel(reason)`` is
-idempotent, records why, cancels the job's task and stops its remote work) and
-an :class:`ImportSession`. At most ``max_concurrent_jobs`` run at once. No
-exception leaves a job: failures become diagnostics in its ``ImportReport``,
-with the job's ``failure_code`` set for infrastructure failures.
+idempotent, records why, cancels the job's task and stops its remote work), an
+:class:`ImportSession`, and the :class:`JobContext` its importer works through.
+At most ``max_concurrent_jobs`` run at once. No exception leaves a job:
+failures become diagnostics in its ``ImportReport``, with the job's
+``failure_code`` set for infrastructure failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import traceback
-import uuid
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 from formats import OxcookError
 from worker import ImportDiagnostic, ImportSeverity
 
-from ._backend import ComputeBackend
 from ._config import Config
 from ._errors import OutputWriteError
-from ._importer import Importer
-from ._session import ImportSession
-from ._types import ImportJobId, ImportPhase, ImportProgress, ImportReport
-
-ProgressSink = Callable[[ImportProgress], None]
+from ._job import JobContext, JobScope, ProgressSink
+from ._types import ImportJobId, ImportPhase, ImportReport
+from .backends import ComputeBackend
+from .emit import ImportSession
+from .importers import Importer
 
 
 def _first_leaf(exc: BaseException) -> BaseException:
@@ -33,72 +31,6 @@ def _first_leaf(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return exc
-
-
-class JobScope:
-    """The cancel object of one job."""
-
-    def __init__(self, job_id: ImportJobId) -> None:
-        self.job_id = job_id
-        self.reason: str | None = None
-        self._task: asyncio.Task | None = None
-        self._on_cancel: list[Callable[[], None]] = []
-
-    @property
-    def cancel_called(self) -> bool:
-        return self.reason is not None
-
-    def attach(self, task: asyncio.Task) -> None:
-        self._task = task
-        if self.cancel_called:
-            task.cancel()
-
-    def on_cancel(self, fn: Callable[[], None]) -> None:
-        self._on_cancel.append(fn)
-
-    def cancel(self, reason: str) -> None:
-        """Cancel the job (call on the loop). The first reason wins; later calls do nothing."""
-        if self.reason is not None:
-            return
-        self.reason = reason
-        for fn in self._on_cancel:
-            fn()
-        if self._task is not None:
-            self._task.cancel()
-
-
-@dataclass
-class JobContext:
-    """What an importer sees of its job: a key for remote work and a progress sink."""
-
-    job_id: ImportJobId
-    scope: JobScope
-    sink: ProgressSink | None = None
-    phase: ImportPhase = ImportPhase.PENDING
-    items_total: int = 0
-    diagnostics: list[ImportDiagnostic] = field(default_factory=list)
-
-    token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-
-    @property
-    def key(self) -> str:
-        """Unique across coordinators sharing one farm."""
-        return f"job{self.job_id}-{self.token}"
-
-    def progress(
-        self,
-        phase: ImportPhase,
-        done: int,
-        total: int,
-        message: str = "",
-        diagnostics: tuple[ImportDiagnostic, ...] = (),
-        throughput: float = 0.0,
-    ) -> None:
-        self.phase = phase
-        if self.sink is None:
-            return
-        fraction = done / total if total else 0.0
-        self.sink(ImportProgress(self.job_id, phase, fraction, fraction, message, done, total, throughput, tuple(diagnostics)))
 
 
 @dataclass
@@ -118,16 +50,10 @@ class AsyncImporter:
         self.config = config
         self._slots = asyncio.Semaphore(config.max_concurrent_jobs) if config.max_concurrent_jobs > 0 else None
 
-    @property
-    def backend_shares_files(self) -> bool:
-        return getattr(self.backend, "shares_files", False)
-
     async def run_job(self, entry: JobEntry) -> ImportReport:
         """Run one job to its report; never raises (cancellation included)."""
         task = asyncio.current_task()
         entry.scope.attach(task)
-        job = JobContext(entry.job_id, entry.scope, entry.on_progress)
-        entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))
         request = entry.request
         session = ImportSession(
             request.cooked_root,
@@ -135,13 +61,16 @@ class AsyncImporter:
             source_key=request.source_key,
             lock_timeout=self.config.lock_timeout,
             io_threads=self.config.texture_pipeline_workers,
+            rebuild_invalid=request.options.rebuild_invalid_root,
         )
+        job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress)
+        entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))
         try:
             if self._slots is not None:
                 async with self._slots:
-                    report = await self._run(entry, session, job)
+                    report = await self._run(entry, job)
             else:
-                report = await self._run(entry, session, job)
+                report = await self._run(entry, job)
         except asyncio.CancelledError:
             if task is not None:
                 task.uncancel()
@@ -154,11 +83,12 @@ class AsyncImporter:
             await self.backend.forget_job(job.key)
         return report
 
-    async def _run(self, entry: JobEntry, session: ImportSession, job: JobContext) -> ImportReport:
+    async def _run(self, entry: JobEntry, job: JobContext) -> ImportReport:
+        session = job.session
         try:
             job.progress(ImportPhase.PENDING, 0, 0, f"opening {session.cooked_root}")
             await session.open(lambda: entry.scope.cancel_called)
-            await entry.importer.import_async(entry.request, session, self, job)
+            await entry.importer.import_async(entry.request, job)
             job.progress(ImportPhase.WRITING, 0, 0, "writing tables and index")
             report = await session.finalize()
         except Exception as exc:  # failures become data; a bug must never crash the import thread

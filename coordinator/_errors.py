@@ -1,4 +1,4 @@
-"""The coordinator's errors and how each maps to an ``oxcook`` exit code.
+"""The coordinator's errors, and every ``oxcook`` exit code (this is the one table).
 
 ::
 
@@ -9,6 +9,7 @@
     ├── RootLockedError        root-locked         another cook holds the root past the lock timeout      -> exit 3
     ├── OutputWriteError       output-write-failed disk full, permissions, I/O errors                     -> exit 3
     ├── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
+    ├── CommitRefusedError     commit-invalid      what a cook would commit breaks a loader rule (a bug)  -> exit 3
     └── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
 
 A failed *input* (one texture that does not decode) is not an error of the
@@ -21,7 +22,10 @@ from __future__ import annotations
 
 from formats import OxcookError
 
+# oxcook cook / repair / worker
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130
+# oxcook inspect
+EXIT_VALID, EXIT_INVALID, EXIT_NOT_A_CONTAINER = 0, 1, 2
 
 
 class ConfigError(OxcookError):
@@ -48,6 +52,12 @@ class BackendError(OxcookError):
     code = "backend-unreachable"
 
 
+class CommitRefusedError(OxcookError):
+    """What a session was about to commit does not validate: nothing is committed, the previous container stays."""
+
+    code = "commit-invalid"
+
+
 class SceneError(OxcookError):
     code = "scene-invalid"
 
@@ -59,5 +69,6 @@ EXIT_FOR_CODE = {
     RootLockedError.code: EXIT_INFRASTRUCTURE,
     OutputWriteError.code: EXIT_INFRASTRUCTURE,
     BackendError.code: EXIT_INFRASTRUCTURE,
+    CommitRefusedError.code: EXIT_INFRASTRUCTURE,
     SceneError.code: EXIT_INPUT_FAILED,
 }

@@ -1,4 +1,4 @@
-"""``oxcook inspect``: a readable summary of a cooked root and its validation result.
+"""Inspection: a readable summary of a cooked root and its validation result (what ``oxcook inspect`` prints).
 
 :func:`inspect_root` reads and validates; :func:`summary_dict` and
 :func:`render_summary` are pure views of the report (JSON and text).
@@ -20,10 +20,7 @@ from formats import (
     validate_container,
 )
 
-from ._cooked_root import CookedRootFiles
-from ._journal import JOURNAL_FILE, read_journal
-
-EXIT_VALID, EXIT_INVALID, EXIT_NOT_A_CONTAINER = 0, 1, 2
+from .emit import JOURNAL_FILE, CookedRootFiles, read_journal
 
 
 def inspect_root(path: Path, *, verify_hashes: bool = True) -> tuple[Path, ValidationReport]:
@@ -41,12 +38,6 @@ def inspect_root(path: Path, *, verify_hashes: bool = True) -> tuple[Path, Valid
             f"a cook (pid {journal.get('pid', '?')}, started {started}) did not finish; run 'oxcook repair {root}'",
         )
     return root, report
-
-
-def exit_code(path: Path, report: ValidationReport) -> int:
-    if not path.is_dir() or not report.recognized:
-        return EXIT_NOT_A_CONTAINER
-    return EXIT_VALID if report.ok else EXIT_INVALID
 
 
 def _name(enum_type, value: int) -> str:

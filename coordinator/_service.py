@@ -19,13 +19,12 @@ import threading
 import traceback
 from typing import Callable, Protocol
 
-from ._async_importer import AsyncImporter, JobEntry, JobScope
-from ._backend import ComputeBackend, open_backend
+from ._async_importer import AsyncImporter, JobEntry
 from ._config import Config
-from ._fbx import FbxImporter
-from ._gltf_importer import GltfImporter
-from ._importer import Importer, ImportFormat, TextureSetImporter, detect_format
+from ._job import JobScope
 from ._types import ImportJobId, ImportProgress, ImportReport, ImportRequest, TextureImportRequest
+from .backends import ComputeBackend, open_backend
+from .importers import IMPORTERS, Importer, TextureSetImporter, detect_format
 
 CompletionCallback = Callable[[ImportJobId, ImportReport], None]
 ProgressCallback = Callable[[ImportProgress], None]
@@ -127,14 +126,6 @@ class _LoopThread:
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
-
-
-IMPORTERS: dict[ImportFormat, type[Importer]] = {
-    ImportFormat.TEXTURES: TextureSetImporter,
-    ImportFormat.GLTF: GltfImporter,
-    ImportFormat.GLB: GltfImporter,
-    ImportFormat.FBX: FbxImporter,
-}
 
 
 class ImportService:

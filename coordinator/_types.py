@@ -15,7 +15,6 @@ from formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
 from worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
 
 ImportJobId = int
-INVALID_JOB_ID: ImportJobId = 0
 
 
 class ImportPhase(enum.Enum):
@@ -95,10 +94,14 @@ class ImportOptions:
 
     Attributes:
         textures: settings applied over the presets of every texture the job
-            finds by itself (a folder or manifest given as ``source_path``).
+            finds by itself (a folder or manifest given as ``source_path``, or
+            a scene's images, whose slots give the preset unless this names one).
+        rebuild_invalid_root: a cooked root that does not validate is rebuilt
+            from nothing instead of refused.
     """
 
     textures: TextureSettings = field(default_factory=TextureSettings)
+    rebuild_invalid_root: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +122,7 @@ class TextureSource:
     desc: TextureImportDesc
     preset: str = ""
     data: tuple[bytes, ...] = ()  # the encoded bytes, for images embedded in a scene (no paths)
+    notes: tuple[ImportDiagnostic, ...] = ()  # warnings found while choosing its settings (listed with it in the report)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +146,8 @@ class TextureReportEntry:
     height: int
     mips: int
     bytes: int
-    milliseconds: float
+    cook_ms: float  # time its worker spent cooking it
+    queue_ms: float  # time it waited for a worker (and travelled)
     deduplicated: bool = False
     diagnostics: tuple[ImportDiagnostic, ...] = ()
 

@@ -108,10 +108,6 @@ class Layout:
     def __repr__(self) -> str:
         return f"<Layout {self.name} {self.SIZE} B>"
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return self.Record._fields
-
     def make(self, **values: Any) -> Any:
         """A record with the given fields and the declared defaults for the rest."""
         return self.Record(**values)

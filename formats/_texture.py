@@ -24,6 +24,7 @@ class Format(enum.IntEnum):
     R8_UNORM = 3
     R16_UNORM = 7
     R16_FLOAT = 9
+    R32_UINT = 10  # index buffers (§3.1); never a texture format
     R32_FLOAT = 12
     RG8_UNORM = 15
     RG16_FLOAT = 21

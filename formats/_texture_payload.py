@@ -250,18 +250,24 @@ class ParsedPayload:
     layouts: tuple  # SubresourceLayout records
 
 
-def parse_payload(data: bytes | memoryview, *, where: str = "payload") -> ParsedPayload:
+def parse_payload(data: bytes | memoryview, *, where: str = "payload", available: int | None = None) -> ParsedPayload:
     """Read a payload's header and layout table with the runtime's checks (§2.6).
+
+    Args:
+        data: the payload, or (with ``available``) at least its header and layout table.
+        available: the payload's real size when ``data`` holds only its head
+            (a validator that does not hash need not read the pixels).
 
     Raises:
         FormatNotRecognized: the magic is not ``OTX1``.
         FormatTruncated, FormatCorrupt: a size, offset or layout breaks a rule.
     """
+    size = len(data) if available is None else available
     if len(data) < 4 or int.from_bytes(bytes(data[:4]), "little") != PAYLOAD_MAGIC:
         raise FormatNotRecognized(where, "payload does not start with 'OTX1'")
     h = TEXTURE_PAYLOAD_HEADER.unpack(data, 0, where=f"{where}:TexturePayloadHeader")
-    if h.total_payload_size > len(data):
-        raise FormatTruncated(where, offset=0, needed=h.total_payload_size, available=len(data))
+    if h.total_payload_size > size:
+        raise FormatTruncated(where, offset=0, needed=h.total_payload_size, available=size)
     if h.layouts_offset_bytes < TEXTURE_PAYLOAD_HEADER.SIZE:
         raise FormatCorrupt(where, f"layouts_offset_bytes {h.layouts_offset_bytes} < 28", offset=12)
     table_end = h.layouts_offset_bytes + SUBRESOURCE_LAYOUT.SIZE * h.subresource_count
@@ -269,6 +275,8 @@ def parse_payload(data: bytes | memoryview, *, where: str = "payload") -> Parsed
         raise FormatCorrupt(where, "the subresource layout table runs past the payload", offset=12)
     if not table_end <= h.data_offset_bytes <= h.total_payload_size:
         raise FormatCorrupt(where, f"data_offset_bytes {h.data_offset_bytes} outside [{table_end}, {h.total_payload_size}]", offset=16)
+    if table_end > len(data):
+        raise FormatTruncated(where, offset=h.layouts_offset_bytes, needed=table_end, available=len(data))
     layouts = SUBRESOURCE_LAYOUT.unpack_array(data, h.subresource_count, h.layouts_offset_bytes, where=f"{where}:SubresourceLayout")
     region = h.total_payload_size - h.data_offset_bytes
     for i, sub in enumerate(layouts):

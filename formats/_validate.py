@@ -31,7 +31,7 @@ from ._index import INDEX_FILE_NAME, ContainerIndex, Epoch, FileKind, index_prob
 from ._material import TEXTURE_FIELDS, unpack_material
 from ._scene import unpack_scene
 from ._texture import FORMAT_INFO, TEXTURE_ALIGNMENT, TEXTURE_RESOURCE_DESC, Format, TextureType
-from ._texture_payload import content_hash, fallback_row_hashes, fnv1a64, parse_payload, payload_hash_matches, row_bytes
+from ._texture_payload import TEXTURE_PAYLOAD_HEADER, content_hash, fallback_row_hashes, fnv1a64, parse_payload, payload_hash_matches, row_bytes
 
 
 class ContainerFiles(Protocol):
@@ -82,12 +82,13 @@ class ValidationReport:
         self.violations.append(Violation(rule, file, where, message, severity))
 
 
-def validate_container(files: ContainerFiles, *, verify_hashes: bool = True) -> ValidationReport:
+def validate_container(files: ContainerFiles, *, verify_hashes: bool = True, verify_descriptors: bool | None = None) -> ValidationReport:
     """Check every loader, mount and renderer rule oxcook knows for a cooked root.
 
     Args:
         files: access to the root's files.
-        verify_hashes: also hash every payload, buffer and descriptor (reads all data).
+        verify_hashes: also hash every payload and buffer (reads all data).
+        verify_descriptors: hash the descriptors (small files); default: as ``verify_hashes``.
     """
     report = ValidationReport()
     size = files.size(INDEX_FILE_NAME)
@@ -116,7 +117,7 @@ def validate_container(files: ContainerFiles, *, verify_hashes: bool = True) -> 
     _check_files(files, index, report)
     _check_textures(files, index, report, verify_hashes)
     _check_buffers(files, index, report, verify_hashes)
-    _check_descriptors(files, index, report, verify_hashes)
+    _check_descriptors(files, index, report, verify_hashes if verify_descriptors is None else verify_descriptors)
     return report
 
 
@@ -166,9 +167,9 @@ def _check_textures(files: ContainerFiles, index: ContainerIndex, report: Valida
             continue
         for problem in _texture_row_problems(row):
             report.add("texture-row", name, where, problem)
-        payload = files.read(data_rec.relpath, row.data_offset, row.size_bytes)
         try:
-            parsed = parse_payload(payload, where=f"{data_rec.relpath}@{row.data_offset}")
+            payload = _read_payload(files, data_rec.relpath, row, whole=verify)
+            parsed = parse_payload(payload, where=f"{data_rec.relpath}@{row.data_offset}", available=row.size_bytes)
         except FormatError as exc:
             report.add("texture-payload", data_rec.relpath, f"row {i} @ {row.data_offset}", exc.problem)
             continue
@@ -181,6 +182,21 @@ def _check_textures(files: ContainerFiles, index: ContainerIndex, report: Valida
             allowed = fallback_hashes if i == 0 else {header_hash}
             if row.content_hash not in allowed and row.content_hash != fnv1a64(payload):
                 report.add("texture-content-hash", name, where, f"row content_hash {row.content_hash:#018x} differs from the payload's {header_hash:#018x}")
+
+
+_PAYLOAD_HEAD = 4096  # header and layout table of any ordinary texture
+
+
+def _read_payload(files: ContainerFiles, relpath: str, row, *, whole: bool) -> bytes:
+    """A row's payload; without ``whole``, only its header and layout table (a check that does not hash reads no pixels)."""
+    if whole:
+        return files.read(relpath, row.data_offset, row.size_bytes)
+    head = files.read(relpath, row.data_offset, min(row.size_bytes, _PAYLOAD_HEAD))
+    if len(head) >= TEXTURE_PAYLOAD_HEADER.SIZE:
+        data_offset = TEXTURE_PAYLOAD_HEADER.unpack(head, 0, where=relpath).data_offset_bytes
+        if len(head) < data_offset <= row.size_bytes:
+            head = files.read(relpath, row.data_offset, data_offset)
+    return head
 
 
 def _texture_row_problems(row) -> list[str]:

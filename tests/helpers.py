@@ -90,3 +90,21 @@ def read_buffer(root, index: int) -> bytes:
     with open(root / "Resources/buffers.data", "rb") as fh:
         fh.seek(row.data_offset)
         return fh.read(row.size_bytes)
+
+
+def read_jobs(path) -> list[dict]:
+    """The jobs of an ``oxcook cook --report`` (the shared shape is checked on the way)."""
+    import json
+    from pathlib import Path
+
+    report = json.loads(Path(path).read_text())
+    assert report["schema_version"] == 2 and set(report["versions"]) == {"oxcook", "encoder"}
+    assert report["totals"]["textures"] == sum(j["totals"]["textures"] for j in report["jobs"])
+    return report["jobs"]
+
+
+def read_report(path) -> dict:
+    """The one job of a one-job ``oxcook cook --report``."""
+    jobs = read_jobs(path)
+    assert len(jobs) == 1, [j["input"] for j in jobs]
+    return jobs[0]

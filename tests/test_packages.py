@@ -1,9 +1,11 @@
-"""Package boundaries: public names pinned, dependencies point one way."""
+"""Package boundaries: public names pinned, dependencies point one way, nobody reaches into another's privates."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -11,12 +13,45 @@ import coordinator
 import formats
 import worker
 
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("formats", "worker", "coordinator")
+
+# The public surface of each package, pinned: a change here is an API change, made on purpose.
+WORKER_PUBLIC = {
+    "BC7_PROFILES", "Bc7Quality", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
+    "ENCODABLE", "HdrHandling", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
+    "MipPolicy", "RESULT_FOR", "Result", "TextureCancelled", "TextureImportDesc", "TextureImportError",
+    "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureResult", "TextureWork", "WIRE_VERSION",
+    "WireError", "Work", "WorkRef", "WorkingImage", "apply_content_processing", "apply_preset", "build_mesh_buffers",
+    "convert_to_output_format", "convert_to_working_format", "cook_texture", "cook_texture_layers", "decode",
+    "decode_source", "detect_preset_from_filename", "encode", "encode_blocks", "encoder_input", "error_result",
+    "failpoint", "generate_mips", "pack_subresources", "parse_preset", "peek_version", "plan_cook", "preset_desc",
+    "run_work", "sniff_format", "validate_pre_decode",
+}  # fmt: skip
+COORDINATOR_PUBLIC = {
+    "AssetEmitter", "AssetImporter", "AsyncImporter", "BackendError", "BufferEmitter", "ComputeBackend", "Config",
+    "ConfigError", "CookedRootFiles", "DirectDispatcher", "ImportDiagnostic", "ImportFormat", "ImportJobId",
+    "ImportOptions", "ImportPhase", "ImportProgress", "ImportReport", "ImportRequest", "ImportService",
+    "ImportSession", "ImportSeverity", "Importer", "JobContext", "JobScope", "LocalBackend", "LooseCookedLayout",
+    "LooseCookedWriter", "MeshPipeline", "MeshWorkItem", "MeshWorkResult", "OutputWriteError", "PathEscapesRoot",
+    "PipelineProgress", "QueueDispatcher", "RangeAllocator", "ResourcePipeline", "ResourceTable", "RootLockedError",
+    "RootUnusableError", "SceneError", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
+    "TextureImportRequest", "TexturePipeline", "TextureSetImporter", "TextureSettings", "TextureSource",
+    "TextureWorkItem", "TextureWorkResult", "confined", "detect_format", "expand_sources", "inspect_root",
+    "open_backend", "recover_root", "summary_dict",
+}  # fmt: skip
+
 
 @pytest.mark.parametrize("package", [formats, worker, coordinator])
 def test_all_lists_exactly_the_public_names(package):
     public = {n for n in vars(package) if not n.startswith("_")}
     modules = {n for n, v in vars(package).items() if type(v) is type(sys)}
     assert set(package.__all__) == public - modules
+
+
+@pytest.mark.parametrize("package, pinned", [(worker, WORKER_PUBLIC), (coordinator, COORDINATOR_PUBLIC)])
+def test_public_names_are_pinned(package, pinned):
+    assert set(package.__all__) == pinned
 
 
 @pytest.mark.parametrize(
@@ -28,3 +63,56 @@ def test_dependencies_point_one_way(package, forbidden):
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     for name in forbidden:
         assert name not in loaded, f"{package} imports {name}"
+
+
+def test_importing_worker_leaves_pillow_alone():
+    code = "from PIL import Image; before = Image.MAX_IMAGE_PIXELS; import worker; print(Image.MAX_IMAGE_PIXELS == before)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
+
+
+def _imports(path: Path):
+    """(module imported, line) for every absolute import in ``path``."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module, node.lineno
+            yield from ((f"{node.module}.{alias.name}", node.lineno) for alias in node.names)
+
+
+def _sources(folder: str):
+    return sorted(p for p in (REPO / folder).rglob("*.py") if ".venv" not in p.parts)
+
+
+@pytest.mark.parametrize("folder", ["formats", "worker", "coordinator", "bench"])
+def test_no_import_of_another_packages_private_modules(folder):
+    """Packages meet only at each other's public names (style rule 2); bench uses no test code."""
+    home = folder if folder in PACKAGES else None
+    offences = []
+    for path in _sources(folder):
+        for module, line in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "tests" and folder != "tests":
+                offences.append(f"{path.relative_to(REPO)}:{line} imports {module}")
+            if parts[0] in PACKAGES and parts[0] != home and any(p.startswith("_") for p in parts[1:]):
+                offences.append(f"{path.relative_to(REPO)}:{line} imports {module}")
+    assert not offences, "\n".join(offences)
+
+
+def test_rooms_meet_through_their_doors():
+    """Inside ``coordinator``, a room's private modules are imported only from within that room."""
+    rooms = {p.name for p in (REPO / "coordinator").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    offences = []
+    for path in _sources("coordinator"):
+        here = path.relative_to(REPO / "coordinator").parts
+        room = here[0] if len(here) > 1 else None
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not node.level or not node.module:
+                continue
+            parts = node.module.split(".")
+            # resolve the relative import to a path inside coordinator/
+            base = list(here[:-1])[: len(here) - node.level]
+            target = base + parts
+            if target and target[0] in rooms and target[0] != room and len(target) > 1 and target[1].startswith("_"):
+                offences.append(f"coordinator/{'/'.join(here)}:{node.lineno} imports {'.'.join(target)}")
+    assert not offences, "\n".join(offences)

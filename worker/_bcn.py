@@ -15,9 +15,9 @@ GIL. Facts the wrapper must respect, all checked here before each call:
 
 from __future__ import annotations
 
+import ispc_texcomp
 import numpy as np
 
-import ispc_texcomp
 from formats import FORMAT_INFO, Format
 
 from ._desc import Bc7Quality

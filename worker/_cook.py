@@ -60,6 +60,7 @@ from ._mips import alpha_coverage, mip_chain, preserve_alpha_coverage, renormali
 
 CancelCheck = Callable[[], bool]
 _HALF_MAX = 65504.0
+_HALF_FORMATS = frozenset({Format.RGBA16_FLOAT, Format.RG16_FLOAT, Format.R16_FLOAT, Format.BC6H_UF16, Format.BC6H_SF16})
 _UNIT_TOLERANCE = 0.01  # |length - 1| an 8-bit normal map may show and still count as unit length
 _UNCOMPRESSED_8BIT = {
     Format.RGBA8_UNORM: 4,
@@ -242,6 +243,12 @@ def convert_to_working_format(decoded: DecodedImage, plan: CookPlan) -> WorkingI
             diagnostics.append(
                 ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", f"{plan.source_id}: {bad} NaN/Inf samples clamped", plan.source_id)
             )
+        if plan.output_format in _HALF_FORMATS:
+            beyond = int(np.count_nonzero(np.abs(work) > _HALF_MAX))
+            if beyond:
+                np.clip(work, -_HALF_MAX, _HALF_MAX, out=work)
+                message = f"{plan.source_id}: {beyond} samples beyond ±{_HALF_MAX:.0f} (the 16-bit float range) clamped to it"
+                diagnostics.append(ImportDiagnostic(ImportSeverity.WARNING, "texture-hdr-clamped", message, plan.source_id))
         return WorkingImage(work, None, diagnostics)
     samples = decoded.pixels
     channels = samples.shape[2]
@@ -293,7 +300,8 @@ def generate_mips(work: WorkingImage, desc: TextureImportDesc, plan: CookPlan) -
     return chain
 
 
-def _level_u8(level: np.ndarray, mip: int, work: WorkingImage, plan: CookPlan) -> np.ndarray:
+def encoder_input(level: np.ndarray, mip: int, work: WorkingImage, plan: CookPlan) -> np.ndarray:
+    """The RGBA8 pixels of one level as the block encoder receives them (the source's own bytes at mip 0 when exact)."""
     if mip == 0 and work.base_u8 is not None:
         return _to_rgba(work.base_u8)
     colour = float_to_unorm8(level[..., :3], srgb=plan.linear_work and plan.encode_srgb)
@@ -321,14 +329,14 @@ def convert_to_output_format(
             _checkpoint(cancel, sid, f"encoding mip {mip}")
         if out in BC7_FORMATS or (out in ENCODABLE and out != Format.BC6H_UF16):
             try:
-                result.append(encode_blocks(out, _level_u8(level, mip, work, plan), desc.bc7_quality))
+                result.append(encode_blocks(out, encoder_input(level, mip, work, plan), desc.bc7_quality))
             except EncoderError as exc:
                 raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, sid, str(exc)) from exc
         elif out == Format.BC6H_UF16:
             half = np.clip(level, 0.0, _HALF_MAX).astype(np.float16)
             result.append(encode_blocks(out, half))
         elif out in _UNCOMPRESSED_8BIT:
-            result.append(np.ascontiguousarray(_level_u8(level, mip, work, plan)[..., : _UNCOMPRESSED_8BIT[out]]).tobytes())
+            result.append(np.ascontiguousarray(encoder_input(level, mip, work, plan)[..., : _UNCOMPRESSED_8BIT[out]]).tobytes())
         elif out == Format.R16_UNORM:
             result.append(float_to_unorm16(level[..., 0], srgb=plan.linear_work and plan.encode_srgb).tobytes())
         elif out in _FLOAT_CHANNELS:

@@ -30,10 +30,15 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ._errors import TextureImportError, TextureImportErrorCode
 
-# Our own dimension check (before decoding) replaces Pillow's global bomb guard,
-# whose fixed limit would refuse sizes the configuration allows.
-Image.MAX_IMAGE_PIXELS = None
-ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+def _configure_pillow() -> None:
+    """Set Pillow's process-wide switches where decoding starts (importing ``worker`` changes nothing).
+
+    Our own dimension check (before decoding) replaces Pillow's global bomb
+    guard, whose fixed limit would refuse sizes the configuration allows.
+    """
+    Image.MAX_IMAGE_PIXELS = None
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _EXR_MAGIC = b"\x76\x2f\x31\x01"
@@ -196,6 +201,7 @@ _PILLOW_FORMATS = {"jpeg": ["JPEG"], "bmp": ["BMP", "DIB"], "dds": ["DDS"], "gif
 
 
 def _decode_pillow(data: bytes, fmt: str, source_id: str, max_dimension: int) -> DecodedImage:
+    _configure_pillow()
     with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[fmt]) as im:
         _check_size(im.width, im.height, source_id, max_dimension)
         im.load()

@@ -20,7 +20,7 @@ import dataclasses
 import enum
 from pathlib import PurePosixPath
 
-from formats import Format, TextureType
+from formats import Format
 
 from ._desc import Bc7Quality, ColorSpace, HdrHandling, MipPolicy, TextureImportDesc, TextureIntent
 
@@ -135,8 +135,3 @@ def detect_preset_from_filename(name: str) -> TexturePreset:
             return preset
     return TexturePreset.DATA
 
-
-def texture_type_for_layers(layers: int, cube: bool) -> TextureType:
-    if cube:
-        return TextureType.TEXTURE_CUBE if layers == 6 else TextureType.TEXTURE_CUBE_ARRAY
-    return TextureType.TEXTURE_2D if layers == 1 else TextureType.TEXTURE_2D_ARRAY

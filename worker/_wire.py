@@ -1,37 +1,38 @@
-"""What crosses between coordinator and workers: msgpack maps with raw ``bin`` payloads.
+"""What crosses between coordinator and workers: four typed messages, encoded once, as msgpack.
 
-One module, imported by both sides, so the two can never disagree. Every
-message is a msgpack map ``{"v": WIRE_VERSION, "kind": <kind>, ...}``; bytes
-travel as msgpack ``bin`` (no base64, no pickle). :func:`decode_message`
-refuses unknown versions and kinds, and any map whose fields are not the
-kind's.
+One module, imported by both sides, so the two can never disagree (style rule 1).
+Every message is a msgpack map ``{"v": WIRE_VERSION, "kind": <KIND>, ...fields}``;
+bytes travel as msgpack ``bin`` (no base64, no pickle). :func:`decode` refuses
+unknown versions and kinds, missing or unknown fields, and fields of the wrong
+type, so a garbage message is a :class:`WireError`, never a crash further in.
+
+::
+
+    TextureWork  ──▶ worker ──▶ TextureResult   (cooked texture, or an error diagnostic)
+    MeshWork     ──▶ worker ──▶ MeshResult      (packed buffers, or an error diagnostic)
+
+A work item carries its sources in exactly one of three ways: ``sources`` (the
+encoded bytes), ``paths`` (storage the worker shares) or ``blobs`` (Redis keys,
+resolved by the farm worker). :func:`error_result` is the one way to build a
+failed result for any work item.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Union
 
 import msgpack
+import numpy as np
 
 from formats import OxcookError
 
-WIRE_VERSION = 1
+from ._cook import CookedTexture
+from ._desc import TextureImportDesc
+from ._diagnostics import ImportDiagnostic, ImportSeverity
+from ._mesh import MeshBuffers
 
-# kind -> required fields (besides "v" and "kind"); optional fields listed separately
-_REQUIRED = {
-    "texture-work": {"key", "source_id", "desc"},
-    "texture-result": {"key", "source_id", "ok"},
-    "mesh-work": {"key", "source_id", "arrays"},
-    "mesh-result": {"key", "source_id", "ok"},
-}
-_OPTIONAL = {
-    # exactly one of: sources (bytes), paths (shared storage), blobs (Redis keys, resolved by the farm worker)
-    "texture-work": {"job", "sources", "paths", "blobs"},
-    "texture-result": {"cooked", "payload", "diagnostics", "error", "timings_ms"},
-    "mesh-work": {"job"},
-    "mesh-result": {"vertices", "indices", "bbox_min", "bbox_max", "vertex_count", "index_count", "error"},
-}
-WORK_KINDS = {"texture": "texture-work", "mesh": "mesh-work"}  # backend work kind -> message kind
+WIRE_VERSION = 2
 
 
 class WireError(OxcookError):
@@ -40,18 +41,251 @@ class WireError(OxcookError):
     code = "wire-invalid"
 
 
-def encode_message(kind: str, **fields: Any) -> bytes:
-    """One message as msgpack bytes.
+@dataclass(frozen=True)
+class TextureWork:
+    """One texture to cook."""
 
-    Raises:
-        WireError: unknown kind, or missing/unknown fields.
-    """
-    _check(kind, fields)
-    return msgpack.packb({"v": WIRE_VERSION, "kind": kind, **fields}, use_bin_type=True)
+    KIND: ClassVar[str] = "texture-work"
+    key: str
+    source_id: str
+    desc: TextureImportDesc
+    job: str = ""
+    sources: tuple[bytes, ...] = ()
+    paths: tuple[str, ...] = ()
+    blobs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
+            raise WireError(f"{self.source_id}: a texture work item needs exactly one of sources, paths and blobs")
+
+    def describe(self) -> str:
+        """What Flower shows for the task: the texture, its intent and output format (never its bytes)."""
+        return f"{self.source_id} {self.desc.intent.name.lower()} {self.desc.output_format.name}"
 
 
-def decode_message(data: bytes, *, expect: str | None = None) -> dict[str, Any]:
-    """A message's fields (without ``v``/``kind``, which are checked).
+@dataclass(frozen=True)
+class TextureResult:
+    """A cooked texture, or the error diagnostic that says why there is none."""
+
+    KIND: ClassVar[str] = "texture-result"
+    key: str
+    source_id: str
+    cooked: CookedTexture | None = None
+    error: ImportDiagnostic | None = None
+    cook_ms: float = 0.0  # time the worker spent on the item (not counting its wait in a queue)
+
+    @property
+    def ok(self) -> bool:
+        return self.cooked is not None
+
+
+@dataclass(frozen=True)
+class MeshWork:
+    """One mesh primitive to pack: its attribute arrays (positions required)."""
+
+    KIND: ClassVar[str] = "mesh-work"
+    key: str
+    source_id: str
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    job: str = ""
+
+    def describe(self) -> str:
+        positions = self.arrays.get("positions")
+        return f"{self.source_id} mesh {0 if positions is None else len(positions)} vertices"
+
+
+@dataclass(frozen=True)
+class MeshResult:
+    KIND: ClassVar[str] = "mesh-result"
+    key: str
+    source_id: str
+    mesh: MeshBuffers | None = None
+    error: ImportDiagnostic | None = None
+    cook_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.mesh is not None
+
+
+Work = Union[TextureWork, MeshWork]
+Result = Union[TextureResult, MeshResult]
+_MESSAGES = {cls.KIND: cls for cls in (TextureWork, TextureResult, MeshWork, MeshResult)}
+RESULT_FOR = {TextureWork: TextureResult, MeshWork: MeshResult}
+
+
+@dataclass(frozen=True)
+class WorkRef:
+    """A work item named without its content (what a farm task carries, or a message that did not decode)."""
+
+    kind: type  # TextureWork or MeshWork
+    key: str
+    source_id: str
+
+
+def error_result(work: Work | WorkRef, code: str, message: str) -> Result:
+    """The failed result of ``work``: an error diagnostic with a stable code, naming the source."""
+    kind = work.kind if isinstance(work, WorkRef) else type(work)
+    diagnostic = ImportDiagnostic(ImportSeverity.ERROR, code, message, work.source_id)
+    return RESULT_FOR[kind](work.key, work.source_id, error=diagnostic)
+
+
+# --- encoding: each field's plain form ---------------------------------------------------------
+
+
+def _array_to_plain(array: np.ndarray) -> dict:
+    array = np.ascontiguousarray(array)
+    return {"dtype": array.dtype.str, "shape": list(array.shape), "data": array.tobytes()}
+
+
+def _array_from_plain(spec: Any) -> np.ndarray:
+    if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data"}:
+        raise WireError("an array must be {dtype, shape, data}")
+    try:
+        dtype = np.dtype(spec["dtype"])
+        shape = tuple(int(n) for n in spec["shape"])
+    except (TypeError, ValueError) as exc:
+        raise WireError(f"bad array spec: {exc}") from exc
+    if dtype.kind not in "fiu" or dtype.itemsize > 8:
+        raise WireError(f"array dtype {dtype} is not numeric")
+    if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(spec["data"]):
+        raise WireError(f"array of shape {list(shape)} and dtype {dtype} does not match its {len(spec['data'])} bytes")
+    return np.frombuffer(spec["data"], dtype).reshape(shape)
+
+
+_COOKED_FIELDS = ("texture_type", "width", "height", "depth", "array_layers", "mip_levels", "format", "content_hash", "flags")
+
+
+def _to_plain(message) -> dict:
+    if isinstance(message, TextureWork):
+        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job}
+        for name in ("sources", "paths", "blobs"):
+            if getattr(message, name):
+                body[name] = list(getattr(message, name))
+        return body
+    if isinstance(message, MeshWork):
+        arrays = {name: _array_to_plain(a) for name, a in message.arrays.items() if a is not None}
+        return {"key": message.key, "source_id": message.source_id, "arrays": arrays, "job": message.job}
+    body = {"key": message.key, "source_id": message.source_id, "cook_ms": float(message.cook_ms)}
+    if message.error is not None:
+        body["error"] = message.error.to_dict()
+    if isinstance(message, TextureResult) and message.cooked is not None:
+        cooked = message.cooked
+        body["cooked"] = {name: getattr(cooked, name) for name in _COOKED_FIELDS}
+        body["payload"] = cooked.payload
+        body["diagnostics"] = [d.to_dict() for d in cooked.diagnostics]
+        body["timings_ms"] = dict(cooked.timings_ms)
+    if isinstance(message, MeshResult) and message.mesh is not None:
+        mesh = message.mesh
+        body["mesh"] = {
+            "vertices": mesh.vertices,
+            "indices": mesh.indices,
+            "bbox_min": list(mesh.bbox_min),
+            "bbox_max": list(mesh.bbox_max),
+            "vertex_count": mesh.vertex_count,
+            "index_count": mesh.index_count,
+        }
+    return body
+
+
+def _check_fields(kind: str, fields: dict, required: set[str], optional: set[str]) -> None:
+    missing = required - set(fields)
+    unknown = set(fields) - required - optional
+    if missing or unknown:
+        raise WireError(f"{kind}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+
+
+def _typed(value: Any, kind: type | tuple, what: str):
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise WireError(f"{what} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _str_list(value: Any, what: str, item: type) -> tuple:
+    return tuple(_typed(v, item, what) for v in _typed(value, list, what))
+
+
+def _diagnostic(value: Any, what: str) -> ImportDiagnostic:
+    try:
+        return ImportDiagnostic.from_dict(_typed(value, dict, what))
+    except (KeyError, ValueError) as exc:
+        raise WireError(f"{what}: {exc}") from exc
+
+
+def _from_plain(cls, fields: dict):
+    key = _typed(fields.get("key"), str, "key")
+    source_id = _typed(fields.get("source_id"), str, "source_id")
+    if cls is TextureWork:
+        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs"})
+        try:
+            desc = TextureImportDesc.from_dict(_typed(fields["desc"], dict, "desc"))
+        except (TypeError, ValueError) as exc:
+            raise WireError(f"{source_id}: bad texture settings: {exc}") from exc
+        return TextureWork(
+            key,
+            source_id,
+            desc,
+            job=_typed(fields.get("job", ""), str, "job"),
+            sources=_str_list(fields.get("sources", []), "sources", bytes),
+            paths=_str_list(fields.get("paths", []), "paths", str),
+            blobs=_str_list(fields.get("blobs", []), "blobs", str),
+        )
+    if cls is MeshWork:
+        _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job"})
+        arrays = {_typed(n, str, "array name"): _array_from_plain(s) for n, s in _typed(fields["arrays"], dict, "arrays").items()}
+        return MeshWork(key, source_id, arrays, job=_typed(fields.get("job", ""), str, "job"))
+    error = _diagnostic(fields["error"], "error") if "error" in fields else None
+    cook_ms = float(_typed(fields.get("cook_ms", 0.0), (int, float), "cook_ms"))
+    if cls is TextureResult:
+        _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "cooked", "payload", "diagnostics", "timings_ms"})
+        cooked = None
+        if "cooked" in fields:
+            row = _typed(fields["cooked"], dict, "cooked")
+            _check_fields("cooked", row, set(_COOKED_FIELDS), set())
+            cooked = CookedTexture(
+                source_id=source_id,
+                payload=_typed(fields.get("payload"), bytes, "payload"),
+                diagnostics=tuple(_diagnostic(d, "diagnostic") for d in _typed(fields.get("diagnostics", []), list, "diagnostics")),
+                timings_ms=_typed(fields.get("timings_ms", {}), dict, "timings_ms"),
+                **{name: _typed(row[name], int, name) for name in _COOKED_FIELDS},
+            )
+        if (cooked is None) == (error is None):
+            raise WireError(f"{source_id}: a texture result needs exactly one of cooked and error")
+        return TextureResult(key, source_id, cooked, error, cook_ms)
+    _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "mesh"})
+    mesh = None
+    if "mesh" in fields:
+        m = _typed(fields["mesh"], dict, "mesh")
+        _check_fields("mesh", m, {"vertices", "indices", "bbox_min", "bbox_max", "vertex_count", "index_count"}, set())
+        mesh = MeshBuffers(
+            _typed(m["vertices"], bytes, "vertices"),
+            _typed(m["indices"], bytes, "indices"),
+            tuple(float(_typed(v, (int, float), "bbox_min")) for v in _typed(m["bbox_min"], list, "bbox_min")),
+            tuple(float(_typed(v, (int, float), "bbox_max")) for v in _typed(m["bbox_max"], list, "bbox_max")),
+            _typed(m["vertex_count"], int, "vertex_count"),
+            _typed(m["index_count"], int, "index_count"),
+        )
+    if (mesh is None) == (error is None):
+        raise WireError(f"{source_id}: a mesh result needs exactly one of mesh and error")
+    return MeshResult(key, source_id, mesh, error, cook_ms)
+
+
+def encode(message: Work | Result) -> bytes:
+    """One typed message as msgpack bytes."""
+    return msgpack.packb({"v": WIRE_VERSION, "kind": message.KIND, **_to_plain(message)}, use_bin_type=True)
+
+
+def peek_version(data: bytes) -> Any:
+    """The wire version a message claims (``None`` when it is not a map): names a worker of another version."""
+    try:
+        message = msgpack.unpackb(data, raw=False, strict_map_key=True)
+    except Exception:  # msgpack's own error classes vary by version
+        return None
+    return message.get("v") if isinstance(message, dict) else None
+
+
+def decode(data: bytes, *, expect: type | tuple[type, ...] | None = None):
+    """The typed message in ``data``.
 
     Raises:
         WireError: not msgpack, not a map, wrong version, unknown or unexpected kind, bad fields.
@@ -66,16 +300,15 @@ def decode_message(data: bytes, *, expect: str | None = None) -> dict[str, Any]:
     kind = message.pop("kind", None)
     if version != WIRE_VERSION:
         raise WireError(f"wire version {version!r}, expected {WIRE_VERSION}")
-    if expect is not None and kind != expect:
-        raise WireError(f"expected a {expect!r} message, got {kind!r}")
-    _check(kind, message)
-    return message
-
-
-def _check(kind: Any, fields: dict) -> None:
-    if kind not in _REQUIRED:
+    cls = _MESSAGES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
         raise WireError(f"unknown message kind {kind!r}")
-    missing = _REQUIRED[kind] - set(fields)
-    unknown = set(fields) - _REQUIRED[kind] - _OPTIONAL[kind]
-    if missing or unknown:
-        raise WireError(f"{kind}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if expect is not None and not issubclass(cls, expect):
+        raise WireError(f"expected {_names(expect)}, got a {kind!r} message")
+    return _from_plain(cls, message)
+
+
+def _names(expect: type | tuple[type, ...]) -> str:
+    kinds = expect if isinstance(expect, tuple) else (expect,)
+    return " or ".join(repr(k.KIND) for k in kinds)
+

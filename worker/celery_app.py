@@ -16,14 +16,15 @@ most ``MAX_ATTEMPTS`` times, then reported as failed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import redis
 from celery import Celery
 
-from . import _farm_keys as keys
+from . import farm_keys as keys
 from ._tasks import run_work
-from ._wire import WORK_KINDS, decode_message, encode_message
+from ._wire import WIRE_VERSION, MeshWork, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
 TASK_TIMEOUT = float(os.environ.get("OXCOOK_TASK_TIMEOUT", "900"))
@@ -94,43 +95,48 @@ def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
     store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), result, key, int(TASK_TIMEOUT * 4))
 
 
-def _run_stored(task, kind: str, job: str, key: str, source_id: str) -> None:
+def _run_stored(task, ref: WorkRef, job: str) -> None:
     """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
+    key, source_id = ref.key, ref.source_id
     attempts = store.eval(
         _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), task.request.hostname or "worker", int(TASK_TIMEOUT)
     )
     if not attempts:
         return  # cancelled, or the job is over
-    result_kind = WORK_KINDS[kind].replace("-work", "-result")
+    kind = ref.kind.KIND.split("-")[0]
     if attempts > MAX_ATTEMPTS:
-        error = {"code": f"{kind}-worker-crashed", "message": f"{source_id}: a worker died {attempts - 1} times on it; giving up"}
-        _finish(store, job, key, encode_message(result_kind, key=key, source_id=source_id, ok=False, error=error))
+        failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
+        _finish(store, job, key, encode(failed))
         return
-    work = store.get(keys.work(job, key))
-    if work is None:  # the job ended meanwhile
+    stored = store.get(keys.work(job, key))
+    if stored is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))
         return
-    item = decode_message(work, expect=WORK_KINDS[kind])
-    if "blobs" in item:
-        blobs = store.mget(item.pop("blobs"))
+    try:
+        work = decode(stored, expect=ref.kind)
+    except WireError as exc:
+        version = peek_version(stored)
+        detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
+        _finish(store, job, key, encode(error_result(ref, exc.code, f"{source_id}: {detail}")))
+        return
+    if isinstance(work, TextureWork) and work.blobs:
+        blobs = store.mget(list(work.blobs))
         if any(b is None for b in blobs):
-            error = {"code": f"{kind}-source-missing", "message": f"{source_id}: source bytes expired from Redis"}
-            _finish(store, job, key, encode_message(result_kind, key=key, source_id=source_id, ok=False, error=error))
+            _finish(store, job, key, encode(error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis")))
             return
-        item["sources"] = blobs
-    message = encode_message(WORK_KINDS[kind], **item)
-    result = run_work(kind, message, cancel=lambda: bool(store.exists(keys.cancel(job))))
-    _finish(store, job, key, result)
+        work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
+    result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+    _finish(store, job, key, encode(result))
 
 
 @app.task(name=keys.TASK_COOK_TEXTURE, bind=True)
 def cook_texture(self, job: str, key: str, source_id: str) -> None:
     """Cook one texture work item stored in Redis."""
-    _run_stored(self, "texture", job, key, source_id)
+    _run_stored(self, WorkRef(TextureWork, key, source_id), job)
 
 
 @app.task(name=keys.TASK_BUILD_MESH, bind=True)
 def build_mesh(self, job: str, key: str, source_id: str) -> None:
     """Pack one mesh primitive stored in Redis."""
-    _run_stored(self, "mesh", job, key, source_id)
+    _run_stored(self, WorkRef(MeshWork, key, source_id), job)

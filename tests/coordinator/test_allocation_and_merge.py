@@ -8,8 +8,8 @@ import pytest
 
 import formats as f
 from coordinator import ImportSession, LooseCookedLayout, RangeAllocator, ResourceTable, SessionClosedError
-from coordinator._allocation import texture_signature
-from coordinator._writer import merge_index
+from coordinator.emit._allocation import texture_signature
+from coordinator.emit._writer import merge_index
 
 
 def test_reservations_are_aligned_disjoint_and_padded():

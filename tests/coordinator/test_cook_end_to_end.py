@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,9 +13,9 @@ from PIL import Image
 
 import formats as f
 from coordinator import CookedRootFiles
-from coordinator._cli import main
-from coordinator._sources import TEXTURE_EXTENSIONS
-from tests.helpers import decode_payload, psnr, read_texture
+from coordinator.cli import main
+from coordinator.importers._importer import TEXTURE_EXTENSIONS
+from tests.helpers import decode_payload, psnr, read_jobs, read_report, read_texture
 
 LDR_DIRS = ("png", "jpeg", "tga", "bmp", "dds")
 
@@ -36,7 +36,11 @@ def cooked_images(tmp_path_factory, shared_assets):
     root = tmp_path_factory.mktemp("cook") / "root"
     report = root.parent / "report.json"
     code = cook(str(shared_assets / "images"), str(shared_assets / "bad"), "-o", str(root), "--report", str(report))
-    return root, code, json.loads(report.read_text())
+    jobs = read_jobs(report)
+    scenes = {Path(j["input"]).name for j in jobs[:-1]}
+    assert scenes == {p.name for p in (shared_assets / "bad").rglob("*") if p.suffix in (".gltf", ".glb", ".fbx")}  # folders hold scenes too
+    assert all(j["failure_code"] == "scene-invalid" for j in jobs[:-1])
+    return root, code, jobs[-1]
 
 
 def test_cooked_images_validate(cooked_images):
@@ -50,31 +54,36 @@ def test_bad_inputs_give_diagnostics_fallback_and_exit_1(cooked_images, shared_a
     assert code == 1
     bad = {p.name for p in (shared_assets / "bad").iterdir() if p.is_file() and p.suffix.lower() in TEXTURE_EXTENSIONS}
     assert len(bad) >= 10
-    entries = {t["source"]: t for t in report["textures"]}
+    entries = {t["source"]: t for t in report["textures"]}  # ids are relative to the inputs' common folder
     for name in bad:
-        assert entries[name]["index"] == 0, name
-        assert entries[name]["diagnostics"] and entries[name]["diagnostics"][0]["severity"] == "error"
+        entry = entries[f"bad/{name}"]
+        assert entry["index"] == 0, name
+        assert any(d["severity"] == "error" for d in entry["diagnostics"])
         assert any(name in d["message"] for d in report["diagnostics"])
     assert report["totals"]["failed"] == len(bad)
 
 
 def test_every_texture_reads_back_through_the_table(cooked_images, shared_assets):
     root, _, report = cooked_images
+    checked = 0
     for entry in report["textures"]:
-        if entry["index"] == 0 or not any(entry["source"].startswith(d + "/") for d in LDR_DIRS):
+        rel = entry["source"].removeprefix("images/")
+        if entry["index"] == 0 or not any(rel.startswith(d + "/") for d in LDR_DIRS):
             continue
+        checked += 1
         row, payload = read_texture(root, entry["index"])
         mip0 = decode_payload(row.format, payload, row.width, row.height)[0]
-        source = _source_rgb(shared_assets / "images" / entry["source"])
+        source = _source_rgb(shared_assets / "images" / rel)
         # "data" preset: RGBA8 of the source (16-bit sources rounded, Pillow truncates: 1 step)
         assert np.abs(mip0[..., :3].astype(int) - source.astype(int)).max() <= 1, entry["source"]
+    assert checked >= 10
 
 
 def test_hdr_textures_keep_their_values(cooked_images, shared_assets):
     import imagecodecs
 
     root, _, report = cooked_images
-    entry = next(t for t in report["textures"] if t["source"] == "hdr/venice_sunset_1k.hdr")
+    entry = next(t for t in report["textures"] if t["source"] == "images/hdr/venice_sunset_1k.hdr")
     row, payload = read_texture(root, entry["index"])
     assert row.format == f.Format.RGBA16_FLOAT
     mip0 = decode_payload(row.format, payload, row.width, row.height)[0].astype(np.float32)
@@ -90,7 +99,7 @@ def test_bc7_albedo_cook_matches_sources_above_floor(tmp_path, shared_assets):
         shutil.copy(shared_assets / "images" / name, sources / name)
     report_path = tmp_path / "r.json"
     assert cook(str(sources), "-o", str(root), "--preset", "albedo", "--report", str(report_path)) == 0
-    for entry in json.loads(report_path.read_text())["textures"]:
+    for entry in read_report(report_path)["textures"]:
         row, payload = read_texture(root, entry["index"])
         assert row.format == f.Format.BC7_UNORM_SRGB and row.mip_levels == f.full_mip_count(row.width, row.height)
         mip0 = decode_payload(row.format, payload, row.width, row.height)[0]
@@ -104,7 +113,7 @@ def test_identical_textures_are_stored_once(tmp_path, shared_assets):
         shutil.copy(shared_assets / "images/png/hopper.png", src / name)
     report_path = tmp_path / "r.json"
     assert cook(str(src), "-o", str(tmp_path / "root"), "--report", str(report_path)) == 0
-    entries = json.loads(report_path.read_text())["textures"]
+    entries = read_report(report_path)["textures"]
     assert entries[0]["index"] == entries[1]["index"] == 1
     assert sum(e["deduplicated"] for e in entries) == 1
     assert (tmp_path / "root/Resources/textures.table").stat().st_size == 2 * 39
@@ -127,7 +136,7 @@ def test_reimport_appends_and_keeps_old_rows_byte_identical(tmp_path, shared_ass
     table_after = (root / "Resources/textures.table").read_bytes()
     assert table_after[: len(table_before)] == table_before
     assert (root / "Resources/textures.data").read_bytes()[: len(data_before)] == data_before
-    indices = sorted(e["index"] for e in json.loads(report_path.read_text())["textures"])
+    indices = sorted(e["index"] for e in read_report(report_path)["textures"])
     assert indices == [2, 3]
     index = f.parse_index((root / "container.index.bin").read_bytes())
     assert index.source_identity == key_before
@@ -155,7 +164,7 @@ def test_manifest_options_apply_per_glob(tmp_path, shared_assets):
     )
     report_path = tmp_path / "r.json"
     assert cook(str(src / "cook.toml"), "-o", str(tmp_path / "root"), "--report", str(report_path)) == 0
-    entries = {e["source"]: e for e in json.loads(report_path.read_text())["textures"]}
+    entries = {e["source"]: e for e in read_report(report_path)["textures"]}
     assert entries["ui/icon.png"]["format"] == "RGBA8_UNORM_SRGB" and entries["ui/icon.png"]["mips"] == 1
     assert entries["photo.png"]["format"] == "BC7_UNORM_SRGB" and entries["photo.png"]["mips"] == 3
 

@@ -24,7 +24,7 @@ from coordinator import Config, CookedRootFiles, ImportPhase, ImportService, Tex
 from coordinator._types import TextureSettings
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
-from tests.helpers import read_texture, snapshot
+from tests.helpers import read_report, read_texture, snapshot
 
 TIMEOUT = 180
 
@@ -60,7 +60,7 @@ def cook(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subpr
 
 
 def rows_by_source(root, report_path) -> dict[str, bytes]:
-    report = json.loads(report_path.read_text())
+    report = read_report(report_path)
     return {t["source"]: read_texture(root, t["index"])[1] for t in report["textures"]}
 
 
@@ -128,7 +128,7 @@ def test_cancel_mid_job(tmp_path, shared_assets, broker, workers):
             started.set()
 
     with ImportService(Config(broker_url=broker)) as service:
-        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings())), cooked_root=tmp_path / "root")
+        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings()).textures), cooked_root=tmp_path / "root")
         job = service.submit_texture_import(request, lambda j, r: (reports.append(r), done.set()), progress)
         assert started.wait(60)
         wait_until(lambda: redis.Redis.from_url(broker).keys("oxcook:lease:*"), 60, "a task to start")

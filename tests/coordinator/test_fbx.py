@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
@@ -12,10 +11,10 @@ from PIL import Image
 
 import formats as f
 from coordinator import CookedRootFiles
-from coordinator._fbx import fbx_description
+from coordinator.importers._fbx_importer import fbx_description
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
-from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_texture, snapshot
+from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_report, read_texture, snapshot
 
 FBX = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "fbx").glob("*.fbx"))
 BAD = ["bad/made_embedded_textures_truncated.fbx", "bad/ufbx_synthetic_truncated_quot_fail_7500_ascii.fbx", "bad/ufbx_synthetic_unsupported_cube_fail_8000_ascii.fbx"]
@@ -33,7 +32,7 @@ def test_every_shared_fbx_cooks(tmp_path, rel):
     assert result.returncode == 0, result.stderr
     assert f.validate_container(CookedRootFiles(tmp_path / "root")).ok
     scene = fbx_description(SHARED_ASSETS / rel)
-    report = json.loads((tmp_path / "r.json").read_text())
+    report = read_report(tmp_path / "r.json")
     needs_default = any(p.material is None for m in scene.meshes for p in m.primitives)
     assert report["materials_written"] == len(scene.materials) + needs_default
     assert report["geometry_written"] == len(scene.meshes) == 1

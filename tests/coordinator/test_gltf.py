@@ -13,12 +13,12 @@ from PIL import Image
 
 import formats as f
 from coordinator import CookedRootFiles
-from coordinator._gltf import load_gltf, read_accessor
-from coordinator._gltf_importer import node_trs
-from coordinator._scene_importer import MaterialReadinessTracker
+from coordinator.importers import MaterialReadinessTracker
+from coordinator.importers._gltf_importer import node_trs
+from coordinator.importers._gltf_reader import load_gltf, read_accessor
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
-from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_texture, snapshot
+from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_report, read_texture, snapshot
 from worker import build_mesh_buffers
 
 SCENES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "gltf").rglob("*") if p.suffix in (".gltf", ".glb"))
@@ -41,7 +41,7 @@ def test_every_shared_scene_cooks_into_a_valid_container(tmp_path, rel):
     validation = f.validate_container(CookedRootFiles(tmp_path / "root"))
     assert validation.ok, [str(v) for v in validation.violations]
     doc = load_gltf(SHARED_ASSETS / rel).json
-    report = json.loads((tmp_path / "r.json").read_text())
+    report = read_report(tmp_path / "r.json")
     needs_default = any(p.get("material") is None for m in doc.get("meshes", []) for p in m["primitives"])
     assert report["materials_written"] == len(doc.get("materials", [])) + needs_default
     assert report["geometry_written"] == len(doc.get("meshes", []))
@@ -151,7 +151,7 @@ def test_materials_stream_out_before_slow_textures_finish(tmp_path):
     scene = _two_material_scene(tmp_path, SHARED_ASSETS / "gltf/WaterBottle/WaterBottle_baseColor.png")
     result = cook(str(scene), "-o", str(tmp_path / "root"), "--report", str(tmp_path / "r.json"))
     assert result.returncode == 0, result.stderr
-    order = [p.rsplit("/", 1)[-1] for p in json.loads((tmp_path / "r.json").read_text())["emitted"]]
+    order = [p.rsplit("/", 1)[-1] for p in read_report(tmp_path / "r.json")["emitted"]]
     assert order.index("Plain.omat") < order.index("Fast.omat") < order.index("Slow.omat")
     geometry = next(i for i, name in enumerate(order) if name.endswith(".ogeo"))
     assert geometry < order.index("Slow.omat")  # meshes do not wait for textures

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+
 import pytest
 
-from coordinator._cli import main
+from coordinator.cli import main
 from tests.conftest import SHARED_ASSETS
 from tests.sample_container import build_sample_root
 

@@ -28,7 +28,7 @@ TIMEOUT = 120
 
 
 def texture_request(src, root, **settings) -> TextureImportRequest:
-    return TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings(**settings))), cooked_root=root)
+    return TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings(**settings)).textures), cooked_root=root)
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +163,9 @@ class ExplodingBackend:
     """A backend with a bug: every submit raises."""
 
     name = "exploding"
+    shares_files = True
 
-    def submit(self, kind, message, *, job):
+    def submit(self, work):
         raise RuntimeError("kaboom")
 
     def cancel_job(self, job) -> None:

@@ -1,10 +1,10 @@
-"""TexturePipeline: completion order, the bounded window, progress, drain and aggregate helpers."""
+"""TexturePipeline: completion order, the bounded window, progress."""
 
 from __future__ import annotations
 
 import asyncio
 
-from coordinator import LocalBackend, TexturePipeline, TextureWorkItem, aggregate_progress, drain_pipeline
+from coordinator import LocalBackend, TexturePipeline, TextureWorkItem
 from worker import preset_desc
 
 
@@ -25,16 +25,18 @@ def test_pipeline_drains_in_completion_order_within_its_window(shared_assets):
                 assert not full.done()  # the window (2) is full: submit waits for a collect
                 results.append(await first.collect())
                 await full
-                await drain_pipeline(first, results.append)
+                while first.has_pending():
+                    results.append(await first.collect())
                 await second.submit(TextureWorkItem("bad.png", preset_desc("data", "bad.png"), sources=(b"junk",)))
-                await drain_pipeline(second, results.append)
-                total = aggregate_progress([first, second])
+                results.append(await second.collect())
+                totals = [first.progress(), second.progress()]
         finally:
             await backend.close()
-        return results, total
+        return results, totals
 
-    results, total = asyncio.run(scenario())
+    results, (first, second) = asyncio.run(scenario())
     order = [r.source_id for r in results]
     assert order.index("small.png") < order.index("big.png")  # completion order, not submission order
     assert [r.success for r in results if r.source_id == "bad.png"] == [False]
-    assert (total.submitted, total.completed, total.failed, total.in_flight) == (4, 4, 1, 0)
+    assert (first.submitted, first.completed, first.failed, first.in_flight) == (3, 3, 0, 0)
+    assert (second.submitted, second.completed, second.failed, second.in_flight) == (1, 1, 1, 0)

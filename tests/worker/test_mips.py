@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 import formats as f
-from tests.helpers import decode_payload, payload_subresources
 from formats import Format
+from tests.helpers import decode_payload, payload_subresources
 from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
 from worker._mips import alpha_coverage
 

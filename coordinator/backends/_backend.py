@@ -1,0 +1,96 @@
+"""The compute-backend seam: pipelines submit typed work items and await typed results.
+
+A backend is anything with this small contract (style rule 9); the local
+process pool and the Celery farm implement it, and nothing above this line
+knows which one runs. Each backend encodes a work item exactly once, in its
+own transport. :func:`open_backend` picks one from a broker URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+from typing import Protocol
+
+from worker import Result, Work
+
+from .._errors import ConfigError
+
+
+class ComputeBackend(Protocol):
+    """Runs work items somewhere; results come back typed."""
+
+    name: str
+    shares_files: bool  # workers can read the coordinator's files by path (send paths, not bytes)
+
+    def submit(self, work: Work) -> "asyncio.Future[Result]":
+        """Queue one work item (of job ``work.job``); the future resolves to its result.
+
+        Cancelling the future revokes the item if it has not started.
+        """
+
+    def cancel_job(self, job: str) -> None:
+        """Ask every running item of ``job`` to stop at its next stage boundary."""
+
+    async def forget_job(self, job: str) -> None:
+        """The job is over: drop everything the backend keeps for it (flags, keys, blobs)."""
+
+    async def close(self) -> None:
+        """Stop accepting work and release workers."""
+
+
+KNOWN_SCHEMES = ("local", "redis", "rediss")
+
+
+def check_broker_url(url: str) -> None:
+    """A broker URL the farm can use: ``redis://[user:password@]host[:port][/db]`` or ``rediss://…``.
+
+    Raises:
+        ConfigError: an unknown scheme, or a URL without a host, with a bad port or database number
+            (the message never repeats a password).
+    """
+    if url.strip().lower() in ("local", "local://"):
+        return
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    shown = mask_url(url)
+    if scheme not in KNOWN_SCHEMES:
+        raise ConfigError(f"broker URL {shown!r}: unknown scheme {scheme!r}; known schemes: {', '.join(KNOWN_SCHEMES)}")
+    try:
+        _ = parts.port  # a port that is not a number in range raises here
+    except ValueError as exc:
+        raise ConfigError(f"broker URL {shown!r}: {exc}") from None
+    if not parts.hostname:
+        raise ConfigError(f"broker URL {shown!r} names no host; expected {scheme}://host:port/db")
+    db = parts.path.lstrip("/")
+    if db and not db.isdigit():
+        raise ConfigError(f"broker URL {shown!r}: database {db!r} is not a number")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for messages, logs and reports)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+
+
+def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeBackend:
+    """The backend for ``broker_url``: none or ``local`` → process pool, ``redis://`` → Celery farm.
+
+    Raises:
+        ConfigError: an unknown scheme (the message lists the known ones).
+    """
+    check_broker_url(broker_url or "local")
+    scheme = (broker_url or "local").split(":", 1)[0].lower()
+    if scheme == "local":
+        from ._local_backend import LocalBackend
+
+        return LocalBackend(workers=workers)
+    if scheme in ("redis", "rediss"):
+        from ._farm_backend import FarmBackend
+
+        return FarmBackend(broker_url, **options)
+    raise AssertionError(f"check_broker_url let {scheme!r} through")

@@ -1,0 +1,246 @@
+"""``FarmBackend``: the same work items on Celery workers, fed through Redis.
+
+Transport only (style rule 9): the pipeline above never knows it is here.
+
+* Sources travel as content-addressed blobs (``oxcook:blob:<sha256>``, set if
+  absent, with a TTL), or as paths when the farm shares storage.
+* The work message is stored under ``oxcook:work:<job>:<key>``; the Celery
+  message (``oxcook.cook_texture``) carries only the job, the key and the source
+  id, so Flower shows the texture, never its bytes.
+* Workers put results under their own keys and push the key onto
+  ``oxcook:done:<job>``; one reader per job blocks on that list (BLPOP), so
+  results arrive in completion order, and deletes each result once read.
+  Payloads never pass through Celery's result backend.
+* A lease (``oxcook:lease:…``) set by the running worker lets the reader
+  resubmit items whose worker machine vanished; a result that arrives twice is
+  ignored (results are keyed by item).
+* Cancelling a job sets ``oxcook:cancel:<job>`` (workers check it between
+  stages) and revokes its queued tasks. ``forget_job`` deletes every key the job
+  created. Redis errors become :class:`BackendError` at once — never a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import redis
+import redis.asyncio as aioredis
+
+from worker import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from worker import farm_keys as keys
+from worker.celery_app import make_app
+
+from .._errors import BackendError
+
+_TTL_FACTOR = 4
+_LEASE_CHECK_S = 5.0
+_TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
+
+
+def _describe(work: Work) -> str:
+    """What Flower shows for a task: the texture, its intent, output format and source size (or the mesh)."""
+    if isinstance(work, MeshWork):
+        return work.describe()
+    size = sum(len(s) for s in work.sources) + sum(os.path.getsize(p) for p in work.paths if os.path.exists(p))
+    return f"{work.describe()} {size / 1024:.0f} KiB"
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future
+    work: WorkRef  # the item without its bytes: the window may hold many
+    label: str
+    task_ids: list[str] = field(default_factory=list)
+    started: bool = False
+    resubmits: int = 0
+
+
+class FarmBackend:
+    name = "farm"
+
+    def __init__(self, broker_url: str, *, task_timeout: float = 900.0, shared_storage: bool = False, connect_timeout: float = 3.0) -> None:
+        self.broker_url = broker_url
+        self.shares_files = shared_storage
+        self.task_timeout = task_timeout
+        self._ttl = int(task_timeout * _TTL_FACTOR)
+        self._app = make_app(broker_url)
+        self._redis = aioredis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True)
+        self._sync_redis = redis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout)
+        self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxcook-publish")
+        self._pending: dict[str, dict[str, _Pending]] = {}  # job -> key -> pending
+        self._readers: dict[str, asyncio.Task] = {}
+        self._submits: set[asyncio.Task] = set()
+        self._blobs: dict[str, set[str]] = {}
+        self._closed = False
+        self._check_broker()
+
+    def _check_broker(self) -> None:
+        """Fail within seconds, with a clear message, when Redis cannot be reached."""
+        try:
+            self._sync_redis.ping()
+        except redis.RedisError as exc:
+            raise BackendError(f"cannot reach the broker at {self.broker_url}: {exc}") from exc
+
+    def submit(self, work: Work) -> "asyncio.Future[Result]":
+        if self._closed:
+            raise BackendError("the farm backend is closed")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        task = loop.create_task(self._submit(work, future))
+        self._submits.add(task)
+        task.add_done_callback(self._submits.discard)
+        return future
+
+    async def _submit(self, work: Work, future: asyncio.Future) -> None:
+        job, key = work.job, work.key
+        if key in self._pending.get(job, {}):
+            future.set_exception(BackendError(f"work key {key!r} of job {job!r} is already pending (a pipeline bug)"))
+            return
+        try:
+            label = _describe(work)
+            stored = work
+            if isinstance(work, TextureWork) and work.sources:
+                names = []
+                for data in work.sources:
+                    digest = hashlib.sha256(data).hexdigest()
+                    await self._redis.set(keys.blob(digest), data, nx=True, ex=self._ttl)
+                    self._blobs.setdefault(job, set()).add(keys.blob(digest))
+                    names.append(keys.blob(digest))
+                stored = dataclasses.replace(work, sources=(), blobs=tuple(names))
+            await self._redis.set(keys.work(job, key), encode(stored), ex=self._ttl)
+            pending = _Pending(future, WorkRef(type(work), key, work.source_id), label)
+            self._pending.setdefault(job, {})[key] = pending
+            future.add_done_callback(lambda f: self._forget_item(job, key, f))
+            self._ensure_reader(job)
+            await self._publish(job, key, pending)
+        except redis.RedisError as exc:
+            if not future.done():
+                future.set_exception(BackendError(f"broker {self.broker_url} failed: {exc}"))
+        except BackendError as exc:
+            if not future.done():
+                future.set_exception(exc)
+
+    async def _publish(self, job: str, key: str, pending: _Pending) -> None:
+        task_id = str(uuid.uuid4())
+        pending.task_ids.append(task_id)
+
+        def send() -> None:
+            self._app.send_task(
+                _TASK_NAMES[pending.work.kind],
+                args=[job, key, pending.work.source_id],
+                task_id=task_id,
+                argsrepr=f"{pending.label} ({job})",
+                retry=True,
+            )
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._publisher, send)
+        except Exception as exc:  # kombu's connection errors vary by transport
+            raise BackendError(f"cannot publish to the broker at {self.broker_url}: {exc}") from exc
+
+    def _forget_item(self, job: str, key: str, future: asyncio.Future) -> None:
+        self._pending.get(job, {}).pop(key, None)
+
+    def _ensure_reader(self, job: str) -> None:
+        if job not in self._readers:
+            task = asyncio.get_running_loop().create_task(self._read(job))
+            self._readers[job] = task
+
+    async def _read(self, job: str) -> None:
+        """Deliver results of ``job`` in completion order; resubmit items whose lease lapsed."""
+        next_lease_check = time.monotonic() + _LEASE_CHECK_S
+        try:
+            while True:
+                popped = await self._redis.blpop([keys.done(job)], timeout=1)
+                if popped is not None:
+                    key = popped[1].decode()
+                    data = await self._redis.getdel(keys.result(job, key))
+                    await self._redis.delete(keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
+                    pending = self._pending.get(job, {}).get(key)
+                    if pending is not None and data is not None and not pending.future.done():
+                        pending.future.set_result(self._result(pending.work, data))
+                if time.monotonic() >= next_lease_check:
+                    next_lease_check = time.monotonic() + _LEASE_CHECK_S
+                    await self._check_leases(job)
+        except redis.RedisError as exc:
+            error = BackendError(f"lost the broker at {self.broker_url}: {exc}")
+            for pending in list(self._pending.get(job, {}).values()):
+                if not pending.future.done():
+                    pending.future.set_exception(error)
+
+    @staticmethod
+    def _result(work: WorkRef, data: bytes) -> Result:
+        """The typed result a worker stored; one that is not ours fails its item, not the job."""
+        try:
+            return decode(data, expect=RESULT_FOR[work.kind])
+        except WireError as exc:
+            version = peek_version(data)
+            if version is not None and version != WIRE_VERSION:
+                detail = f"the worker speaks wire v{version}, this coordinator v{WIRE_VERSION} (upgrade one of them)"
+            else:
+                detail = f"a worker returned an unreadable result: {exc.message}"
+            return error_result(work, exc.code, f"{work.source_id}: {detail}")
+
+    async def _check_leases(self, job: str) -> None:
+        items = list(self._pending.get(job, {}).items())
+        if not items:
+            return
+        leases = await self._redis.mget([keys.lease(job, key) for key, _ in items])
+        for (key, pending), lease in zip(items, leases):
+            if lease is not None:
+                pending.started = True
+            elif pending.started and not await self._redis.exists(keys.result(job, key)):
+                # its worker vanished mid-task (machine lost): run it again elsewhere
+                pending.started = False
+                pending.resubmits += 1
+                await self._publish(job, key, pending)
+
+    def cancel_job(self, job: str) -> None:
+        loop = asyncio.get_running_loop()
+        task_ids = [t for p in self._pending.get(job, {}).values() for t in p.task_ids]
+
+        def cancel() -> None:
+            try:
+                self._sync_redis.set(keys.cancel(job), b"1", ex=self._ttl)
+                if task_ids:
+                    self._app.control.revoke(task_ids)
+            except Exception:  # cancelling is best effort; the job ends anyway
+                pass
+
+        loop.run_in_executor(self._publisher, cancel)
+
+    async def forget_job(self, job: str) -> None:
+        reader = self._readers.pop(job, None)
+        if reader is not None:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        self._pending.pop(job, None)
+        blobs = list(self._blobs.pop(job, ()))
+
+        def sweep() -> None:
+            names = list(self._sync_redis.scan_iter(match=keys.job_pattern(job))) + blobs + [keys.cancel(job), keys.done(job)]
+            self._sync_redis.delete(*names)
+
+        try:
+            # on the publisher thread, so a cancel queued before it cannot land after it
+            await asyncio.get_running_loop().run_in_executor(self._publisher, sweep)
+        except redis.RedisError:
+            pass  # the keys carry TTLs; they expire on their own
+
+    async def close(self) -> None:
+        self._closed = True
+        for job in list(self._readers):
+            await self.forget_job(job)
+        for task in list(self._submits):
+            task.cancel()
+        await asyncio.gather(*self._submits, return_exceptions=True)
+        await self._redis.aclose()
+        self._sync_redis.close()
+        self._publisher.shutdown(wait=False)

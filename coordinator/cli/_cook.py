@@ -1,0 +1,262 @@
+"""``oxcook cook``: check every option first, run the jobs through the service, report honestly.
+
+Everything a user can get wrong is refused before any work starts (exit 2,
+one line naming the option, file, rule or key): option values, manifest
+values, the output folder, the report path, the broker URL. Then one job per
+scene and one for the loose textures run through the service; Ctrl-C, SIGTERM
+and SIGHUP cancel them (exit 130, the previous container intact), a second
+one only says that cancelling is under way. Exit codes live in ``_errors``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from formats import OxcookError
+
+from .._config import Config
+from .._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+from .._service import ImportService, QueueDispatcher
+from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
+from ..backends import check_broker_url
+from ..importers import NOT_RENDERED, check_settings, expand_sources
+from ._preflight import check_output, check_report_path
+from ._progress import ProgressDisplay
+from ._report import job_dict, report_dict
+
+EPILOG = """exit codes:
+  0    every input cooked
+  1    some inputs failed: the container is valid and they use the fallback texture (index 0)
+  2    usage or configuration error (bad option, manifest, output folder, unreadable or invalid root)
+  3    infrastructure error (disk full, worker pool or broker down, root locked)
+  130  cancelled (Ctrl-C, SIGTERM, SIGHUP): no index was written, the previous container is intact
+
+inputs: texture files, scene files (.gltf, .glb, .fbx), folders (every texture and every
+  scene in them, recursively) and TOML manifests. A texture's id is its path relative
+  to the common folder of the inputs.
+
+manifests: [defaults] and [[textures]] rules, each with a glob relative to the
+  manifest's folder ('*' stays in one folder, '**/' matches zero or more folders).
+  Settings apply in this order, later winning: the preset the file name implies,
+  [defaults], every matching rule in file order, the command line. A file that no
+  rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+
+formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
+  Also bc1, bc1_srgb, bc3, bc3_srgb, bc4, bc5, bc6h: valid containers, but the
+  Oxygen Engine renders only uncompressed formats and BC7 and will show its
+  error texture for these.
+"""
+
+QUALITIES = ("fast", "default", "balanced", "high", "best")
+FILTERS = ("box", "kaiser", "lanczos")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds, not {text}")
+    return value
+
+
+def add_arguments(sub) -> None:
+    parser = sub.add_parser(
+        "cook",
+        help="cook textures and scenes into a cooked root",
+        description="Cook textures, scenes, folders and TOML manifests into a loose cooked container. "
+        "Presets come from file names (_albedo, _n/_normal, _orm, _rough, _metal, _ao, _emissive, .hdr/.exr, ...) "
+        "or, for scene textures, from their material slot, unless --preset is given.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(func=run)
+    parser.add_argument("sources", nargs="+", type=Path, help="texture or scene files, folders (recursive) or TOML manifests")
+    parser.add_argument("-o", "--output", required=True, type=Path, help="cooked root to create or update")
+    parser.add_argument("--preset", help="preset for every texture (default: from the file name or the scene's material slot)")
+    parser.add_argument("--format", help="output format (see below)")
+    parser.add_argument("--mips", help="none, full, or a maximum count")
+    parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
+    parser.add_argument("--filter", choices=FILTERS, help="mip filter")
+    parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
+    parser.add_argument("--broker", help="farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
+    parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
+    parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="cook into a non-empty folder that is not a cooked root, or one inside another root; rebuild a root that does not validate",
+    )
+    parser.add_argument("--lock-timeout", type=_seconds, default=600.0, help="seconds to wait for another cook of the same root (0: do not wait)")
+    parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
+
+
+def exit_code_for(report: ImportReport) -> int:
+    if report.failure_code:
+        return EXIT_FOR_CODE.get(report.failure_code, EXIT_INFRASTRUCTURE)
+    if report.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_INPUT_FAILED if report.errors else EXIT_OK
+
+
+class _Stop:
+    """Ctrl-C, SIGTERM and SIGHUP: the first cancels every job, later ones only say so (never a traceback)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.service: ImportService | None = None
+        self._previous: dict = {}
+
+    def __enter__(self) -> "_Stop":
+        try:
+            self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
+        except ValueError:  # not the main thread: leave the handlers alone
+            self._previous = {}
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum: int, _frame) -> None:
+        if self.reason is not None:
+            print("oxcook cook: still cancelling; the previous container stays as it was", file=sys.stderr)
+            return
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        self.reason = f"interrupted ({name})"
+        print(f"\noxcook cook: cancelling ({name}); the previous container stays as it was", file=sys.stderr)
+        self.cancel()
+
+    def cancel(self) -> None:
+        if self.reason is not None and self.service is not None:
+            self.service.cancel_all(self.reason)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"oxcook cook: {message}", file=sys.stderr)
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
+    broker = args.broker or os.environ.get("OXCOOK_BROKER_URL")
+    try:
+        check_settings(settings)
+        check_output(args.output, force=args.force)
+        if args.report is not None:
+            check_report_path(args.report)
+        if broker:
+            check_broker_url(broker)
+        found = expand_sources(args.sources, settings, strict=args.strict)
+    except OxcookError as exc:
+        return _fail(exc.message, EXIT_FOR_CODE.get(exc.code, EXIT_USAGE))
+    if args.format and args.format.lower() in NOT_RENDERED:
+        print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
+    if not found.textures and not found.scenes:
+        return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
+
+    config = Config(lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage)
+    if args.workers:
+        config = dataclasses.replace(config, thread_pool_size=args.workers)
+    options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)
+    live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
+    display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
+    dispatcher = QueueDispatcher()
+    reports: dict[int, ImportReport] = {}
+    labels: dict[int, str] = {}
+
+    with _Stop() as stop:
+        try:
+            service = ImportService(config, dispatcher=dispatcher)
+        except OxcookError as exc:
+            return _fail(exc.message, EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE))
+        stop.service = service
+        try:
+            # one job per scene and one for loose textures; the root's lock runs them one after another
+            for scene in found.scenes:
+                job = service.submit_import(ImportRequest(source_path=scene, cooked_root=args.output, options=options), lambda j, r: reports.update({j: r}), display and display.update)
+                labels[job] = str(scene)
+            if found.textures:
+                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options)
+                job = service.submit_texture_import(request, lambda j, r: reports.update({j: r}), display and display.update)
+                labels[job] = f"{len(found.textures)} textures"
+            stop.cancel()  # a signal that came during start-up
+            while len(reports) < len(labels):
+                dispatcher.run_pending(timeout=0.2)
+            dispatcher.run_pending()
+        finally:
+            service.close()
+    if display:
+        display.finish()
+    return _finish(args, [(labels[j], reports[j]) for j in sorted(reports)], started)
+
+
+def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], started: float) -> int:
+    codes = [exit_code_for(r) for _, r in jobs]
+    code = next((c for c in (EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE, EXIT_INPUT_FAILED) if c in codes), EXIT_OK)
+    summaries = []
+    for (label, report), job_code in zip(jobs, codes, strict=True):
+        _print_diagnostics(report)
+        summary = job_dict(report, label, job_code)
+        summaries.append(summary)
+        print(f"oxcook cook: {label}: {_describe(report, summary)}", file=sys.stderr)
+    if args.report is not None:
+        try:
+            args.report.write_text(json.dumps(report_dict(summaries, code, time.perf_counter() - started), indent=2))
+        except OSError as exc:
+            print(f"oxcook cook: the report {args.report} could not be written: {exc.strerror or exc}", file=sys.stderr)
+            code = max(code, EXIT_INFRASTRUCTURE) if code != EXIT_CANCELLED else code
+    return code
+
+
+_SAME_CODE_SHOWN = 5  # warnings of one code printed before the rest are only counted (the report lists them all)
+
+
+def _print_diagnostics(report: ImportReport) -> None:
+    shown: dict[str, int] = {}
+    for diag in report.diagnostics:
+        if report.failure_code and diag.code == report.failure_code:
+            continue  # the job's summary line says it
+        shown[diag.code] = shown.get(diag.code, 0) + 1
+        if diag.severity != ImportSeverity.WARNING or shown[diag.code] <= _SAME_CODE_SHOWN:
+            print(str(diag), file=sys.stderr)
+    for code, count in shown.items():
+        if count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
+            print(f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)", file=sys.stderr)
+
+
+def _describe(report: ImportReport, summary: dict) -> str:
+    totals = summary["totals"]
+    if report.cancelled:
+        return f"cancelled after {totals['seconds']:.1f} s; nothing was committed, {report.cooked_root} is as it was"
+    if report.failure_code:
+        why = next((d.message for d in report.errors if d.code == report.failure_code), report.failure_code)
+        return f"failed ({report.failure_code}): {why}; nothing was committed, {report.cooked_root} is as it was"
+    assets = [f"{n} {what}" for n, what in ((report.materials_written, "materials"), (report.geometry_written, "geometry"), (report.scenes_written, "scenes")) if n]
+    return (
+        f"{totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, {totals['failed']} failed)"
+        + (", " + ", ".join(assets) if assets else "")
+        + f" into {report.cooked_root} in {totals['seconds']:.1f} s"
+    )

@@ -1,0 +1,47 @@
+"""The ``oxcook`` command line: one parser, a module per command, exit codes from ``_errors``.
+
+Each command module adds its sub-parser (``add_arguments``) and runs it
+(``run(args) -> exit code``); errors become one line on stderr naming the file
+and the problem, and a documented exit code — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from .._errors import EXIT_USAGE
+from . import _cook, _inspect, _repair, _worker
+from ._report import versions
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away (``oxcook inspect --json | head``)
+
+COMMANDS = (_cook, _worker, _repair, _inspect)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oxcook", description="Cook textures and scenes into the Oxygen Engine's loose cooked container.")
+    v = versions()
+    parser.add_argument("--version", action="version", version=f"oxcook {v['oxcook']} (encoder {v['encoder']})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_arguments(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one oxcook command; returns its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and EXIT_USAGE
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader of our output went away: say nothing more (not even at interpreter exit)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code

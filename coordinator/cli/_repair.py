@@ -1,0 +1,44 @@
+"""``oxcook repair ROOT``: bring a cooked root back to its last committed container."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from formats import OxcookError
+
+from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
+from ..emit import RootLock, recover_root
+
+
+def add_arguments(sub) -> None:
+    p = sub.add_parser(
+        "repair",
+        help="undo an interrupted cook",
+        description="Bring a cooked root back to its last committed container (oxcook also does this at the start of every cook).",
+    )
+    p.add_argument("root", type=Path, help="cooked root folder")
+    p.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for a running cook")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    if not root.is_dir():
+        print(f"oxcook repair: {root}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    lock = RootLock(root)
+    try:
+        lock.acquire(args.lock_timeout)
+        result = recover_root(root)
+    except OxcookError as exc:
+        print(f"oxcook repair: {exc.message}", file=sys.stderr)
+        return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
+    except OSError as exc:  # a read-only or vanished root
+        print(f"oxcook repair: {root}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    finally:
+        lock.release()
+    print(f"oxcook repair: {root}: {result.describe()}")
+    return EXIT_OK

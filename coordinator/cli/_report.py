@@ -1,0 +1,85 @@
+"""The ``--report`` JSON of ``oxcook cook``: one stable shape for one job or many (pure).
+
+``schema_version`` changes when a field is renamed or removed (adding one does
+not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
+``queue_ms`` the rest of the time from submission to result (waiting for a
+worker, transport). Totals add every job up.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from .._types import ImportReport, ImportSeverity
+
+SCHEMA_VERSION = 2
+
+
+def versions() -> dict[str, str]:
+    """oxcook's version and the block encoder's (what a cooked byte depends on)."""
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {"oxcook": version("oxcook"), "encoder": f"ispc_texcomp {version('ispc_texcomp')}"}
+
+
+def _failed(texture) -> bool:
+    return any(d.severity == ImportSeverity.ERROR for d in texture.diagnostics)
+
+
+def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
+    textures = report.textures
+    failed = sum(_failed(t) for t in textures)
+    committed = not report.cancelled and not report.failure_code  # else the job was rolled back
+    return {
+        "input": label,
+        "cooked_root": str(report.cooked_root),
+        "exit_code": exit_code,
+        "committed": committed,
+        "success": report.success,
+        "cancelled": report.cancelled,
+        "recovered": report.recovered,
+        "failure_code": report.failure_code,
+        "materials_written": report.materials_written,
+        "geometry_written": report.geometry_written,
+        "scenes_written": report.scenes_written,
+        "emitted": report.emitted,
+        "textures": [
+            {
+                "source": t.source_id,
+                "index": t.index,
+                "preset": t.preset,
+                "format": t.format,
+                "size": [t.width, t.height],
+                "mips": t.mips,
+                "bytes": t.bytes,
+                "cook_ms": t.cook_ms,
+                "queue_ms": t.queue_ms,
+                "deduplicated": t.deduplicated,
+                "diagnostics": [d.to_dict() for d in t.diagnostics],
+            }
+            for t in textures
+        ],
+        "diagnostics": [d.to_dict() for d in report.diagnostics],
+        "totals": {
+            "textures": len(textures),
+            "cooked": len(textures) - failed if committed else 0,
+            "failed": failed,
+            "deduplicated": sum(t.deduplicated for t in textures),
+            "bytes": sum(t.bytes for t in textures if not t.deduplicated and t.index) if committed else 0,
+            "seconds": round(report.seconds, 3),
+        },
+    }
+
+
+def report_dict(jobs: list[dict], exit_code: int, seconds: float) -> dict:
+    """The whole report: versions, exit code, every job, and totals over all jobs."""
+    keys = ("textures", "cooked", "failed", "deduplicated", "bytes")
+    totals = {k: sum(j["totals"][k] for j in jobs) for k in keys}
+    totals["seconds"] = round(seconds, 3)
+    totals["textures_per_second"] = round(totals["textures"] / seconds, 2) if seconds else 0.0
+    return {"schema_version": SCHEMA_VERSION, "versions": versions(), "exit_code": exit_code, "jobs": jobs, "totals": totals}

@@ -1,0 +1,36 @@
+"""``oxcook worker``: a farm worker — Celery, prefork, one process per core, events on."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .._config import Config
+from .._errors import EXIT_OK
+
+
+def add_arguments(sub) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run a farm worker (Celery, fed through Redis)",
+        description="Run a Celery worker that cooks textures for 'oxcook cook --broker URL'.",
+    )
+    p.add_argument("--broker", help="broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)")
+    p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
+    p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
+    p.add_argument("--loglevel", default="INFO")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    broker = args.broker or os.environ.get("OXCOOK_BROKER_URL") or "redis://127.0.0.1:6379/0"
+    os.environ["OXCOOK_BROKER_URL"] = broker
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
+    from worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
+
+    concurrency = args.concurrency or Config().thread_pool_size
+    argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv=argv)
+    return EXIT_OK

@@ -1,0 +1,43 @@
+"""Emission: the session, the emitters, and everything that touches the cooked root's files.
+
+``ImportSession`` hands out the emitters (texture, buffer, asset); they reserve
+rows and 256-aligned ranges at once (pure allocation in ``_allocation``) and
+write payloads by position (``_file_io``); ``LooseCookedWriter`` owns the root:
+its lock, the crash journal, repair, and the index written last.
+"""
+
+from ._allocation import RangeAllocator as RangeAllocator
+from ._allocation import ResourceTable as ResourceTable
+from ._asset_emitter import AssetEmitter as AssetEmitter
+from ._buffer_emitter import BufferEmitter as BufferEmitter
+from ._cooked_root import CookedRootFiles as CookedRootFiles
+from ._cooked_root import confined as confined
+from ._file_io import read_file as read_file
+from ._journal import JOURNAL_FILE as JOURNAL_FILE
+from ._journal import RootLock as RootLock
+from ._journal import read_journal as read_journal
+from ._journal import recover_root as recover_root
+from ._session import ImportSession as ImportSession
+from ._session import SessionClosedError as SessionClosedError
+from ._texture_emitter import FALLBACK_INDEX as FALLBACK_INDEX
+from ._texture_emitter import TextureEmitter as TextureEmitter
+from ._writer import LooseCookedWriter as LooseCookedWriter
+
+__all__ = [
+    "FALLBACK_INDEX",
+    "JOURNAL_FILE",
+    "AssetEmitter",
+    "BufferEmitter",
+    "CookedRootFiles",
+    "ImportSession",
+    "LooseCookedWriter",
+    "RangeAllocator",
+    "ResourceTable",
+    "RootLock",
+    "SessionClosedError",
+    "TextureEmitter",
+    "confined",
+    "read_file",
+    "read_journal",
+    "recover_root",
+]

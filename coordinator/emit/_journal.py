@@ -1,0 +1,253 @@
+"""Crash safety for a cooked root: the cook journal, the root lock, and repair.
+
+A cook only ever *appends* to the data and table files the current index
+records, so truncating them back to the recorded sizes undoes it. Files a cook
+*replaces* (descriptors, sidecars) are copied into ``.oxcook/journal/`` first,
+and files it *creates* are listed there before they exist. The new
+``container.index.bin`` is renamed into place last; the journal remembers the
+SHA-256 of the index that was current when the cook began, so repair knows
+which side of that rename a crash fell on:
+
+* index unchanged → roll back: restore replaced files, delete created ones,
+  truncate recorded files to the recorded sizes;
+* index changed → the cook committed: keep its files, drop the journal.
+
+The engine rewrites its index and tables in place (spec §6.3); oxcook does not.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from formats import INDEX_FILE_NAME, FormatError, parse_index
+
+from .._errors import PathEscapesRoot, RootLockedError, RootUnusableError
+from ._cooked_root import confined
+
+STATE_DIR = ".oxcook"
+JOURNAL_DIR = f"{STATE_DIR}/journal"
+JOURNAL_FILE = f"{JOURNAL_DIR}/journal.json"
+LOCK_FILE = f"{STATE_DIR}/lock"
+INDEX_TEMP = INDEX_FILE_NAME + ".tmp"
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_file_durably(path: Path, data: bytes, *, before_rename: Callable[[], None] | None = None) -> None:
+    """Write a whole file through a temporary name, fsync it, rename it, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(path.name + ".tmp")
+    with open(temp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if before_rename is not None:
+        before_rename()
+    os.replace(temp, path)
+    fsync_dir(path.parent)
+
+
+def index_sha256(root: Path) -> str | None:
+    path = root / INDEX_FILE_NAME
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+class RootLock:
+    """An exclusive ``flock`` on ``<root>/.oxcook/lock``, held while a session writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self, timeout: float, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Take the lock, waiting up to ``timeout`` seconds (0: do not wait).
+
+        Raises:
+            RootLockedError: still held by another process after ``timeout``,
+                or ``should_stop()`` turned true while waiting.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    os.close(fd)
+                    raise
+                if time.monotonic() >= deadline or should_stop():
+                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                    os.close(fd)
+                    raise RootLockedError(f"{self.path.parent.parent}: cooked root is locked by pid {holder}") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class CookJournal:
+    """What a running cook may have to undo; persisted before every risky step."""
+
+    root: Path
+    index_sha256: str | None
+    pid: int = field(default_factory=os.getpid)
+    started: float = field(default_factory=time.time)
+    created: list[str] = field(default_factory=list)
+    replaced: list[dict] = field(default_factory=list)  # {"relpath", "backup"}
+
+    def _save(self) -> None:
+        data = {
+            "pid": self.pid,
+            "started": self.started,
+            "index_sha256": self.index_sha256,
+            "created": self.created,
+            "replaced": self.replaced,
+        }
+        write_file_durably(self.root / JOURNAL_FILE, json.dumps(data, indent=1).encode())
+
+    @classmethod
+    def begin(cls, root: Path) -> "CookJournal":
+        journal = cls(root, index_sha256(root))
+        journal._save()
+        return journal
+
+    def will_write(self, relpath: str) -> None:
+        """Record that ``relpath`` is about to be created or overwritten (backup first)."""
+        if relpath in self.created or any(r["relpath"] == relpath for r in self.replaced):
+            return
+        path = self.root / relpath
+        if path.is_file():
+            backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
+            write_file_durably(self.root / backup, path.read_bytes())
+            self.replaced.append({"relpath": relpath, "backup": backup})
+        else:
+            self.created.append(relpath)
+        self._save()
+
+    def commit(self) -> None:
+        """The new index is in place: the journal is no longer needed."""
+        _remove_journal(self.root)
+
+
+def _remove_journal(root: Path) -> None:
+    journal_dir = root / JOURNAL_DIR
+    if journal_dir.is_dir():
+        for item in journal_dir.iterdir():
+            item.unlink()
+        journal_dir.rmdir()
+        fsync_dir(journal_dir.parent)
+
+
+def read_journal(root: Path) -> dict | None:
+    path = root / JOURNAL_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+@dataclass
+class RecoveryResult:
+    """What :func:`recover_root` did; empty when the root was clean."""
+
+    interrupted: dict | None = None  # the journal of the interrupted cook
+    rolled_back: bool = False
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.actions)
+
+    def describe(self) -> str:
+        if not self.actions:
+            return "nothing to repair"
+        head = ""
+        if self.interrupted is not None:
+            started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.interrupted.get("started", 0)))
+            verdict = "rolled back" if self.rolled_back else "completed (its index had been committed)"
+            head = f"an interrupted cook (pid {self.interrupted.get('pid', '?')}, started {started}) was {verdict}; "
+        return head + "; ".join(self.actions)
+
+
+def _safe(root: Path, relpath: str) -> Path | None:
+    try:
+        return confined(root, relpath)
+    except PathEscapesRoot:
+        return None
+
+
+def recover_root(root: Path) -> RecoveryResult:
+    """Bring ``root`` back to the last committed container (call with the lock held).
+
+    Raises:
+        RootUnusableError: the committed index cannot be read, or a recorded file
+            is shorter than the index says (data was lost outside oxcook).
+    """
+    result = RecoveryResult()
+    journal = read_journal(root)
+    if (root / INDEX_TEMP).exists():
+        (root / INDEX_TEMP).unlink()
+        result.actions.append(f"removed unfinished {INDEX_TEMP}")
+    if journal is not None:
+        result.interrupted = journal
+        committed = index_sha256(root) != journal.get("index_sha256")
+        result.rolled_back = not committed
+        if not committed:
+            for entry in journal.get("replaced", []):
+                target, backup = _safe(root, entry.get("relpath", "")), _safe(root, entry.get("backup", ""))
+                if target is not None and backup is not None and backup.is_file():
+                    write_file_durably(target, backup.read_bytes())
+                    result.actions.append(f"restored {entry['relpath']}")
+            for relpath in journal.get("created", []):
+                target = _safe(root, relpath)
+                if target is not None and target.is_file():
+                    target.unlink()
+                    result.actions.append(f"removed {relpath}")
+        _remove_journal(root)
+        if not result.actions:
+            result.actions.append("discarded the journal")
+    index_path = root / INDEX_FILE_NAME
+    if index_path.is_file():
+        try:
+            index = parse_index(index_path.read_bytes())
+        except FormatError as exc:
+            raise RootUnusableError(f"{index_path}: {exc.message}") from exc
+        for record in index.files:
+            path = _safe(root, record.relpath)
+            if path is None or not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > record.size:
+                with open(path, "r+b") as fh:
+                    fh.truncate(record.size)
+                    os.fsync(fh.fileno())
+                result.actions.append(f"truncated {record.relpath} from {size} to {record.size} bytes")
+            elif size < record.size:
+                raise RootUnusableError(f"{path}: {size} bytes, but the index records {record.size}; data was lost")
+    return result

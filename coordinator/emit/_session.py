@@ -1,0 +1,180 @@
+"""``ImportSession``: per-job output state — lazy emitters, diagnostics, finalize (seed §5).
+
+The session opens the cooked root through a :class:`LooseCookedWriter` (lock,
+repair, journal), hands out emitters on first use, and at ``finalize`` waits
+for every positional write, appends the tables, writes descriptors and
+sidecars, and writes ``container.index.bin`` last. ``abort`` (cancellation,
+infrastructure failure) rolls the root back to the previous container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from pathlib import Path
+from typing import Callable
+
+from formats import AssetType
+from worker import failpoint
+
+from .._types import ImportDiagnostic, ImportReport, ImportSeverity, LooseCookedLayout
+from ._asset_emitter import AssetEmitter
+from ._buffer_emitter import BufferEmitter
+from ._file_io import AsyncFileWriter
+from ._texture_emitter import TextureEmitter
+from ._writer import LooseCookedWriter
+
+
+class SessionState(enum.Enum):
+    OPEN = "open"
+    FINALIZING = "finalizing"
+    FINALIZED = "finalized"
+    ABORTED = "aborted"
+
+
+class SessionClosedError(RuntimeError):
+    """A session was used after ``finalize`` or ``abort`` (a caller bug, not a failure)."""
+
+
+class ImportSession:
+    def __init__(
+        self,
+        cooked_root: Path,
+        layout: LooseCookedLayout,
+        *,
+        source_key: bytes | None = None,
+        lock_timeout: float = 600.0,
+        io_threads: int = 2,
+        rebuild_invalid: bool = False,
+    ) -> None:
+        self.cooked_root = Path(cooked_root)
+        self.layout = layout
+        self._writer = LooseCookedWriter(self.cooked_root, layout, source_key=source_key, lock_timeout=lock_timeout, rebuild_invalid=rebuild_invalid)
+        self._io = AsyncFileWriter(io_threads=io_threads)
+        self._texture_emitter: TextureEmitter | None = None
+        self._buffer_emitter: BufferEmitter | None = None
+        self._asset_emitter: AssetEmitter | None = None
+        self.diagnostics: list[ImportDiagnostic] = []
+        self.report = ImportReport(cooked_root=self.cooked_root)
+        self.state = SessionState.OPEN
+        self._started = time.perf_counter()
+
+    async def open(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Take the root (lock, repair, journal) off the loop.
+
+        Cancellation waits for the opening thread to finish, so ``abort`` always
+        sees a writer it can roll back and a lock it can release.
+        """
+        future = asyncio.get_running_loop().run_in_executor(None, self._open, should_stop)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            try:
+                await future
+            except Exception:  # the open failed anyway; nothing to undo
+                pass
+            raise
+
+    def _open(self, should_stop: Callable[[], bool]) -> None:
+        recovery = self._writer.open(should_stop)
+        self.report.source_key = self._writer.source_key
+        if recovery.changed:
+            self.report.recovered = True
+            self.add_diagnostic(ImportDiagnostic(ImportSeverity.WARNING, "root-repaired", f"{self.cooked_root}: {recovery.describe()}"))
+
+    def _check_open(self) -> None:
+        if self.state is not SessionState.OPEN:
+            raise SessionClosedError(f"import session for {self.cooked_root} is {self.state.value}")
+
+    @property
+    def texture_emitter(self) -> TextureEmitter:
+        self._check_open()
+        if self._texture_emitter is None:
+            self._texture_emitter = TextureEmitter(self._writer, self._io, self.layout)
+        return self._texture_emitter
+
+    @property
+    def buffer_emitter(self) -> BufferEmitter:
+        self._check_open()
+        if self._buffer_emitter is None:
+            self._buffer_emitter = BufferEmitter(self._writer, self._io, self.layout)
+        return self._buffer_emitter
+
+    @property
+    def asset_emitter(self) -> AssetEmitter:
+        self._check_open()
+        if self._asset_emitter is None:
+            self._asset_emitter = AssetEmitter(self.layout)
+        return self._asset_emitter
+
+    def add_diagnostic(self, diagnostic: ImportDiagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    async def finalize(self) -> ImportReport:
+        """Wait for all I/O, append tables, write descriptors, write the index last.
+
+        Raises:
+            OutputWriteError: a write failed; the root has been rolled back.
+        """
+        self._check_open()
+        self.state = SessionState.FINALIZING
+        loop = asyncio.get_running_loop()
+        try:
+            await self._io.drain()
+            failpoint("data-written")
+            files = []
+            for emitter in (self._texture_emitter, self._buffer_emitter):
+                if emitter is not None:
+                    files += emitter.finalize()
+            await self._io.drain()
+            await self._io.fsync_all()
+            failpoint("tables-written")
+            small_files = {}
+            if self._texture_emitter is not None:
+                small_files.update(self._texture_emitter.sidecar_files())
+            assets = []
+            if self._asset_emitter is not None:
+                small_files.update(self._asset_emitter.descriptor_files())
+                assets = self._asset_emitter.finalize()
+            await loop.run_in_executor(None, self._write_small_files, small_files)
+            await loop.run_in_executor(None, self._writer.commit, assets, files)
+        except BaseException:
+            await self._abort_io()
+            raise
+        finally:
+            self._io.close()
+        self.state = SessionState.FINALIZED
+        report = self.report
+        report.diagnostics = list(self.diagnostics)
+        if self._asset_emitter is not None:
+            report.materials_written = self._asset_emitter.count(AssetType.MATERIAL)
+            report.geometry_written = self._asset_emitter.count(AssetType.GEOMETRY)
+            report.scenes_written = self._asset_emitter.count(AssetType.SCENE)
+            report.emitted = list(self._asset_emitter.order)
+        report.success = not report.errors
+        report.seconds = time.perf_counter() - self._started
+        return report
+
+    def _write_small_files(self, files: dict[str, bytes]) -> None:
+        for relpath, data in files.items():
+            self._writer.write_whole(relpath, data)
+
+    async def _abort_io(self) -> None:
+        try:
+            await asyncio.shield(self._io.drain())
+        except Exception:  # errors are being rolled back anyway
+            pass
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.abort)
+        self.state = SessionState.ABORTED
+
+    async def abort(self, reason: str) -> ImportReport:
+        """Undo everything this session wrote; the previous container stays valid."""
+        if self.state is SessionState.OPEN:
+            await self._abort_io()
+            self._io.close()
+        self.report.diagnostics = list(self.diagnostics)
+        self.report.cancelled = True
+        self.report.success = False
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report

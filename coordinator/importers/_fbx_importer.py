@@ -1,0 +1,128 @@
+"""``FbxImporter``: binary and ASCII FBX 7.x described as a plain scene for the shared flow.
+
+Parsed with ufbx (the C library, through PyPI's ``ufbx`` binding — the only
+maintained FBX 7 parser on PyPI; Autodesk's SDK is not installable there) in a
+child process (``_fbx_reader``), because the binding's reference-counting bug
+can crash the process that uses it. Polygons are fan-triangulated, faces are
+grouped into one primitive per material, UVs are flipped to a top-left origin,
+and embedded textures are cooked from their bytes; external ones are read from
+inside the FBX file's folder only.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import msgpack
+import numpy as np
+
+from .._errors import PathEscapesRoot, SceneError
+from ..emit import confined
+from ._gltf_reader import MAX_DATA_URI_BYTES
+from ._importer import ImportFormat
+from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc, SceneNodeDesc, ScenePrimitive, walk_nodes
+from ._scene_importer import SceneImporter
+
+READER = Path(__file__).with_name("_fbx_reader.py")
+PARSE_TIMEOUT_S = 300
+
+
+def _image(base: Path, texture: dict, index: int, scene_file: str) -> SceneImage:
+    relative = (texture.get("relative") or "").replace("\\", "/")
+    source_id = relative or f"{scene_file}#texture{index}"
+    if texture.get("content"):
+        if len(texture["content"]) > MAX_DATA_URI_BYTES:
+            return SceneImage(source_id, error=SceneError(f"{scene_file}: embedded texture {source_id!r} is larger than {MAX_DATA_URI_BYTES} bytes"))
+        return SceneImage(f"{scene_file}#{source_id}", texture["content"])
+    if not relative:
+        return SceneImage(source_id, error=SceneError(f"{scene_file}: texture {texture.get('name')!r} names no file"))
+    try:
+        path = confined(base, relative)
+    except PathEscapesRoot as exc:
+        return SceneImage(source_id, error=PathEscapesRoot(f"{scene_file}: texture {relative!r} leads outside the scene's folder ({exc.message})"))
+    if not path.is_file():
+        return SceneImage(source_id, error=SceneError(f"{scene_file}: texture file {relative!r} does not exist"))
+    return SceneImage(source_id, path.read_bytes())
+
+
+def _material(data: dict) -> SceneMaterial:
+    values = data.get("values", {})
+    factor = float(data.get("emission_factor", 1.0))
+    emission = values.get("emission_color", [0.0, 0.0, 0.0, 1.0])
+    return SceneMaterial(
+        name=data.get("name") or "material",
+        slots={field: (int(slot[0]), str(slot[1])) for field, slot in data.get("slots", {}).items()},
+        base_color=tuple(values.get("base_color", [1.0, 1.0, 1.0, 1.0])),
+        metalness=float(values.get("metalness", [0.0])[0]),
+        roughness=float(values.get("roughness", [1.0])[0]),
+        emissive=tuple(float(v) * factor for v in emission[:3]),
+    )
+
+
+def _mesh(data: dict) -> SceneMeshDesc:
+    if not data.get("positions"):
+        raise SceneError(f"mesh {data.get('name')!r} has no positions")
+    attributes = {
+        "positions": np.frombuffer(data["positions"], np.float32).reshape(-1, 3),
+        "normals": np.frombuffer(data["normals"], np.float32).reshape(-1, 3) if data.get("normals") else None,
+        "uvs": np.frombuffer(data["uvs"], np.float32).reshape(-1, 2) if data.get("uvs") else None,
+    }
+    primitives = []
+    for part in data.get("parts", []):
+        corners = np.frombuffer(part["indices"], np.uint32)
+        used, remapped = np.unique(corners, return_inverse=True)  # only this part's corners
+        arrays = {name: array[used] for name, array in attributes.items() if array is not None}
+        arrays["indices"] = remapped.astype(np.uint32)
+        primitives.append(ScenePrimitive(arrays, part.get("material")))
+    return SceneMeshDesc(data.get("name") or "mesh", primitives)
+
+
+def _nodes(nodes: list[dict]) -> list[SceneNodeDesc]:
+    """The node tree below the FBX root, depth first, parents before children."""
+    children: dict[int | None, list[int]] = {}
+    for i, node in enumerate(nodes):
+        children.setdefault(node.get("parent"), []).append(i)
+    roots = [c for r, n in enumerate(nodes) if n.get("root") for c in children.get(r, [])]
+
+    def make(index: int, parent: int | None) -> SceneNodeDesc:
+        node = nodes[index]
+        return SceneNodeDesc(node.get("name") or f"node{index}", parent, tuple(node["translation"]), tuple(node["rotation"]), tuple(node["scale"]), node.get("mesh"))
+
+    return walk_nodes(roots, lambda i: children.get(i, []), make)
+
+
+def fbx_description(path: Path) -> SceneDescription:
+    """Parse an FBX file in a child process into a plain scene description.
+
+    Raises:
+        SceneError: ufbx refused the file, or the reader crashed.
+    """
+    try:
+        proc = subprocess.run([sys.executable, str(READER), str(path)], capture_output=True, timeout=PARSE_TIMEOUT_S)
+    except subprocess.TimeoutExpired as exc:
+        raise SceneError(f"{path.name}: the FBX reader took longer than {PARSE_TIMEOUT_S} s") from exc
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1] if proc.returncode == 3 and detail else f"the FBX reader crashed (exit status {proc.returncode})"
+        raise SceneError(f"{path.name}: {reason}")
+    try:
+        data = msgpack.unpackb(proc.stdout, raw=False)
+    except Exception as exc:  # a reader that printed garbage is a crashed reader
+        raise SceneError(f"{path.name}: the FBX reader returned unreadable data") from exc
+    return SceneDescription(
+        name=path.stem,
+        images=[_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))],
+        materials=[_material(m) for m in data.get("materials", [])],
+        meshes=[_mesh(m) for m in data.get("meshes", [])],
+        nodes=_nodes(data.get("nodes", [])),
+    )
+
+
+class FbxImporter(SceneImporter):
+    name = "fbx"
+    formats = frozenset({ImportFormat.FBX})
+
+    def describe(self, path: Path) -> SceneDescription:
+        return fbx_description(path)

@@ -1,0 +1,317 @@
+"""What to cook: files, folders and TOML manifests expanded into textures and scenes.
+
+Decisions over paths (no reading of image bytes): which files are textures and
+which are scenes, their stable ids, the preset each gets (file-name
+conventions, overridable) and per-glob manifest options.
+
+* A texture's id is its path relative to the common folder of all inputs, so
+  ``colA/wall.png`` and ``colB/wall.png`` are two textures; two different files
+  that would get one id are an error naming both.
+* Folders are scanned recursively for textures (by extension) and for scenes
+  (``.gltf``, ``.glb``, ``.fbx``, by content), each cooked once.
+* Manifests (TOML): ``[defaults]`` and ``[[textures]]`` rules with a ``glob``
+  relative to the manifest's folder (``*`` stays in one folder, ``**/`` matches
+  zero or more folders). Settings apply in this order, later winning: the
+  preset from the file name, ``[defaults]``, every matching rule in file
+  order, the command line. A file no rule matches is cooked with
+  ``[defaults]`` and named in a warning (an error with ``--strict``).
+* Only regular files are read; a symlink that leads outside its input folder or
+  manifest folder is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from wcmatch import glob as wcglob
+
+from formats import Format
+from worker import (
+    Bc7Quality,
+    ImportDiagnostic,
+    ImportSeverity,
+    MipFilter,
+    MipPolicy,
+    TextureImportDesc,
+    TexturePreset,
+    detect_preset_from_filename,
+    parse_preset,
+    preset_desc,
+)
+
+from .._errors import ConfigError, PathEscapesRoot
+from .._types import TextureSettings, TextureSource
+from ..emit import confined
+from ._importer import SCENE_EXTENSIONS, SCENE_FORMATS, TEXTURE_EXTENSIONS, detect_format
+
+_GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.DOTGLOB
+
+
+FORMAT_NAMES = {
+    "rgba8": Format.RGBA8_UNORM,
+    "rgba8_srgb": Format.RGBA8_UNORM_SRGB,
+    "bc7": Format.BC7_UNORM,
+    "bc7_srgb": Format.BC7_UNORM_SRGB,
+    "rgba16f": Format.RGBA16_FLOAT,
+    "rgba32f": Format.RGBA32_FLOAT,
+    "r8": Format.R8_UNORM,
+    "rg8": Format.RG8_UNORM,
+    "r16": Format.R16_UNORM,
+    # valid containers, but the engine renders none of these (spec §2.2)
+    "bc1": Format.BC1_UNORM,
+    "bc1_srgb": Format.BC1_UNORM_SRGB,
+    "bc3": Format.BC3_UNORM,
+    "bc3_srgb": Format.BC3_UNORM_SRGB,
+    "bc4": Format.BC4_UNORM,
+    "bc5": Format.BC5_UNORM,
+    "bc6h": Format.BC6H_UF16,
+}
+NOT_RENDERED = ("bc1", "bc1_srgb", "bc3", "bc3_srgb", "bc4", "bc5", "bc6h")
+QUALITY_NAMES = {"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "balanced": Bc7Quality.DEFAULT, "high": Bc7Quality.HIGH, "best": Bc7Quality.HIGH}
+FILTER_NAMES = {"box": MipFilter.BOX, "kaiser": MipFilter.KAISER, "lanczos": MipFilter.LANCZOS}
+
+
+def _lookup(table: dict, value: str, what: str):
+    try:
+        return table[value.strip().lower()]
+    except KeyError:
+        raise ConfigError(f"unknown {what} {value!r}; known: {', '.join(table)}") from None
+
+
+def make_desc(source_id: str, settings: TextureSettings, default_preset: str | None = None) -> tuple[str, TextureImportDesc]:
+    """The preset name and descriptor for one texture (pure).
+
+    Args:
+        source_id: the texture's stable id (its file name implies a preset).
+        settings: user options; ``settings.preset`` beats ``default_preset``.
+        default_preset: the preset when the user gave none (a scene slot's);
+            ``None``: the file name decides.
+
+    Raises:
+        ConfigError: an unknown preset, format, mip policy, quality or filter.
+    """
+    try:
+        preset = parse_preset(settings.preset or default_preset) if (settings.preset or default_preset) else detect_preset_from_filename(source_id)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    desc = preset_desc(preset, source_id)
+    changes: dict = {}
+    quality = _lookup(QUALITY_NAMES, settings.quality, "quality") if settings.quality else None
+    if settings.format:
+        fmt = _lookup(FORMAT_NAMES, settings.format, "format")
+        changes["output_format"] = fmt
+        is_bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
+        if is_bc7 and desc.bc7_quality == Bc7Quality.NONE:
+            changes["bc7_quality"] = Bc7Quality.DEFAULT
+        elif not is_bc7:
+            changes["bc7_quality"] = Bc7Quality.NONE
+    if quality is not None and (changes.get("output_format", desc.output_format) in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)):
+        changes["bc7_quality"] = quality
+    if settings.mips:
+        value = settings.mips.strip().lower()
+        if value == "none":
+            changes["mip_policy"] = MipPolicy.NONE
+        elif value == "full":
+            changes["mip_policy"] = MipPolicy.FULL_CHAIN
+        elif value.isdigit() and int(value) > 0:
+            changes.update(mip_policy=MipPolicy.MAX_COUNT, max_mip_levels=int(value))
+        else:
+            raise ConfigError(f"mips must be none, full or a positive count, not {settings.mips!r}")
+    if settings.filter:
+        changes["mip_filter"] = _lookup(FILTER_NAMES, settings.filter, "mip filter")
+    return preset.value, dataclasses.replace(desc, **changes)
+
+
+def check_settings(settings: TextureSettings, where: str = "") -> None:
+    """Refuse any unknown or out-of-range option before work starts.
+
+    Raises:
+        ConfigError: the first bad value, prefixed with ``where``.
+    """
+    try:
+        make_desc("check.png", settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}" if where else exc.message) from None
+
+
+def _data_fallback_warning(source_id: str) -> ImportDiagnostic:
+    return ImportDiagnostic(
+        ImportSeverity.WARNING,
+        "texture-preset-guessed",
+        f"{source_id}: its name carries no preset hint, so it is cooked with the 'data' preset (uncompressed RGBA8, "
+        "4x the size of BC7); name it like *_albedo, *_n, *_orm, or give --preset or a manifest rule",
+        source_id,
+    )
+
+
+_SETTING_TYPES = {"preset": (str,), "format": (str,), "mips": (str, int), "quality": (str,), "filter": (str,)}
+
+
+@dataclass(frozen=True)
+class ManifestRule:
+    number: int  # 1-based, in file order
+    glob: str
+    settings: TextureSettings
+
+
+def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) -> TextureSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table, not {type(table).__name__}")
+    keys = set(_SETTING_TYPES)
+    bad = set(table) - keys - extra
+    if bad:
+        raise ConfigError(f"{where}: unknown keys {sorted(bad)}; known: {sorted(keys | extra)}")
+    values = {}
+    for key, value in table.items():
+        if key in extra:
+            continue
+        if isinstance(value, bool) or not isinstance(value, _SETTING_TYPES[key]):
+            kinds = " or ".join("a string" if t is str else "a whole number" for t in _SETTING_TYPES[key])
+            raise ConfigError(f"{where}: key {key!r} must be {kinds}, not {type(value).__name__} {value!r}")
+        values[key] = str(value)
+    settings = TextureSettings(**values)
+    check_settings(settings, where)
+    return settings
+
+
+def parse_manifest(text: str, where: str) -> tuple[TextureSettings, list[ManifestRule]]:
+    """A TOML manifest: ``[defaults]`` and ``[[textures]]`` tables with a ``glob`` each.
+
+    Raises:
+        ConfigError: not TOML, unknown sections or keys, values of the wrong type or
+            out of range, or a glob that is absolute or uses ``..`` (named by file, rule and key).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"defaults", "textures"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown sections {sorted(unknown)}; known: ['defaults', 'textures']")
+    defaults = _settings(data.get("defaults", {}), f"{where}: [defaults]")
+    tables = data.get("textures", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{where}: 'textures' must be an array of tables ([[textures]]), not {type(tables).__name__}")
+    rules = []
+    for i, table in enumerate(tables, start=1):
+        what = f"{where}: [[textures]] rule {i}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{what}: must be a table, not {type(table).__name__}")
+        glob = table.get("glob")
+        if not isinstance(glob, str) or not glob:
+            raise ConfigError(f"{what}: needs a glob (a string)")
+        if glob.startswith("/") or ".." in PurePosixPath(glob).parts or "\\" in glob:
+            raise ConfigError(f"{what}: glob {glob!r} must stay inside the manifest's folder")
+        rules.append(ManifestRule(i, glob, _settings(table, what, frozenset({"glob"}))))
+    return defaults, rules
+
+
+@dataclass
+class SourceSet:
+    """What a list of inputs expands to."""
+
+    textures: list[TextureSource] = field(default_factory=list)  # each carries its own warnings (``notes``)
+    scenes: list[Path] = field(default_factory=list)
+
+
+def _regular(path: Path, base: Path | None) -> Path:
+    """``path`` if it is a regular file (inside ``base`` when given, symlinks resolved).
+
+    Raises:
+        ConfigError: a FIFO, device or socket, or a symlink that leads outside ``base``.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"{path}: not a regular file (a FIFO, device or socket is never read)")
+    if base is not None and path.is_symlink():
+        try:
+            confined(base, os.path.relpath(path.resolve(), base.resolve()))
+        except PathEscapesRoot:
+            raise ConfigError(f"{path}: a symlink to {path.resolve()}, outside {base}; oxcook reads nothing outside an input folder") from None
+    return path
+
+
+def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in extensions and ".oxcook" not in p.parts and not p.is_dir())
+
+
+def _common_root(inputs: list[Path]) -> Path:
+    folders = [p if p.is_dir() else p.parent for p in inputs]
+    return Path(os.path.commonpath([str(f.resolve()) for f in folders])) if folders else Path(".")
+
+
+def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = False) -> SourceSet:
+    """Every texture and scene the inputs name, with each texture's settings.
+
+    Raises:
+        ConfigError: a missing input, an unknown option, a manifest problem, a
+            file that is not regular or leads outside its folder, two files with
+            one id, or (``strict``) a manifest file that no rule matches.
+    """
+    out = SourceSet()
+    by_id: dict[str, Path] = {}
+    root = _common_root([Path(p) for p in inputs if Path(p).is_dir() or Path(p).suffix.lower() in TEXTURE_EXTENSIONS + (".toml",)])
+
+    def add(path: Path, settings: TextureSettings, notes: tuple[ImportDiagnostic, ...] = ()) -> None:
+        source_id = os.path.relpath(path.absolute().parent.resolve() / path.name, root).replace(os.sep, "/")
+        other = by_id.get(source_id)
+        if other is not None:
+            if other.resolve() != path.resolve():
+                raise ConfigError(f"{other} and {path} would both be cooked as {source_id!r}; cook them into different roots or rename one")
+            return
+        by_id[source_id] = path
+        merged = cli.over(settings)
+        preset, desc = make_desc(source_id, merged)
+        if not merged.preset and preset == TexturePreset.DATA.value:
+            notes += (_data_fallback_warning(source_id),)
+        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=tuple(dataclasses.replace(n, source_id=source_id) for n in notes)))
+
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists() and not path.is_symlink():
+            raise ConfigError(f"{path}: no such file or folder")
+        if path.is_dir():
+            for file in _walk(path, TEXTURE_EXTENSIONS):
+                add(_regular(file, path), TextureSettings())
+            for file in _walk(path, SCENE_EXTENSIONS):
+                if detect_format(_regular(file, path)) in SCENE_FORMATS and file not in out.scenes:
+                    out.scenes.append(file)
+        elif path.suffix.lower() == ".toml":
+            _expand_manifest(_regular(path, None), add, strict)
+        elif path.suffix.lower() in TEXTURE_EXTENSIONS:
+            add(_regular(path, None), TextureSettings())
+        elif detect_format(_regular(path, None)) in SCENE_FORMATS:
+            if path not in out.scenes:
+                out.scenes.append(path)
+        else:
+            raise ConfigError(f"{path}: not a texture ({', '.join(TEXTURE_EXTENSIONS)}), scene ({', '.join(SCENE_EXTENSIONS)}), folder or .toml manifest")
+    return out
+
+
+def _expand_manifest(path: Path, add, strict: bool) -> None:
+    try:
+        defaults, rules = parse_manifest(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read manifest: {exc}") from None
+    base = path.parent
+    for file in _walk(base, TEXTURE_EXTENSIONS):
+        rel = file.relative_to(base).as_posix()
+        matched = [r for r in rules if wcglob.globmatch(rel, r.glob, flags=_GLOB_FLAGS)]
+        notes = ()
+        if rules and not matched:
+            message = f"{path}: no [[textures]] rule matches {rel}; cooked with [defaults]"
+            if strict:
+                raise ConfigError(message + " (--strict)")
+            notes = (ImportDiagnostic(ImportSeverity.WARNING, "manifest-unmatched", message, rel),)
+        merged = defaults
+        for rule in matched:
+            merged = rule.settings.over(merged)
+        add(_regular(file, base), merged, notes)

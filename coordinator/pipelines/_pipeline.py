@@ -1,0 +1,153 @@
+"""The seed's ``ResourcePipeline`` concept, and the bounded window every pipeline is built on.
+
+A pipeline is pure compute through a backend (seed §2): ``submit`` waits for a
+free slot of its bounded window and returns once the item is queued;
+``collect`` returns the next finished item, whichever finished first. A slot is
+freed when its result is collected, so memory stays bounded however many items
+a job has. Pipelines never write: the caller hands results to an emitter.
+
+:class:`WorkPipeline` is an async context manager owning one
+``asyncio.TaskGroup``: leaving it (or ``cancel_all``) cancels every item still
+running. Subclasses say how an item becomes a typed work message
+(``_work``) and how a typed result becomes what ``collect`` returns
+(``_outcome``, ``_failed``); every outcome has a ``success`` flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import time
+from typing import Generic, Protocol, TypeVar
+
+from worker import ImportDiagnostic
+
+from .._types import PipelineProgress
+from ..backends import ComputeBackend
+
+_THROUGHPUT_WINDOW_S = 30.0
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
+
+
+class ResourcePipeline(Protocol[Item, Outcome]):
+    """What every resource pipeline offers (the seed's concept)."""
+
+    async def submit(self, item: Item) -> None: ...
+
+    async def collect(self) -> Outcome: ...
+
+    def has_pending(self) -> bool: ...
+
+    def pending_count(self) -> int: ...
+
+    def progress(self) -> PipelineProgress: ...
+
+    def cancel_all(self) -> None: ...
+
+
+class WorkPipeline(Generic[Item, Outcome]):
+    """A bounded window of work items through a backend; outcomes in completion order."""
+
+    kind = "work"  # names this pipeline's items on the backend: keys are unique per job across pipelines
+
+    def __init__(self, backend: ComputeBackend, *, capacity: int, job: str) -> None:
+        self._backend = backend
+        self._job = job
+        self._slots = asyncio.Semaphore(max(1, capacity))
+        self._results: asyncio.Queue[Outcome] = asyncio.Queue()
+        self._group: asyncio.TaskGroup | None = None
+        self._submitted = self._completed = self._failed = 0
+        self._outstanding = 0  # submitted, not yet collected
+        self._done_times: collections.deque[float] = collections.deque()
+        self._keys = itertools.count(1)
+        self._tasks: set[asyncio.Task] = set()
+
+    async def __aenter__(self):
+        self._group = asyncio.TaskGroup()
+        await self._group.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info) -> bool | None:
+        if exc_info[0] is not None:
+            self.cancel_all()
+        return await self._group.__aexit__(*exc_info)
+
+    # --- what a subclass says -------------------------------------------------------------------
+
+    def _work(self, key: str, item: Item):
+        """The typed work message for ``item``."""
+        raise NotImplementedError
+
+    def _outcome(self, item: Item, result, milliseconds: float) -> Outcome:
+        """What ``collect`` returns for a typed result."""
+        raise NotImplementedError
+
+    def _failed(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
+        """What ``collect`` returns for an item that never ran."""
+        raise NotImplementedError
+
+    # --- the seed's pipeline contract ----------------------------------------------------------
+
+    async def submit(self, item: Item) -> None:
+        """Queue ``item`` once the in-flight window has room (backpressure)."""
+        await self._slots.acquire()
+        work = self._work(f"{self._job}:{self.kind}{next(self._keys)}", item)
+        self._submitted += 1
+        self._outstanding += 1
+        task = self._group.create_task(self._run(item, work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def reject(self, item: Item, diagnostic: ImportDiagnostic) -> None:
+        """Record an item that failed before it could be submitted (its source was unreadable)."""
+        await self._slots.acquire()
+        self._submitted += 1
+        self._outstanding += 1
+        self._finish(self._failed(item, diagnostic))
+
+    async def _run(self, item: Item, work) -> None:
+        start = time.perf_counter()
+        result = await self._backend.submit(work)  # BackendError fails the job
+        self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0))
+
+    def _finish(self, outcome: Outcome) -> None:
+        self._failed += not outcome.success
+        self._completed += 1
+        self._done_times.append(time.monotonic())
+        self._results.put_nowait(outcome)
+
+    async def collect(self) -> Outcome:
+        """The next finished item (completion order); frees its window slot."""
+        result = await self._results.get()
+        self._outstanding -= 1
+        self._slots.release()
+        return result
+
+    def has_pending(self) -> bool:
+        return self._outstanding > 0
+
+    def pending_count(self) -> int:
+        return self._outstanding
+
+    def progress(self) -> PipelineProgress:
+        now = time.monotonic()
+        while self._done_times and now - self._done_times[0] > _THROUGHPUT_WINDOW_S:
+            self._done_times.popleft()
+        span = (now - self._done_times[0]) if len(self._done_times) > 1 else 0.0
+        throughput = (len(self._done_times) - 1) / span if span > 0 else 0.0
+        return PipelineProgress(
+            submitted=self._submitted,
+            completed=self._completed,
+            failed=self._failed,
+            in_flight=self._submitted - self._completed,
+            throughput=throughput,
+        )
+
+    def cancel_all(self) -> None:
+        """Stop every item: running ones at their next stage boundary, queued ones now."""
+        self._backend.cancel_job(self._job)
+        for task in list(self._tasks):
+            task.cancel()

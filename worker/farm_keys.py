@@ -1,0 +1,45 @@
+"""Wire names of the farm: Celery task names and Redis keys, spelled once.
+
+Every Redis key oxcook creates starts with ``oxcook:``, so an operator (and
+the tests) can check that a finished job left nothing behind.
+"""
+
+from __future__ import annotations
+
+PREFIX = "oxcook:"
+TASK_COOK_TEXTURE = "oxcook.cook_texture"
+TASK_BUILD_MESH = "oxcook.build_mesh"
+
+
+def work(job: str, key: str) -> str:
+    return f"{PREFIX}work:{job}:{key}"
+
+
+def result(job: str, key: str) -> str:
+    return f"{PREFIX}result:{job}:{key}"
+
+
+def done(job: str) -> str:
+    return f"{PREFIX}done:{job}"
+
+
+def cancel(job: str) -> str:
+    return f"{PREFIX}cancel:{job}"
+
+
+def attempts(job: str, key: str) -> str:
+    return f"{PREFIX}attempts:{job}:{key}"
+
+
+def lease(job: str, key: str) -> str:
+    """Set by the worker running an item, with the task timeout as expiry."""
+    return f"{PREFIX}lease:{job}:{key}"
+
+
+def blob(sha256_hex: str) -> str:
+    return f"{PREFIX}blob:{sha256_hex}"
+
+
+def job_pattern(job: str) -> str:
+    """Every per-item key of one job (for the final sweep); ``done``/``cancel`` are named directly."""
+    return f"{PREFIX}*:{job}:*"
