@@ -14,14 +14,15 @@ import asyncio
 import traceback
 from dataclasses import dataclass
 
-from formats import OxcookError
+from formats import INDEX_FILE_NAME, OxcookError
 from worker import ImportDiagnostic, ImportSeverity
 
 from ._config import Config
-from ._errors import OutputWriteError
+from ._errors import EXIT_FOR_CODE, EXIT_INPUT_FAILED, OutputWriteError
 from ._job import JobContext, JobScope, ProgressSink
 from ._types import ImportJobId, ImportPhase, ImportReport
 from .backends import ComputeBackend
+from .cache import CookCache
 from .emit import ImportSession
 from .importers import Importer
 
@@ -49,6 +50,7 @@ class AsyncImporter:
         self.backend = backend
         self.config = config
         self._slots = asyncio.Semaphore(config.max_concurrent_jobs) if config.max_concurrent_jobs > 0 else None
+        self.cache = CookCache(config.cache) if config.cache.enabled else None
 
     async def run_job(self, entry: JobEntry) -> ImportReport:
         """Run one job to its report; never raises (cancellation included)."""
@@ -63,7 +65,7 @@ class AsyncImporter:
             io_threads=self.config.texture_pipeline_workers,
             rebuild_invalid=request.options.rebuild_invalid_root,
         )
-        job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress)
+        job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress, self.cache)
         entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))
         try:
             if self._slots is not None:
@@ -81,6 +83,8 @@ class AsyncImporter:
             job.progress(ImportPhase.CANCELLED, 0, 0, entry.scope.reason or "cancelled")
         finally:
             await self.backend.forget_job(job.key)
+            if self.cache is not None:
+                await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
         return report
 
     async def _run(self, entry: JobEntry, job: JobContext) -> ImportReport:
@@ -101,6 +105,8 @@ class AsyncImporter:
                 code = "internal-error"
                 message = f"job {entry.job_id} failed: " + "".join(traceback.format_exception_only(type(leaf), leaf)).strip()
             report = await self._failed(session, code, message)
+            if EXIT_FOR_CODE.get(code) == EXIT_INPUT_FAILED:
+                await self._leave_loadable(entry.request)
         job.progress(ImportPhase.COMPLETE if report.success else ImportPhase.FAILED, 0, 0, "done")
         return report
 
@@ -110,3 +116,14 @@ class AsyncImporter:
         report.cancelled = False
         report.failure_code = code
         return report
+
+    async def _leave_loadable(self, request) -> None:
+        """An input failed (exit 1 promises a valid container): a fresh root that has none gets an empty, loadable one."""
+        if (request.cooked_root / INDEX_FILE_NAME).exists():
+            return
+        empty = ImportSession(request.cooked_root, request.layout, source_key=request.source_key, lock_timeout=self.config.lock_timeout)
+        try:
+            await empty.open()
+            await empty.finalize()
+        except (OxcookError, OSError):
+            await empty.abort("could not write an empty container")

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from worker import default_encoder_target
+
+from .cache import CacheSettings
+
 
 def _cores() -> int:
     try:
@@ -27,6 +31,11 @@ class Config:
         broker_url: ``None``/``local`` for the process pool, ``redis://…`` for the farm.
         shared_storage: farm workers read sources by path (shared storage) instead of Redis blobs.
         task_timeout: seconds one texture may take on the farm (lease and visibility timeout).
+        memory_budget: bytes one local worker process may use for one texture
+            (``None``: its share of three quarters of the machine).
+        cache: where the cook cache lives (off unless set; the CLI turns it on by default).
+        encoder_target: the instruction set whose encoder kernels every worker
+            uses (targets write different bytes; pinning it keeps a mixed farm deterministic).
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -38,3 +47,6 @@ class Config:
     broker_url: str | None = None
     shared_storage: bool = False
     task_timeout: float = 900.0
+    memory_budget: int | None = None
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    encoder_target: str = field(default_factory=default_encoder_target)

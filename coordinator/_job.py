@@ -19,6 +19,7 @@ from worker import ImportDiagnostic
 from ._config import Config
 from ._types import ImportJobId, ImportPhase, ImportProgress
 from .backends import ComputeBackend
+from .cache import CookCache
 from .emit import ImportSession
 from .pipelines import MeshPipeline, TexturePipeline
 
@@ -92,6 +93,7 @@ class JobContext:
         config: the service's configuration.
         backend: where work items run (pipelines use it; importers need not).
         sink: where progress snapshots go (``None``: nobody listens).
+        cache: the cook cache the pipelines consult (``None``: off).
         token: makes :attr:`key` unique across coordinators sharing one farm.
     """
 
@@ -101,6 +103,7 @@ class JobContext:
     config: Config
     backend: ComputeBackend
     sink: ProgressSink | None = None
+    cache: CookCache | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
@@ -115,11 +118,13 @@ class JobContext:
 
     def texture_pipeline(self) -> TexturePipeline:
         """A new texture pipeline for this job (use it as ``async with``)."""
-        return TexturePipeline(self.backend, capacity=self.config.texture_queue_capacity, job=self.key)
+        return TexturePipeline(
+            self.backend, capacity=self.config.texture_queue_capacity, job=self.key, cache=self.cache, encoder_target=self.config.encoder_target
+        )
 
     def mesh_pipeline(self) -> MeshPipeline:
         """A new mesh pipeline for this job (use it as ``async with``)."""
-        return MeshPipeline(self.backend, capacity=self.config.texture_queue_capacity, job=self.key)
+        return MeshPipeline(self.backend, capacity=self.config.texture_queue_capacity, job=self.key, cache=self.cache)
 
     def progress(
         self,

@@ -153,6 +153,7 @@ class ImportService:
             self._backend = open_backend(
                 self.config.broker_url,
                 workers=self.config.thread_pool_size,
+                memory_budget=self.config.memory_budget,
                 shared_storage=self.config.shared_storage,
                 task_timeout=self.config.task_timeout,
             )

@@ -146,9 +146,11 @@ class TextureReportEntry:
     height: int
     mips: int
     bytes: int
-    cook_ms: float  # time its worker spent cooking it
+    cook_ms: float  # time its worker spent cooking it (0 for a cache hit)
     queue_ms: float  # time it waited for a worker (and travelled)
     deduplicated: bool = False
+    cache: str = "off"  # "hit" | "miss" | "off"
+    miss_reason: str = ""
     diagnostics: tuple[ImportDiagnostic, ...] = ()
 
 
@@ -164,6 +166,8 @@ class ImportReport:
     success: bool = False
     cancelled: bool = False
     emitted: list[str] = field(default_factory=list)  # virtual paths of descriptors, in emission order
+    meshes_built: int = 0  # mesh primitives packed by a worker in this run
+    mesh_cache_hits: int = 0  # mesh primitives found in the cook cache
     recovered: bool = False  # the writer undid an interrupted cook first
     failure_code: str = ""  # set when the job itself failed (backend, disk, lock), not one input
     seconds: float = 0.0

@@ -90,6 +90,7 @@ from ._otex import otex_relpath as otex_relpath
 from ._otex import pack_otex as pack_otex
 from ._otex import unpack_otex as unpack_otex
 from ._paths import MOUNT_ROOT as MOUNT_ROOT
+from ._paths import printable_name as printable_name
 from ._paths import relative_path_problem as relative_path_problem
 from ._paths import sanitize_segment as sanitize_segment
 from ._paths import virtual_path_problem as virtual_path_problem
@@ -246,6 +247,7 @@ __all__ = [
     "read_header",
     "relative_path_problem",
     "row_bytes",
+    "printable_name",
     "sanitize_segment",
     "seal_descriptor",
     "sentinel_row",

@@ -35,12 +35,15 @@ class OtexSidecar:
     row: object  # TextureResourceDesc record (Epoch B)
 
 
+_MAX_STEM = 96  # a file name well inside every file system's 255-byte limit
+
+
 def otex_relpath(stable_id: str) -> str:
     """``Resources/Textures/<sanitized stem>_<16 hex FNV-1a-64 of the stable id>.otex``."""
     leaf = stable_id.replace("\\", "/").rsplit("/", 1)[-1]
     stem = leaf.rsplit(".", 1)[0] if "." in leaf else leaf
-    stem = re.sub(r"[^A-Za-z0-9_-]", "_", stem) or "texture"
-    return f"{OTEX_DIR}/{stem}_{fnv1a64(stable_id.encode('utf-8')):016x}.otex"
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", stem)[:_MAX_STEM] or "texture"  # the hash keeps a cut name unique
+    return f"{OTEX_DIR}/{stem}_{fnv1a64(stable_id.encode('utf-8', 'surrogateescape')):016x}.otex"
 
 
 def pack_otex(resource_index: int, row: object) -> bytes:

@@ -9,6 +9,7 @@ whether to raise or to collect.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 MAX_VIRTUAL_PATH_BYTES = 512
@@ -81,8 +82,25 @@ def virtual_path_problem(path: str, *, epoch: str = "B") -> str | None:
     return None
 
 
-def sanitize_segment(name: str, *, fallback: str = "unnamed") -> str:
+MAX_SEGMENT_CHARS = 96  # keeps a descriptor path (mount, folders, scene, name, suffix) well inside 512 bytes
+
+
+def sanitize_segment(name: str, *, fallback: str = "unnamed", max_chars: int = MAX_SEGMENT_CHARS) -> str:
     """``name`` made safe as one virtual-path segment: characters outside
-    ``[A-Za-z0-9_-]`` become ``_`` (dots too, since only the leaf has one)."""
-    clean = re.sub(r"[^A-Za-z0-9_-]", "_", name).strip("_")
-    return clean or fallback
+    ``[A-Za-z0-9_-]`` become ``_`` (dots too, since only the leaf has one), and a
+    name longer than ``max_chars`` is cut, keeping it unique with a short hash of the whole name."""
+    clean = re.sub(r"[^A-Za-z0-9_-]", "_", name).strip("_") or fallback
+    return bounded(clean, name, max_chars)
+
+
+def bounded(text: str, whole: str, max_chars: int) -> str:
+    """``text`` if it fits in ``max_chars``, else its head and ``_`` + 8 hex digits of a hash of ``whole`` (deterministic)."""
+    if len(text) <= max_chars:
+        return text
+    digest = hashlib.blake2s(whole.encode("utf-8", "surrogateescape"), digest_size=4).hexdigest()
+    return f"{text[: max_chars - 9]}_{digest}"
+
+
+def printable_name(name: str) -> str:
+    """A file name as text, with bytes that are not UTF-8 escaped deterministically (``\\xNN``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -2,6 +2,7 @@
 
 * ``SHARED_ASSETS``: the real test assets beside the repository (``../shared/assets``),
   or ``OXCOOK_SHARED_ASSETS``.
+* The cook cache is off (``OXCOOK_NO_CACHE``) unless a test passes ``--cache DIR``.
 * Under ``CI=true`` a skipped test fails instead: CI must run everything, so a
   missing service or tool is an error there, not a quiet skip.
 """
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Tests measure real cooking: the cook cache stays off unless a test turns it on with --cache DIR.
+os.environ["OXCOOK_NO_CACHE"] = "1"
 SHARED_ASSETS = Path(os.environ.get("OXCOOK_SHARED_ASSETS", REPO.parent / "shared" / "assets"))
 
 

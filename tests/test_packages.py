@@ -18,13 +18,13 @@ PACKAGES = ("formats", "worker", "coordinator")
 
 # The public surface of each package, pinned: a change here is an API change, made on purpose.
 WORKER_PUBLIC = {
-    "BC7_PROFILES", "Bc7Quality", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
-    "ENCODABLE", "HdrHandling", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
+    "BC7_PROFILES", "Bc7Quality", "COOKER_VERSION", "CacheKey", "encoder_identity", "mesh_key", "miss_reason", "texture_key", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
+    "ENCODABLE", "ENCODER_TARGETS", "HdrHandling", "default_encoder_target", "encoder_target", "supported_encoder_targets", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
     "MipPolicy", "RESULT_FOR", "Result", "TextureCancelled", "TextureImportDesc", "TextureImportError",
     "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureResult", "TextureWork", "WIRE_VERSION",
     "WireError", "Work", "WorkRef", "WorkingImage", "apply_content_processing", "apply_preset", "build_mesh_buffers",
     "convert_to_output_format", "convert_to_working_format", "cook_texture", "cook_texture_layers", "decode",
-    "decode_source", "detect_preset_from_filename", "encode", "encode_blocks", "encoder_input", "error_result",
+    "decode_source", "detect_preset_from_filename", "memory_budget", "parse_size", "share_of_machine", "encode", "encode_blocks", "encoder_input", "error_result",
     "failpoint", "generate_mips", "pack_subresources", "parse_preset", "peek_version", "plan_cook", "preset_desc",
     "run_work", "sniff_format", "validate_pre_decode",
 }  # fmt: skip

@@ -15,7 +15,20 @@ coordinator's farm backend).
 
 from ._bcn import BC7_PROFILES as BC7_PROFILES
 from ._bcn import ENCODABLE as ENCODABLE
+from ._bcn import TARGETS as ENCODER_TARGETS
+from ._bcn import default_target as default_encoder_target
 from ._bcn import encode_blocks as encode_blocks
+from ._bcn import encoder_target as encoder_target
+from ._bcn import supported_targets as supported_encoder_targets
+from ._budget import memory_budget as memory_budget
+from ._budget import parse_size as parse_size
+from ._budget import share_of_machine as share_of_machine
+from ._cache_key import COOKER_VERSION as COOKER_VERSION
+from ._cache_key import CacheKey as CacheKey
+from ._cache_key import encoder_identity as encoder_identity
+from ._cache_key import mesh_key as mesh_key
+from ._cache_key import miss_reason as miss_reason
+from ._cache_key import texture_key as texture_key
 from ._cook import CookedTexture as CookedTexture
 from ._cook import CookPlan as CookPlan
 from ._cook import WorkingImage as WorkingImage
@@ -70,6 +83,19 @@ from ._wire import error_result as error_result
 from ._wire import peek_version as peek_version
 
 __all__ = [
+    "ENCODER_TARGETS",
+    "default_encoder_target",
+    "encoder_target",
+    "supported_encoder_targets",
+    "COOKER_VERSION",
+    "CacheKey",
+    "encoder_identity",
+    "mesh_key",
+    "miss_reason",
+    "texture_key",
+    "memory_budget",
+    "parse_size",
+    "share_of_machine",
     "RESULT_FOR",
     "Result",
     "Work",

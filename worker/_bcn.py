@@ -10,10 +10,25 @@ GIL. Facts the wrapper must respect, all checked here before each call:
 * the plain BC7 profiles ignore alpha: the ``alpha_*`` profiles are used when
   any alpha < 255;
 * it has no sRGB weighting: the sRGB format tag is the caller's business;
-* BC1 returns ``w·h`` bytes instead of ``w·h/2``: only the first half is blocks.
+* its kernels are built for several instruction sets (SSE2, SSE4, AVX, AVX2)
+  and the binding lets ispc pick one at run time — and the bytes differ between
+  them (``python bench/isa_determinism.py``: on 3 real 512² images, BC7
+  veryfast differs in 1827 blocks between the AVX2 kernel and the SSE ones). So
+  oxcook never lets the CPU choose: it calls the kernel of one *pinned* target
+  (``CompressBlocksBC7_ispc_avx2`` …, exported by the extension) through
+  ctypes, the coordinator names that target in every work item (and in every
+  cache key), and a worker whose CPU lacks it fails the item by name instead of
+  writing other bytes.
 """
 
 from __future__ import annotations
+
+import contextlib
+import contextvars
+import ctypes
+import functools
+import os
+from pathlib import Path
 
 import ispc_texcomp
 import numpy as np
@@ -31,10 +46,113 @@ BC7_PROFILES = {
     Bc7Quality.DEFAULT: ("veryfast", "alpha_veryfast"),
     Bc7Quality.HIGH: ("basic", "alpha_basic"),
 }
-_BC7_SETTINGS = {
-    (q, alpha): ispc_texcomp.BC7EncSettings.from_profile(profiles[alpha]) for q, profiles in BC7_PROFILES.items() for alpha in (False, True)
+
+# Targets the extension's kernels are built for, and the CPU flags each needs (ispc's target definitions).
+TARGETS = {"sse2": ("sse2",), "sse4": ("sse4_1", "sse4_2"), "avx": ("avx",), "avx2": ("avx2", "fma", "f16c")}
+DEFAULT_TARGET = "avx2"  # every x86-64 server CPU since 2013/2017 (Haswell, Zen); a farm of older machines pins sse4
+_TARGET = contextvars.ContextVar("oxcook_encoder_target", default=DEFAULT_TARGET)
+
+
+class _Surface(ctypes.Structure):  # ispc_texcomp.h: rgba_surface
+    _fields_ = [("ptr", ctypes.c_void_p), ("width", ctypes.c_int32), ("height", ctypes.c_int32), ("stride", ctypes.c_int32)]
+
+
+class _Bc7Settings(ctypes.Structure):  # ispc_texcomp.h: bc7_enc_settings
+    _fields_ = [
+        ("mode_selection", ctypes.c_bool * 4),
+        ("refineIterations", ctypes.c_int * 8),
+        ("skip_mode2", ctypes.c_bool),
+        ("fastSkipTreshold_mode1", ctypes.c_int),
+        ("fastSkipTreshold_mode3", ctypes.c_int),
+        ("fastSkipTreshold_mode7", ctypes.c_int),
+        ("mode45_channel0", ctypes.c_int),
+        ("refineIterations_channel", ctypes.c_int),
+        ("channels", ctypes.c_int),
+    ]
+
+
+class _Bc6hSettings(ctypes.Structure):  # ispc_texcomp.h: bc6h_enc_settings
+    _fields_ = [
+        ("slow_mode", ctypes.c_bool),
+        ("fast_mode", ctypes.c_bool),
+        ("refineIterations_1p", ctypes.c_int),
+        ("refineIterations_2p", ctypes.c_int),
+        ("fastSkipTreshold", ctypes.c_int),
+    ]
+
+
+# Intel's GetProfile_* values (ispc_texcomp.cpp), field for field: mode_selection, refineIterations,
+# skip_mode2, fastSkipTreshold_mode1/3/7, mode45_channel0, refineIterations_channel, channels.
+# The binding's settings objects cannot be read back whole (its repr shows mode45_channel0, a
+# channel index, as a bool), so the values are declared here and checked against the binding
+# at import (``_check_against_binding``).
+_BC7_PROFILE_VALUES = {
+    "ultrafast": ([0, 0, 0, 1], [2, 2, 2, 1, 2, 2, 1, 0], 1, (3, 1, 0), 0, 0, 3),
+    "veryfast": ([0, 1, 0, 1], [2, 2, 2, 1, 2, 2, 1, 0], 1, (3, 1, 0), 0, 0, 3),
+    "basic": ([1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 0], 1, (12, 8, 0), 0, 2, 3),
+    "alpha_ultrafast": ([0, 0, 1, 1], [2, 1, 2, 1, 1, 1, 2, 2], 1, (0, 0, 4), 3, 1, 4),
+    "alpha_veryfast": ([0, 1, 1, 1], [2, 1, 2, 1, 2, 2, 2, 2], 1, (0, 0, 4), 3, 2, 4),
+    "alpha_basic": ([1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2], 1, (12, 8, 8), 0, 2, 4),
 }
-_BC6H_SETTINGS = ispc_texcomp.BC6HEncSettings.from_profile("basic")
+
+
+def _bc7_settings(profile: str) -> _Bc7Settings:
+    modes, refine, skip2, (t1, t3, t7), mode45, refine_channel, channels = _BC7_PROFILE_VALUES[profile]
+    out = _Bc7Settings(skip_mode2=bool(skip2), fastSkipTreshold_mode1=t1, fastSkipTreshold_mode3=t3, fastSkipTreshold_mode7=t7)
+    out.mode_selection[:] = [bool(m) for m in modes]
+    out.refineIterations[:] = refine
+    out.mode45_channel0, out.refineIterations_channel, out.channels = mode45, refine_channel, channels
+    return out
+
+
+_BC7_SETTINGS = {(q, alpha): _bc7_settings(profiles[alpha]) for q, profiles in BC7_PROFILES.items() for alpha in (False, True)}
+_BC6H_SETTINGS = _Bc6hSettings(slow_mode=False, fast_mode=False, refineIterations_1p=2, refineIterations_2p=2, fastSkipTreshold=4)  # "basic"
+_KERNELS = ctypes.CDLL(str(next(Path(ispc_texcomp.__file__).parent.glob("_ispc_texcomp*.so"))))
+_KERNEL_NAMES = {
+    Format.BC1_UNORM: "BC1", Format.BC1_UNORM_SRGB: "BC1", Format.BC3_UNORM: "BC3", Format.BC3_UNORM_SRGB: "BC3",
+    Format.BC4_UNORM: "BC4", Format.BC5_UNORM: "BC5", Format.BC6H_UF16: "BC6H", Format.BC7_UNORM: "BC7", Format.BC7_UNORM_SRGB: "BC7",
+}  # fmt: skip
+
+
+@functools.cache
+def _cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return frozenset(next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), []))
+    except OSError:
+        return frozenset()
+
+
+def supported_targets() -> tuple[str, ...]:
+    """The pinned targets this machine's CPU can run."""
+    return tuple(t for t, flags in TARGETS.items() if set(flags) <= _cpu_flags())
+
+
+def default_target() -> str:
+    """``$OXCOOK_ENCODER_TARGET``, else ``avx2``: what a coordinator pins for its jobs."""
+    return os.environ.get("OXCOOK_ENCODER_TARGET", DEFAULT_TARGET)
+
+
+@contextlib.contextmanager
+def encoder_target(target: str):
+    """Encode with ``target``'s kernels inside the block (a work item says which)."""
+    token = _TARGET.set(target)
+    try:
+        yield
+    finally:
+        _TARGET.reset(token)
+
+
+def _kernel(fmt: Format, target: str):
+    if target not in TARGETS:
+        raise EncoderError(f"unknown encoder target {target!r}; known: {', '.join(TARGETS)}")
+    if target not in supported_targets():
+        raise EncoderError(
+            f"this machine's CPU cannot run the {target} encoder that the job pinned (it runs {', '.join(supported_targets()) or 'none'}); "
+            "targets write different bytes, so it does not substitute one: run the job on other workers or pin another "
+            "target on the coordinator (OXCOOK_ENCODER_TARGET)"
+        )
+    return getattr(_KERNELS, f"CompressBlocks{_KERNEL_NAMES[fmt]}_ispc_{target}")
 
 ENCODABLE = frozenset(
     {
@@ -84,23 +202,34 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != want:
         raise EncoderError(f"encoder input must be (h, w, 4) {np.dtype(want).name}, got {pixels.shape} {pixels.dtype}")
     channels = _INPUT_CHANNELS.get(fmt, 4)
-    padded = pad_to_blocks(pixels[..., :channels])
+    padded = np.ascontiguousarray(pad_to_blocks(pixels[..., :channels]))
     h, w = padded.shape[:2]
-    surface = ispc_texcomp.RGBASurface(memoryview(np.ascontiguousarray(padded)).cast("B"), w, h, w * channels * padded.itemsize)
+    kernel = _kernel(fmt, _TARGET.get())
+    surface = _Surface(padded.ctypes.data, w, h, w * channels * padded.itemsize)
+    out = ctypes.create_string_buffer((w // 4) * (h // 4) * FORMAT_INFO[fmt].bytes_per_block)
     if fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB):
         has_alpha = bool((pixels[..., 3] < 255).any())
-        out = ispc_texcomp.compress_blocks_bc7(surface, _BC7_SETTINGS[(quality, has_alpha)])
-    elif fmt in (Format.BC1_UNORM, Format.BC1_UNORM_SRGB):
-        out = ispc_texcomp.compress_blocks_bc1(surface)[: (w // 4) * (h // 4) * 8]
-    elif fmt in (Format.BC3_UNORM, Format.BC3_UNORM_SRGB):
-        out = ispc_texcomp.compress_blocks_bc3(surface)
-    elif fmt == Format.BC4_UNORM:
-        out = ispc_texcomp.compress_blocks_bc4(surface)
-    elif fmt == Format.BC5_UNORM:
-        out = ispc_texcomp.compress_blocks_bc5(surface)
+        kernel(ctypes.byref(surface), out, ctypes.byref(_BC7_SETTINGS[(quality, has_alpha)]))
+    elif fmt == Format.BC6H_UF16:
+        kernel(ctypes.byref(surface), out, ctypes.byref(_BC6H_SETTINGS))
     else:
-        out = ispc_texcomp.compress_blocks_bc6h(surface, _BC6H_SETTINGS)
-    expected = (w // 4) * (h // 4) * FORMAT_INFO[fmt].bytes_per_block
-    if len(out) != expected:
-        raise EncoderError(f"encoder returned {len(out)} bytes for {w}x{h} {Format(fmt).name}, expected {expected}")
-    return bytes(out)
+        kernel(ctypes.byref(surface), out)
+    return out.raw
+
+
+def _check_against_binding() -> None:
+    """Our kernel calls must write exactly what the binding writes on this CPU for every profile we use."""
+    rng = np.random.default_rng(0)
+    pattern = rng.integers(0, 256, (16, 16, 4), dtype=np.uint8)
+    pattern[:8, :, 3] = 255  # opaque and translucent blocks
+    for (quality, alpha), settings in _BC7_SETTINGS.items():
+        profile = BC7_PROFILES[quality][alpha]
+        surface = ispc_texcomp.RGBASurface(memoryview(pattern).cast("B"), 16, 16, 64)
+        theirs = bytes(ispc_texcomp.compress_blocks_bc7(surface, ispc_texcomp.BC7EncSettings.from_profile(profile)))
+        ours = ctypes.create_string_buffer(len(theirs))
+        _KERNELS.CompressBlocksBC7_ispc(ctypes.byref(_Surface(pattern.ctypes.data, 16, 16, 64)), ours, ctypes.byref(settings))
+        if ours.raw != theirs:
+            raise ImportError(f"ispc_texcomp {ispc_texcomp.__version__}: the {profile} profile no longer matches oxcook's declaration")
+
+
+_check_against_binding()

@@ -114,12 +114,12 @@ class TextureImportDesc:
             raise ValueError(f"unknown TextureImportDesc fields: {sorted(unknown)}")
         values = {}
         for name, value in data.items():
-            enum_type = _ENUM_FIELDS.get(name)
+            enum_type = ENUM_FIELDS.get(name)
             values[name] = enum_type(value) if enum_type is not None else value
         return cls(**values)
 
 
-_ENUM_FIELDS = {
+ENUM_FIELDS = {
     "texture_type": TextureType,
     "intent": TextureIntent,
     "source_color_space": ColorSpace,

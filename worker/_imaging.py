@@ -28,6 +28,7 @@ import numpy as np
 import OpenEXR
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from ._budget import check_budget
 from ._errors import TextureImportError, TextureImportErrorCode
 
 
@@ -130,7 +131,8 @@ def decode_image(data: bytes, source_id: str, *, max_dimension: int) -> DecodedI
         ) from exc
 
 
-def _check_size(width: int, height: int, source_id: str, max_dimension: int) -> None:
+def _check_size(width: int, height: int, source_id: str, max_dimension: int, *, float_source: bool = False) -> None:
+    """The header's dimensions against the limit and the memory budget, before any pixel is decoded."""
     if width <= 0 or height <= 0:
         raise TextureImportError(TextureImportErrorCode.INVALID_DIMENSIONS, source_id, f"image header says {width}x{height}")
     if width > max_dimension or height > max_dimension:
@@ -139,6 +141,7 @@ def _check_size(width: int, height: int, source_id: str, max_dimension: int) -> 
             source_id,
             f"{width}x{height} exceeds the {max_dimension}x{max_dimension} limit; refused before decoding",
         )
+    check_budget(width, height, source_id, float_source=float_source)
 
 
 def _decode_png(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
@@ -171,7 +174,7 @@ def _hdr_dimensions(data: bytes, source_id: str) -> tuple[int, int, bool]:
 
 def _decode_hdr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
     width, height, bottom_up = _hdr_dimensions(data, source_id)
-    _check_size(width, height, source_id, max_dimension)
+    _check_size(width, height, source_id, max_dimension, float_source=True)
     pixels = np.asarray(imagecodecs.rgbe_decode(data), dtype=np.float32)
     if pixels.shape[:2] != (height, width):
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, f"decoded {pixels.shape[1]}x{pixels.shape[0]}, header says {width}x{height}")
@@ -183,7 +186,7 @@ def _decode_hdr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage
 def _decode_exr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
     header = OpenEXR.File(io.BytesIO(data), header_only=True).header()
     lo, hi = header["dataWindow"]
-    _check_size(int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1), source_id, max_dimension)
+    _check_size(int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1), source_id, max_dimension, float_source=True)
     channels = OpenEXR.File(io.BytesIO(data)).channels()
     if "RGBA" in channels or "RGB" in channels:
         pixels = channels.get("RGBA", channels.get("RGB")).pixels

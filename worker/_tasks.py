@@ -13,6 +13,7 @@ import dataclasses
 import time
 from typing import Callable
 
+from ._bcn import encoder_target
 from ._cook import cook_texture, cook_texture_layers
 from ._errors import TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
@@ -46,10 +47,11 @@ def run_texture_work(work: TextureWork, cancel: CancelCheck | None = None) -> Te
     failpoint(f"cook:{work.source_id}")
     try:
         sources = load_sources(work)
-        if len(sources) == 1 and work.desc.array_layers == 1:
-            cooked = cook_texture(sources[0], work.desc, work.source_id, cancel=cancel)
-        else:
-            cooked = cook_texture_layers(list(sources), work.desc, work.source_id, cancel=cancel)
+        with encoder_target(work.encoder_target):
+            if len(sources) == 1 and work.desc.array_layers == 1:
+                cooked = cook_texture(sources[0], work.desc, work.source_id, cancel=cancel)
+            else:
+                cooked = cook_texture_layers(list(sources), work.desc, work.source_id, cancel=cancel)
     except TextureImportError as exc:
         return error_result(work, exc.code, exc.message)
     except (ValueError, TypeError) as exc:

@@ -27,6 +27,7 @@ import numpy as np
 
 from formats import OxcookError
 
+from ._bcn import DEFAULT_TARGET
 from ._cook import CookedTexture
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity
@@ -53,6 +54,7 @@ class TextureWork:
     sources: tuple[bytes, ...] = ()
     paths: tuple[str, ...] = ()
     blobs: tuple[str, ...] = ()
+    encoder_target: str = DEFAULT_TARGET  # the instruction set whose encoder kernels every worker must use (same bytes everywhere)
 
     def __post_init__(self) -> None:
         if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
@@ -158,7 +160,7 @@ _COOKED_FIELDS = ("texture_type", "width", "height", "depth", "array_layers", "m
 
 def _to_plain(message) -> dict:
     if isinstance(message, TextureWork):
-        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job}
+        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job, "encoder_target": message.encoder_target}
         for name in ("sources", "paths", "blobs"):
             if getattr(message, name):
                 body[name] = list(getattr(message, name))
@@ -216,7 +218,7 @@ def _from_plain(cls, fields: dict):
     key = _typed(fields.get("key"), str, "key")
     source_id = _typed(fields.get("source_id"), str, "source_id")
     if cls is TextureWork:
-        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs"})
+        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target"})
         try:
             desc = TextureImportDesc.from_dict(_typed(fields["desc"], dict, "desc"))
         except (TypeError, ValueError) as exc:
@@ -229,6 +231,7 @@ def _from_plain(cls, fields: dict):
             sources=_str_list(fields.get("sources", []), "sources", bytes),
             paths=_str_list(fields.get("paths", []), "paths", str),
             blobs=_str_list(fields.get("blobs", []), "blobs", str),
+            encoder_target=_typed(fields.get("encoder_target", DEFAULT_TARGET), str, "encoder_target"),
         )
     if cls is MeshWork:
         _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job"})

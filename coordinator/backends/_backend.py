@@ -77,7 +77,7 @@ def mask_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
 
 
-def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeBackend:
+def open_backend(broker_url: str | None, *, workers: int, memory_budget: int | None = None, **options) -> ComputeBackend:
     """The backend for ``broker_url``: none or ``local`` → process pool, ``redis://`` → Celery farm.
 
     Raises:
@@ -88,7 +88,7 @@ def open_backend(broker_url: str | None, *, workers: int, **options) -> ComputeB
     if scheme == "local":
         from ._local_backend import LocalBackend
 
-        return LocalBackend(workers=workers)
+        return LocalBackend(workers=workers, memory_budget=memory_budget)
     if scheme in ("redis", "rediss"):
         from ._farm_backend import FarmBackend
 

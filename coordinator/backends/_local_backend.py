@@ -3,13 +3,16 @@
 Work travels to the child processes as the same msgpack wire bytes the farm
 uses. Cancellation of running items goes through a per-job flag file that the
 worker polls at stage boundaries; queued items are cancelled in the pool. A
-crashed child breaks the pool: it is rebuilt, and the items it held run again
-(up to ``max_attempts``), so one poison input cannot stall the job.
+crashed child breaks the pool and every item it held: the pool is rebuilt, and
+those items run again one at a time in a one-process quarantine pool (up to
+``max_attempts`` in all), so an innocent neighbour of a poison input cooks and
+the poison alone is reported — it cannot stall or sink the job.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import select
@@ -21,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from worker import RESULT_FOR, Result, Work, decode, encode, error_result, run_work
+from worker import RESULT_FOR, Result, Work, decode, encode, error_result, run_work, share_of_machine
 
 from .._errors import BackendError
 
@@ -47,9 +50,11 @@ def _exit_with(coordinator_pid: int) -> None:
     os._exit(1)
 
 
-def _child_init(coordinator_pid: int) -> None:
+def _child_init(coordinator_pid: int, memory_budget: int) -> None:
     # one encoder thread per process: the pool already has one process per core
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # each process cooks within its share, so the pool as a whole cannot exhaust the machine
+    os.environ["OXCOOK_MEMORY_BUDGET"] = str(memory_budget)
     # a coordinator killed outright (SIGKILL, OOM) must not leave workers behind
     threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True, name="oxcook-orphan-guard").start()
 
@@ -58,18 +63,36 @@ class LocalBackend:
     name = "local"
     shares_files = True  # workers run on this machine: send paths, not bytes
 
-    def __init__(self, *, workers: int, max_attempts: int = 2) -> None:
+    def __init__(self, *, workers: int, max_attempts: int = 2, memory_budget: int | None = None) -> None:
         self.workers = max(1, workers)
         self.max_attempts = max_attempts
+        self.memory_budget = memory_budget or share_of_machine(self.workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._quarantine: ProcessPoolExecutor | None = None
+        self._alone = asyncio.Lock()  # retries run one at a time, so a poison input takes down only itself
         self._flags = Path(tempfile.mkdtemp(prefix="oxcook-cancel-"))
         self._closed = False
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(),))
-        return self._pool
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(), self.memory_budget))
+
+    def _executor(self, attempt: int) -> ProcessPoolExecutor:
+        """The shared pool for a first attempt; the one-process quarantine pool for a retry."""
+        if attempt == 0:
+            if self._pool is None:
+                self._pool = self._new_pool(self.workers)
+            return self._pool
+        if self._quarantine is None:
+            self._quarantine = self._new_pool(1)
+        return self._quarantine
+
+    def _broken(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        elif self._quarantine is pool:
+            self._quarantine = None
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def _flag(self, job: str) -> str:
         return str(self._flags / (job or "default"))
@@ -82,18 +105,17 @@ class LocalBackend:
     async def _run(self, work: Work) -> Result:
         loop = asyncio.get_running_loop()
         message = encode(work)
-        for _attempt in range(self.max_attempts):
-            pool = self._executor()
-            future = pool.submit(_run_in_child, message, self._flag(work.job))
-            try:
-                return decode(await asyncio.wrap_future(future, loop=loop), expect=RESULT_FOR[type(work)])
-            except asyncio.CancelledError:
-                future.cancel()
-                raise
-            except BrokenProcessPool:
-                if self._pool is pool:
-                    self._pool = None
-                    pool.shutdown(wait=False, cancel_futures=True)
+        for attempt in range(self.max_attempts):
+            async with self._alone if attempt else contextlib.nullcontext():  # a retry runs by itself
+                pool = self._executor(attempt)
+                future = pool.submit(_run_in_child, message, self._flag(work.job))
+                try:
+                    return decode(await asyncio.wrap_future(future, loop=loop), expect=RESULT_FOR[type(work)])
+                except asyncio.CancelledError:
+                    future.cancel()
+                    raise
+                except BrokenProcessPool:
+                    self._broken(pool)
         kind = work.KIND.split("-")[0]
         return error_result(work, f"{kind}-worker-crashed", f"{work.source_id}: a worker process died {self.max_attempts} times on it")
 
@@ -105,7 +127,8 @@ class LocalBackend:
 
     async def close(self) -> None:
         self._closed = True
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await asyncio.get_running_loop().run_in_executor(None, lambda: pool.shutdown(wait=True, cancel_futures=True))
+        for pool in (self._pool, self._quarantine):
+            if pool is not None:
+                await asyncio.get_running_loop().run_in_executor(None, lambda p=pool: p.shutdown(wait=True, cancel_futures=True))
+        self._pool = self._quarantine = None
         shutil.rmtree(self._flags, ignore_errors=True)

@@ -17,15 +17,18 @@ import os
 import signal
 import sys
 import time
+import uuid
 from pathlib import Path
 
-from formats import OxcookError
+from formats import OxcookError, is_uuid_v7
+from worker import parse_size
 
 from .._config import Config
 from .._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 from .._service import ImportService, QueueDispatcher
 from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
 from ..backends import check_broker_url
+from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
@@ -78,6 +81,48 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def _source_key(text: str) -> bytes:
+    try:
+        key = uuid.UUID(text).bytes
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
+    if not is_uuid_v7(key):
+        raise argparse.ArgumentTypeError(f"{text} is not a UUIDv7 (the engine's source key rule, spec §1.6)")
+    return key
+
+
+def cache_settings(args: argparse.Namespace) -> CacheSettings:
+    """The cook cache the options and environment ask for (local on by default)."""
+    shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE") or None
+    if args.no_cache:
+        return CacheSettings()
+    if args.cache is not None:
+        local = args.cache
+    elif os.environ.get("OXCOOK_NO_CACHE"):
+        local = None
+    else:
+        local = default_cache_dir()
+    return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify)
+
+
+def memory_size(text: str) -> int:
+    """An argparse type: ``8G`` → bytes."""
+    try:
+        return parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (bytes, or with K, M, G or T)") from None
+
+
 def add_arguments(sub) -> None:
     parser = sub.add_parser(
         "cook",
@@ -97,6 +142,12 @@ def add_arguments(sub) -> None:
     parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
     parser.add_argument("--filter", choices=FILTERS, help="mip filter")
     parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
+    parser.add_argument(
+        "--memory-budget",
+        type=memory_size,
+        help="memory one local worker process may use for one texture, e.g. 4G; larger textures are refused by name "
+        "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
+    )
     parser.add_argument("--broker", help="farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
@@ -106,6 +157,14 @@ def add_arguments(sub) -> None:
         action="store_true",
         help="cook into a non-empty folder that is not a cooked root, or one inside another root; rebuild a root that does not validate",
     )
+    cache = parser.add_argument_group("cook cache (a re-cook of unchanged sources does no encoding)")
+    cache.add_argument("--cache", type=Path, metavar="DIR", help="the local cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)")
+    cache.add_argument("--no-cache", action="store_true", help="turn every cache tier off (also: OXCOOK_NO_CACHE=1)")
+    cache.add_argument("--cache-max-size", type=memory_size, default=DEFAULT_MAX_BYTES, metavar="SIZE", help="prune the local cache to this size, least recently used first (default 10G)")
+    cache.add_argument("--shared-cache", metavar="URL", help="a shared tier for farms: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)")
+    cache.add_argument("--cache-verify", type=_fraction, default=0.0, metavar="FRACTION", help="cook this share of cache hits again and fail if the bytes differ")
+    parser.add_argument("--source-key", type=_source_key, metavar="UUID", help="pin the root's identity (a UUIDv7), e.g. to compare two fresh roots byte for byte")
+    parser.add_argument("-v", "--verbose", action="store_true", help="a line per texture: cache hit, or why it missed")
     parser.add_argument("--lock-timeout", type=_seconds, default=600.0, help="seconds to wait for another cook of the same root (0: do not wait)")
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
 
@@ -169,6 +228,9 @@ def run(args: argparse.Namespace) -> int:
             check_report_path(args.report)
         if broker:
             check_broker_url(broker)
+        shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE")
+        if shared and shared.split(":", 1)[0].lower() in ("redis", "rediss"):
+            check_broker_url(shared)
         found = expand_sources(args.sources, settings, strict=args.strict)
     except OxcookError as exc:
         return _fail(exc.message, EXIT_FOR_CODE.get(exc.code, EXIT_USAGE))
@@ -177,7 +239,14 @@ def run(args: argparse.Namespace) -> int:
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
 
-    config = Config(lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage)
+    budget = args.memory_budget
+    if budget is None and os.environ.get("OXCOOK_MEMORY_BUDGET"):
+        try:
+            budget = parse_size(os.environ["OXCOOK_MEMORY_BUDGET"])
+        except ValueError:
+            return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
+    # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
+    config = Config(max_concurrent_jobs=1, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args))
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)
@@ -196,10 +265,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             # one job per scene and one for loose textures; the root's lock runs them one after another
             for scene in found.scenes:
-                job = service.submit_import(ImportRequest(source_path=scene, cooked_root=args.output, options=options), lambda j, r: reports.update({j: r}), display and display.update)
+                request = ImportRequest(source_path=scene, cooked_root=args.output, options=options, source_key=args.source_key)
+                job = service.submit_import(request, lambda j, r: reports.update({j: r}), display and display.update)
                 labels[job] = str(scene)
             if found.textures:
-                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options)
+                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key)
                 job = service.submit_texture_import(request, lambda j, r: reports.update({j: r}), display and display.update)
                 labels[job] = f"{len(found.textures)} textures"
             stop.cancel()  # a signal that came during start-up
@@ -219,6 +289,10 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
     summaries = []
     for (label, report), job_code in zip(jobs, codes, strict=True):
         _print_diagnostics(report)
+        if args.verbose:
+            for t in report.textures:
+                why = f" ({t.miss_reason})" if t.miss_reason else ""
+                print(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms", file=sys.stderr)
         summary = job_dict(report, label, job_code)
         summaries.append(summary)
         print(f"oxcook cook: {label}: {_describe(report, summary)}", file=sys.stderr)
@@ -253,10 +327,13 @@ def _describe(report: ImportReport, summary: dict) -> str:
         return f"cancelled after {totals['seconds']:.1f} s; nothing was committed, {report.cooked_root} is as it was"
     if report.failure_code:
         why = next((d.message for d in report.errors if d.code == report.failure_code), report.failure_code)
+        if EXIT_FOR_CODE.get(report.failure_code) == EXIT_INPUT_FAILED:
+            return f"not cooked ({report.failure_code}): {why}; the rest of {report.cooked_root} is unchanged and valid"
         return f"failed ({report.failure_code}): {why}; nothing was committed, {report.cooked_root} is as it was"
     assets = [f"{n} {what}" for n, what in ((report.materials_written, "materials"), (report.geometry_written, "geometry"), (report.scenes_written, "scenes")) if n]
+    cache = f"; {totals['cache_hits']} from cache, {totals['encoded']} encoded" if any(t.cache != "off" for t in report.textures) else ""
     return (
-        f"{totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, {totals['failed']} failed)"
+        f"{totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, {totals['failed']} failed{cache})"
         + (", " + ", ".join(assets) if assets else "")
         + f" into {report.cooked_root} in {totals['seconds']:.1f} s"
     )

@@ -3,7 +3,9 @@
 ``schema_version`` changes when a field is renamed or removed (adding one does
 not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
 ``queue_ms`` the rest of the time from submission to result (waiting for a
-worker, transport). Totals add every job up.
+worker, transport); ``cache`` is ``hit``, ``miss`` or ``off`` and
+``miss_reason`` says why a miss missed. Totals add every job up: ``cache_hits``
+and ``encoded`` (textures actually cooked by a worker in this run).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
         "geometry_written": report.geometry_written,
         "scenes_written": report.scenes_written,
         "emitted": report.emitted,
+        "meshes": {"built": report.meshes_built, "from_cache": report.mesh_cache_hits},
         "textures": [
             {
                 "source": t.source_id,
@@ -60,6 +63,8 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
                 "cook_ms": t.cook_ms,
                 "queue_ms": t.queue_ms,
                 "deduplicated": t.deduplicated,
+                "cache": t.cache,
+                "miss_reason": t.miss_reason,
                 "diagnostics": [d.to_dict() for d in t.diagnostics],
             }
             for t in textures
@@ -70,6 +75,8 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
             "cooked": len(textures) - failed if committed else 0,
             "failed": failed,
             "deduplicated": sum(t.deduplicated for t in textures),
+            "cache_hits": sum(t.cache == "hit" for t in textures),
+            "encoded": sum(t.cache != "hit" and not _failed(t) for t in textures),
             "bytes": sum(t.bytes for t in textures if not t.deduplicated and t.index) if committed else 0,
             "seconds": round(report.seconds, 3),
         },
@@ -78,7 +85,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
 
 def report_dict(jobs: list[dict], exit_code: int, seconds: float) -> dict:
     """The whole report: versions, exit code, every job, and totals over all jobs."""
-    keys = ("textures", "cooked", "failed", "deduplicated", "bytes")
+    keys = ("textures", "cooked", "failed", "deduplicated", "cache_hits", "encoded", "bytes")
     totals = {k: sum(j["totals"][k] for j in jobs) for k in keys}
     totals["seconds"] = round(seconds, 3)
     totals["textures_per_second"] = round(totals["textures"] / seconds, 2) if seconds else 0.0

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 
+from worker import share_of_machine
+
 from .._config import Config
 from .._errors import EXIT_OK
+from ._cook import memory_size
 
 
 def add_arguments(sub) -> None:
@@ -18,6 +21,7 @@ def add_arguments(sub) -> None:
     p.add_argument("--broker", help="broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)")
     p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
     p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
+    p.add_argument("--memory-budget", type=memory_size, help="memory each worker process may use for one texture (default: its share of three quarters of this machine)")
     p.add_argument("--loglevel", default="INFO")
     p.set_defaults(func=run)
 
@@ -29,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = args.concurrency or Config().thread_pool_size
+    # limits come from the worker's own configuration, never from a work item
+    os.environ["OXCOOK_MEMORY_BUDGET"] = str(args.memory_budget or share_of_machine(concurrency))
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
     if args.hostname:
         argv += ["--hostname", args.hostname]

@@ -11,12 +11,15 @@ inside the FBX file's folder only.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
 
 import msgpack
 import numpy as np
+
+from worker import ImportDiagnostic, ImportSeverity
 
 from .._errors import PathEscapesRoot, SceneError
 from ..emit import confined
@@ -61,25 +64,34 @@ def _material(data: dict) -> SceneMaterial:
     )
 
 
-def _mesh(data: dict) -> SceneMeshDesc:
-    if not data.get("positions"):
-        raise SceneError(f"mesh {data.get('name')!r} has no positions")
+def _mesh(data: dict, scene_file: str, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
+    name = data.get("name") or "mesh"
+    positions = np.frombuffer(data["positions"], np.float32).reshape(-1, 3) if data.get("positions") else None
+    if positions is None or not np.isfinite(positions).all():
+        why = "has no positions" if positions is None else "has NaN or Inf positions"
+        warnings.append(ImportDiagnostic(ImportSeverity.WARNING, "scene-primitive-skipped", f"{scene_file}: mesh {name!r} {why}; it is skipped", scene_file))
+        return SceneMeshDesc(name, [])
     attributes = {
-        "positions": np.frombuffer(data["positions"], np.float32).reshape(-1, 3),
+        "positions": positions,
         "normals": np.frombuffer(data["normals"], np.float32).reshape(-1, 3) if data.get("normals") else None,
         "uvs": np.frombuffer(data["uvs"], np.float32).reshape(-1, 2) if data.get("uvs") else None,
     }
+    for key in ("normals", "uvs"):
+        if attributes[key] is not None and not np.isfinite(attributes[key]).all():
+            attributes[key] = np.nan_to_num(attributes[key], nan=0.0, posinf=0.0, neginf=0.0)
+            message = f"{scene_file}: mesh {name!r}: NaN or Inf in {key} replaced by 0"
+            warnings.append(ImportDiagnostic(ImportSeverity.WARNING, "scene-vertex-data-clamped", message, scene_file))
     primitives = []
     for part in data.get("parts", []):
         corners = np.frombuffer(part["indices"], np.uint32)
         used, remapped = np.unique(corners, return_inverse=True)  # only this part's corners
-        arrays = {name: array[used] for name, array in attributes.items() if array is not None}
+        arrays = {key: array[used] for key, array in attributes.items() if array is not None}
         arrays["indices"] = remapped.astype(np.uint32)
         primitives.append(ScenePrimitive(arrays, part.get("material")))
-    return SceneMeshDesc(data.get("name") or "mesh", primitives)
+    return SceneMeshDesc(name, primitives)
 
 
-def _nodes(nodes: list[dict]) -> list[SceneNodeDesc]:
+def _nodes(nodes: list[dict], scene_file: str, warnings: list[ImportDiagnostic]) -> list[SceneNodeDesc]:
     """The node tree below the FBX root, depth first, parents before children."""
     children: dict[int | None, list[int]] = {}
     for i, node in enumerate(nodes):
@@ -88,9 +100,19 @@ def _nodes(nodes: list[dict]) -> list[SceneNodeDesc]:
 
     def make(index: int, parent: int | None) -> SceneNodeDesc:
         node = nodes[index]
-        return SceneNodeDesc(node.get("name") or f"node{index}", parent, tuple(node["translation"]), tuple(node["rotation"]), tuple(node["scale"]), node.get("mesh"))
+        name = node.get("name") or f"node{index}"
+        trs = (tuple(node["translation"]), tuple(node["rotation"]), tuple(node["scale"]))
+        if not all(math.isfinite(v) for part in trs for v in part):
+            message = f"{scene_file}: node {name!r} has a NaN or Inf transform; it is reset to identity"
+            warnings.append(ImportDiagnostic(ImportSeverity.WARNING, "scene-transform-reset", message, scene_file))
+            trs = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0))
+        return SceneNodeDesc(name, parent, *trs, node.get("mesh"))
 
-    return walk_nodes(roots, lambda i: children.get(i, []), make)
+    def revisited(index: int) -> None:
+        message = f"{scene_file}: node {index} is reached twice; it is kept once"
+        warnings.append(ImportDiagnostic(ImportSeverity.WARNING, "scene-node-cycle", message, scene_file))
+
+    return walk_nodes(roots, lambda i: children.get(i, []), make, revisited)
 
 
 def fbx_description(path: Path) -> SceneDescription:
@@ -111,12 +133,14 @@ def fbx_description(path: Path) -> SceneDescription:
         data = msgpack.unpackb(proc.stdout, raw=False)
     except Exception as exc:  # a reader that printed garbage is a crashed reader
         raise SceneError(f"{path.name}: the FBX reader returned unreadable data") from exc
+    warnings: list[ImportDiagnostic] = []
     return SceneDescription(
         name=path.stem,
         images=[_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))],
         materials=[_material(m) for m in data.get("materials", [])],
-        meshes=[_mesh(m) for m in data.get("meshes", [])],
-        nodes=_nodes(data.get("nodes", [])),
+        meshes=[_mesh(m, path.name, warnings) for m in data.get("meshes", [])],
+        nodes=_nodes(data.get("nodes", []), path.name, warnings),
+        warnings=warnings,
     )
 
 

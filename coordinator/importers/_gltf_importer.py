@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from worker import ImportDiagnostic, ImportSeverity
+
 from .._errors import PathEscapesRoot, SceneError
 from ._gltf_reader import GltfDocument, image_source, load_gltf, read_accessor
 from ._importer import ImportFormat
@@ -32,11 +34,15 @@ _SLOTS = (  # material field, glTF path, preset
 _ATTRIBUTES = {"positions": "POSITION", "normals": "NORMAL", "uvs": "TEXCOORD_0", "tangents": "TANGENT", "colors": "COLOR_0"}
 
 
-def _texture_info(material: dict, path: tuple[str, ...]) -> dict | None:
+def _texture_info(doc: GltfDocument, material: dict, path: tuple[str, ...], pointer: str) -> tuple[dict, str] | None:
+    """The texture-info object at ``path`` inside a material, and its JSON pointer (``None`` when absent)."""
     node = material
     for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) and "index" in node else None
+        pointer = f"{pointer}/{part}"
+        node = doc.value(node, part, pointer.rsplit("/", 1)[0], dict)
+        if node is None:
+            return None
+    return (node, pointer) if "index" in node else None
 
 
 def _quaternion(m: np.ndarray) -> tuple[float, float, float, float]:
@@ -56,99 +62,149 @@ def _quaternion(m: np.ndarray) -> tuple[float, float, float, float]:
     return tuple(q)
 
 
-def node_trs(node: dict) -> tuple[tuple, tuple, tuple]:
+IDENTITY = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0))
+
+
+def node_trs(node: dict, doc: GltfDocument | None = None, pointer: str = "/nodes/0") -> tuple[tuple, tuple, tuple]:
     """A glTF node's translation, rotation (XYZW) and scale, decomposing ``matrix`` when given."""
+    doc = doc or GltfDocument(Path("scene.gltf"), {}, [], {})
     if "matrix" in node:
-        m = np.asarray(node["matrix"], np.float64).reshape(4, 4).T  # glTF stores column-major
+        m = np.asarray(doc.numbers(node, "matrix", pointer, 16, ()), np.float64).reshape(4, 4).T  # glTF stores column-major
         scale = np.linalg.norm(m[:3, :3], axis=0)
         rot = m[:3, :3] / np.where(scale > 0, scale, 1.0)
         if np.linalg.det(rot) < 0:
             scale[0], rot[:, 0] = -scale[0], -rot[:, 0]
         return tuple(float(v) for v in m[:3, 3]), tuple(float(v) for v in _quaternion(rot)), tuple(float(v) for v in scale)
     return (
-        tuple(float(v) for v in node.get("translation", (0.0, 0.0, 0.0))),
-        tuple(float(v) for v in node.get("rotation", (0.0, 0.0, 0.0, 1.0))),
-        tuple(float(v) for v in node.get("scale", (1.0, 1.0, 1.0))),
+        doc.numbers(node, "translation", pointer, 3, IDENTITY[0]),
+        doc.numbers(node, "rotation", pointer, 4, IDENTITY[1]),
+        doc.numbers(node, "scale", pointer, 3, IDENTITY[2]),
     )
 
 
 def _material(doc: GltfDocument, material: dict, i: int) -> SceneMaterial:
-    pbr = material.get("pbrMetallicRoughness", {})
-    textures = doc.list("textures")
+    at = f"/materials/{i}"
+    pbr = doc.value(material, "pbrMetallicRoughness", at, dict, {})
     slots = {}
     for field, gltf_path, preset in _SLOTS:
-        info = _texture_info(material, gltf_path)
-        if info is None:
+        found = _texture_info(doc, material, gltf_path, at)
+        if found is None:
             continue
-        texture = textures[info["index"]] if 0 <= info["index"] < len(textures) else {}
-        image = texture.get("source", -1)
+        info, pointer = found
+        texture = doc.item("textures", info["index"], f"{pointer}/index")
+        image = doc.value(texture, "source", f"/textures/{info['index']}", int, -1)
         if preset == "albedo" and material.get("alphaMode") == "MASK":
             preset = "albedo-alpha-test"
-        slots[field] = (image if isinstance(image, int) else -1, preset)
+        slots[field] = (image, preset)
     if "metallic_texture" in slots:
         slots["roughness_texture"] = slots["metallic_texture"]  # glTF packs both in one image (B, G)
     uv = {}
-    base_info = _texture_info(material, ("pbrMetallicRoughness", "baseColorTexture")) or {}
-    transform = base_info.get("extensions", {}).get("KHR_texture_transform")
+    found = _texture_info(doc, material, ("pbrMetallicRoughness", "baseColorTexture"), at)
+    base_info, base_at = found if found else ({}, at)
+    transform = doc.value(doc.value(base_info, "extensions", base_at, dict, {}), "KHR_texture_transform", f"{base_at}/extensions", dict)
+    tex_coord = doc.value(base_info, "texCoord", base_at, int, 0, minimum=0)
     if transform:
+        t_at = f"{base_at}/extensions/KHR_texture_transform"
         uv = dict(
-            uv_offset=tuple(float(v) for v in transform.get("offset", (0.0, 0.0))),
-            uv_scale=tuple(float(v) for v in transform.get("scale", (1.0, 1.0))),
-            uv_rotation_radians=float(transform.get("rotation", 0.0)),
-            uv_set=int(transform.get("texCoord", base_info.get("texCoord", 0))),
+            uv_offset=doc.numbers(transform, "offset", t_at, 2, (0.0, 0.0)),
+            uv_scale=doc.numbers(transform, "scale", t_at, 2, (1.0, 1.0)),
+            uv_rotation_radians=float(doc.value(transform, "rotation", t_at, float, 0.0)),
+            uv_set=doc.value(transform, "texCoord", t_at, int, tex_coord, minimum=0),
         )
-    elif base_info.get("texCoord"):
-        uv = dict(uv_set=int(base_info["texCoord"]))
-    strength = float(material.get("extensions", {}).get("KHR_materials_emissive_strength", {}).get("emissiveStrength", 1.0))
+    elif tex_coord:
+        uv = dict(uv_set=tex_coord)
+    extensions = doc.value(material, "extensions", at, dict, {})
+    strength_ext = doc.value(extensions, "KHR_materials_emissive_strength", f"{at}/extensions", dict, {})
+    strength = float(doc.value(strength_ext, "emissiveStrength", f"{at}/extensions/KHR_materials_emissive_strength", float, 1.0))
     mr, occ = slots.get("metallic_texture"), slots.get("ambient_occlusion_texture")
+    alpha_mode = doc.value(material, "alphaMode", at, str, "OPAQUE")
     return SceneMaterial(
-        name=material.get("name") or f"material{i}",
+        name=doc.value(material, "name", at, str) or f"material{i}",
         slots=slots,
-        alpha_mode=material.get("alphaMode", "OPAQUE"),
-        alpha_cutoff=float(material.get("alphaCutoff", 0.5)),
-        double_sided=bool(material.get("doubleSided", False)),
-        base_color=tuple(pbr.get("baseColorFactor", (1.0, 1.0, 1.0, 1.0))),
-        metalness=float(pbr.get("metallicFactor", 1.0)),
-        roughness=float(pbr.get("roughnessFactor", 1.0)),
-        normal_scale=float(material.get("normalTexture", {}).get("scale", 1.0)),
-        occlusion=float(material.get("occlusionTexture", {}).get("strength", 1.0)),
-        emissive=tuple(float(v) * strength for v in material.get("emissiveFactor", (0.0, 0.0, 0.0))),
+        alpha_mode=alpha_mode,
+        alpha_cutoff=float(doc.value(material, "alphaCutoff", at, float, 0.5)),
+        double_sided=doc.value(material, "doubleSided", at, bool, False),
+        base_color=doc.numbers(pbr, "baseColorFactor", f"{at}/pbrMetallicRoughness", 4, (1.0, 1.0, 1.0, 1.0)),
+        metalness=float(doc.value(pbr, "metallicFactor", f"{at}/pbrMetallicRoughness", float, 1.0)),
+        roughness=float(doc.value(pbr, "roughnessFactor", f"{at}/pbrMetallicRoughness", float, 1.0)),
+        normal_scale=float(doc.value(doc.value(material, "normalTexture", at, dict, {}), "scale", f"{at}/normalTexture", float, 1.0)),
+        occlusion=float(doc.value(doc.value(material, "occlusionTexture", at, dict, {}), "strength", f"{at}/occlusionTexture", float, 1.0)),
+        emissive=tuple(v * strength for v in doc.numbers(material, "emissiveFactor", at, 3, (0.0, 0.0, 0.0))),
         orm_packed=mr is not None and occ is not None and mr[0] == occ[0],
         uv=uv,
     )
 
 
-def _mesh(doc: GltfDocument, mesh: dict, index: int) -> SceneMeshDesc:
+def _mesh(doc: GltfDocument, mesh: dict, index: int, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
+    at = f"/meshes/{index}"
+    name = doc.value(mesh, "name", at, str) or f"mesh{index}"
     primitives = []
-    for p, prim in enumerate(mesh.get("primitives", [])):
-        if prim.get("mode", 4) != 4:
-            raise SceneError(f"{doc.path.name}: mesh {index} primitive {p}: only triangle lists are supported (mode {prim.get('mode')})")
-        attrs = prim.get("attributes", {})
+    for p, prim in enumerate(doc.value(mesh, "primitives", at, list, [])):
+        p_at = f"{at}/primitives/{p}"
+        if not isinstance(prim, dict):
+            raise doc.invalid(p_at, f"expected an object, found {type(prim).__name__}")
+        mode = doc.value(prim, "mode", p_at, int, 4)
+        if mode != 4:
+            raise doc.invalid(f"{p_at}/mode", f"only triangle lists (4) are supported, found {mode}")
+        attrs = doc.value(prim, "attributes", p_at, dict, {})
         if "POSITION" not in attrs:
-            raise SceneError(f"{doc.path.name}: mesh {index} primitive {p} has no POSITION")
-        arrays = {ours: read_accessor(doc, attrs[theirs]).astype(np.float32) for ours, theirs in _ATTRIBUTES.items() if theirs in attrs}
+            warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at} has no POSITION; the primitive is skipped"))
+            continue
+        arrays = {
+            ours: read_accessor(doc, doc.value(attrs, theirs, f"{p_at}/attributes", int), f"{p_at}/attributes/{theirs}").astype(np.float32)
+            for ours, theirs in _ATTRIBUTES.items()
+            if theirs in attrs
+        }
+        if not np.isfinite(arrays["positions"]).all():
+            warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at}: POSITION holds NaN or Inf; the primitive is skipped"))
+            continue
+        for ours in ("normals", "uvs", "tangents", "colors"):
+            if ours in arrays and not np.isfinite(arrays[ours]).all():
+                arrays[ours] = np.nan_to_num(arrays[ours], nan=0.0, posinf=0.0, neginf=0.0)
+                warnings.append(_warning(doc, "scene-vertex-data-clamped", f"{p_at}: NaN or Inf in {ours} replaced by 0"))
         if "indices" in prim:
-            arrays["indices"] = read_accessor(doc, prim["indices"]).reshape(-1).astype(np.uint32)
-        material = prim.get("material")
-        primitives.append(ScenePrimitive(arrays, material if isinstance(material, int) else None))
-    return SceneMeshDesc(mesh.get("name") or f"mesh{index}", primitives)
+            indices = read_accessor(doc, doc.value(prim, "indices", p_at, int), f"{p_at}/indices").reshape(-1)
+            if len(indices) and (indices.min() < 0 or indices.max() >= len(arrays["positions"])):
+                raise doc.invalid(f"{p_at}/indices", f"an index is outside the {len(arrays['positions'])} vertices")
+            arrays["indices"] = indices.astype(np.uint32)
+        material = doc.value(prim, "material", p_at, int)
+        primitives.append(ScenePrimitive(arrays, material))
+    return SceneMeshDesc(name, primitives)
 
 
-def _nodes(doc: GltfDocument) -> list[SceneNodeDesc]:
+def _warning(doc: GltfDocument, code: str, message: str) -> ImportDiagnostic:
+    return ImportDiagnostic(ImportSeverity.WARNING, code, f"{doc.path.name}: {message}", doc.path.name)
+
+
+def _nodes(doc: GltfDocument, warnings: list[ImportDiagnostic]) -> list[SceneNodeDesc]:
     """The chosen scene's node tree, depth first, parents before children."""
     gltf_nodes = doc.list("nodes")
     scenes = doc.list("scenes")
-    chosen = scenes[int(doc.json.get("scene", 0))] if scenes else {"nodes": list(range(len(gltf_nodes)))}
+    if scenes:
+        chosen = doc.item("scenes", doc.value(doc.json, "scene", "", int, 0), "/scene")
+        roots = doc.value(chosen, "nodes", f"/scenes/{doc.json.get('scene', 0)}", list, [])
+    else:
+        roots = list(range(len(gltf_nodes)))
 
     def make(index: int, parent: int | None) -> SceneNodeDesc | None:
         if not 0 <= index < len(gltf_nodes):
-            return None  # a dangling reference: glTF forbids it
+            warnings.append(_warning(doc, "scene-node-dangling", f"a reference to node {index}, which does not exist, is skipped"))
+            return None
         node = gltf_nodes[index]
-        t, r, s = node_trs(node)
-        mesh = node.get("mesh")
-        return SceneNodeDesc(str(node.get("name", f"node{index}")), parent, t, r, s, mesh if isinstance(mesh, int) else None)
+        at = f"/nodes/{index}"
+        t, r, s = node_trs(node, doc, at)
+        if not all(math.isfinite(v) for v in (*t, *r, *s)):
+            warnings.append(_warning(doc, "scene-transform-reset", f"{at} has a NaN or Inf transform; it is reset to identity"))
+            t, r, s = IDENTITY
+        return SceneNodeDesc(str(doc.value(node, "name", at, str) or f"node{index}"), parent, t, r, s, doc.value(node, "mesh", at, int))
 
-    return walk_nodes(chosen.get("nodes", []), lambda i: gltf_nodes[i].get("children", []), make)
+    def children(index: int) -> list:
+        return doc.value(gltf_nodes[index], "children", f"/nodes/{index}", list, [])
+
+    def revisited(index: int) -> None:
+        warnings.append(_warning(doc, "scene-node-cycle", f"node {index} is reached twice (a cycle or a shared child); it is kept once"))
+
+    return walk_nodes(roots, children, make, revisited)
 
 
 def gltf_description(path: Path) -> SceneDescription:
@@ -161,12 +217,14 @@ def gltf_description(path: Path) -> SceneDescription:
             images.append(SceneImage(source_id, data))
         except (SceneError, PathEscapesRoot) as exc:
             images.append(SceneImage(f"{path.name}#image{i}", error=exc))
+    warnings: list[ImportDiagnostic] = []
     return SceneDescription(
         name=path.stem,
         images=images,
         materials=[_material(doc, m, i) for i, m in enumerate(doc.list("materials"))],
-        meshes=[_mesh(doc, m, i) for i, m in enumerate(doc.list("meshes"))],
-        nodes=_nodes(doc),
+        meshes=[_mesh(doc, m, i, warnings) for i, m in enumerate(doc.list("meshes"))],
+        nodes=_nodes(doc, warnings),
+        warnings=warnings,
     )
 
 

@@ -1,10 +1,14 @@
 """Reading glTF 2.0 (``.gltf`` and ``.glb``) into plain data: JSON, buffers, images, accessors.
 
-Nothing here trusts the file: GLB chunk lengths, buffer views and accessors are
-checked against the bytes present; external URIs are resolved inside the
-scene's folder (``..`` and absolute paths are refused); ``data:`` URIs are
-bounded in size. Failures that break the whole scene raise :class:`SceneError`;
-a bad image is the caller's business (it becomes a diagnostic and index 0).
+Nothing here trusts the file: every JSON value is read through a typed access
+that names its JSON pointer when the type or range is wrong
+(``/accessors/3/count``); GLB chunk lengths, buffer views and accessors are
+checked against the bytes present; an accessor without a buffer view (zeros)
+is bounded by ``MAX_SYNTHESIZED_BYTES`` for the whole file; external URIs are
+resolved inside the scene's folder (``..`` and absolute paths are refused);
+``data:`` URIs are bounded in size. Failures that break the whole scene raise
+:class:`SceneError`; a bad image is the caller's business (it becomes a
+diagnostic and index 0).
 """
 
 from __future__ import annotations
@@ -22,10 +26,17 @@ from .._errors import PathEscapesRoot, SceneError
 from ..emit import confined
 
 MAX_DATA_URI_BYTES = 256 * 1024 * 1024
+MAX_SYNTHESIZED_BYTES = 16 * 1024 * 1024  # zeros made for accessors that have no buffer view, per file (real data has a view)
+_ARRAYS = ("accessors", "bufferViews", "buffers", "images", "materials", "meshes", "nodes", "samplers", "scenes", "textures")
+_JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 _GLB_MAGIC = b"glTF"
 _CHUNK_JSON, _CHUNK_BIN = 0x4E4F534A, 0x004E4942
 _COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 _DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+
+
+def _type_name(value: object) -> str:
+    return "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
 
 
 @dataclass
@@ -34,14 +45,63 @@ class GltfDocument:
     json: dict
     buffers: list[bytes | None]  # None: a buffer that could not be loaded (the error is in buffer_errors)
     buffer_errors: dict[int, str]
+    synthesized: int = 0  # bytes of zeros made for accessors without a buffer view
 
     @property
     def base(self) -> Path:
         return self.path.parent
 
-    def list(self, key: str) -> list:
-        value = self.json.get(key, [])
-        return value if isinstance(value, list) else []
+    def invalid(self, pointer: str, problem: str) -> SceneError:
+        return SceneError(f"{self.path.name}: {pointer}: {problem}")
+
+    def list(self, key: str) -> list[dict]:
+        """A top-level array (``[]`` when absent); checked once at load to hold only objects."""
+        return self.json.get(key, [])
+
+    def item(self, key: str, index: object, pointer: str) -> dict:
+        """Element ``index`` of a top-level array, named by the ``pointer`` that referenced it."""
+        items = self.list(key)
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise self.invalid(pointer, f"expected an index into /{key}, found {_type_name(index)}")
+        if not 0 <= index < len(items):
+            raise self.invalid(pointer, f"/{key}/{index} does not exist ({len(items)} {key})")
+        return items[index]
+
+    def value(self, obj: dict, key: str, pointer: str, kind: type | tuple, default=None, *, minimum: float | None = None):
+        """``obj[key]`` checked against ``kind`` (``default`` when absent), named by ``pointer/key`` when wrong."""
+        if key not in obj:
+            return default
+        value = obj[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds:
+            kinds = kinds + (int,)
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+            raise self.invalid(f"{pointer}/{key}", f"expected {' or '.join(_JSON_TYPES.get(k, k.__name__) for k in kinds[:1])}, found {_type_name(value)}")
+        if minimum is not None and value < minimum:
+            raise self.invalid(f"{pointer}/{key}", f"{value} is below {minimum}")
+        return value
+
+    def numbers(self, obj: dict, key: str, pointer: str, count: int, default: tuple) -> tuple[float, ...]:
+        """A fixed-length array of numbers (a transform, a factor)."""
+        values = self.value(obj, key, pointer, list, None)
+        if values is None:
+            return default
+        if len(values) != count or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+            raise self.invalid(f"{pointer}/{key}", f"expected {count} numbers, found {json.dumps(values)[:80]}")
+        return tuple(float(v) for v in values)
+
+
+def _check_shape(document: dict, name: str) -> None:
+    """The top-level arrays glTF defines must be arrays of objects (a string where an array is due is named)."""
+    for key in _ARRAYS:
+        if key not in document:
+            continue
+        items = document[key]
+        if not isinstance(items, list):
+            raise SceneError(f"{name}: /{key}: expected an array, found {_type_name(items)}")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise SceneError(f"{name}: /{key}/{i}: expected an object, found {_type_name(item)}")
 
 
 def _decode_data_uri(uri: str, what: str) -> bytes:
@@ -103,13 +163,17 @@ def load_gltf(path: Path) -> GltfDocument:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise SceneError(f"{path.name}: not valid glTF JSON: {exc}") from exc
-    if not isinstance(document, dict) or str(document.get("asset", {}).get("version", "")).split(".")[0] != "2":
+    except RecursionError:
+        raise SceneError(f"{path.name}: the JSON is nested too deeply to be a glTF file") from None
+    asset = document.get("asset") if isinstance(document, dict) else None
+    if not isinstance(asset, dict) or str(asset.get("version", "")).split(".")[0] != "2":
         raise SceneError(f"{path.name}: not a glTF 2.0 asset")
-    buffers: list[bytes | None] = []
-    errors: dict[int, str] = {}
-    for i, buffer in enumerate(document.get("buffers", [])):
+    _check_shape(document, path.name)
+    doc = GltfDocument(path, document, [], {})
+    for i, buffer in enumerate(doc.list("buffers")):
         what = f"{path.name}: buffer {i}"
-        uri = buffer.get("uri")
+        uri = doc.value(buffer, "uri", f"/buffers/{i}", str)
+        length = doc.value(buffer, "byteLength", f"/buffers/{i}", int, 0, minimum=0)
         try:
             if uri is None:
                 if bin_chunk is None:
@@ -122,68 +186,72 @@ def load_gltf(path: Path) -> GltfDocument:
                 if not file.is_file():
                     raise SceneError(f"{what}: {uri!r} does not exist")
                 content = file.read_bytes()
-            if len(content) < int(buffer.get("byteLength", 0)):
-                raise SceneError(f"{what}: {len(content)} bytes, byteLength says {buffer.get('byteLength')}")
-            buffers.append(content)
+            if len(content) < length:
+                raise SceneError(f"{what}: {len(content)} bytes, byteLength says {length}")
+            doc.buffers.append(content)
         except (SceneError, PathEscapesRoot) as exc:
-            buffers.append(None)
-            errors[i] = exc.message
-    return GltfDocument(path, document, buffers, errors)
+            doc.buffers.append(None)
+            doc.buffer_errors[i] = exc.message
+    return doc
 
 
-def buffer_view_bytes(doc: GltfDocument, index: int) -> tuple[bytes, int]:
+def buffer_view_bytes(doc: GltfDocument, index: int, pointer: str) -> tuple[bytes, int]:
     """The bytes of a buffer view and its byte stride (0 = tightly packed).
 
     Raises:
-        SceneError: a missing buffer or a view outside it.
+        SceneError: a missing buffer, a view outside it, or a value of the wrong type.
     """
-    views = doc.list("bufferViews")
-    if not 0 <= index < len(views):
-        raise SceneError(f"{doc.path.name}: bufferView {index} does not exist")
-    view = views[index]
-    buffer_index = view.get("buffer", -1)
+    view = doc.item("bufferViews", index, pointer)
+    at = f"/bufferViews/{index}"
+    buffer_index = doc.value(view, "buffer", at, int, -1)
     if not 0 <= buffer_index < len(doc.buffers) or doc.buffers[buffer_index] is None:
-        raise SceneError(doc.buffer_errors.get(buffer_index, f"{doc.path.name}: bufferView {index} names a missing buffer"))
+        raise SceneError(doc.buffer_errors.get(buffer_index, f"{doc.path.name}: {at}/buffer: buffer {buffer_index} is missing"))
     data = doc.buffers[buffer_index]
-    start, length = int(view.get("byteOffset", 0)), int(view.get("byteLength", 0))
-    if start < 0 or length < 0 or start + length > len(data):
-        raise SceneError(f"{doc.path.name}: bufferView {index} [{start}, {start + length}) lies outside its {len(data)}-byte buffer")
-    return data[start : start + length], int(view.get("byteStride", 0))
+    start = doc.value(view, "byteOffset", at, int, 0, minimum=0)
+    length = doc.value(view, "byteLength", at, int, 0, minimum=0)
+    stride = doc.value(view, "byteStride", at, int, 0, minimum=0)
+    if start + length > len(data):
+        raise doc.invalid(at, f"[{start}, {start + length}) lies outside its {len(data)}-byte buffer")
+    if stride and not 4 <= stride <= 252:
+        raise doc.invalid(f"{at}/byteStride", f"{stride} is outside glTF's 4..252")
+    return data[start : start + length], stride
 
 
-def read_accessor(doc: GltfDocument, index: int) -> np.ndarray:
+def read_accessor(doc: GltfDocument, index: int, pointer: str = "") -> np.ndarray:
     """An accessor's elements as ``(count, components)``, floats for normalized integers.
 
     Raises:
-        SceneError: unknown types, sparse storage, or data outside its view.
+        SceneError: unknown types, sparse storage, data outside its view, a value
+            of the wrong type, or zeros beyond ``MAX_SYNTHESIZED_BYTES`` (each named by its JSON pointer).
     """
-    accessors = doc.list("accessors")
-    if not 0 <= index < len(accessors):
-        raise SceneError(f"{doc.path.name}: accessor {index} does not exist")
-    acc = accessors[index]
-    what = f"{doc.path.name}: accessor {index}"
-    dtype = _DTYPES.get(acc.get("componentType"))
-    components = _COMPONENTS.get(acc.get("type"))
-    count = int(acc.get("count", 0))
-    if dtype is None or components is None or count < 0:
-        raise SceneError(f"{what}: unsupported componentType/type {acc.get('componentType')}/{acc.get('type')}")
+    acc = doc.item("accessors", index, pointer or f"/accessors/{index}")
+    at = f"/accessors/{index}"
+    dtype = _DTYPES.get(doc.value(acc, "componentType", at, int))
+    components = _COMPONENTS.get(doc.value(acc, "type", at, str))
+    count = doc.value(acc, "count", at, int, 0, minimum=0)
+    if dtype is None or components is None:
+        raise doc.invalid(at, f"unsupported componentType/type {acc.get('componentType')}/{acc.get('type')}")
     if "sparse" in acc:
-        raise SceneError(f"{what}: sparse accessors are not supported yet")
+        raise doc.invalid(f"{at}/sparse", "sparse accessors are not supported yet")
     itemsize = np.dtype(dtype).itemsize
+    element = itemsize * components
     if "bufferView" not in acc:
+        size = count * element
+        if doc.synthesized + size > MAX_SYNTHESIZED_BYTES:
+            raise doc.invalid(f"{at}/count", f"{count} elements with no bufferView would be {size} bytes of zeros; the limit is {MAX_SYNTHESIZED_BYTES} per file")
+        doc.synthesized += size
         values = np.zeros((count, components), dtype)
     else:
-        data, stride = buffer_view_bytes(doc, acc["bufferView"])
-        offset = int(acc.get("byteOffset", 0))
-        element = itemsize * components
+        data, stride = buffer_view_bytes(doc, doc.value(acc, "bufferView", at, int), f"{at}/bufferView")
+        offset = doc.value(acc, "byteOffset", at, int, 0, minimum=0)
         stride = stride or element
         needed = offset + stride * (count - 1) + element if count else 0
-        if offset < 0 or needed > len(data):
-            raise SceneError(f"{what}: needs {needed} bytes of its {len(data)}-byte bufferView")
+        if needed > len(data):
+            raise doc.invalid(f"{at}/count", f"{count} elements need {needed} bytes of its {len(data)}-byte bufferView")
         raw = np.frombuffer(data, np.uint8, count=max(needed - offset, 0), offset=offset) if count else np.zeros(0, np.uint8)
         rows = np.lib.stride_tricks.as_strided(raw, shape=(count, element), strides=(stride, 1)) if count else raw.reshape(0, element)
         values = np.ascontiguousarray(rows).view(dtype).reshape(count, components)
-    if acc.get("normalized") and dtype != np.float32:
+    if doc.value(acc, "normalized", at, bool, False) and dtype != np.float32:
         info = np.iinfo(dtype)
         values = np.maximum(values.astype(np.float32) / info.max, -1.0)
     return values
@@ -195,12 +263,9 @@ def image_source(doc: GltfDocument, index: int) -> tuple[bytes, str]:
     Raises:
         SceneError, PathEscapesRoot: the image cannot be read (the caller falls back to index 0).
     """
-    images = doc.list("images")
-    if not 0 <= index < len(images):
-        raise SceneError(f"{doc.path.name}: image {index} does not exist")
-    image = images[index]
+    image = doc.item("images", index, f"/images/{index}")
     what = f"{doc.path.name}: image {index}"
-    uri = image.get("uri")
+    uri = doc.value(image, "uri", f"/images/{index}", str)
     if uri is not None and not uri.startswith("data:"):
         file = resolve_uri(doc.base, uri, what)
         if not file.is_file():
@@ -209,6 +274,6 @@ def image_source(doc: GltfDocument, index: int) -> tuple[bytes, str]:
     if uri is not None:
         return _decode_data_uri(uri, what), f"{doc.path.name}#image{index}"
     if "bufferView" in image:
-        data, _ = buffer_view_bytes(doc, image["bufferView"])
+        data, _ = buffer_view_bytes(doc, image["bufferView"], f"/images/{index}/bufferView")
         return data, f"{doc.path.name}#image{index}"
     raise SceneError(f"{what} has neither a URI nor a bufferView")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
+import stat
 from abc import ABC
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,21 +39,25 @@ SCENE_EXTENSIONS = (".gltf", ".glb", ".fbx")
 
 
 def detect_format(path: Path) -> ImportFormat:
-    """What kind of source ``path`` is: by magic bytes for files, by contents for folders."""
+    """What kind of source ``path`` is: by magic bytes for files (the extension when they are
+    unreadable or broken, so the importer names the problem), by contents for folders."""
     path = Path(path)
     if path.is_dir() or path.suffix.lower() == ".toml":
         return ImportFormat.TEXTURES
+    by_extension = {".gltf": ImportFormat.GLTF, ".glb": ImportFormat.GLB, ".fbx": ImportFormat.FBX}.get(path.suffix.lower())
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return ImportFormat.UNKNOWN  # a FIFO or device is never opened (it could block forever)
         with open(path, "rb") as fh:
             head = fh.read(32)
     except OSError:
-        return ImportFormat.UNKNOWN
+        return by_extension or ImportFormat.UNKNOWN
     if head.startswith(b"glTF"):
         return ImportFormat.GLB
     if head.startswith(b"Kaydara FBX Binary") or (path.suffix.lower() == ".fbx" and b"FBX" in head):
         return ImportFormat.FBX
-    if path.suffix.lower() == ".gltf":
-        return ImportFormat.GLTF
+    if by_extension is not None:
+        return by_extension
     if path.suffix.lower() in TEXTURE_EXTENSIONS:
         return ImportFormat.TEXTURES
     return ImportFormat.UNKNOWN

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from formats import OxcookError
+from worker import ImportDiagnostic
 
 
 @dataclass
@@ -69,23 +70,32 @@ class SceneDescription:
     materials: list[SceneMaterial]
     meshes: list[SceneMeshDesc]
     nodes: list[SceneNodeDesc]
+    warnings: list[ImportDiagnostic] = field(default_factory=list)  # what the reader dropped, reset or clamped
 
-def walk_nodes(roots: Iterable[int], children: Callable[[int], Iterable], make: Callable[[int, int | None], SceneNodeDesc | None]) -> list[SceneNodeDesc]:
+def walk_nodes(
+    roots: Iterable[int],
+    children: Callable[[int], Iterable],
+    make: Callable[[int, int | None], SceneNodeDesc | None],
+    revisited: Callable[[int], None] = lambda index: None,
+) -> list[SceneNodeDesc]:
     """The node tree below ``roots``, depth first, parents before children, each node once.
 
     Args:
         roots: the top-level node indices, in order.
         children: a node's child indices (a reference that is not a valid index is skipped by ``make``).
         make: the description of node ``index`` under the output position ``parent``, or ``None`` to skip it.
-
-    A node reached twice (a cycle, or a node shared by two parents; glTF forbids both) is kept once.
+        revisited: told of a node reached twice (a cycle, or a node shared by two
+            parents; glTF forbids both): it is kept once.
     """
     out: list[SceneNodeDesc] = []
     stack: list[tuple[int, int | None]] = [(n, None) for n in reversed(list(roots))]
     visited: set = set()
     while stack:
         index, parent = stack.pop()
-        if not isinstance(index, int) or isinstance(index, bool) or index in visited:
+        if not isinstance(index, int) or isinstance(index, bool):
+            continue
+        if index in visited:
+            revisited(index)
             continue
         node = make(index, parent)
         if node is None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from formats import (
     INDEX_ALIGNMENT,
     MATERIAL_ASSET_DESC,
@@ -46,7 +48,7 @@ from formats import (
 )
 from worker import ImportDiagnostic, ImportSeverity, MeshBuffers
 
-from .._errors import SceneError
+from .._errors import PathEscapesRoot, SceneError
 from .._types import ImportPhase, LooseCookedLayout, TextureSettings, TextureSource
 from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import MeshWorkItem
@@ -217,10 +219,24 @@ class SceneImporter(Importer):
     def describe(self, path: Path) -> SceneDescription:
         raise NotImplementedError
 
+    def _describe(self, path: Path) -> SceneDescription:
+        """``describe``, with whatever a malformed file still provokes named as ``scene-invalid`` (never an internal error)."""
+        try:
+            with np.errstate(all="ignore"):  # non-finite data is checked and named by the readers
+                return self.describe(path)
+        except (SceneError, PathEscapesRoot):
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+            raise SceneError(f"{path.name}: malformed {self.name.upper()} file: {type(exc).__name__}: {exc}") from exc
+        except OSError as exc:
+            raise SceneError(f"{path.name}: cannot read: {exc.strerror or exc}") from exc
+
     async def import_async(self, request, job: "JobContext") -> None:
         path = Path(request.source_path)
         job.progress(ImportPhase.PARSING, 0, 0, f"reading {path.name}")
-        scene = await asyncio.get_running_loop().run_in_executor(None, self.describe, path)
+        scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path)
+        for warning in scene.warnings:
+            job.session.add_diagnostic(warning)
         paths = ScenePaths.plan(scene, request.layout)
         textures, slot_texture = texture_sources(scene, paths, job.session, request.options.textures)
         materials = _MaterialEmission(scene, paths, job.session, slot_texture)
@@ -253,6 +269,10 @@ async def _pack_primitives(scene: SceneDescription, paths: ScenePaths, job: "Job
             if not result.success:
                 raise SceneError(result.diagnostics[0].message)
             packed[result.tag] = result.mesh
+            if result.cache == "hit":
+                job.session.report.mesh_cache_hits += 1
+            else:
+                job.session.report.meshes_built += 1
     return packed
 
 
@@ -269,12 +289,15 @@ def _geometry(mesh: SceneMeshDesc, name: str, packed: list[MeshBuffers], paths: 
     return Geometry(name, lo, hi, (Mesh(name, vb, ib, lo, hi, tuple(submeshes)),))
 
 
-async def _emit_geometry(scene: SceneDescription, paths: ScenePaths, job: "JobContext") -> list[bytes]:
+async def _emit_geometry(scene: SceneDescription, paths: ScenePaths, job: "JobContext") -> list[bytes | None]:
     """Pack every primitive (in parallel), then emit buffers and geometry in mesh order; returns the geometry keys."""
     packed = await _pack_primitives(scene, paths, job)
     emitter, assets = job.session.buffer_emitter, job.session.asset_emitter
-    keys = []
+    keys: list[bytes | None] = []
     for i, mesh in enumerate(scene.meshes):
+        if not mesh.primitives:  # every primitive was skipped (with a warning): no geometry, no renderable
+            keys.append(None)
+            continue
         buffers = [packed[i, p] for p in range(len(mesh.primitives))]
         vb = emitter.emit(b"".join(b.vertices for b in buffers), usage_flags=VERTEX_USAGE, element_stride=VERTEX_STRIDE, alignment=VERTEX_ALIGNMENT)
         ib = emitter.emit(b"".join(b.indices for b in buffers), usage_flags=INDEX_USAGE, element_format=int(Format.R32_UINT), alignment=INDEX_ALIGNMENT)
@@ -283,7 +306,7 @@ async def _emit_geometry(scene: SceneDescription, paths: ScenePaths, job: "JobCo
     return keys
 
 
-def _emit_scene(scene: SceneDescription, paths: ScenePaths, geometry_keys: list[bytes], session: ImportSession) -> None:
+def _emit_scene(scene: SceneDescription, paths: ScenePaths, geometry_keys: list[bytes | None], session: ImportSession) -> None:
     """The scene descriptor: a root node, the scene's nodes below it, a renderable per node with a mesh."""
     vpath = paths.layout.virtual_path(paths.scene)
     nodes = [SceneNode(asset_key_for(f"{vpath}#root"), paths.scene_name, 0)]
@@ -291,6 +314,6 @@ def _emit_scene(scene: SceneDescription, paths: ScenePaths, geometry_keys: list[
     for i, node in enumerate(scene.nodes):
         parent = 0 if node.parent is None else node.parent + 1
         nodes.append(SceneNode(asset_key_for(f"{vpath}#node{i}"), node.name[:255], parent, node.translation, node.rotation, node.scale))
-        if node.mesh is not None and 0 <= node.mesh < len(geometry_keys):
+        if node.mesh is not None and 0 <= node.mesh < len(geometry_keys) and geometry_keys[node.mesh] is not None:
             renderables.append(Renderable(i + 1, geometry_keys[node.mesh]))
     session.asset_emitter.emit(AssetType.SCENE, paths.scene, pack_scene(Scene(paths.scene_name, tuple(nodes), tuple(renderables))))

@@ -15,8 +15,9 @@ conventions, overridable) and per-glob manifest options.
   preset from the file name, ``[defaults]``, every matching rule in file
   order, the command line. A file no rule matches is cooked with
   ``[defaults]`` and named in a warning (an error with ``--strict``).
-* Only regular files are read; a symlink that leads outside its input folder or
-  manifest folder is refused.
+* Only regular files are read: a FIFO, device or socket, or a symlink that
+  leads outside its input folder or manifest folder, is refused as one failed
+  texture (``texture-file-refused``); the rest of the batch cooks.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from wcmatch import glob as wcglob
 
-from formats import Format
+from formats import Format, printable_name
 from worker import (
     Bc7Quality,
     ImportDiagnostic,
@@ -219,23 +220,31 @@ class SourceSet:
     scenes: list[Path] = field(default_factory=list)
 
 
-def _regular(path: Path, base: Path | None) -> Path:
-    """``path`` if it is a regular file (inside ``base`` when given, symlinks resolved).
-
-    Raises:
-        ConfigError: a FIFO, device or socket, or a symlink that leads outside ``base``.
-    """
+def _refusal(path: Path, base: Path | None) -> str | None:
+    """Why ``path`` may not be read, or ``None``: it must be a regular file, and (inside ``base``) not a symlink leading out of it."""
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        return f"cannot read: {exc.strerror or exc}"
     if not stat.S_ISREG(mode):
-        raise ConfigError(f"{path}: not a regular file (a FIFO, device or socket is never read)")
+        return "not a regular file (a FIFO, device or socket is never read)"
     if base is not None and path.is_symlink():
         try:
             confined(base, os.path.relpath(path.resolve(), base.resolve()))
         except PathEscapesRoot:
-            raise ConfigError(f"{path}: a symlink to {path.resolve()}, outside {base}; oxcook reads nothing outside an input folder") from None
+            return f"a symlink to {path.resolve()}, outside {base}; oxcook reads nothing outside an input folder"
+    return None
+
+
+def _regular(path: Path, base: Path | None) -> Path:
+    """``path`` if it may be read (see :func:`_refusal`).
+
+    Raises:
+        ConfigError: why not.
+    """
+    problem = _refusal(path, base)
+    if problem is not None:
+        raise ConfigError(f"{path}: {problem}")
     return path
 
 
@@ -260,8 +269,11 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
     by_id: dict[str, Path] = {}
     root = _common_root([Path(p) for p in inputs if Path(p).is_dir() or Path(p).suffix.lower() in TEXTURE_EXTENSIONS + (".toml",)])
 
-    def add(path: Path, settings: TextureSettings, notes: tuple[ImportDiagnostic, ...] = ()) -> None:
-        source_id = os.path.relpath(path.absolute().parent.resolve() / path.name, root).replace(os.sep, "/")
+    def add(path: Path, settings: TextureSettings, notes: tuple[ImportDiagnostic, ...] = (), base: Path | None = None) -> None:
+        source_id = printable_name(os.path.relpath(path.absolute().parent.resolve() / path.name, root).replace(os.sep, "/"))
+        problem = _refusal(path, base)
+        if problem is not None:  # one unreadable file fails as one texture, never the batch
+            notes += (ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", f"{source_id}: {problem}", source_id),)
         other = by_id.get(source_id)
         if other is not None:
             if other.resolve() != path.resolve():
@@ -270,7 +282,7 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
         by_id[source_id] = path
         merged = cli.over(settings)
         preset, desc = make_desc(source_id, merged)
-        if not merged.preset and preset == TexturePreset.DATA.value:
+        if not merged.preset and preset == TexturePreset.DATA.value and problem is None:
             notes += (_data_fallback_warning(source_id),)
         out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=tuple(dataclasses.replace(n, source_id=source_id) for n in notes)))
 
@@ -280,14 +292,14 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
             raise ConfigError(f"{path}: no such file or folder")
         if path.is_dir():
             for file in _walk(path, TEXTURE_EXTENSIONS):
-                add(_regular(file, path), TextureSettings())
+                add(file, TextureSettings(), base=path)
             for file in _walk(path, SCENE_EXTENSIONS):
-                if detect_format(_regular(file, path)) in SCENE_FORMATS and file not in out.scenes:
-                    out.scenes.append(file)
+                if _refusal(file, path) is None and file not in out.scenes:
+                    out.scenes.append(file)  # a broken scene is the importer's to name (scene-invalid), not a reason to stop
         elif path.suffix.lower() == ".toml":
             _expand_manifest(_regular(path, None), add, strict)
         elif path.suffix.lower() in TEXTURE_EXTENSIONS:
-            add(_regular(path, None), TextureSettings())
+            add(path, TextureSettings())
         elif detect_format(_regular(path, None)) in SCENE_FORMATS:
             if path not in out.scenes:
                 out.scenes.append(path)
@@ -314,4 +326,4 @@ def _expand_manifest(path: Path, add, strict: bool) -> None:
         merged = defaults
         for rule in matched:
             merged = rule.settings.over(merged)
-        add(_regular(file, base), merged, notes)
+        add(file, merged, notes, base=base)

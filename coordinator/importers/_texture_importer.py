@@ -9,6 +9,7 @@ with a callback that emits each material once its textures are placed.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import TYPE_CHECKING, Callable
 
 from formats import Format
@@ -53,18 +54,33 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         bytes=row.size_bytes,
         cook_ms=round(result.cook_ms, 1),
         queue_ms=round(result.queue_ms, 1),
+        cache=result.cache,
+        miss_reason=result.miss_reason,
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
     )
 
 
-async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "JobContext") -> None:
-    """Submit every texture: embedded bytes as they are, files by path or read here."""
+def _utf8(path) -> bool:
+    """A path the wire can carry as text (a file name with bytes that are not UTF-8 is sent as its bytes instead)."""
+    try:
+        str(path.resolve()).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
+    """Submit every texture in order: embedded bytes as they are, files by path or read here."""
     loop = asyncio.get_running_loop()
     for source in textures:
-        if source.data:
+        await window.acquire()
+        refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
+        if refused is not None:
+            await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
+        elif source.data:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source))
-        elif job.shares_files:
+        elif job.shares_files and all(_utf8(p) for p in source.paths):
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=tuple(str(p.resolve()) for p in source.paths), tag=source))
         else:
             try:
@@ -76,16 +92,40 @@ async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source))
 
 
+def schedule(textures: list[TextureSource]) -> list[TextureSource]:
+    """The order textures are submitted — and placed — in: smallest source first, then as given (pure, stable).
+
+    Placement follows this order whatever order workers finish in, so rows and
+    offsets depend only on the inputs. Smallest first lets placements (and the
+    materials waiting on them) stream out early and keeps few finished results
+    waiting behind a slow one; the cost is that the largest textures start last.
+    """
+    return sorted(textures, key=_source_size)
+
+
+def _source_size(source: TextureSource) -> int:
+    if source.data:
+        return sum(len(d) for d in source.data)
+    try:
+        return sum(os.stat(p).st_size for p in source.paths)
+    except OSError:
+        return 0
+
+
 async def cook_textures(
     textures: list[TextureSource],
     job: "JobContext",
     on_cooked: Callable[[TextureSource, int], None] | None = None,
 ) -> dict[str, int]:
-    """Cook ``textures`` through the job's texture pipeline and emit each as it finishes.
+    """Cook ``textures`` through the job's texture pipeline and emit them in a deterministic order.
 
-    A texture that fails resolves to the fallback (index 0) with an error
-    diagnostic naming it; the job goes on. ``on_cooked(source, index)`` runs
-    after each emission (scene importers emit materials from it).
+    Workers finish in any order; each result is emitted as soon as every texture
+    scheduled before it has been, so rows, offsets and dedup never depend on
+    timing, worker count or backend (a reorder window as wide as the pipeline's
+    bounds the results held back). A texture that fails resolves to the fallback
+    (index 0) with an error diagnostic naming it; the job goes on.
+    ``on_cooked(source, index)`` runs after each emission (scene importers emit
+    materials from it).
 
     Returns:
         source id → texture index.
@@ -94,24 +134,37 @@ async def cook_textures(
     emitter = session.texture_emitter
     emitter.ensure_fallback()
     indices: dict[str, int] = {}
-    total = len(textures)
+    order = schedule(textures)
+    total = len(order)
+    position = {id(source): i for i, source in enumerate(order)}
+    held: dict[int, TextureWorkResult] = {}
+    window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
+
+    def place(result: TextureWorkResult, done: int, throughput: float) -> None:
+        source: TextureSource = result.tag
+        diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
+        for diag in diagnostics:
+            session.add_diagnostic(diag)
+        if result.cooked is not None:
+            index, is_new = emitter.emit(result.cooked, source.source_id)
+            failpoint("texture-emitted")
+        else:
+            index, is_new = FALLBACK_INDEX, False
+        indices[source.source_id] = index
+        session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
+        if on_cooked is not None:
+            on_cooked(source, index)
+        job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, throughput)
+
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
-        group.create_task(_feed(textures, pipeline, job))
-        for done in range(1, total + 1):
+        group.create_task(_feed(order, pipeline, job, window))
+        placed = 0
+        for _ in range(total):
             result = await pipeline.collect()
-            source: TextureSource = result.tag
-            diagnostics = source.notes + result.diagnostics
-            for diag in diagnostics:
-                session.add_diagnostic(diag)
-            if result.cooked is not None:
-                index, is_new = emitter.emit(result.cooked, source.source_id)
-                failpoint("texture-emitted")
-            else:
-                index, is_new = FALLBACK_INDEX, False
-            indices[source.source_id] = index
-            session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
-            if on_cooked is not None:
-                on_cooked(source, index)
-            job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, pipeline.progress().throughput)
+            held[position[id(result.tag)]] = result
+            while placed in held:
+                placed += 1
+                place(held.pop(placed - 1), placed, pipeline.progress().throughput)
+                window.release()
     return indices

@@ -14,6 +14,7 @@ import numpy as np
 
 from worker import ImportDiagnostic, MeshBuffers, MeshResult, MeshWork
 
+from ..cache import Lookup
 from ._pipeline import WorkPipeline
 
 
@@ -30,6 +31,7 @@ class MeshWorkResult:
     mesh: MeshBuffers | None
     diagnostics: tuple[ImportDiagnostic, ...] = ()
     tag: object = None
+    cache: str = "off"  # "hit" | "miss" | "off"
 
     @property
     def success(self) -> bool:
@@ -42,8 +44,8 @@ class MeshPipeline(WorkPipeline[MeshWorkItem, MeshWorkResult]):
     def _work(self, key: str, item: MeshWorkItem) -> MeshWork:
         return MeshWork(key, item.source_id, {n: a for n, a in item.arrays.items() if a is not None}, job=self._job)
 
-    def _outcome(self, item: MeshWorkItem, result: MeshResult, milliseconds: float) -> MeshWorkResult:
-        return MeshWorkResult(item.source_id, result.mesh, () if result.error is None else (result.error,), item.tag)
+    def _outcome(self, item: MeshWorkItem, result: MeshResult, milliseconds: float, lookup: Lookup) -> MeshWorkResult:
+        return MeshWorkResult(item.source_id, result.mesh, () if result.error is None else (result.error,), item.tag, lookup.status)
 
-    def _failed(self, item: MeshWorkItem, diagnostic: ImportDiagnostic) -> MeshWorkResult:
+    def _refused(self, item: MeshWorkItem, diagnostic: ImportDiagnostic) -> MeshWorkResult:
         return MeshWorkResult(item.source_id, None, (diagnostic,), item.tag)

@@ -10,7 +10,7 @@ a job has. Pipelines never write: the caller hands results to an emitter.
 ``asyncio.TaskGroup``: leaving it (or ``cancel_all``) cancels every item still
 running. Subclasses say how an item becomes a typed work message
 (``_work``) and how a typed result becomes what ``collect`` returns
-(``_outcome``, ``_failed``); every outcome has a ``success`` flag.
+(``_outcome``, ``_refused``); every outcome has a ``success`` flag.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import itertools
 import time
 from typing import Generic, Protocol, TypeVar
 
-from worker import ImportDiagnostic
+from worker import CacheKey, ImportDiagnostic, Result, TextureResult, error_result
 
 from .._types import PipelineProgress
 from ..backends import ComputeBackend
+from ..cache import CookCache, Lookup
 
 _THROUGHPUT_WINDOW_S = 30.0
 
@@ -53,9 +54,10 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     kind = "work"  # names this pipeline's items on the backend: keys are unique per job across pipelines
 
-    def __init__(self, backend: ComputeBackend, *, capacity: int, job: str) -> None:
+    def __init__(self, backend: ComputeBackend, *, capacity: int, job: str, cache: CookCache | None = None) -> None:
         self._backend = backend
         self._job = job
+        self._cache = cache if cache is not None and cache.enabled else None
         self._slots = asyncio.Semaphore(max(1, capacity))
         self._results: asyncio.Queue[Outcome] = asyncio.Queue()
         self._group: asyncio.TaskGroup | None = None
@@ -81,11 +83,11 @@ class WorkPipeline(Generic[Item, Outcome]):
         """The typed work message for ``item``."""
         raise NotImplementedError
 
-    def _outcome(self, item: Item, result, milliseconds: float) -> Outcome:
-        """What ``collect`` returns for a typed result."""
+    def _outcome(self, item: Item, result, milliseconds: float, lookup: Lookup) -> Outcome:
+        """What ``collect`` returns for a typed result (``lookup``: what the cache said)."""
         raise NotImplementedError
 
-    def _failed(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
+    def _refused(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
         """What ``collect`` returns for an item that never ran."""
         raise NotImplementedError
 
@@ -106,12 +108,31 @@ class WorkPipeline(Generic[Item, Outcome]):
         await self._slots.acquire()
         self._submitted += 1
         self._outstanding += 1
-        self._finish(self._failed(item, diagnostic))
+        self._finish(self._refused(item, diagnostic))
 
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
+        lookup, key = await self._look_up(work)
+        if lookup.result is not None and not self._cache.should_verify(key):
+            self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
+            return
         result = await self._backend.submit(work)  # BackendError fails the job
-        self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0))
+        if lookup.result is not None:
+            result = _verified(work, lookup.result, result)
+        elif key is not None and result.ok:
+            await asyncio.get_running_loop().run_in_executor(None, self._cache.store, work, key, result)
+        self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0, lookup))
+
+    async def _look_up(self, work) -> tuple[Lookup, CacheKey | None]:
+        """The cache's answer for ``work`` (hashing and reading happen off the loop)."""
+        if self._cache is None:
+            return Lookup(None, "off"), None
+        loop = asyncio.get_running_loop()
+        try:
+            key = await loop.run_in_executor(None, self._cache.key_for, work)
+        except OSError:  # an unreadable source: the worker will say so
+            return Lookup(None, "miss", "source unreadable"), None
+        return await loop.run_in_executor(None, self._cache.lookup, work, key), key
 
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success
@@ -151,3 +172,12 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._backend.cancel_job(self._job)
         for task in list(self._tasks):
             task.cancel()
+
+
+
+def _verified(work, cached: Result, fresh: Result) -> Result:
+    """A hit cooked again (``--cache-verify``): the fresh result when the bytes agree, else a named failure."""
+    if fresh.ok and (fresh.cooked.payload == cached.cooked.payload if isinstance(fresh, TextureResult) else fresh.mesh == cached.mesh):
+        return fresh
+    message = f"{work.source_id}: the cached result differs from a fresh cook of the same input (a damaged entry or a non-deterministic encoder)"
+    return error_result(work, "cache-verify-mismatch", message)

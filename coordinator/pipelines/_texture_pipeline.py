@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from worker import CookedTexture, ImportDiagnostic, TextureImportDesc, TextureResult, TextureWork
+from worker import CookedTexture, ImportDiagnostic, TextureImportDesc, TextureResult, TextureWork, default_encoder_target
 
+from ..cache import Lookup
 from ._pipeline import WorkPipeline
 
 
@@ -34,6 +35,8 @@ class TextureWorkResult:
     tag: object = None
     cook_ms: float = 0.0  # time its worker spent cooking it
     queue_ms: float = 0.0  # the rest of the time from submission to result: waiting for a worker, transport
+    cache: str = "off"  # "hit" | "miss" | "off"
+    miss_reason: str = ""
 
     @property
     def success(self) -> bool:
@@ -43,14 +46,20 @@ class TextureWorkResult:
 class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     kind = "texture"
 
+    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None) -> None:
+        super().__init__(backend, capacity=capacity, job=job, cache=cache)
+        self.encoder_target = encoder_target or default_encoder_target()
+
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
-        return TextureWork(key, item.source_id, item.desc, job=self._job, sources=item.sources, paths=() if item.sources else item.paths)
+        return TextureWork(
+            key, item.source_id, item.desc, job=self._job, sources=item.sources, paths=() if item.sources else item.paths, encoder_target=self.encoder_target
+        )
 
-    def _outcome(self, item: TextureWorkItem, result: TextureResult, milliseconds: float) -> TextureWorkResult:
-        queue_ms = max(milliseconds - result.cook_ms, 0.0)
-        if result.cooked is not None:
-            return TextureWorkResult(item.source_id, result.cooked, result.cooked.diagnostics, item.tag, result.cook_ms, queue_ms)
-        return TextureWorkResult(item.source_id, None, (result.error,), item.tag, result.cook_ms, queue_ms)
+    def _outcome(self, item: TextureWorkItem, result: TextureResult, milliseconds: float, lookup: Lookup) -> TextureWorkResult:
+        cook_ms = 0.0 if lookup.status == "hit" and result is lookup.result else result.cook_ms
+        queue_ms = max(milliseconds - cook_ms, 0.0)
+        diagnostics = result.cooked.diagnostics if result.cooked is not None else (result.error,)
+        return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason)
 
-    def _failed(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
+    def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)

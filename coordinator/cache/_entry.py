@@ -1,0 +1,50 @@
+"""One cache entry's bytes: a checked frame around a wire-encoded result.
+
+::
+
+    "OXCE"  u8 version  32-byte SHA-256 of the body  body (a TextureResult or MeshResult, wire-encoded)
+
+A frame that is short, of another version, whose body does not hash to its
+checksum, or whose body is not a result for this key is corrupt: the reader
+treats it as a miss (``entry corrupt``) and it is cooked again — a corrupt
+entry can never reach a container.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from worker import MeshResult, TextureResult, WireError, decode, encode
+
+MAGIC = b"OXCE"
+VERSION = 1
+_HEADER = len(MAGIC) + 1 + 32
+
+
+class CorruptEntry(Exception):
+    """The bytes are not a valid entry for the key asked for."""
+
+
+def pack_entry(result: TextureResult | MeshResult) -> bytes:
+    body = encode(result)
+    return MAGIC + bytes([VERSION]) + hashlib.sha256(body).digest() + body
+
+
+def unpack_entry(data: bytes, key: str, kind: type) -> TextureResult | MeshResult:
+    """The result in an entry.
+
+    Raises:
+        CorruptEntry: truncated, another version, a checksum mismatch, or not a successful ``kind`` for ``key``.
+    """
+    if len(data) < _HEADER or data[:4] != MAGIC or data[4] != VERSION:
+        raise CorruptEntry("not an oxcook cache entry of this version")
+    body = data[_HEADER:]
+    if hashlib.sha256(body).digest() != data[5:_HEADER]:
+        raise CorruptEntry("checksum mismatch")
+    try:
+        result = decode(body, expect=kind)
+    except WireError as exc:
+        raise CorruptEntry(exc.message) from exc
+    if result.key != key or not result.ok:
+        raise CorruptEntry("the entry holds another result")
+    return result
