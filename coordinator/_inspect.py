@@ -14,13 +14,14 @@ from formats import (
     INDEX_FILE_NAME,
     AssetType,
     Format,
+    OxcookError,
     TextureType,
     ValidationReport,
     key_text,
     validate_container,
 )
 
-from .emit import JOURNAL_FILE, CookedRootFiles, read_journal
+from .emit import JOURNAL_FILE, CookedRootFiles, read_journal, stale_bytes
 
 
 def inspect_root(path: Path, *, verify_hashes: bool = True) -> tuple[Path, ValidationReport]:
@@ -80,6 +81,11 @@ def summary_dict(root: Path, report: ValidationReport) -> dict:
         {"index": i, "usage": r.usage_flags, "stride": r.element_stride, "format": r.element_format, "offset": r.data_offset, "bytes": r.size_bytes}
         for i, r in enumerate(report.buffer_rows)
     ]
+    if index is not None and report.ok:
+        try:
+            out["stale_bytes"] = stale_bytes(root)  # what `oxcook compact` would free, per data file
+        except (OxcookError, OSError):
+            pass
     out["violations"] = [
         {"rule": v.rule, "severity": v.severity.value, "file": v.file, "where": v.where, "message": v.message} for v in report.violations
     ]
@@ -96,8 +102,11 @@ def render_summary(summary: dict) -> str:
         for a in summary["assets"]:
             lines.append(f"  {a['type']:<9} {a['virtual_path']}  ({a['size']} B)")
         lines.append("files:")
+        stale = summary.get("stale_bytes", {})
         for f in summary["files"]:
-            lines.append(f"  {f['relpath']:<34} {f['size']:>14,} B")
+            dead = stale.get(f["relpath"].rsplit("/", 1)[-1])
+            note = f"  ({dead:,} B stale: 'oxcook compact' frees them)" if dead else ""
+            lines.append(f"  {f['relpath']:<34} {f['size']:>14,} B{note}")
     if summary["textures"]:
         lines.append(f"textures: {len(summary['textures'])}")
         for t in summary["textures"]:

@@ -13,6 +13,7 @@ the same input and settings (a new filter, a fixed rounding, another layout).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -26,13 +27,17 @@ from ._desc import ENUM_FIELDS, TextureImportDesc
 COOKER_VERSION = "oxcook-cook-1"
 
 
+@functools.cache
+def _encoder_version() -> str:
+    try:
+        return metadata.version("ispc_texcomp")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def encoder_identity(target: str = DEFAULT_TARGET) -> str:
     """The block encoder whose bytes a key depends on: its version and the pinned instruction-set target."""
-    try:
-        version = metadata.version("ispc_texcomp")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"ispc_texcomp {version} {target}"
+    return f"ispc_texcomp {_encoder_version()} {target}"
 
 
 @dataclass(frozen=True)

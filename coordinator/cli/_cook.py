@@ -29,6 +29,7 @@ from .._service import ImportService, QueueDispatcher
 from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
+from ..emit import compact_root, stale_bytes
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
@@ -163,6 +164,12 @@ def add_arguments(sub) -> None:
     cache.add_argument("--cache-max-size", type=memory_size, default=DEFAULT_MAX_BYTES, metavar="SIZE", help="prune the local cache to this size, least recently used first (default 10G)")
     cache.add_argument("--shared-cache", metavar="URL", help="a shared tier for farms: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)")
     cache.add_argument("--cache-verify", type=_fraction, default=0.0, metavar="FRACTION", help="cook this share of cache hits again and fail if the bytes differ")
+    parser.add_argument(
+        "--compact",
+        type=_fraction,
+        metavar="FRACTION",
+        help="after the cook, compact the root when stale bytes exceed this share of its data (e.g. 0.25)",
+    )
     parser.add_argument("--source-key", type=_source_key, metavar="UUID", help="pin the root's identity (a UUIDv7), e.g. to compare two fresh roots byte for byte")
     parser.add_argument("-v", "--verbose", action="store_true", help="a line per texture: cache hit, or why it missed")
     parser.add_argument("--lock-timeout", type=_seconds, default=600.0, help="seconds to wait for another cook of the same root (0: do not wait)")
@@ -280,7 +287,21 @@ def run(args: argparse.Namespace) -> int:
             service.close()
     if display:
         display.finish()
-    return _finish(args, [(labels[j], reports[j]) for j in sorted(reports)], started)
+    code = _finish(args, [(labels[j], reports[j]) for j in sorted(reports)], started)
+    if args.compact is not None and code in (EXIT_OK, EXIT_INPUT_FAILED):
+        _maybe_compact(args.output, args.compact, args.lock_timeout)
+    return code
+
+
+def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
+    """``--compact``: compact when the stale share of the data files passes ``threshold`` (a failure is only reported)."""
+    try:
+        stale = sum(stale_bytes(root).values())
+        total = sum(p.stat().st_size for p in (root / "Resources").glob("*.data"))
+        if total and stale / total > threshold:
+            print(f"oxcook cook: {root}: compact: {compact_root(root, lock_timeout=lock_timeout).describe()}", file=sys.stderr)
+    except (OxcookError, OSError) as exc:
+        print(f"oxcook cook: {root}: compaction skipped: {getattr(exc, 'message', exc)}", file=sys.stderr)
 
 
 def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], started: float) -> int:

@@ -12,12 +12,12 @@ import os
 import sys
 
 from .._errors import EXIT_USAGE
-from . import _cache, _cook, _inspect, _repair, _worker
+from . import _cache, _compact, _cook, _inspect, _repair, _worker
 from ._report import versions
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away (``oxcook inspect --json | head``)
 
-COMMANDS = (_cook, _worker, _repair, _inspect, _cache)
+COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,8 @@ from ._allocation import RangeAllocator as RangeAllocator
 from ._allocation import ResourceTable as ResourceTable
 from ._asset_emitter import AssetEmitter as AssetEmitter
 from ._buffer_emitter import BufferEmitter as BufferEmitter
+from ._compact import compact_root as compact_root
+from ._compact import stale_bytes as stale_bytes
 from ._cooked_root import CookedRootFiles as CookedRootFiles
 from ._cooked_root import confined as confined
 from ._file_io import read_file as read_file
@@ -36,8 +38,10 @@ __all__ = [
     "RootLock",
     "SessionClosedError",
     "TextureEmitter",
+    "compact_root",
     "confined",
     "read_file",
     "read_journal",
     "recover_root",
+    "stale_bytes",
 ]

@@ -34,7 +34,7 @@ from ._cooked_root import confined
 
 STATE_DIR = ".oxcook"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
-JOURNAL_FILE = f"{JOURNAL_DIR}/journal.json"
+JOURNAL_FILE = f"{JOURNAL_DIR}/journal.jsonl"
 LOCK_FILE = f"{STATE_DIR}/lock"
 INDEX_TEMP = INDEX_FILE_NAME + ".tmp"
 
@@ -109,7 +109,13 @@ class RootLock:
 
 @dataclass
 class CookJournal:
-    """What a running cook may have to undo; persisted before every risky step."""
+    """What a running cook may have to undo: an append-only file of records, made durable before every risky step.
+
+    The first line holds the cook's pid, start time and the SHA-256 of the index
+    it started from; every later line records one file created or replaced (with
+    its backup). Recording costs one appended line per file, and one fsync per
+    batch — never a rewrite of what is already recorded.
+    """
 
     root: Path
     index_sha256: str | None
@@ -118,38 +124,93 @@ class CookJournal:
     created: list[str] = field(default_factory=list)
     replaced: list[dict] = field(default_factory=list)  # {"relpath", "backup"}
 
-    def _save(self) -> None:
-        data = {
-            "pid": self.pid,
-            "started": self.started,
-            "index_sha256": self.index_sha256,
-            "created": self.created,
-            "replaced": self.replaced,
-        }
-        write_file_durably(self.root / JOURNAL_FILE, json.dumps(data, indent=1).encode())
-
     @classmethod
     def begin(cls, root: Path) -> "CookJournal":
         journal = cls(root, index_sha256(root))
-        journal._save()
+        path = root / JOURNAL_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        head = {"pid": journal.pid, "started": journal.started, "index_sha256": journal.index_sha256}
+        write_file_durably(path, (json.dumps(head) + "\n").encode())
         return journal
+
+    def _append(self, records: list[dict]) -> None:
+        with open(self.root / JOURNAL_FILE, "ab") as fh:
+            fh.write("".join(json.dumps(r) + "\n" for r in records).encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _known(self, relpath: str) -> bool:
+        return relpath in self._created_set or relpath in self._replaced_set
+
+    def __post_init__(self) -> None:
+        self._created_set: set[str] = set(self.created)
+        self._replaced_set: set[str] = {r["relpath"] for r in self.replaced}
 
     def will_write(self, relpath: str) -> None:
         """Record that ``relpath`` is about to be created or overwritten (backup first)."""
-        if relpath in self.created or any(r["relpath"] == relpath for r in self.replaced):
-            return
-        path = self.root / relpath
-        if path.is_file():
-            backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
-            write_file_durably(self.root / backup, path.read_bytes())
-            self.replaced.append({"relpath": relpath, "backup": backup})
-        else:
-            self.created.append(relpath)
-        self._save()
+        self.will_write_all([relpath])
+
+    def will_write_all(self, relpaths: list[str]) -> None:
+        """Record a batch of files about to be created or overwritten: backups first, then one durable append."""
+        records = []
+        backups = False
+        for relpath in relpaths:
+            if self._known(relpath):
+                continue
+            path = self.root / relpath
+            if path.is_file():
+                backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
+                _copy_durably(path, self.root / backup)
+                backups = True
+                self.replaced.append({"relpath": relpath, "backup": backup})
+                self._replaced_set.add(relpath)
+                records.append({"replaced": relpath, "backup": backup})
+            else:
+                self.created.append(relpath)
+                self._created_set.add(relpath)
+                records.append({"created": relpath})
+        if backups:
+            fsync_dir(self.root / JOURNAL_DIR)
+        if records:
+            self._append(records)
+
+    def move_aside(self, relpath: str) -> Path:
+        """Move a (large) file into the journal as its own backup and return where it now is (no copy)."""
+        backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
+        os.replace(self.root / relpath, self.root / backup)
+        fsync_dir(self.root / JOURNAL_DIR)
+        self.replaced.append({"relpath": relpath, "backup": backup})
+        self._replaced_set.add(relpath)
+        self._append([{"replaced": relpath, "backup": backup}])
+        return self.root / backup
 
     def commit(self) -> None:
         """The new index is in place: the journal is no longer needed."""
         _remove_journal(self.root)
+
+
+def _copy_durably(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(1 << 22):
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+
+
+def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
+    """Write many small files in place (a journal already records them): each fsynced, each folder fsynced once."""
+    folders = set()
+    for relpath, data in files.items():
+        path = root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        folders.add(path.parent)
+    for folder in sorted(folders):
+        fsync_dir(folder)
 
 
 def _remove_journal(root: Path) -> None:
@@ -162,14 +223,31 @@ def _remove_journal(root: Path) -> None:
 
 
 def read_journal(root: Path) -> dict | None:
+    """The journal of an interrupted cook (its head and every record), ``{}`` when unreadable, ``None`` when there is none."""
     path = root / JOURNAL_FILE
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text())
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+        lines = path.read_text().splitlines()
+    except OSError:
         return {}
+    try:
+        head = json.loads(lines[0]) if lines else {}
+    except ValueError:
+        return {}
+    if not isinstance(head, dict):
+        return {}
+    journal = {**head, "created": [], "replaced": []}
+    for line in lines[1:]:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            break  # a torn last line: the step it announced never started
+        if "created" in record:
+            journal["created"].append(record["created"])
+        elif "replaced" in record:
+            journal["replaced"].append({"relpath": record["replaced"], "backup": record.get("backup", "")})
+    return journal
 
 
 @dataclass
@@ -222,7 +300,9 @@ def recover_root(root: Path) -> RecoveryResult:
             for entry in journal.get("replaced", []):
                 target, backup = _safe(root, entry.get("relpath", "")), _safe(root, entry.get("backup", ""))
                 if target is not None and backup is not None and backup.is_file():
-                    write_file_durably(target, backup.read_bytes())
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(backup, target)  # a rename, not a copy: large data files come back at once
+                    fsync_dir(target.parent)
                     result.actions.append(f"restored {entry['relpath']}")
             for relpath in journal.get("created", []):
                 target = _safe(root, relpath)

@@ -157,8 +157,7 @@ class ImportSession:
         return report
 
     def _write_small_files(self, files: dict[str, bytes]) -> None:
-        for relpath, data in files.items():
-            self._writer.write_whole(relpath, data)
+        self._writer.write_all(files)
 
     async def _abort_io(self) -> None:
         try:

@@ -37,7 +37,7 @@ from worker import failpoint
 from .._errors import CommitRefusedError, RootUnusableError
 from .._types import LooseCookedLayout
 from ._cooked_root import CookedRootFiles
-from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably
+from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably, write_files_durably
 
 
 class WriterState(enum.Enum):
@@ -180,9 +180,13 @@ class LooseCookedWriter:
 
     def write_whole(self, relpath: str, data: bytes) -> None:
         """Write a whole small file (descriptor, sidecar), journaled and durable."""
+        self.write_all({relpath: data})
+
+    def write_all(self, files: dict[str, bytes]) -> None:
+        """Write many small files (descriptors, sidecars): journaled in one batch, each durable before the index."""
         self._require(WriterState.OPEN)
-        self._journal.will_write(relpath)
-        write_file_durably(self.root / relpath, data)
+        self._journal.will_write_all(list(files))
+        write_files_durably(self.root, files)
 
     def commit(self, assets: list[AssetRecord], files: list[FileRecordInfo]) -> ContainerIndex:
         """Write the merged index last and atomically; release the root."""

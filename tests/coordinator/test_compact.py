@@ -1,0 +1,131 @@
+"""Issue 12: ``oxcook compact`` — re-cooks never grow a root forever; the live content survives intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import formats as f
+from coordinator import CookedRootFiles
+from tests.conftest import SHARED_ASSETS
+from tests.farm_fixtures import REPO
+from tests.helpers import read_buffer, read_texture, snapshot
+
+KEY = str(uuid.UUID(bytes=f.new_source_key()))
+
+
+def oxcook(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=240, cwd=REPO, env={**os.environ, **(env or {})})
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def cook(src: Path, root: Path) -> None:
+    result = oxcook("cook", "--progress", "none", "--quality", "fast", "--no-cache", "--source-key", KEY, str(src), "-o", str(root))
+    assert result.returncode == 0, result.stderr
+
+
+def paint(path: Path, seed: int, size: int = 128) -> None:
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)).save(path)
+
+
+def materials(root: Path) -> dict[str, list[bytes]]:
+    """Every material's texture slots, as the pixels they point at (payload bytes)."""
+    index = f.parse_index((root / f.INDEX_FILE_NAME).read_bytes())
+    out = {}
+    for asset in index.assets:
+        if asset.asset_type == f.AssetType.MATERIAL:
+            desc, _ = f.unpack_material((root / asset.descriptor_relpath).read_bytes())
+            out[asset.virtual_path] = [read_texture(root, getattr(desc, name))[1] for name in f.TEXTURE_FIELDS]
+    return out
+
+
+def geometry(root: Path) -> dict[str, list[bytes]]:
+    index = f.parse_index((root / f.INDEX_FILE_NAME).read_bytes())
+    out = {}
+    for asset in index.assets:
+        if asset.asset_type == f.AssetType.GEOMETRY:
+            geo = f.unpack_geometry((root / asset.descriptor_relpath).read_bytes())
+            out[asset.virtual_path] = [read_buffer(root, i) for m in geo.lods for i in (m.vertex_buffer, m.index_buffer)]
+    return out
+
+
+def sidecar_payloads(root: Path) -> dict[str, bytes]:
+    return {p.name: read_texture(root, f.unpack_otex(p.read_bytes()).resource_index)[1] for p in (root / "Resources/Textures").glob("*.otex")}
+
+
+@pytest.fixture
+def recooked(tmp_path) -> tuple[Path, Path]:
+    """A root cooked three times while textures and a scene's image were edited; the sources as they are now."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        paint(src / f"t{i}_albedo.png", i)
+    shutil.copytree(SHARED_ASSETS / "gltf/BoxTextured", src / "scene")
+    root = tmp_path / "root"
+    cook(src, root)
+    for round_ in range(2):
+        paint(src / "t1_albedo.png", 100 + round_)
+        paint(src / "t4_albedo.png", 200 + round_, 64)
+        logo = src / "scene/CesiumLogoFlat.png"
+        Image.open(logo).rotate(90).save(logo)
+        cook(src, root)
+    return src, root
+
+
+def test_compaction_keeps_the_live_content_and_trims_the_rest(recooked, tmp_path):
+    src, root = recooked
+    fresh = tmp_path / "fresh"
+    cook(src, fresh)
+    before_size = (root / "Resources/textures.data").stat().st_size
+    dry = oxcook("compact", "--dry-run", str(root))
+    assert dry.returncode == 0 and "would free" in dry.stdout
+    assert (root / "Resources/textures.data").stat().st_size == before_size  # a dry run changes nothing
+    inspected = json.loads(oxcook("inspect", "--json", str(root)).stdout)
+    assert inspected["stale_bytes"]["textures.data"] > 0
+
+    result = oxcook("compact", str(root))
+    assert result.returncode == 0, result.stderr
+    report = f.validate_container(CookedRootFiles(root))
+    assert report.ok, [str(v) for v in report.violations]
+    assert (root / "Resources/textures.data").stat().st_size <= (fresh / "Resources/textures.data").stat().st_size
+    assert json.loads(oxcook("inspect", "--json", str(root)).stdout)["stale_bytes"] == {"textures.data": 0, "buffers.data": 0}
+    assert materials(root) == materials(fresh)  # every slot points at the same pixels as a fresh cook
+    assert geometry(root) == geometry(fresh)
+    assert sidecar_payloads(root) == sidecar_payloads(fresh)
+    assert f.parse_index((root / f.INDEX_FILE_NAME).read_bytes()).source_identity == uuid.UUID(KEY).bytes
+
+    once = snapshot(root)
+    again = oxcook("compact", str(root))
+    assert again.returncode == 0 and snapshot(root) == once  # idempotent
+
+
+@pytest.mark.parametrize("point", ["compact-data-written", "compact-descriptors-written", "before-index-rename"])
+def test_a_killed_compaction_leaves_old_or_new(recooked, tmp_path, point):
+    _, root = recooked
+    old = snapshot(root)
+    killed = oxcook("compact", str(root), env={"OXCOOK_FAILPOINT": point})
+    assert killed.returncode == -9
+    assert oxcook("repair", str(root)).returncode == 0
+    assert f.validate_container(CookedRootFiles(root)).ok
+    assert snapshot(root) == old  # the index had not been renamed: the old root, byte for byte
+    assert oxcook("compact", str(root)).returncode == 0
+    assert f.validate_container(CookedRootFiles(root)).ok
+
+
+def test_cook_can_compact_when_stale_bytes_pass_a_threshold(recooked):
+    src, root = recooked
+    paint(src / "t2_albedo.png", 999)
+    result = oxcook("cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), "-o", str(root), "--compact", "0.1")
+    assert result.returncode == 0, result.stderr
+    assert "compact" in result.stderr
+    assert json.loads(oxcook("inspect", "--json", str(root)).stdout)["stale_bytes"]["textures.data"] == 0
