@@ -34,6 +34,8 @@ class Config:
         memory_budget: bytes one local worker process may use for one texture
             (``None``: its share of three quarters of the machine).
         cache: where the cook cache lives (off unless set; the CLI turns it on by default).
+        stall_timeout: seconds a farm job may wait with no item started or finished
+            before, if no worker answers a ping, it fails (exit 3) naming the queue.
         encoder_target: the instruction set whose encoder kernels every worker
             uses (targets write different bytes; pinning it keeps a mixed farm deterministic).
     """
@@ -50,3 +52,4 @@ class Config:
     memory_budget: int | None = None
     cache: CacheSettings = field(default_factory=CacheSettings)
     encoder_target: str = field(default_factory=default_encoder_target)
+    stall_timeout: float = field(default_factory=lambda: float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")))

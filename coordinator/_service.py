@@ -156,6 +156,7 @@ class ImportService:
                 memory_budget=self.config.memory_budget,
                 shared_storage=self.config.shared_storage,
                 task_timeout=self.config.task_timeout,
+                stall_timeout=self.config.stall_timeout,
             )
         self._importer = AsyncImporter(self._backend, self.config)
 

@@ -134,6 +134,7 @@ from ._validate import ContainerFiles as ContainerFiles
 from ._validate import Severity as Severity
 from ._validate import ValidationReport as ValidationReport
 from ._validate import Violation as Violation
+from ._validate import texture_payload_problems as texture_payload_problems
 from ._validate import validate_container as validate_container
 
 __all__ = [
@@ -257,6 +258,7 @@ __all__ = [
     "unpack_material",
     "unpack_otex",
     "unpack_scene",
+    "texture_payload_problems",
     "validate_container",
     "virtual_path_problem",
 ]

@@ -187,6 +187,24 @@ def _check_textures(files: ContainerFiles, index: ContainerIndex, report: Valida
 _PAYLOAD_HEAD = 4096  # header and layout table of any ordinary texture
 
 
+def texture_payload_problems(row, payload: bytes) -> list[str]:
+    """What is wrong with one texture row and the payload it describes, as a loader would see them
+    (the checks ``oxcook inspect`` makes, for one texture before it is written)."""
+    problems = _texture_row_problems(row)
+    if row.size_bytes != len(payload):
+        problems.append(f"row size_bytes {row.size_bytes} != payload length {len(payload)}")
+    try:
+        parsed = parse_payload(payload, where="payload")
+    except FormatError as exc:
+        return problems + [exc.problem]
+    problems += _payload_problems(row, parsed)
+    if not payload_hash_matches(payload, parsed.header.content_hash):
+        problems.append("payload header content_hash does not match the payload")
+    if row.content_hash != parsed.header.content_hash:
+        problems.append(f"row content_hash {row.content_hash:#018x} differs from the payload's {parsed.header.content_hash:#018x}")
+    return problems
+
+
 def _read_payload(files: ContainerFiles, relpath: str, row, *, whole: bool) -> bytes:
     """A row's payload; without ``whole``, only its header and layout table (a check that does not hash reads no pixels)."""
     if whole:

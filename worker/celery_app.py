@@ -2,7 +2,7 @@
 
 Configured from the environment: ``OXCOOK_BROKER_URL`` (default
 ``redis://127.0.0.1:6379/0``) and ``OXCOOK_TASK_TIMEOUT`` (seconds one texture
-may take; default 900). msgpack only — pickle is not accepted. Late acks with
+may take; default 900). json and msgpack only — pickle is never accepted. Late acks with
 requeue on a lost worker process, one message prefetched at a time, and task
 events on for Flower.
 
@@ -10,30 +10,41 @@ Bytes never travel through Celery: a task names Redis keys. It reads the work
 item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
 result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
-``oxcook:cancel:<job>``. A poison input that keeps killing its worker is run at
+``oxcook:cancel:<job>``. While an item runs its lease is renewed every 10 s (30 s
+expiry), so the coordinator notices a lost worker within seconds; an item that
+failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
 most ``MAX_ATTEMPTS`` times, then reported as failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import threading
 
 import redis
 from celery import Celery
 
 from . import farm_keys as keys
 from ._tasks import run_work
-from ._wire import WIRE_VERSION, MeshWork, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
+from ._wire import WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
 TASK_TIMEOUT = float(os.environ.get("OXCOOK_TASK_TIMEOUT", "900"))
 MAX_ATTEMPTS = int(os.environ.get("OXCOOK_MAX_ATTEMPTS", "3"))
+LEASE_S = 30  # a running item's lease; renewed every HEARTBEAT_S, so a lost worker is noticed within LEASE_S + 5 s
+HEARTBEAT_S = 10
 
 _SETTINGS = dict(
-    task_serializer="msgpack",
-    result_serializer="msgpack",
-    accept_content=["msgpack"],
+    # Never pickle. Celery's messages here are small — a task names three strings; the bytes travel
+    # in Redis in our own msgpack wire — so they are json, the one content type every Celery peer
+    # speaks: Flower, `celery inspect` and mingle send and expect json control and event messages,
+    # and a worker answers them in its task serializer (a msgpack-only worker refused them, and its
+    # msgpack replies were refused in turn). msgpack stays accepted; pickle is refused.
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json", "msgpack"],
     event_serializer="json",
     task_acks_late=True,
     task_reject_on_worker_lost=True,
@@ -85,14 +96,17 @@ return 1
 _START = """
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local attempts = redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[3], ARGV[2] * 4)
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2])
 return attempts
 """
 
 
-def _finish(store: redis.Redis, job: str, key: str, result: bytes) -> None:
-    store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), result, key, int(TASK_TIMEOUT * 4))
+def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
+    """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code."""
+    store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), encode(result), key, int(TASK_TIMEOUT * 4))
+    if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
+        raise CookFailed(f"{result.error.code}: {result.error.message}")
 
 
 def _run_stored(task, ref: WorkRef, job: str) -> None:
@@ -100,15 +114,14 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
     store = _store()
     key, source_id = ref.key, ref.source_id
     attempts = store.eval(
-        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), task.request.hostname or "worker", int(TASK_TIMEOUT)
+        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), task.request.hostname or "worker", LEASE_S, int(TASK_TIMEOUT * 4)
     )
     if not attempts:
         return  # cancelled, or the job is over
     kind = ref.kind.KIND.split("-")[0]
     if attempts > MAX_ATTEMPTS:
         failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
-        _finish(store, job, key, encode(failed))
-        return
+        _finish(store, job, key, failed)
     stored = store.get(keys.work(job, key))
     if stored is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))
@@ -118,16 +131,40 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
     except WireError as exc:
         version = peek_version(stored)
         detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
-        _finish(store, job, key, encode(error_result(ref, exc.code, f"{source_id}: {detail}")))
-        return
+        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"))
     if isinstance(work, TextureWork) and work.blobs:
         blobs = store.mget(list(work.blobs))
         if any(b is None for b in blobs):
-            _finish(store, job, key, encode(error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis")))
-            return
+            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
-    result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
-    _finish(store, job, key, encode(result))
+    with _heartbeat(store, keys.lease(job, key)):
+        result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+    _finish(store, job, key, result)
+
+
+class CookFailed(Exception):
+    """A work item failed (its diagnostic code first): the task ends in FAILURE, so Flower shows it as failed."""
+
+
+@contextlib.contextmanager
+def _heartbeat(store: redis.Redis, lease: str):
+    """Renew ``lease`` while the item runs: a worker that dies stops renewing, and its item runs elsewhere within LEASE_S."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            try:
+                store.expire(lease, LEASE_S, xx=True)
+            except redis.RedisError:
+                pass  # the coordinator notices a missing lease; nothing to do here
+
+    thread = threading.Thread(target=beat, daemon=True, name="oxcook-lease")
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 @app.task(name=keys.TASK_COOK_TEXTURE, bind=True)

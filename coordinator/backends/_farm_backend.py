@@ -38,6 +38,7 @@ from worker import farm_keys as keys
 from worker.celery_app import make_app
 
 from .._errors import BackendError
+from ._backend import mask_url
 
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
@@ -65,8 +66,12 @@ class _Pending:
 class FarmBackend:
     name = "farm"
 
-    def __init__(self, broker_url: str, *, task_timeout: float = 900.0, shared_storage: bool = False, connect_timeout: float = 3.0) -> None:
+    def __init__(
+        self, broker_url: str, *, task_timeout: float = 900.0, shared_storage: bool = False, connect_timeout: float = 3.0, stall_timeout: float = 60.0
+    ) -> None:
         self.broker_url = broker_url
+        self.stall_timeout = stall_timeout
+        self._shown = mask_url(broker_url)  # every message and log line: never the password
         self.shares_files = shared_storage
         self.task_timeout = task_timeout
         self._ttl = int(task_timeout * _TTL_FACTOR)
@@ -76,6 +81,7 @@ class FarmBackend:
         self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxcook-publish")
         self._pending: dict[str, dict[str, _Pending]] = {}  # job -> key -> pending
         self._readers: dict[str, asyncio.Task] = {}
+        self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
         self._submits: set[asyncio.Task] = set()
         self._blobs: dict[str, set[str]] = {}
         self._closed = False
@@ -86,7 +92,7 @@ class FarmBackend:
         try:
             self._sync_redis.ping()
         except redis.RedisError as exc:
-            raise BackendError(f"cannot reach the broker at {self.broker_url}: {exc}") from exc
+            raise BackendError(f"cannot reach the broker at {self._shown}: {exc}") from exc
 
     def submit(self, work: Work) -> "asyncio.Future[Result]":
         if self._closed:
@@ -122,7 +128,7 @@ class FarmBackend:
             await self._publish(job, key, pending)
         except redis.RedisError as exc:
             if not future.done():
-                future.set_exception(BackendError(f"broker {self.broker_url} failed: {exc}"))
+                future.set_exception(BackendError(f"broker {self._shown} failed: {exc}"))
         except BackendError as exc:
             if not future.done():
                 future.set_exception(exc)
@@ -143,7 +149,7 @@ class FarmBackend:
         try:
             await asyncio.get_running_loop().run_in_executor(self._publisher, send)
         except Exception as exc:  # kombu's connection errors vary by transport
-            raise BackendError(f"cannot publish to the broker at {self.broker_url}: {exc}") from exc
+            raise BackendError(f"cannot publish to the broker at {self._shown}: {exc}") from exc
 
     def _forget_item(self, job: str, key: str, future: asyncio.Future) -> None:
         self._pending.get(job, {}).pop(key, None)
@@ -156,10 +162,12 @@ class FarmBackend:
     async def _read(self, job: str) -> None:
         """Deliver results of ``job`` in completion order; resubmit items whose lease lapsed."""
         next_lease_check = time.monotonic() + _LEASE_CHECK_S
+        self._alive[job] = time.monotonic()
         try:
             while True:
                 popped = await self._redis.blpop([keys.done(job)], timeout=1)
                 if popped is not None:
+                    self._alive[job] = time.monotonic()
                     key = popped[1].decode()
                     data = await self._redis.getdel(keys.result(job, key))
                     await self._redis.delete(keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
@@ -169,8 +177,9 @@ class FarmBackend:
                 if time.monotonic() >= next_lease_check:
                     next_lease_check = time.monotonic() + _LEASE_CHECK_S
                     await self._check_leases(job)
+                    await self._check_stall(job)
         except redis.RedisError as exc:
-            error = BackendError(f"lost the broker at {self.broker_url}: {exc}")
+            error = BackendError(f"lost the broker at {self._shown}: {exc}")
             for pending in list(self._pending.get(job, {}).values()):
                 if not pending.future.done():
                     pending.future.set_exception(error)
@@ -193,14 +202,31 @@ class FarmBackend:
         if not items:
             return
         leases = await self._redis.mget([keys.lease(job, key) for key, _ in items])
-        for (key, pending), lease in zip(items, leases):
+        for (key, pending), lease in zip(items, leases, strict=True):
             if lease is not None:
                 pending.started = True
+                self._alive[job] = time.monotonic()
             elif pending.started and not await self._redis.exists(keys.result(job, key)):
                 # its worker vanished mid-task (machine lost): run it again elsewhere
                 pending.started = False
                 pending.resubmits += 1
                 await self._publish(job, key, pending)
+
+    async def _check_stall(self, job: str) -> None:
+        """No item of ``job`` started or finished for ``stall_timeout``: if no worker answers a ping, fail the job, naming the queue."""
+        waiting = [p for p in self._pending.get(job, {}).values() if not p.future.done()]
+        if not waiting or time.monotonic() - self._alive.get(job, time.monotonic()) < self.stall_timeout:
+            return
+        replies = await asyncio.get_running_loop().run_in_executor(self._publisher, lambda: self._app.control.ping(timeout=1.0))
+        if replies:  # workers are there, only busy (with other jobs): keep waiting
+            self._alive[job] = time.monotonic()
+            return
+        error = BackendError(
+            f"no worker is consuming queue '{self._app.conf.task_default_queue}' on broker {self._shown} "
+            f"({len(waiting)} items waited {self.stall_timeout:.0f} s); start one with: oxcook worker --broker {self._shown}"
+        )
+        for pending in waiting:
+            pending.future.set_exception(error)
 
     def cancel_job(self, job: str) -> None:
         loop = asyncio.get_running_loop()
@@ -217,6 +243,7 @@ class FarmBackend:
         loop.run_in_executor(self._publisher, cancel)
 
     async def forget_job(self, job: str) -> None:
+        self._alive.pop(job, None)
         reader = self._readers.pop(job, None)
         if reader is not None:
             reader.cancel()

@@ -150,6 +150,12 @@ def add_arguments(sub) -> None:
         "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
     )
     parser.add_argument("--broker", help="farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    parser.add_argument(
+        "--stall-timeout",
+        type=_seconds,
+        default=float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")),
+        help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
+    )
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
     parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
@@ -253,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
-    config = Config(max_concurrent_jobs=1, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args))
+    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args))
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)

@@ -87,6 +87,10 @@ class WorkPipeline(Generic[Item, Outcome]):
         """What ``collect`` returns for a typed result (``lookup``: what the cache said)."""
         raise NotImplementedError
 
+    def _problem(self, work, result) -> str | None:
+        """Why a successful result cannot be what ``work`` asked for (checked before anything is written)."""
+        return None
+
     def _refused(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
         """What ``collect`` returns for an item that never ran."""
         raise NotImplementedError
@@ -113,10 +117,15 @@ class WorkPipeline(Generic[Item, Outcome]):
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
         lookup, key = await self._look_up(work)
+        if lookup.result is not None and self._problem(work, lookup.result) is not None:
+            lookup = Lookup(None, "miss", "entry corrupt")  # a well-framed entry that is not what it claims: never trusted
         if lookup.result is not None and not self._cache.should_verify(key):
             self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return
         result = await self._backend.submit(work)  # BackendError fails the job
+        problem = self._problem(work, result) if result.ok else None
+        if problem is not None:
+            result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")
         if lookup.result is not None:
             result = _verified(work, lookup.result, result)
         elif key is not None and result.ok:

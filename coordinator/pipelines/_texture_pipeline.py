@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from worker import CookedTexture, ImportDiagnostic, TextureImportDesc, TextureResult, TextureWork, default_encoder_target
 
 from ..cache import Lookup
+from ._checks import texture_result_problem
 from ._pipeline import WorkPipeline
 
 
@@ -60,6 +61,9 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         queue_ms = max(milliseconds - cook_ms, 0.0)
         diagnostics = result.cooked.diagnostics if result.cooked is not None else (result.error,)
         return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason)
+
+    def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
+        return texture_result_problem(work, result.cooked)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)

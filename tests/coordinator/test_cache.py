@@ -6,6 +6,7 @@ Celery workers for the shared tier.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -107,19 +108,37 @@ def test_corrupt_entries_are_cooked_again_and_never_reach_the_container(tmp_path
     assert snapshot(tmp_path / "again") == snapshot(tmp_path / "cold")
 
 
-def test_a_tampered_entry_is_caught_by_cache_verify(tmp_path, cold):
-    src, cache = cold
-    entry = sorted((cache / "entries").rglob("*.oxc"))[0]
-    key = entry.stem
-    result = unpack_entry(entry.read_bytes(), key, TextureResult)
+def _forge(entry: Path, *, consistent: bool) -> None:
+    """Change the pixels of a cached texture; ``consistent`` also fixes its hashes, so only a re-cook can tell."""
+    result = unpack_entry(entry.read_bytes(), entry.stem, TextureResult)
     payload = bytearray(result.cooked.payload)
-    payload[-1] ^= 0x5A  # valid frame, wrong pixels
-    forged = result.__class__(result.key, result.source_id, cooked=result.cooked.__class__(**{**result.cooked.__dict__, "payload": bytes(payload)}))
-    entry.write_bytes(pack_entry(forged))
+    payload[-1] ^= 0x5A
+    digest = result.cooked.content_hash
+    if consistent:
+        offset = f.TEXTURE_PAYLOAD_HEADER.offsets["content_hash"]
+        payload[offset : offset + 8] = bytes(8)
+        digest = f.content_hash(bytes(payload))
+        payload[offset : offset + 8] = digest.to_bytes(8, "little")
+    cooked = dataclasses.replace(result.cooked, payload=bytes(payload), content_hash=digest)
+    entry.write_bytes(pack_entry(dataclasses.replace(result, cooked=cooked)))
+
+
+def test_a_well_framed_but_wrong_entry_is_never_trusted(tmp_path, cold):
+    src, cache = cold
+    _forge(sorted((cache / "entries").rglob("*.oxc"))[0], consistent=False)
+    result = cook(str(src), "-o", str(tmp_path / "w"), "--cache", str(cache), "--source-key", KEY, "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 0
+    assert [e["miss_reason"] for e in read_report(tmp_path / "r.json")["textures"] if e["cache"] == "miss"] == ["entry corrupt"]
+    assert snapshot(tmp_path / "w") == snapshot(tmp_path / "cold")
+
+
+def test_a_consistent_forgery_is_caught_by_cache_verify(tmp_path, cold):
+    src, cache = cold
+    _forge(sorted((cache / "entries").rglob("*.oxc"))[0], consistent=True)
     verified = cook(str(src), "-o", str(tmp_path / "v"), "--cache", str(cache), "--cache-verify", "1", "--report", str(tmp_path / "r.json"))
     assert verified.returncode == 1
     assert "cache-verify-mismatch" in verified.stderr
-    f.validate_container(CookedRootFiles(tmp_path / "v"))
+    assert f.validate_container(CookedRootFiles(tmp_path / "v")).ok
 
 
 def test_two_cooks_share_one_cache_without_torn_entries(tmp_path):

@@ -1,0 +1,113 @@
+"""Issue 11: a farm that tells the truth — Flower sees the workers and counts failures, `celery inspect`
+answers, a job with no worker ends in seconds (exit 3, Redis clean), credentials are never printed.
+
+Real redis-server, real `oxcook worker` processes, real Flower, the real CLI.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+import redis
+from PIL import Image
+
+from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
+
+
+def cook(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", "--no-cache", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def oxcook_keys(url: str) -> list[bytes]:
+    return [k for k in redis.Redis.from_url(url).scan_iter(match="oxcook:*") if not k.startswith(b"oxcook:blob:")]
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("truth")
+    server = RedisServer(tmp)
+    worker = CeleryWorker(server.url, "truth", tmp / "worker.log")
+    yield server.url, tmp
+    worker.stop()
+    server.stop()
+
+
+def test_flower_sees_the_workers_and_counts_failed_textures_as_failed(farm, tmp_path):
+    url, tmp = farm
+    port = free_port()
+    flower = subprocess.Popen(
+        [sys.executable, "-m", "celery", f"--broker={url}", "flower", f"--port={port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    auth = {"Authorization": "Basic " + base64.b64encode(b"ox:cook").decode()}
+
+    def get(path: str):
+        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=auth), timeout=10) as response:
+            return response.read()
+
+    def workers() -> dict:
+        try:
+            return json.loads(get("/api/workers?refresh=1"))
+        except OSError:
+            return {}
+
+    try:
+        wait_until(lambda: bool(workers()), 60, "flower to list the worker")  # was {}: the worker refused json control messages
+        src = tmp_path / "src"
+        src.mkdir()
+        for i in range(3):
+            (src / f"broken{i}_albedo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+
+        def failed() -> list:
+            tasks = json.loads(get("/api/tasks")).values()
+            return [t for t in tasks if t.get("name") == "oxcook.cook_texture" and t.get("state") == "FAILURE"]
+
+        wait_until(lambda: cook(str(src), "-o", str(tmp_path / f"r{time.monotonic_ns()}"), "--broker", url).returncode == 1 and len(failed()) >= 3, 90, "flower to see failures")
+        assert any("texture-" in (t.get("exception") or "") for t in failed())
+        metrics = get("/metrics").decode()
+        assert 'type="task-failed"' in metrics
+    finally:
+        flower.terminate()
+        flower.wait(timeout=20)
+
+
+def test_celery_inspect_answers(farm):
+    url, _ = farm
+    proc = subprocess.run([sys.executable, "-m", "celery", "-A", "worker.celery_app", "inspect", "active", "--timeout", "5"], capture_output=True, text=True, cwd=REPO, timeout=60, env={**__import__("os").environ, "OXCOOK_BROKER_URL": url})
+    assert proc.returncode == 0 and "truth@" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_no_worker_listening_ends_in_seconds_with_exit_3(tmp_path):
+    server = RedisServer(tmp_path)  # a broker and not one worker
+    try:
+        src = tmp_path / "a_albedo.png"
+        Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+        start = time.monotonic()
+        password_url = server.url  # the test server has no password; the message must still name the queue
+        result = cook(str(src), "-o", str(tmp_path / "root"), "--broker", password_url, "--stall-timeout", "3")
+        assert result.returncode == 3, result.stderr
+        assert "no worker is consuming queue" in result.stderr and "oxcook worker --broker" in result.stderr
+        assert time.monotonic() - start < 30
+        assert oxcook_keys(server.url) == []
+    finally:
+        server.stop()
+
+
+def test_broker_passwords_are_never_printed(tmp_path):
+    src = tmp_path / "a_albedo.png"
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+    port = free_port()  # nothing listens there
+    result = cook(str(src), "-o", str(tmp_path / "root"), "--broker", f"redis://oxuser:s3cret-pw@127.0.0.1:{port}/0", "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 3
+    assert "s3cret-pw" not in result.stderr and "***" in result.stderr
