@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,7 +70,9 @@ class CeleryWorker:
     def __init__(self, url: str, name: str, log: Path, concurrency: int = 1) -> None:
         self.name = f"{name}@oxcook-test"
         self.log = log
-        env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120"}
+        # shared-storage tests read the shared assets and pytest's temporary folders, nothing else
+        roots = os.pathsep.join([str(REPO.parent / "shared"), tempfile.gettempdir()])
+        env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
             stdout=open(log, "wb"),

@@ -40,6 +40,7 @@ class TextureImportErrorCode(enum.IntEnum):
     FILE_NOT_FOUND = 60
     FILE_READ_FAILED = 61
     WRITE_FAILED = 62
+    PATH_REFUSED = 63  # oxcook: a work item named a file outside the worker's source roots
     CANCELLED = 80
 
     @property

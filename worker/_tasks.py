@@ -10,11 +10,13 @@ by path (shared storage) is read by :func:`load_sources`.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from typing import Callable
 
 from ._bcn import encoder_target
 from ._cook import cook_texture, cook_texture_layers
+from ._desc import DEFAULT_MAX_DIMENSION
 from ._errors import TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
 from ._mesh import build_mesh_buffers
@@ -23,16 +25,35 @@ from ._wire import MeshResult, MeshWork, Result, TextureResult, TextureWork, Wor
 CancelCheck = Callable[[], bool]
 
 
+def source_roots() -> list[str]:
+    """The folders this worker may read sources from (``OXCOOK_SOURCE_ROOTS``, ``os.pathsep``-separated; none: no paths at all)."""
+    return [os.path.realpath(r) for r in os.environ.get("OXCOOK_SOURCE_ROOTS", "").split(os.pathsep) if r]
+
+
+def worker_max_dimension() -> int:
+    """The largest image edge this worker decodes (``OXCOOK_MAX_DIMENSION``): a work item may ask for less, never more."""
+    try:
+        return int(os.environ.get("OXCOOK_MAX_DIMENSION", DEFAULT_MAX_DIMENSION))
+    except ValueError:
+        return DEFAULT_MAX_DIMENSION
+
+
 def load_sources(work: TextureWork) -> tuple[bytes, ...]:
-    """The encoded source bytes of ``work``: carried in the message, or read from the paths it names.
+    """The encoded source bytes of ``work``: carried in the message, or read from the paths it names —
+    only under this worker's source roots, whatever the message says.
 
     Raises:
-        TextureImportError: a named file cannot be read.
+        TextureImportError: a named file is outside the roots, or cannot be read.
     """
     if work.sources:
         return work.sources
+    roots = source_roots()
     sources = []
     for path in work.paths:
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+            where = ", ".join(roots) if roots else "none configured (oxcook worker --source-root DIR)"
+            raise TextureImportError(TextureImportErrorCode.PATH_REFUSED, work.source_id, f"{path} is not under this worker's source roots ({where})")
         try:
             with open(path, "rb") as fh:
                 sources.append(fh.read())
@@ -45,6 +66,8 @@ def load_sources(work: TextureWork) -> tuple[bytes, ...]:
 def run_texture_work(work: TextureWork, cancel: CancelCheck | None = None) -> TextureResult:
     """Cook one texture work item (sources given or by path; blobs are the farm's to resolve)."""
     failpoint(f"cook:{work.source_id}")
+    if work.desc.max_dimension > worker_max_dimension():
+        work = dataclasses.replace(work, desc=dataclasses.replace(work.desc, max_dimension=worker_max_dimension()))
     try:
         sources = load_sources(work)
         with encoder_target(work.encoder_target):

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
+import uuid
 
 import redis
 from celery import Celery
@@ -30,6 +32,7 @@ from . import farm_keys as keys
 from ._tasks import run_work
 from ._wire import WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 
+logger = logging.getLogger(__name__)
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
 TASK_TIMEOUT = float(os.environ.get("OXCOOK_TASK_TIMEOUT", "900"))
 MAX_ATTEMPTS = int(os.environ.get("OXCOOK_MAX_ATTEMPTS", "3"))
@@ -61,6 +64,34 @@ _SETTINGS = dict(
 )
 
 
+def _tolerate_garbage_on_the_queue() -> None:
+    """A message on the queue that is not even a JSON envelope must cost that message, not the worker.
+
+    kombu's Redis transport parses each popped envelope with ``loads`` and lets
+    the error end the worker ("Unrecoverable error: JSONDecodeError"). Here an
+    unparseable envelope becomes one of an unknown content type, which Celery
+    logs and rejects as it does any undecodable message, and the worker carries on.
+    """
+    from kombu.transport import redis as transport
+
+    parse = transport.loads
+
+    def loads(text, *args, **kwargs):
+        try:
+            return parse(text, *args, **kwargs)
+        except ValueError:
+            logger.error("oxcook: discarded a message on the queue that is not a JSON envelope: %.80r", text)
+            return {
+                "body": "",
+                "content-type": "application/x-oxcook-unreadable",
+                "content-encoding": "binary",
+                "headers": {},
+                "properties": {"delivery_tag": str(uuid.uuid4()), "delivery_info": {"exchange": "", "routing_key": ""}, "body_encoding": "base64"},
+            }
+
+    transport.loads = loads
+
+
 def make_app(broker_url: str) -> Celery:
     """A Celery app with oxcook's settings (workers and the coordinator's sender share them)."""
     celery_app = Celery("oxcook", broker=broker_url)
@@ -69,6 +100,7 @@ def make_app(broker_url: str) -> Celery:
 
 
 app = make_app(BROKER_URL)
+_tolerate_garbage_on_the_queue()
 
 _redis: redis.Redis | None = None
 

@@ -55,6 +55,8 @@ def _child_init(coordinator_pid: int, memory_budget: int) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     # each process cooks within its share, so the pool as a whole cannot exhaust the machine
     os.environ["OXCOOK_MEMORY_BUDGET"] = str(memory_budget)
+    # these workers read the files their own coordinator resolved (a farm worker names its roots)
+    os.environ["OXCOOK_SOURCE_ROOTS"] = os.sep
     # a coordinator killed outright (SIGKILL, OOM) must not leave workers behind
     threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True, name="oxcook-orphan-guard").start()
 

@@ -31,6 +31,7 @@ from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..emit import compact_root, stale_bytes
 from ..importers import NOT_RENDERED, check_settings, expand_sources
+from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
 from ._report import job_dict, report_dict
@@ -177,7 +178,12 @@ def add_arguments(sub) -> None:
         help="after the cook, compact the root when stale bytes exceed this share of its data (e.g. 0.25)",
     )
     parser.add_argument("--source-key", type=_source_key, metavar="UUID", help="pin the root's identity (a UUIDv7), e.g. to compare two fresh roots byte for byte")
-    parser.add_argument("-v", "--verbose", action="store_true", help="a line per texture: cache hit, or why it missed")
+    output = parser.add_argument_group("what CI reads")
+    output.add_argument("-v", "--verbose", action="store_true", help="a line per texture: cache hit, or why it missed, and its cook time")
+    output.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
+    output.add_argument("--log-format", choices=("text", "json"), default="text", help="json: one JSON object per line on stderr, a texture or a job each")
+    output.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testcase per texture (and per failed scene), failures with code and message")
+    output.add_argument("--metrics-file", type=Path, metavar="FILE", help="write Prometheus text format (for node-exporter's textfile collector)")
     parser.add_argument("--lock-timeout", type=_seconds, default=600.0, help="seconds to wait for another cook of the same root (0: do not wait)")
     parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
 
@@ -237,8 +243,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_settings(settings)
         check_output(args.output, force=args.force)
-        if args.report is not None:
-            check_report_path(args.report)
+        for path in (args.report, args.junit, args.metrics_file):
+            if path is not None:
+                check_report_path(path)
         if broker:
             check_broker_url(broker)
         shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE")
@@ -315,19 +322,31 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
     code = next((c for c in (EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE, EXIT_INPUT_FAILED) if c in codes), EXIT_OK)
     summaries = []
     for (label, report), job_code in zip(jobs, codes, strict=True):
-        _print_diagnostics(report)
+        summary = job_dict(report, label, job_code)
+        summaries.append(summary)
+        if args.log_format == "json":
+            for entry in summary["textures"]:
+                print(json.dumps({"event": "texture", "job": label, **entry}), file=sys.stderr)
+            print(json.dumps({"event": "job", "job": label, "summary": _describe(report, summary), **{k: summary[k] for k in ("exit_code", "failure_code", "totals")}}), file=sys.stderr)
+            continue
+        _print_diagnostics(report, quiet=args.quiet)
         if args.verbose:
             for t in report.textures:
                 why = f" ({t.miss_reason})" if t.miss_reason else ""
                 print(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms", file=sys.stderr)
-        summary = job_dict(report, label, job_code)
-        summaries.append(summary)
         print(f"oxcook cook: {label}: {_describe(report, summary)}", file=sys.stderr)
-    if args.report is not None:
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(summaries):
+            print(line)
+    seconds = time.perf_counter() - started
+    writes = [(args.report, lambda p: p.write_text(json.dumps(report_dict(summaries, code, seconds), indent=2))), (args.junit, lambda p: p.write_bytes(junit_xml(summaries))), (args.metrics_file, lambda p: write_metrics(p, summaries, seconds))]
+    for path, write in writes:
+        if path is None:
+            continue
         try:
-            args.report.write_text(json.dumps(report_dict(summaries, code, time.perf_counter() - started), indent=2))
+            write(path)
         except OSError as exc:
-            print(f"oxcook cook: the report {args.report} could not be written: {exc.strerror or exc}", file=sys.stderr)
+            print(f"oxcook cook: {path} could not be written: {exc.strerror or exc}", file=sys.stderr)
             code = max(code, EXIT_INFRASTRUCTURE) if code != EXIT_CANCELLED else code
     return code
 
@@ -335,16 +354,18 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
 _SAME_CODE_SHOWN = 5  # warnings of one code printed before the rest are only counted (the report lists them all)
 
 
-def _print_diagnostics(report: ImportReport) -> None:
+def _print_diagnostics(report: ImportReport, *, quiet: bool = False) -> None:
     shown: dict[str, int] = {}
     for diag in report.diagnostics:
         if report.failure_code and diag.code == report.failure_code:
             continue  # the job's summary line says it
+        if quiet and diag.severity != ImportSeverity.ERROR:
+            continue
         shown[diag.code] = shown.get(diag.code, 0) + 1
         if diag.severity != ImportSeverity.WARNING or shown[diag.code] <= _SAME_CODE_SHOWN:
             print(str(diag), file=sys.stderr)
     for code, count in shown.items():
-        if count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
+        if not quiet and count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
             print(f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)", file=sys.stderr)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from worker import share_of_machine
 
@@ -22,6 +23,15 @@ def add_arguments(sub) -> None:
     p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
     p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
     p.add_argument("--memory-budget", type=memory_size, help="memory each worker process may use for one texture (default: its share of three quarters of this machine)")
+    p.add_argument(
+        "--source-root",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="with --shared-storage cooks: a folder this worker may read sources from (repeatable; default $OXCOOK_SOURCE_ROOTS, else none)",
+    )
+    p.add_argument("--max-dimension", type=int, help="the largest image edge this worker decodes (a work item may ask for less, never more)")
     p.add_argument("--loglevel", default="INFO")
     p.set_defaults(func=run)
 
@@ -33,8 +43,12 @@ def run(args: argparse.Namespace) -> int:
     from worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = args.concurrency or Config().thread_pool_size
-    # limits come from the worker's own configuration, never from a work item
+    # limits and readable folders come from the worker's own configuration, never from a work item
     os.environ["OXCOOK_MEMORY_BUDGET"] = str(args.memory_budget or share_of_machine(concurrency))
+    if args.source_root:
+        os.environ["OXCOOK_SOURCE_ROOTS"] = os.pathsep.join(str(r.resolve()) for r in args.source_root)
+    if args.max_dimension:
+        os.environ["OXCOOK_MAX_DIMENSION"] = str(args.max_dimension)
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
     if args.hostname:
         argv += ["--hostname", args.hostname]

@@ -111,3 +111,66 @@ def test_broker_passwords_are_never_printed(tmp_path):
     result = cook(str(src), "-o", str(tmp_path / "root"), "--broker", f"redis://oxuser:s3cret-pw@127.0.0.1:{port}/0", "--report", str(tmp_path / "r.json"))
     assert result.returncode == 3
     assert "s3cret-pw" not in result.stderr and "***" in result.stderr
+
+
+def test_a_worker_survives_garbage_on_its_queue(farm, tmp_path):
+    url, tmp = farm
+    client = redis.Redis.from_url(url)
+    client.lpush("celery", b"this is not json at all")
+    client.lpush("celery", b'{"body": "!!!", "headers": {}, "content-type": "application/json", "content-encoding": "utf-8", "properties": {"delivery_tag": "x", "delivery_info": {"exchange": "", "routing_key": "celery"}}}')
+    src = tmp_path / "a_albedo.png"
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+    result = cook(str(src), "-o", str(tmp_path / "root"), "--broker", url, "--stall-timeout", "20")
+    assert result.returncode == 0, result.stderr  # the same worker, still alive, cooked it
+    assert b"discarded a message on the queue" in (tmp / "worker.log").read_bytes()
+
+
+def test_a_farm_behind_an_acl_user_and_password_cooks(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--requirepass", "default-secret", "--user", "oxcook", "on", ">oxcook-secret", "~*", "&*", "+@all"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://oxcook:oxcook-secret@127.0.0.1:{port}/0"
+    try:
+        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(port), "--user", "oxcook", "--pass", "oxcook-secret", "ping"], capture_output=True, text=True).stdout.strip() == "PONG", 10, "redis")
+        worker = CeleryWorker(url, "acl", tmp_path / "worker.log")
+        try:
+            src = tmp_path / "a_albedo.png"
+            Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(src)
+            ok = cook(str(src), "-o", str(tmp_path / "root"), "--broker", url)
+            assert ok.returncode == 0, ok.stderr
+            wrong = cook(str(src), "-o", str(tmp_path / "other"), "--broker", url.replace("oxcook-secret", "guess"))
+            assert wrong.returncode == 3 and "guess" not in wrong.stderr and "oxcook-secret" not in wrong.stderr
+        finally:
+            worker.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_job_whose_only_worker_is_killed_ends_with_exit_3_and_a_clean_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "doomed", tmp_path / "worker.log")
+    try:
+        src = tmp_path / "src"
+        src.mkdir()
+        for i in range(3):
+            Image.fromarray(np.random.default_rng(i).integers(0, 256, (1024, 1024, 3), dtype=np.uint8)).save(src / f"t{i}_albedo.png")
+        cmd = [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(tmp_path / "root"), "--broker", server.url, "--stall-timeout", "5"]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=REPO)
+        wait_until(lambda: b"received" in (tmp_path / "worker.log").read_bytes(), 60, "the worker to take a task")
+        import os
+        import signal
+
+        os.killpg(worker.proc.pid, signal.SIGKILL)  # the whole worker machine, gone for good
+        _, err = proc.communicate(timeout=150)
+        assert proc.returncode == 3, err
+        assert "no worker is consuming queue" in err
+        assert time.monotonic() - start < 120  # lease (30 s) + stall timeout, not the 900 s task timeout
+        assert oxcook_keys(server.url) == []
+        assert "Traceback" not in err
+    finally:
+        worker.stop()
+        server.stop()

@@ -1,0 +1,77 @@
+"""What CI systems read from a cook: JUnit XML, GitHub Actions annotations and Prometheus metrics (pure views of the report).
+
+Each takes the report's job entries (``_report.job_dict``) — one testcase per
+texture (a scene job that failed is one testcase too), failures carrying their
+diagnostic code and message. Metrics use ``prometheus_client`` (it ships with
+Flower) and its atomic ``write_to_textfile``, for node-exporter's textfile
+collector.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, write_to_textfile
+
+_COOK_SECONDS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+def _errors(entry: dict) -> list[dict]:
+    return [d for d in entry["diagnostics"] if d["severity"] == "error"]
+
+
+def junit_xml(jobs: list[dict]) -> bytes:
+    """A JUnit report: a testsuite per job, a testcase per texture (and one for a scene that failed)."""
+    suites = ET.Element("testsuites", name="oxcook cook")
+    for job in jobs:
+        cases = [(t["source"], t["cook_ms"] / 1000.0, _errors(t)) for t in job["textures"]]
+        if job["failure_code"]:
+            failure = [d for d in job["diagnostics"] if d["code"] == job["failure_code"]] or [{"code": job["failure_code"], "message": job["failure_code"]}]
+            cases.append((job["input"], job["totals"]["seconds"], failure))
+        suite = ET.SubElement(suites, "testsuite", name=job["input"], tests=str(len(cases)), failures=str(sum(bool(e) for _, _, e in cases)), time=f"{job['totals']['seconds']:.3f}")
+        for name, seconds, errors in cases:
+            case = ET.SubElement(suite, "testcase", classname=job["input"], name=name, time=f"{seconds:.3f}")
+            for error in errors:
+                failure = ET.SubElement(case, "failure", type=error["code"], message=error["message"])
+                failure.text = f"{error['code']}: {error['message']}"
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotations(jobs: list[dict]) -> list[str]:
+    """``::error file=…,title=code::message`` lines (and ``::warning``) for GitHub Actions."""
+    lines = []
+    for job in jobs:
+        for d in job["diagnostics"]:
+            level = {"error": "error", "warning": "warning"}.get(d["severity"])
+            if level:
+                where = d.get("source_id") or job["input"]
+                lines.append(f"::{level} file={_escape(where)},title={_escape(d['code'])}::{_escape(d['message'])}")
+    return lines
+
+
+def write_metrics(path: Path, jobs: list[dict], seconds: float) -> None:
+    """Prometheus text format, written atomically: textures by result and failure code, cook seconds, cache hits."""
+    registry = CollectorRegistry()
+    results = Counter("oxcook_textures", "Textures of the last cook, by result", ["result"], registry=registry)
+    failures = Counter("oxcook_texture_failures", "Failed textures of the last cook, by diagnostic code", ["code"], registry=registry)
+    cook_seconds = Histogram("oxcook_texture_cook_seconds", "Time a worker spent cooking each texture", buckets=_COOK_SECONDS_BUCKETS, registry=registry)
+    hits = Counter("oxcook_cache_hits", "Textures found in the cook cache", registry=registry)
+    jobs_failed = Counter("oxcook_jobs_failed", "Jobs of the last cook that failed as a whole, by code", ["code"], registry=registry)
+    Gauge("oxcook_cook_seconds", "Wall time of the last cook", registry=registry).set(seconds)
+    for job in jobs:
+        if job["failure_code"]:
+            jobs_failed.labels(job["failure_code"]).inc()
+        for t in job["textures"]:
+            errors = _errors(t)
+            results.labels("failed" if errors else ("cache_hit" if t["cache"] == "hit" else "cooked")).inc()
+            for e in errors:
+                failures.labels(e["code"]).inc()
+            if t["cache"] != "hit" and not errors:
+                cook_seconds.observe(t["cook_ms"] / 1000.0)
+            hits.inc(t["cache"] == "hit")
+    write_to_textfile(str(path), registry)
