@@ -134,9 +134,12 @@ class JobContext:
         message: str = "",
         diagnostics: tuple[ImportDiagnostic, ...] = (),
         throughput: float = 0.0,
+        in_flight: int = 0,
     ) -> None:
+        """Report progress; ``in_flight`` items (submitted, not finished) are split into running and queued."""
         if self.sink is None:
             return
         fraction = done / total if total else 0.0
         overall = overall_fraction(phase, fraction)
-        self.sink(ImportProgress(self.job_id, phase, fraction, overall, message, done, total, throughput, tuple(diagnostics)))
+        running = min(in_flight, self.backend.running(self.key)) if in_flight else 0
+        self.sink(ImportProgress(self.job_id, phase, fraction, overall, message, done, total, throughput, tuple(diagnostics), running, in_flight - running))

@@ -52,6 +52,8 @@ class ImportProgress:
     items_total: int = 0
     throughput: float = 0.0
     new_diagnostics: tuple[ImportDiagnostic, ...] = ()
+    items_running: int = 0  # on a worker now
+    items_queued: int = 0  # submitted, waiting for a worker
 
 
 @dataclass(frozen=True, kw_only=True)

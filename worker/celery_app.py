@@ -170,7 +170,10 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
             _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
     with _heartbeat(store, keys.lease(job, key)):
-        result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+        try:
+            result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+        except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
+            result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
     _finish(store, job, key, result)
 
 

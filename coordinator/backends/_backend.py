@@ -29,6 +29,9 @@ class ComputeBackend(Protocol):
         Cancelling the future revokes the item if it has not started.
         """
 
+    def running(self, job: str) -> int:
+        """How many items of ``job`` a worker is cooking now (the rest of those submitted are queued)."""
+
     def cancel_job(self, job: str) -> None:
         """Ask every running item of ``job`` to stop at its next stage boundary."""
 

@@ -228,6 +228,10 @@ class FarmBackend:
         for pending in waiting:
             pending.future.set_exception(error)
 
+    def running(self, job: str) -> int:
+        """Items whose lease a worker holds (seen at the last lease check, every few seconds)."""
+        return sum(p.started and not p.future.done() for p in self._pending.get(job, {}).values())
+
     def cancel_job(self, job: str) -> None:
         loop = asyncio.get_running_loop()
         task_ids = [t for p in self._pending.get(job, {}).values() for t in p.task_ids]

@@ -71,6 +71,7 @@ class LocalBackend:
         self.memory_budget = memory_budget or share_of_machine(self.workers)
         self._pool: ProcessPoolExecutor | None = None
         self._quarantine: ProcessPoolExecutor | None = None
+        self._futures: dict[str, set] = {}  # job -> its items' pool futures (running or queued)
         self._alone = asyncio.Lock()  # retries run one at a time, so a poison input takes down only itself
         self._flags = Path(tempfile.mkdtemp(prefix="oxcook-cancel-"))
         self._closed = False
@@ -111,6 +112,8 @@ class LocalBackend:
             async with self._alone if attempt else contextlib.nullcontext():  # a retry runs by itself
                 pool = self._executor(attempt)
                 future = pool.submit(_run_in_child, message, self._flag(work.job))
+                futures = self._futures.setdefault(work.job, set())
+                futures.add(future)
                 try:
                     return decode(await asyncio.wrap_future(future, loop=loop), expect=RESULT_FOR[type(work)])
                 except asyncio.CancelledError:
@@ -118,13 +121,20 @@ class LocalBackend:
                     raise
                 except BrokenProcessPool:
                     self._broken(pool)
+                finally:
+                    futures.discard(future)
         kind = work.KIND.split("-")[0]
         return error_result(work, f"{kind}-worker-crashed", f"{work.source_id}: a worker process died {self.max_attempts} times on it")
+
+    def running(self, job: str) -> int:
+        # the pool hands a few items ahead to its call queue and marks them running: at most one per process is
+        return min(self.workers, sum(f.running() for f in self._futures.get(job, ())))
 
     def cancel_job(self, job: str) -> None:
         Path(self._flag(job)).touch()
 
     async def forget_job(self, job: str) -> None:
+        self._futures.pop(job, None)
         Path(self._flag(job)).unlink(missing_ok=True)
 
     async def close(self) -> None:

@@ -23,7 +23,9 @@ def format_progress(p: ImportProgress, width: int | None = None) -> str:
     """One line: phase, done/total, throughput, ETA and the latest item."""
     parts = [p.phase.value]
     if p.items_total:
-        parts.append(f"{p.items_completed}/{p.items_total}")
+        parts.append(f"{p.items_completed}/{p.items_total} done")
+        if p.items_running or p.items_queued:
+            parts.append(f"{p.items_running} running, {p.items_queued} queued")
         if p.throughput > 0:
             parts.append(f"{p.throughput:.1f}/s")
             parts.append(f"ETA {format_eta((p.items_total - p.items_completed) / p.throughput)}")

@@ -141,7 +141,7 @@ async def cook_textures(
     window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
-    def place(result: TextureWorkResult, done: int, throughput: float) -> None:
+    def place(result: TextureWorkResult, done: int, progress) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
         for diag in diagnostics:
@@ -155,7 +155,7 @@ async def cook_textures(
         session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
         if on_cooked is not None:
             on_cooked(source, index)
-        job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, throughput)
+        job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         group.create_task(_feed(order, pipeline, job, window))
@@ -165,6 +165,6 @@ async def cook_textures(
             held[position[id(result.tag)]] = result
             while placed in held:
                 placed += 1
-                place(held.pop(placed - 1), placed, pipeline.progress().throughput)
+                place(held.pop(placed - 1), placed, pipeline.progress())
                 window.release()
     return indices

@@ -168,6 +168,9 @@ class ExplodingBackend:
     def submit(self, work):
         raise RuntimeError("kaboom")
 
+    def running(self, job) -> int:
+        return 0
+
     def cancel_job(self, job) -> None:
         pass
 
