@@ -8,7 +8,7 @@ In one run, on this machine, through the ``oxcook cook`` command a build pipelin
 2. cache-hit throughput: textures per second of the warm cook (goal >= 500/s for small textures);
 3. one edited source: re-cook time / (one texture's cold cook, start-up included) — goal <= 1.5.
 
-Run: ``python bench/cache.py [--n 16 1000] [--size 256] [--repeat 3]``. Medians of ``--repeat``.
+Run: ``python bench/cache.py [--n 16 1000] [--size 256] [--quality fast] [--repeat 3]``. Medians of ``--repeat``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,12 @@ def make_sources(folder: Path, n: int, size: int) -> None:
         Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(folder / f"t{i:04d}_albedo.png", compress_level=1)
 
 
+QUALITY = ["--quality", "fast"]
+
+
 def timed(*args: str) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run([sys.executable, "-m", "coordinator", "cook", "--progress", "none", *QUALITY, *args], capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         raise SystemExit(f"cook failed: {proc.stderr}")
     return time.perf_counter() - start
@@ -47,7 +50,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[16, 1000])
     parser.add_argument("--size", type=int, default=256, help="texture edge in pixels")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quality", choices=("fast", "default", "high"), default="fast")
     args = parser.parse_args()
+    QUALITY[1] = args.quality
     rows = []
     with tempfile.TemporaryDirectory(prefix="oxcook-cache-bench-") as tmp:
         tmp = Path(tmp)
@@ -67,7 +72,7 @@ def main() -> int:
             Image.open(src / "t0000_albedo.png").save(single / "one_albedo.png")
             one = [timed(str(single), "-o", str(tmp / f"one{n}-{r}"), "--no-cache") for r in range(args.repeat)]
             rows.append((n, statistics.median(cold), statistics.median(warm), statistics.median(edited), statistics.median(one)))
-    print(f"{args.size}² textures, fast quality, medians of {args.repeat}, local backend")
+    print(f"{args.size}² textures, {args.quality} quality, medians of {args.repeat}, local backend")
     print(f"{'N':>6}{'cold s':>9}{'warm s':>9}{'warm/cold':>11}{'hits/s':>9}{'edit-one s':>12}{'one cold s':>12}{'edit/one':>10}")
     for n, cold, warm, edited, one in rows:
         print(f"{n:>6}{cold:>9.2f}{warm:>9.2f}{warm / cold:>11.3f}{n / warm:>9.0f}{edited:>12.2f}{one:>12.2f}{edited / one:>10.2f}")

@@ -38,7 +38,7 @@ from worker import farm_keys as keys
 from worker.celery_app import make_app
 
 from .._errors import BackendError
-from ._backend import mask_url
+from ._urls import mask_url
 
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
