@@ -67,12 +67,12 @@ def _pings(client) -> bool:
 class CeleryWorker:
     """One ``oxcook worker`` subprocess (prefork, ``concurrency`` child processes)."""
 
-    def __init__(self, url: str, name: str, log: Path, concurrency: int = 1) -> None:
+    def __init__(self, url: str, name: str, log: Path, concurrency: int = 1, env: dict | None = None) -> None:
         self.name = f"{name}@oxcook-test"
         self.log = log
         # shared-storage tests read the shared assets and pytest's temporary folders, nothing else
         roots = os.pathsep.join([str(REPO.parent / "shared"), tempfile.gettempdir()])
-        env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots}
+        env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "coordinator", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
             stdout=open(log, "wb"),

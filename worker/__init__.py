@@ -23,12 +23,18 @@ from ._bcn import supported_targets as supported_encoder_targets
 from ._budget import memory_budget as memory_budget
 from ._budget import parse_size as parse_size
 from ._budget import share_of_machine as share_of_machine
+from ._cache_entry import CorruptEntry as CorruptEntry
+from ._cache_entry import pack_entry as pack_entry
+from ._cache_entry import readdress as readdress
+from ._cache_entry import unpack_entry as unpack_entry
 from ._cache_key import COOKER_VERSION as COOKER_VERSION
 from ._cache_key import CacheKey as CacheKey
 from ._cache_key import encoder_identity as encoder_identity
 from ._cache_key import mesh_key as mesh_key
 from ._cache_key import miss_reason as miss_reason
 from ._cache_key import texture_key as texture_key
+from ._cache_tiers import FolderTier as FolderTier
+from ._cache_tiers import open_shared as open_shared_tier
 from ._cook import CookedTexture as CookedTexture
 from ._cook import CookPlan as CookPlan
 from ._cook import WorkingImage as WorkingImage
@@ -83,6 +89,12 @@ from ._wire import error_result as error_result
 from ._wire import peek_version as peek_version
 
 __all__ = [
+    "CorruptEntry",
+    "FolderTier",
+    "open_shared_tier",
+    "pack_entry",
+    "readdress",
+    "unpack_entry",
     "ENCODER_TARGETS",
     "default_encoder_target",
     "encoder_target",

@@ -55,6 +55,7 @@ class TextureWork:
     paths: tuple[str, ...] = ()
     blobs: tuple[str, ...] = ()
     encoder_target: str = DEFAULT_TARGET  # the instruction set whose encoder kernels every worker must use (same bytes everywhere)
+    cache_key: str = ""  # the cook-cache key the coordinator computed: a worker with a shared tier consults and fills it
 
     def __post_init__(self) -> None:
         if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
@@ -90,6 +91,7 @@ class MeshWork:
     source_id: str
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     job: str = ""
+    cache_key: str = ""
 
     def describe(self) -> str:
         positions = self.arrays.get("positions")
@@ -160,14 +162,14 @@ _COOKED_FIELDS = ("texture_type", "width", "height", "depth", "array_layers", "m
 
 def _to_plain(message) -> dict:
     if isinstance(message, TextureWork):
-        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job, "encoder_target": message.encoder_target}
+        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job, "encoder_target": message.encoder_target, "cache_key": message.cache_key}
         for name in ("sources", "paths", "blobs"):
             if getattr(message, name):
                 body[name] = list(getattr(message, name))
         return body
     if isinstance(message, MeshWork):
         arrays = {name: _array_to_plain(a) for name, a in message.arrays.items() if a is not None}
-        return {"key": message.key, "source_id": message.source_id, "arrays": arrays, "job": message.job}
+        return {"key": message.key, "source_id": message.source_id, "arrays": arrays, "job": message.job, "cache_key": message.cache_key}
     body = {"key": message.key, "source_id": message.source_id, "cook_ms": float(message.cook_ms)}
     if message.error is not None:
         body["error"] = message.error.to_dict()
@@ -218,7 +220,7 @@ def _from_plain(cls, fields: dict):
     key = _typed(fields.get("key"), str, "key")
     source_id = _typed(fields.get("source_id"), str, "source_id")
     if cls is TextureWork:
-        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target"})
+        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key"})
         try:
             desc = TextureImportDesc.from_dict(_typed(fields["desc"], dict, "desc"))
         except (TypeError, ValueError) as exc:
@@ -232,11 +234,12 @@ def _from_plain(cls, fields: dict):
             paths=_str_list(fields.get("paths", []), "paths", str),
             blobs=_str_list(fields.get("blobs", []), "blobs", str),
             encoder_target=_typed(fields.get("encoder_target", DEFAULT_TARGET), str, "encoder_target"),
+            cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"),
         )
     if cls is MeshWork:
-        _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job"})
+        _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job", "cache_key"})
         arrays = {_typed(n, str, "array name"): _array_from_plain(s) for n, s in _typed(fields["arrays"], dict, "arrays").items()}
-        return MeshWork(key, source_id, arrays, job=_typed(fields.get("job", ""), str, "job"))
+        return MeshWork(key, source_id, arrays, job=_typed(fields.get("job", ""), str, "job"), cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"))
     error = _diagnostic(fields["error"], "error") if "error" in fields else None
     cook_ms = float(_typed(fields.get("cook_ms", 0.0), (int, float), "cook_ms"))
     if cls is TextureResult:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import threading
@@ -29,8 +30,10 @@ import redis
 from celery import Celery
 
 from . import farm_keys as keys
+from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
+from ._cache_tiers import open_shared as open_shared_tier
 from ._tasks import run_work
-from ._wire import WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
+from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 
 logger = logging.getLogger(__name__)
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -169,12 +172,43 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
         if any(b is None for b in blobs):
             _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
-    with _heartbeat(store, keys.lease(job, key)):
-        try:
-            result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
-        except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
-            result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
+    result = _from_shared_cache(work)
+    if result is None:
+        with _heartbeat(store, keys.lease(job, key)):
+            try:
+                result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+            except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
+                result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
+        _to_shared_cache(work, result)
     _finish(store, job, key, result)
+
+
+@functools.cache
+def _shared_tier():
+    """This worker's shared cook-cache tier (``OXCOOK_SHARED_CACHE``), or ``None``."""
+    spec = os.environ.get("OXCOOK_SHARED_CACHE")
+    return open_shared_tier(spec) if spec else None
+
+
+def _from_shared_cache(work):
+    """The result another coordinator or worker already cooked for this work's cache key, if the shared tier has it whole."""
+    tier = _shared_tier()
+    if tier is None or not work.cache_key:
+        return None
+    data = tier.get(work.cache_key)
+    if data is None:
+        return None
+    try:
+        return readdress(unpack_entry(data, work.cache_key, RESULT_FOR[type(work)]), work)
+    except CorruptEntry:
+        tier.discard(work.cache_key)
+        return None
+
+
+def _to_shared_cache(work, result) -> None:
+    tier = _shared_tier()
+    if tier is not None and work.cache_key and result.ok:
+        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0)))
 
 
 class CookFailed(Exception):

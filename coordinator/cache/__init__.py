@@ -5,6 +5,5 @@ from ._cook_cache import CacheSettings as CacheSettings
 from ._cook_cache import CookCache as CookCache
 from ._cook_cache import Lookup as Lookup
 from ._cook_cache import default_cache_dir as default_cache_dir
-from ._tiers import FolderTier as FolderTier
 
-__all__ = ["DEFAULT_MAX_BYTES", "CacheSettings", "CookCache", "FolderTier", "Lookup", "default_cache_dir"]
+__all__ = ["DEFAULT_MAX_BYTES", "CacheSettings", "CookCache", "Lookup", "default_cache_dir"]

@@ -20,11 +20,24 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker import CacheKey, MeshResult, MeshWork, TextureResult, TextureWork, mesh_key, miss_reason, texture_key
+from worker import (
+    CacheKey,
+    CorruptEntry,
+    FolderTier,
+    MeshResult,
+    MeshWork,
+    TextureResult,
+    TextureWork,
+    mesh_key,
+    miss_reason,
+    open_shared_tier,
+    pack_entry,
+    readdress,
+    texture_key,
+    unpack_entry,
+)
 
-from ._entry import CorruptEntry, pack_entry, unpack_entry
 from ._stat_cache import StatCache
-from ._tiers import FolderTier, RedisTier, Tier
 
 DEFAULT_MAX_BYTES = 10 * 2**30
 
@@ -57,17 +70,11 @@ class Lookup:
     reason: str = ""  # why it missed
 
 
-def open_shared(spec: str) -> Tier:
-    if spec.split(":", 1)[0].lower() in ("redis", "rediss"):
-        return RedisTier(spec)
-    return FolderTier(Path(spec), name="shared")
-
-
 class CookCache:
     def __init__(self, settings: CacheSettings) -> None:
         self.settings = settings
         self.local = FolderTier(settings.local) if settings.local is not None else None
-        self.shared = open_shared(settings.shared) if settings.shared else None
+        self.shared = open_shared_tier(settings.shared) if settings.shared else None
         self.stat = StatCache(settings.local / "stat.json" if settings.local is not None else None)
         self._records_path = settings.local / "sources.json" if settings.local is not None else None
         self._records: dict[str, dict] = self._load_records()
@@ -125,7 +132,7 @@ class CookCache:
             if tier is self.shared and self.local is not None:
                 self.local.put(key.digest, data)
             self._remember(work, key)
-            return Lookup(_as_for(result, work), "hit")
+            return Lookup(readdress(result, work), "hit")
         with self._lock:
             previous = self._records.get(self.identity(work))
         return Lookup(None, "miss", "entry corrupt" if corrupt else miss_reason(key, previous))
@@ -166,16 +173,3 @@ class CookCache:
         except OSError:
             pass  # the cache is an optimisation: failing to update it never fails a cook
 
-
-def _as_for(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> TextureResult | MeshResult:
-    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source)."""
-    if isinstance(result, MeshResult):
-        return dataclasses.replace(result, key=work.key, source_id=work.source_id)
-    cooked = result.cooked
-    old = cooked.source_id
-    diagnostics = tuple(
-        dataclasses.replace(d, source_id=work.source_id, message=work.source_id + d.message[len(old) :] if d.message.startswith(old) else d.message)
-        for d in cooked.diagnostics
-    )
-    cooked = dataclasses.replace(cooked, source_id=work.source_id, diagnostics=diagnostics)
-    return dataclasses.replace(result, key=work.key, source_id=work.source_id, cooked=cooked)

@@ -6,8 +6,10 @@ import argparse
 import datetime
 from pathlib import Path
 
+from worker import FolderTier
+
 from .._errors import EXIT_OK
-from ..cache import DEFAULT_MAX_BYTES, FolderTier, default_cache_dir
+from ..cache import DEFAULT_MAX_BYTES, default_cache_dir
 from ._cook import memory_size
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import itertools
 import time
 from typing import Generic, Protocol, TypeVar
@@ -122,6 +123,8 @@ class WorkPipeline(Generic[Item, Outcome]):
         if lookup.result is not None and not self._cache.should_verify(key):
             self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return
+        if key is not None:
+            work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
         result = await self._backend.submit(work)  # BackendError fails the job
         problem = self._problem(work, result) if result.ok else None
         if problem is not None:

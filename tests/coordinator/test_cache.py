@@ -19,12 +19,11 @@ from PIL import Image
 
 import formats as f
 from coordinator import CookedRootFiles
-from coordinator.cache import CacheSettings, CookCache, FolderTier
-from coordinator.cache._entry import pack_entry, unpack_entry
+from coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer
 from tests.helpers import read_jobs, read_report, read_texture, snapshot
-from worker import TextureResult, TextureWork, miss_reason, preset_desc, texture_key
+from worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, texture_key, unpack_entry
 
 KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
@@ -224,5 +223,25 @@ def test_a_shared_redis_tier_serves_a_second_coordinator_with_no_workers(tmp_pat
         ja, jb = read_jobs(tmp_path / "a.json")[0], read_jobs(tmp_path / "b.json")[0]
         for ea, eb in zip(sorted(ja["textures"], key=lambda e: e["source"]), sorted(jb["textures"], key=lambda e: e["source"]), strict=True):
             assert read_texture(tmp_path / "a", ea["index"])[1] == read_texture(tmp_path / "b", eb["index"])[1]
+    finally:
+        server.stop()
+
+
+def test_workers_fill_the_shared_tier_themselves(tmp_path):
+    server = RedisServer(tmp_path)
+    shared = server.url.replace("/0", "/2")
+    worker = CeleryWorker(server.url, "filler", tmp_path / "worker.log", env={"OXCOOK_SHARED_CACHE": shared})
+    try:
+        src = sources(tmp_path / "src", n=4)
+        # coordinator A knows no shared tier: only its workers write there
+        a = cook(str(src), "-o", str(tmp_path / "a"), "--broker", server.url, "--cache", str(tmp_path / "cache-a"), "--report", str(tmp_path / "a.json"))
+        assert a.returncode == 0, a.stderr
+        assert len(list(__import__("redis").Redis.from_url(shared).scan_iter(match="oxcook-cache:*"))) == 4
+    finally:
+        worker.stop()
+    try:
+        b = cook(str(src), "-o", str(tmp_path / "b"), "--broker", server.url, "--cache", str(tmp_path / "cache-b"), "--shared-cache", shared, "--report", str(tmp_path / "b.json"), timeout=60)
+        assert b.returncode == 0, b.stderr
+        assert (totals(tmp_path / "b.json")["cache_hits"], totals(tmp_path / "b.json")["encoded"]) == (4, 0)
     finally:
         server.stop()

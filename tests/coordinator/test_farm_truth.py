@@ -174,3 +174,31 @@ def test_a_job_whose_only_worker_is_killed_ends_with_exit_3_and_a_clean_redis(tm
     finally:
         worker.stop()
         server.stop()
+
+
+def test_sigterm_on_the_farm_cancels_cleans_redis_and_keeps_the_root(farm, tmp_path):
+    import signal
+
+    url, tmp = farm
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        Image.fromarray(np.random.default_rng(i).integers(0, 256, (1024, 1024, 3), dtype=np.uint8)).save(src / f"t{i}_albedo.png")
+    root = tmp_path / "root"
+    first = src / "t0_albedo.png"
+    assert cook(str(first), "-o", str(root), "--broker", url).returncode == 0
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if ".oxcook" not in p.parts)
+    before_index = (root / "container.index.bin").read_bytes()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(root), "--broker", url],
+        stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
+    wait_until(lambda: bool(oxcook_keys(url)), 60, "the job to reach the farm")
+    proc.send_signal(signal.SIGTERM)  # what a CI runner sends on timeout
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    wait_until(lambda: oxcook_keys(url) == [], 30, "the job's keys to go")
+    assert (root / "container.index.bin").read_bytes() == before_index
+    assert subprocess.run([sys.executable, "-m", "coordinator", "repair", str(root)], capture_output=True, cwd=REPO).returncode == 0
+    assert sorted(p.relative_to(root) for p in root.rglob("*") if ".oxcook" not in p.parts) == before

@@ -1,4 +1,4 @@
-"""One cache entry's bytes: a checked frame around a wire-encoded result.
+"""One cook-cache entry's bytes: a checked frame around a wire-encoded result (shared by coordinators and workers).
 
 ::
 
@@ -12,9 +12,10 @@ entry can never reach a container.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
-from worker import MeshResult, TextureResult, WireError, decode, encode
+from ._wire import MeshResult, MeshWork, TextureResult, TextureWork, WireError, decode, encode
 
 MAGIC = b"OXCE"
 VERSION = 1
@@ -23,6 +24,20 @@ _HEADER = len(MAGIC) + 1 + 32
 
 class CorruptEntry(Exception):
     """The bytes are not a valid entry for the key asked for."""
+
+
+def readdress(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> TextureResult | MeshResult:
+    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source)."""
+    if isinstance(result, MeshResult):
+        return dataclasses.replace(result, key=work.key, source_id=work.source_id)
+    cooked = result.cooked
+    old = cooked.source_id
+    diagnostics = tuple(
+        dataclasses.replace(d, source_id=work.source_id, message=work.source_id + d.message[len(old) :] if d.message.startswith(old) else d.message)
+        for d in cooked.diagnostics
+    )
+    cooked = dataclasses.replace(cooked, source_id=work.source_id, diagnostics=diagnostics)
+    return dataclasses.replace(result, key=work.key, source_id=work.source_id, cooked=cooked)
 
 
 def pack_entry(result: TextureResult | MeshResult) -> bytes:

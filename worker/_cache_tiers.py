@@ -1,4 +1,4 @@
-"""Where cache entries live: a folder (the local tier, or a shared file system) or a Redis (the farm's shared tier).
+"""Where cook-cache entries live: a folder (the local tier, or a shared file system) or a Redis (the farm's shared tier).
 
 Both keep opaque entry bytes under a hex key. A folder publishes atomically
 (write a temporary file in the same folder, fsync, rename), so a reader never
@@ -153,3 +153,10 @@ class RedisTier:
             self._redis.delete(REDIS_PREFIX + key)
         except self._errors:
             pass
+
+
+def open_shared(spec: str) -> Tier:
+    """The shared tier a URL or folder names: ``redis://…``/``rediss://…``, else a folder."""
+    if spec.split(":", 1)[0].lower() in ("redis", "rediss"):
+        return RedisTier(spec)
+    return FolderTier(Path(spec), name="shared")
