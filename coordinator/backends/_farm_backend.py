@@ -82,7 +82,7 @@ class FarmBackend:
         self._pending: dict[str, dict[str, _Pending]] = {}  # job -> key -> pending
         self._readers: dict[str, asyncio.Task] = {}
         self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
-        self._submits: set[asyncio.Task] = set()
+        self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
         self._blobs: dict[str, set[str]] = {}
         self._closed = False
         self._check_broker()
@@ -100,8 +100,9 @@ class FarmBackend:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         task = loop.create_task(self._submit(work, future))
-        self._submits.add(task)
-        task.add_done_callback(self._submits.discard)
+        tasks = self._submits.setdefault(work.job, set())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
         return future
 
     async def _submit(self, work: Work, future: asyncio.Future) -> None:
@@ -247,6 +248,11 @@ class FarmBackend:
         loop.run_in_executor(self._publisher, cancel)
 
     async def forget_job(self, job: str) -> None:
+        # items still being stored or published must not land after the sweep (a worker would run them)
+        submits = list(self._submits.pop(job, ()))
+        for task in submits:
+            task.cancel()
+        await asyncio.gather(*submits, return_exceptions=True)
         self._alive.pop(job, None)
         reader = self._readers.pop(job, None)
         if reader is not None:
@@ -256,6 +262,11 @@ class FarmBackend:
         blobs = list(self._blobs.pop(job, ()))
 
         def sweep() -> None:
+            # The work keys first: every worker script (start, finish) checks its work key atomically,
+            # so once they are gone no worker can create a key for this job; then everything else.
+            work = list(self._sync_redis.scan_iter(match=keys.work(job, "*")))
+            if work:
+                self._sync_redis.delete(*work)
             names = list(self._sync_redis.scan_iter(match=keys.job_pattern(job))) + blobs + [keys.cancel(job), keys.done(job)]
             self._sync_redis.delete(*names)
 
@@ -269,9 +280,10 @@ class FarmBackend:
         self._closed = True
         for job in list(self._readers):
             await self.forget_job(job)
-        for task in list(self._submits):
+        tasks = [t for group in self._submits.values() for t in group]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._submits, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._redis.aclose()
         self._sync_redis.close()
         self._publisher.shutdown(wait=False)
