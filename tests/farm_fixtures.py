@@ -6,6 +6,7 @@ bounded in time and every process is stopped at teardown.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,35 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+
+
+class Flower:
+    """A real Flower on a free port, behind basic auth ``ox:cook``; ``get(path)`` returns the raw response body."""
+
+    def __init__(self, url: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", f"--broker={url}", "flower", f"--port={self.port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=REPO,
+        )
+        self._auth = {"Authorization": "Basic " + base64.b64encode(b"ox:cook").decode()}
+
+    def get(self, path: str, timeout: float = 10) -> bytes:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=self._auth)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+def run_oxcook(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    """``python -m coordinator ARGS`` as a build pipeline runs it; no path of the CLI may end in a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})}
+    )
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    return result

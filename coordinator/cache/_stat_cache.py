@@ -15,6 +15,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from formats import printable_name
+
 _CHUNK = 1 << 20
 
 
@@ -43,7 +45,7 @@ class StatCache:
     def digest(self, path: Path) -> bytes:
         """The SHA-256 of ``path``'s bytes: from the cache when its stat is unchanged, else read and hashed."""
         st = os.stat(path)
-        name = os.fsencode(os.path.abspath(path)).decode("utf-8", "surrogateescape").encode("utf-8", "backslashreplace").decode()
+        name = printable_name(os.path.abspath(path))
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
         with self._lock:
             known = self._entries.get(name)

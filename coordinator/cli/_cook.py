@@ -29,7 +29,7 @@ from .._service import ImportService, QueueDispatcher
 from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
-from ..emit import compact_root, stale_bytes
+from ..emit import compact_root
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._preflight import check_output, check_report_path
@@ -299,10 +299,9 @@ def run(args: argparse.Namespace) -> int:
 def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
     """``--compact``: compact when the stale share of the data files passes ``threshold`` (a failure is only reported)."""
     try:
-        stale = sum(stale_bytes(root).values())
-        total = sum(p.stat().st_size for p in (root / "Resources").glob("*.data"))
-        if total and stale / total > threshold:
-            print(f"oxcook cook: {root}: compact: {compact_root(root, lock_timeout=lock_timeout).describe()}", file=sys.stderr)
+        result = compact_root(root, lock_timeout=lock_timeout, min_stale_fraction=threshold)
+        if result.committed:
+            print(f"oxcook cook: {root}: compact: {result.describe()}", file=sys.stderr)
     except (OxcookError, OSError) as exc:
         print(f"oxcook cook: {root}: compaction skipped: {getattr(exc, 'message', exc)}", file=sys.stderr)
 

@@ -72,6 +72,12 @@ class CompactionPlan:
         return self.texture_bytes[0] - self.texture_bytes[1] + self.buffer_bytes[0] - self.buffer_bytes[1]
 
     @property
+    def stale_fraction(self) -> float:
+        """The share of the data files' bytes that compaction would free."""
+        before = self.texture_bytes[0] + self.buffer_bytes[0]
+        return self.freed / before if before else 0.0
+
+    @property
     def changes_anything(self) -> bool:
         identity = all(k == v for k, v in self.textures.items()) and all(k == v for k, v in self.buffers.items())
         return self.freed > 0 or not identity
@@ -204,8 +210,20 @@ def _copy_live(old: Path, new: Path, old_rows: list, new_rows: list) -> None:
     os.replace(temp, new)
 
 
-def compact_root(root: Path, *, dry_run: bool = False, lock_timeout: float = 600.0) -> CompactionResult:
+def _plan(current: _Root) -> tuple[CompactionPlan, list, list, dict[str, bytes], dict[str, int]]:
+    """The plan for ``current``, with the rows, descriptors and sidecars it was made from."""
+    tex_rows, buf_rows = current.rows(FileKind.TEXTURES_TABLE, _TEX_ROW), current.rows(FileKind.BUFFERS_TABLE, _BUF_ROW)
+    live_t, live_b, descriptors, sidecars = _live(current)
+    plan = plan_compaction(tex_rows, buf_rows, live_t, live_b, (current.size(FileKind.TEXTURES_DATA), current.size(FileKind.BUFFERS_DATA)))
+    return plan, tex_rows, buf_rows, descriptors, sidecars
+
+
+def compact_root(root: Path, *, dry_run: bool = False, lock_timeout: float = 600.0, min_stale_fraction: float = 0.0) -> CompactionResult:
     """Rewrite ``root`` with only its live content (see the module docstring).
+
+    Args:
+        dry_run: only plan, and say what would be freed.
+        min_stale_fraction: rewrite only when more than this share of the data bytes is stale.
 
     Raises:
         RootLockedError: another cook holds the root.
@@ -216,11 +234,9 @@ def compact_root(root: Path, *, dry_run: bool = False, lock_timeout: float = 600
     try:
         repaired = recover_root(root)
         current = _Root(root)
-        tex_rows, buf_rows = current.rows(FileKind.TEXTURES_TABLE, _TEX_ROW), current.rows(FileKind.BUFFERS_TABLE, _BUF_ROW)
-        live_t, live_b, descriptors, sidecars = _live(current)
-        plan = plan_compaction(tex_rows, buf_rows, live_t, live_b, (current.size(FileKind.TEXTURES_DATA), current.size(FileKind.BUFFERS_DATA)))
+        plan, tex_rows, buf_rows, descriptors, sidecars = _plan(current)
         result = CompactionResult(plan, committed=False, actions=list(repaired.actions))
-        if dry_run or not plan.changes_anything:
+        if dry_run or not plan.changes_anything or plan.stale_fraction <= min_stale_fraction and min_stale_fraction > 0:
             return result
         _rewrite(current, plan, tex_rows, buf_rows, descriptors, sidecars)
         result.committed = True
@@ -271,9 +287,7 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
 def stale_bytes(root: Path) -> dict[str, int]:
     """Bytes of each data file that no live row uses (what compaction would free); read-only, no lock."""
     current = _Root(root)
-    tex_rows, buf_rows = current.rows(FileKind.TEXTURES_TABLE, _TEX_ROW), current.rows(FileKind.BUFFERS_TABLE, _BUF_ROW)
-    live_t, live_b, _, _ = _live(current)
-    plan = plan_compaction(tex_rows, buf_rows, live_t, live_b, (current.size(FileKind.TEXTURES_DATA), current.size(FileKind.BUFFERS_DATA)))
+    plan = _plan(current)[0]
     names = {kind: Path(current.index.file(kind).relpath).name for kind in (FileKind.TEXTURES_DATA, FileKind.BUFFERS_DATA) if current.index.file(kind)}
     return {
         names.get(FileKind.TEXTURES_DATA, "textures.data"): plan.texture_bytes[0] - plan.texture_bytes[1],

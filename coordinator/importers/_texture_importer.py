@@ -61,13 +61,15 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
     )
 
 
-def _utf8(path) -> bool:
-    """A path the wire can carry as text (a file name with bytes that are not UTF-8 is sent as its bytes instead)."""
+def _wire_paths(paths) -> tuple[str, ...] | None:
+    """The resolved paths as text the wire can carry, or ``None`` when a name has bytes that are not UTF-8 (send its bytes instead)."""
+    resolved = tuple(str(p.resolve()) for p in paths)
     try:
-        str(path.resolve()).encode("utf-8")
-        return True
+        for path in resolved:
+            path.encode("utf-8")
     except UnicodeEncodeError:
-        return False
+        return None
+    return resolved
 
 
 async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
@@ -80,8 +82,8 @@ async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "
             await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
         elif source.data:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source))
-        elif job.shares_files and all(_utf8(p) for p in source.paths):
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=tuple(str(p.resolve()) for p in source.paths), tag=source))
+        elif job.shares_files and (paths := _wire_paths(source.paths)) is not None:
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=paths, tag=source))
         else:
             try:
                 data = tuple([await loop.run_in_executor(None, read_file, p, job.config.file_read_buffer_size) for p in source.paths])

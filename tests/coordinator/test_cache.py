@@ -21,7 +21,7 @@ import formats as f
 from coordinator import CookedRootFiles
 from coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO, CeleryWorker, RedisServer
+from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import read_jobs, read_report, read_texture, snapshot
 from worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, texture_key, unpack_entry
 
@@ -29,15 +29,7 @@ KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
 
 def cook(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return run_oxcook("cook", "--progress", "none", "--quality", "fast", *args, timeout=timeout)
 
 
 def sources(folder: Path, n: int = 16, size: int = 128) -> Path:

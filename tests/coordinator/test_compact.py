@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -17,16 +14,13 @@ from PIL import Image
 import formats as f
 from coordinator import CookedRootFiles
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO
+from tests.farm_fixtures import run_oxcook
 from tests.helpers import read_buffer, read_texture, snapshot
 
 KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
 
-def oxcook(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=240, cwd=REPO, env={**os.environ, **(env or {})})
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+oxcook = run_oxcook
 
 
 def cook(src: Path, root: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -18,7 +17,7 @@ from PIL import Image
 import formats as f
 from coordinator import CookedRootFiles
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO, CeleryWorker, RedisServer
+from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import snapshot
 
 KEY = str(uuid.UUID(bytes=f.new_source_key()))
@@ -39,13 +38,7 @@ def mixed(tmp_path_factory) -> Path:
 
 
 def cook(src: Path, root: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", "--no-cache", "--source-key", KEY, str(src), "-o", str(root), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
+    result = run_oxcook("cook", "--progress", "none", "--quality", "fast", "--no-cache", "--source-key", KEY, str(src), "-o", str(root), *args, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f.validate_container(CookedRootFiles(root)).ok
     return result

@@ -5,7 +5,6 @@ Every test has a bounded wait; every process started here is stopped here.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shutil
@@ -14,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 import redis
@@ -23,7 +21,7 @@ import formats as f
 from coordinator import Config, CookedRootFiles, ImportPhase, ImportService, TextureImportRequest, expand_sources
 from coordinator._types import TextureSettings
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
+from tests.farm_fixtures import REPO, CeleryWorker, Flower, RedisServer, free_port, wait_until
 from tests.helpers import read_report, read_texture, snapshot
 
 TIMEOUT = 180
@@ -198,18 +196,10 @@ def test_pickled_message_is_rejected(broker, workers):
 
 
 def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
-    port = free_port()
-    flower = subprocess.Popen(
-        [sys.executable, "-m", "celery", f"--broker={broker}", "flower", f"--port={port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-    )
-    auth = {"Authorization": "Basic " + base64.b64encode(b"ox:cook").decode()}
+    flower = Flower(broker)
 
     def get(path: str):
-        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=auth), timeout=5) as response:
-            return json.loads(response.read())
+        return json.loads(flower.get(path, timeout=5))
 
     def up() -> bool:
         try:
@@ -235,8 +225,7 @@ def test_flower_lists_tasks_by_name(tmp_path, shared_assets, broker, workers):
         shown = [t.get("args") or "" for t in succeeded()]
         assert any("hopper.png" in a and "KiB" in a for a in shown), shown[:3]
     finally:
-        flower.terminate()
-        flower.wait(timeout=20)
+        flower.stop()
 
 
 SCENE_FILES = sorted(

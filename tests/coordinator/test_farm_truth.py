@@ -6,25 +6,21 @@ Real redis-server, real `oxcook worker` processes, real Flower, the real CLI.
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
 import redis
 from PIL import Image
 
-from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, wait_until
+from tests.farm_fixtures import REPO, CeleryWorker, Flower, RedisServer, free_port, run_oxcook, wait_until
 
 
 def cook(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", "--no-cache", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+    return run_oxcook("cook", "--progress", "none", "--quality", "fast", "--no-cache", *args, timeout=timeout)
 
 
 def oxcook_keys(url: str) -> list[bytes]:
@@ -43,18 +39,8 @@ def farm(tmp_path_factory):
 
 def test_flower_sees_the_workers_and_counts_failed_textures_as_failed(farm, tmp_path):
     url, tmp = farm
-    port = free_port()
-    flower = subprocess.Popen(
-        [sys.executable, "-m", "celery", f"--broker={url}", "flower", f"--port={port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-    )
-    auth = {"Authorization": "Basic " + base64.b64encode(b"ox:cook").decode()}
-
-    def get(path: str):
-        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=auth), timeout=10) as response:
-            return response.read()
+    flower = Flower(url)
+    get = flower.get
 
     def workers() -> dict:
         try:
@@ -78,8 +64,7 @@ def test_flower_sees_the_workers_and_counts_failed_textures_as_failed(farm, tmp_
         metrics = get("/metrics").decode()
         assert 'type="task-failed"' in metrics
     finally:
-        flower.terminate()
-        flower.wait(timeout=20)
+        flower.stop()
 
 
 def test_celery_inspect_answers(farm):

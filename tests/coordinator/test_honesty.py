@@ -24,14 +24,10 @@ import formats as f
 from coordinator import CookedRootFiles, ImportSession, LooseCookedLayout
 from coordinator._errors import CommitRefusedError
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO
+from tests.farm_fixtures import REPO, run_oxcook
 from tests.helpers import decode_payload, read_jobs, read_report, read_texture, snapshot
 
-
-def oxcook(*args: str, timeout: float = 240, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, **kwargs)
-    assert "Traceback" not in result.stderr + result.stdout, result.stderr
-    return result
+oxcook = run_oxcook
 
 
 def cook(*args: str, **kwargs) -> subprocess.CompletedProcess:

@@ -19,22 +19,14 @@ from PIL import Image
 import formats as f
 from coordinator import CookedRootFiles
 from tests.conftest import SHARED_ASSETS
-from tests.farm_fixtures import REPO
+from tests.farm_fixtures import REPO, run_oxcook
 from tests.helpers import read_jobs
 
 BOX = SHARED_ASSETS / "gltf/BoxTextured"
 
 
 def cook(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-        env={**os.environ, **(env or {})},
-    )
-    assert "Traceback" not in result.stderr, result.stderr
+    result = run_oxcook("cook", "--progress", "none", "--quality", "fast", *args, env=env, timeout=timeout)
     assert "RuntimeWarning" not in result.stderr, result.stderr
     return result
 
