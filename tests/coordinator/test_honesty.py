@@ -346,3 +346,4 @@ def test_every_broken_shared_asset_is_named_and_nothing_else_is_lost(tmp_path):
     kept = [t for j in jobs for t in j["textures"] if t["source"].endswith("good/keep_albedo.png")]
     assert len(kept) == 1 and kept[0]["index"] > 0
     valid(tmp_path / "root")
+
