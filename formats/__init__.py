@@ -116,6 +116,7 @@ from ._texture_payload import TEXTURE_PAYLOAD_HEADER as TEXTURE_PAYLOAD_HEADER
 from ._texture_payload import PackingPolicy as PackingPolicy
 from ._texture_payload import PayloadFlags as PayloadFlags
 from ._texture_payload import PayloadLayout as PayloadLayout
+from ._texture_payload import PayloadWriter as PayloadWriter
 from ._texture_payload import Subresource as Subresource
 from ._texture_payload import compute_layout as compute_layout
 from ._texture_payload import content_hash as content_hash
@@ -186,6 +187,7 @@ __all__ = [
     "PackingPolicy",
     "PayloadFlags",
     "PayloadLayout",
+    "PayloadWriter",
     "RENDERABLE_RECORD",
     "Renderable",
     "SCENE_ASSET_DESC",

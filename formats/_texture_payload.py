@@ -191,6 +191,65 @@ def content_hash(data: bytes | memoryview, *, epoch: Epoch = Epoch.B) -> int:
     return sha256_content_hash(data) if epoch == Epoch.B else fnv1a64(data)
 
 
+class PayloadWriter:
+    """An OTX1 payload filled piece by piece, in any order: header and layout table at once, each
+    piece of a subresource's tightly packed rows placed at its row pitch, the hash at the end.
+
+    A cooker can place each band of rows as soon as it is encoded and drop it,
+    so the payload is the only copy of the output it holds.
+    """
+
+    def __init__(self, layout: PayloadLayout, *, flags: PayloadFlags = PayloadFlags.NONE) -> None:
+        self.layout = layout
+        self._out = bytearray(layout.total_size)
+        header = TEXTURE_PAYLOAD_HEADER.make(
+            packing_policy=int(layout.policy),
+            flags=int(flags),
+            subresource_count=len(layout.subresources),
+            total_payload_size=layout.total_size,
+            data_offset_bytes=layout.data_offset,
+        )
+        self._out[: TEXTURE_PAYLOAD_HEADER.SIZE] = TEXTURE_PAYLOAD_HEADER.pack(header)
+        at = TEXTURE_PAYLOAD_HEADER.SIZE
+        for sub in layout.subresources:
+            self._out[at : at + SUBRESOURCE_LAYOUT.SIZE] = SUBRESOURCE_LAYOUT.pack(
+                SUBRESOURCE_LAYOUT.make(offset_bytes=sub.offset, row_pitch_bytes=sub.row_pitch, size_bytes=sub.size)
+            )
+            at += SUBRESOURCE_LAYOUT.SIZE
+
+    def write(self, index: int, offset: int, data: bytes | memoryview) -> None:
+        """Tightly packed rows of subresource ``index``, starting ``offset`` bytes into its tight form.
+
+        Raises:
+            LayoutError: no such subresource, or the rows do not fit it whole.
+        """
+        if not 0 <= index < len(self.layout.subresources):
+            raise LayoutError(f"subresource {index} of {len(self.layout.subresources)}")
+        sub = self.layout.subresources[index]
+        tight = sub.row_bytes * sub.rows * sub.depth
+        if offset % sub.row_bytes or len(data) % sub.row_bytes or not 0 <= offset <= offset + len(data) <= tight:
+            raise LayoutError(
+                f"subresource layer {sub.layer} mip {sub.mip} ({sub.width}x{sub.height}): "
+                f"{len(data)} bytes at {offset} are not whole rows of its {tight} bytes"
+            )
+        base = self.layout.data_offset + sub.offset
+        first = offset // sub.row_bytes
+        if sub.row_pitch == sub.row_bytes:
+            self._out[base + offset : base + offset + len(data)] = data
+            return
+        view = memoryview(data)
+        for r in range(len(data) // sub.row_bytes):
+            dst = base + (first + r) * sub.row_pitch
+            self._out[dst : dst + sub.row_bytes] = view[r * sub.row_bytes : (r + 1) * sub.row_bytes]
+
+    def finish(self, *, epoch: Epoch = Epoch.B) -> tuple[bytes, int]:
+        """The payload and its content hash; the writer is spent."""
+        out, self._out = self._out, bytearray()
+        digest = content_hash(out, epoch=epoch)
+        out[CONTENT_HASH_OFFSET : CONTENT_HASH_OFFSET + 8] = digest.to_bytes(8, "little")
+        return bytes(out), digest
+
+
 def pack_payload(
     layout: PayloadLayout,
     subresources: Sequence[bytes | memoryview],
@@ -210,38 +269,16 @@ def pack_payload(
     """
     if len(subresources) != len(layout.subresources):
         raise LayoutError(f"{len(subresources)} subresource buffers for {len(layout.subresources)} subresources")
-    out = bytearray(layout.total_size)
-    header = TEXTURE_PAYLOAD_HEADER.make(
-        packing_policy=int(layout.policy),
-        flags=int(flags),
-        subresource_count=len(layout.subresources),
-        total_payload_size=layout.total_size,
-        data_offset_bytes=layout.data_offset,
-    )
-    out[: TEXTURE_PAYLOAD_HEADER.SIZE] = TEXTURE_PAYLOAD_HEADER.pack(header)
-    at = TEXTURE_PAYLOAD_HEADER.SIZE
-    for sub, data in zip(layout.subresources, subresources):
-        out[at : at + SUBRESOURCE_LAYOUT.SIZE] = SUBRESOURCE_LAYOUT.pack(
-            SUBRESOURCE_LAYOUT.make(offset_bytes=sub.offset, row_pitch_bytes=sub.row_pitch, size_bytes=sub.size)
-        )
-        at += SUBRESOURCE_LAYOUT.SIZE
+    writer = PayloadWriter(layout, flags=flags)
+    for index, (sub, data) in enumerate(zip(layout.subresources, subresources)):
         tight = sub.row_bytes * sub.rows * sub.depth
         if len(data) != tight:
             raise LayoutError(
                 f"subresource layer {sub.layer} mip {sub.mip} ({sub.width}x{sub.height}): "
                 f"{len(data)} bytes, expected {tight}"
             )
-        base = layout.data_offset + sub.offset
-        if sub.row_pitch == sub.row_bytes:
-            out[base : base + tight] = data
-        else:
-            view = memoryview(data)
-            for r in range(sub.rows * sub.depth):
-                dst = base + r * sub.row_pitch
-                out[dst : dst + sub.row_bytes] = view[r * sub.row_bytes : (r + 1) * sub.row_bytes]
-    digest = content_hash(out, epoch=epoch)
-    out[CONTENT_HASH_OFFSET : CONTENT_HASH_OFFSET + 8] = digest.to_bytes(8, "little")
-    return bytes(out), digest
+        writer.write(index, 0, data)
+    return writer.finish(epoch=epoch)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """The memory budget of one cooking process: a texture whose cook would exceed it is refused by name, before decoding.
 
-A cook's peak is dominated by the pixels, and the image header gives their
-number before a byte is decoded. Measured on this code (``python -c`` over a
-4096² image, VmHWM minus the process before the cook): about 32 bytes per
-pixel for an 8-bit source cooked to BC7, 42 to uncompressed RGBA8, 66 for a
-float source (HDR/EXR) — the float32 RGBA working copy, its mip chain and the
-output. The estimate rounds those up (48 and 80).
+A cook streams its rows (``worker._cook``): what it holds is the decoded
+source, the output payload and a few bands of float rows, so the peak follows
+from the image header (dimensions, channels, sample size) and the output
+format before a byte is decoded. :class:`CookCost` is that estimate; its
+factors cover the decoders' own copies (libpng, Pillow and OpenEXR hand back
+one more array than they keep) and the payload's one copy when it is finished.
+Measured with ``bench/memory.py`` (peak RSS of a cook minus the process before
+it) the estimate stays above the real peak for every case there.
 
 The budget comes from ``OXCOOK_MEMORY_BUDGET`` (bytes, or with a K/M/G/T
 suffix), which the local pool and ``oxcook worker`` set to their share of the
@@ -15,12 +17,18 @@ machine; unset, it is half of this machine's memory.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from ._errors import TextureImportError, TextureImportErrorCode
 
-LDR_BYTES_PER_PIXEL = 48
-FLOAT_BYTES_PER_PIXEL = 80
+_DECODER_COPIES = 2  # the decoded array and the decoder's own buffer (or a conversion) at the moment of handing over
+_PAYLOAD_COPIES = 2  # the payload being filled, and the bytes it becomes
+_CHAIN = 4 / 3  # a full mip chain's texels per level-0 texel
+_WORK_ROWS = 64 * 16 * 8  # per column: a chunk of float RGBA rows and its transients (worker._cook.CHUNK_ROWS)
+_BAND_ROWS = 256 * 4 * 2  # per column: a band of encoder samples and its encoded bytes
+_HELD_LEVELS = 16 / 3  # float RGBA levels 1.. kept whole when alpha coverage is preserved
 _SUFFIXES = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
 
 
 def parse_size(text: str) -> int:
@@ -58,19 +66,41 @@ def share_of_machine(processes: int) -> int:
     return machine_memory() * 3 // 4 // max(1, processes)
 
 
-def check_budget(width: int, height: int, source_id: str, *, float_source: bool, layers: int = 1) -> None:
+def _human(size: int) -> str:
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+
+
+@dataclass(frozen=True)
+class CookCost:
+    """What a cook's peak memory depends on besides the image header (from the work item's descriptor)."""
+
+    output_bytes_per_texel: float = 16.0  # of the output format (BC7: 1; RGBA8: 4; RGBA32F: 16)
+    float_output_bytes_per_texel: float = 16.0  # the same for a float source (kept as float: RGBA32F)
+    holds_levels: bool = False  # alpha coverage is preserved: levels 1.. are kept whole before encoding
+    layers: int = 1
+
+    def estimate(self, width: int, height: int, source_bytes_per_pixel: float, *, float_source: bool = False) -> int:
+        """Bytes at the peak of cooking a ``width`` × ``height`` source with that many decoded bytes per pixel."""
+        pixels = width * height
+        output = self.float_output_bytes_per_texel if float_source else self.output_bytes_per_texel
+        per_pixel = source_bytes_per_pixel * _DECODER_COPIES + output * _CHAIN * _PAYLOAD_COPIES * self.layers
+        if self.holds_levels:
+            per_pixel += _HELD_LEVELS
+        return int(pixels * per_pixel + width * (_WORK_ROWS + _BAND_ROWS))
+
+
+def check_budget(width: int, height: int, source_id: str, *, source_bytes_per_pixel: float, cost: CookCost, float_source: bool = False) -> None:
     """Refuse a texture whose estimated peak exceeds the budget.
 
     Raises:
         TextureImportError: ``texture-image-too-large``, naming the estimate and the limit.
     """
-    per_pixel = FLOAT_BYTES_PER_PIXEL if float_source else LDR_BYTES_PER_PIXEL
-    estimate = width * height * layers * per_pixel
+    estimate = cost.estimate(width, height, source_bytes_per_pixel, float_source=float_source)
     budget = memory_budget()
     if estimate > budget:
         raise TextureImportError(
             TextureImportErrorCode.IMAGE_TOO_LARGE,
             source_id,
-            f"{width}x{height} would need about {estimate / 2**30:.1f} GiB to cook, over this worker's memory budget of "
-            f"{budget / 2**30:.1f} GiB (OXCOOK_MEMORY_BUDGET); refused before decoding",
+            f"{width}x{height} would need about {_human(estimate)} to cook, over this worker's memory budget of "
+            f"{_human(budget)} (OXCOOK_MEMORY_BUDGET); refused before decoding",
         )

@@ -28,7 +28,7 @@ import numpy as np
 import OpenEXR
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from ._budget import check_budget
+from ._budget import CookCost, check_budget
 from ._errors import TextureImportError, TextureImportErrorCode
 
 
@@ -96,8 +96,8 @@ def sniff_format(data: bytes, hint: str = "") -> str | None:
     return None
 
 
-def decode_image(data: bytes, source_id: str, *, max_dimension: int) -> DecodedImage:
-    """Decode ``data`` after checking its header dimensions.
+def decode_image(data: bytes, source_id: str, *, max_dimension: int, cost: CookCost = CookCost()) -> DecodedImage:
+    """Decode ``data`` after checking its header dimensions and the memory its cook would need (``cost``).
 
     Raises:
         TextureImportError: empty, unrecognised, too large, truncated or corrupt input.
@@ -113,12 +113,12 @@ def decode_image(data: bytes, source_id: str, *, max_dimension: int) -> DecodedI
         )
     try:
         if fmt == "png":
-            return _decode_png(data, source_id, max_dimension)
+            return _decode_png(data, source_id, max_dimension, cost)
         if fmt == "hdr":
-            return _decode_hdr(data, source_id, max_dimension)
+            return _decode_hdr(data, source_id, max_dimension, cost)
         if fmt == "exr":
-            return _decode_exr(data, source_id, max_dimension)
-        return _decode_pillow(data, fmt, source_id, max_dimension)
+            return _decode_exr(data, source_id, max_dimension, cost)
+        return _decode_pillow(data, fmt, source_id, max_dimension, cost)
     except TextureImportError:
         raise
     except MemoryError as exc:
@@ -131,7 +131,7 @@ def decode_image(data: bytes, source_id: str, *, max_dimension: int) -> DecodedI
         ) from exc
 
 
-def _check_size(width: int, height: int, source_id: str, max_dimension: int, *, float_source: bool = False) -> None:
+def _check_size(width: int, height: int, source_id: str, max_dimension: int, cost: CookCost, source_bytes_per_pixel: float, *, float_source: bool = False) -> None:
     """The header's dimensions against the limit and the memory budget, before any pixel is decoded."""
     if width <= 0 or height <= 0:
         raise TextureImportError(TextureImportErrorCode.INVALID_DIMENSIONS, source_id, f"image header says {width}x{height}")
@@ -141,15 +141,20 @@ def _check_size(width: int, height: int, source_id: str, max_dimension: int, *, 
             source_id,
             f"{width}x{height} exceeds the {max_dimension}x{max_dimension} limit; refused before decoding",
         )
-    check_budget(width, height, source_id, float_source=float_source)
+    check_budget(width, height, source_id, source_bytes_per_pixel=source_bytes_per_pixel, cost=cost, float_source=float_source)
 
 
-def _decode_png(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # by colour type (a palette may expand to RGBA)
+
+
+def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     if len(data) < 24 or data[12:16] != b"IHDR":
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without an IHDR chunk")
     if b"IDAT" not in data:
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without image data (no IDAT chunk)")
-    _check_size(int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"), source_id, max_dimension)
+    sample_bytes = 2 if data[24] == 16 else 1
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    _check_size(width, height, source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes)
     pixels = imagecodecs.png_decode(data)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
@@ -172,9 +177,9 @@ def _hdr_dimensions(data: bytes, source_id: str) -> tuple[int, int, bool]:
     return int(width), int(height), ysign == b"+"
 
 
-def _decode_hdr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
+def _decode_hdr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     width, height, bottom_up = _hdr_dimensions(data, source_id)
-    _check_size(width, height, source_id, max_dimension, float_source=True)
+    _check_size(width, height, source_id, max_dimension, cost, 3 * 4, float_source=True)
     pixels = np.asarray(imagecodecs.rgbe_decode(data), dtype=np.float32)
     if pixels.shape[:2] != (height, width):
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, f"decoded {pixels.shape[1]}x{pixels.shape[0]}, header says {width}x{height}")
@@ -183,10 +188,10 @@ def _decode_hdr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage
     return DecodedImage(np.ascontiguousarray(pixels), "hdr")
 
 
-def _decode_exr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage:
+def _decode_exr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     header = OpenEXR.File(io.BytesIO(data), header_only=True).header()
     lo, hi = header["dataWindow"]
-    _check_size(int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1), source_id, max_dimension, float_source=True)
+    _check_size(int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1), source_id, max_dimension, cost, 4 * 4, float_source=True)
     channels = OpenEXR.File(io.BytesIO(data)).channels()
     if "RGBA" in channels or "RGB" in channels:
         pixels = channels.get("RGBA", channels.get("RGB")).pixels
@@ -203,10 +208,10 @@ def _decode_exr(data: bytes, source_id: str, max_dimension: int) -> DecodedImage
 _PILLOW_FORMATS = {"jpeg": ["JPEG"], "bmp": ["BMP", "DIB"], "dds": ["DDS"], "gif": ["GIF"], "tga": ["TGA"]}
 
 
-def _decode_pillow(data: bytes, fmt: str, source_id: str, max_dimension: int) -> DecodedImage:
+def _decode_pillow(data: bytes, fmt: str, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     _configure_pillow()
     with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[fmt]) as im:
-        _check_size(im.width, im.height, source_id, max_dimension)
+        _check_size(im.width, im.height, source_id, max_dimension, cost, 4 if len(im.getbands()) > 1 or im.mode in ("I", "F") else 2 if im.mode.startswith("I;16") else 1)
         im.load()
         mode = im.mode
         if mode in ("I;16", "I;16L", "I;16B", "I;16N"):

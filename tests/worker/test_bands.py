@@ -1,0 +1,141 @@
+"""Banded cooking: the streamed chain and encode give the whole-image stages' bytes, and split parts join to them."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import numpy as np
+import OpenEXR
+import pytest
+from PIL import Image
+
+import formats as f
+from worker import (
+    Bc7Quality,
+    MipFilter,
+    apply_content_processing,
+    convert_to_output_format,
+    convert_to_working_format,
+    cook_texture,
+    decode_source,
+    generate_mips,
+    pack_subresources,
+    plan_cook,
+    preset_desc,
+)
+from worker._cook import BAND_ROWS, join_texture_parts, split_bands
+from worker._mips import MipStream, mip_chain
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def smooth(height: int, width: int, channels: int = 4, seed: int = 3) -> np.ndarray:
+    """A photo-like image; its alpha is opaque in the first band and translucent below (per-band encoder profiles)."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    rng = np.random.default_rng(seed)
+    img = np.stack([np.sin(x / 17) * 90 + 128, np.cos(y / 23) * 90 + 128, (x + y) % 256, np.full_like(x, 255)], axis=2)
+    img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
+    img[BAND_ROWS:, :, 3] = np.clip(128 + (x[BAND_ROWS:] % 100), 0, 255).astype(np.uint8)
+    return img[..., :channels]
+
+
+def reference(source: bytes, desc) -> bytes:
+    """The whole-image stages, composed."""
+    decoded = decode_source(source, desc)
+    plan = plan_cook(desc, decoded)
+    work = apply_content_processing(convert_to_working_format(decoded, plan), desc, plan)
+    levels = generate_mips(work, desc, plan)
+    return pack_subresources([convert_to_output_format(levels, work, desc, plan)], f.TextureType.TEXTURE_2D, plan).payload
+
+
+@pytest.mark.parametrize("kind", list(MipFilter))
+@pytest.mark.parametrize("shape", [(300, 77), (257, 1), (1, 130), (640, 480)])
+@pytest.mark.parametrize("chunk", [1, 5, 64])
+def test_the_streamed_chain_is_the_whole_image_chain(kind, shape, chunk):
+    base = np.random.default_rng(1).random((*shape, 4), dtype=np.float32)
+    levels = int(max(shape)).bit_length()
+    want = mip_chain(base, levels, kind)
+    got = [[] for _ in range(levels)]
+    stream = MipStream(shape[1], shape[0], levels, kind, (0.0, 1.0), lambda mip, first, rows: got[mip].append((first, rows.copy())))
+    for a in range(0, shape[0], chunk):
+        stream.push(base[a : a + chunk])
+    for mip in range(levels):
+        assert [first for first, _ in got[mip]] == sorted(first for first, _ in got[mip])
+        assert np.array_equal(np.concatenate([rows for _, rows in got[mip]]), want[mip]), f"level {mip}"
+
+
+def _exr(pixels: np.ndarray, tmp_path) -> bytes:
+    path = tmp_path / "img.exr"
+    OpenEXR.File({"type": OpenEXR.scanlineimage}, {"RGBA": pixels}).write(str(path))
+    return path.read_bytes()
+
+
+CASES = {
+    "albedo-kaiser": (lambda: png(smooth(600, 333)), dict(preset="albedo")),
+    "albedo-lanczos": (lambda: png(smooth(600, 333)), dict(preset="albedo", mip_filter=MipFilter.LANCZOS)),
+    "albedo-box": (lambda: png(smooth(520, 520, 3)), dict(preset="albedo", mip_filter=MipFilter.BOX)),
+    "alpha-test": (lambda: png(smooth(600, 333)), dict(preset="albedo-alpha-test")),
+    "premultiplied": (lambda: png(smooth(600, 333)), dict(preset="albedo", premultiply_alpha=True)),
+    "normal": (lambda: png(smooth(600, 300, 3)), dict(preset="normal")),
+    "ui-rgba8": (lambda: png(smooth(600, 333)), dict(preset="ui")),
+    "height-16bit": (lambda: png((smooth(600, 333, 1)[..., 0].astype(np.uint16) * 257)), dict(preset="height")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_banded_cook_is_the_whole_image_stages_byte_for_byte(case):
+    make, options = CASES[case]
+    options = dict(options)
+    desc = preset_desc(options.pop("preset"), f"{case}.png", **options)
+    if desc.bc7_quality != Bc7Quality.NONE:
+        desc = dataclasses.replace(desc, bc7_quality=Bc7Quality.FAST)
+    source = make()
+    assert cook_texture(source, desc).payload == reference(source, desc)
+
+
+def test_a_float_source_with_nonfinite_samples_is_banded_exactly(tmp_path):
+    pixels = (np.random.default_rng(2).random((530, 70, 4)) * 70000).astype(np.float32)
+    pixels[3, 3, 0], pixels[400, 5, 1] = np.nan, np.inf
+    source = _exr(pixels, tmp_path)
+    desc = preset_desc("hdr-env", "sky.exr")
+    cooked = cook_texture(source, desc)
+    assert cooked.payload == reference(source, desc)
+    assert [d.code for d in cooked.diagnostics] == ["texture-nonfinite-clamped", "texture-hdr-clamped"]
+
+
+def test_split_bands_give_every_band_to_one_part_in_order():
+    for parts in (1, 2, 3, 40):
+        owners = split_bands(1100, 700, 11, parts)
+        flat = [pair for run in owners for pair in run]
+        assert flat == sorted(flat) and len(flat) == len(set(flat))
+        assert {mip for mip, _ in flat} == set(range(11))
+    halves = split_bands(8192, 8192, 14, 2)
+    pixels = [sum(min(BAND_ROWS, (8192 >> m) - b * BAND_ROWS) * (8192 >> m) for m, b in run) for run in halves]
+    assert abs(pixels[0] - pixels[1]) <= BAND_ROWS * 8192  # balanced to a band
+
+
+@pytest.mark.parametrize("parts", [2, 3, 7])
+def test_parts_join_to_the_unsplit_payload(parts):
+    source = png(smooth(1100, 700))
+    desc = dataclasses.replace(preset_desc("albedo", "big.png"), bc7_quality=Bc7Quality.FAST)
+    whole = cook_texture(source, desc)
+    pieces = [cook_texture(source, desc, part=(k, parts)) for k in range(parts)]
+    assert all(p.content_hash == 0 and p.payload[:4] != b"OTX1" for p in pieces)
+    assert sum(len(p.payload) for p in pieces) < len(whole.payload)  # tight bytes, no header or pitch
+    joined = join_texture_parts(pieces)
+    assert joined.payload == whole.payload and joined.content_hash == whole.content_hash
+
+
+def test_parts_that_do_not_fit_are_refused():
+    source = png(smooth(600, 200))
+    desc = dataclasses.replace(preset_desc("albedo", "big.png"), bc7_quality=Bc7Quality.FAST)
+    a, b = (cook_texture(source, desc, part=(k, 2)) for k in range(2))
+    with pytest.raises(ValueError, match="holds"):
+        join_texture_parts([a, dataclasses.replace(b, payload=b.payload[:-16])])
+    with pytest.raises(ValueError, match="different texture"):
+        join_texture_parts([a, dataclasses.replace(b, width=b.width + 4)])
