@@ -80,8 +80,7 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add a 16384² source")
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
-    from worker import preset_desc
-    from worker._cook import cook_cost
+    from worker import cook_cost, preset_desc
 
     print(f"{'case':<32}{'peak MB':>10}{'estimate MB':>13}{'peak/est':>10}{'B/pixel':>9}")
     print("-" * 74)

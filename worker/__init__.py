@@ -20,6 +20,7 @@ from ._bcn import default_target as default_encoder_target
 from ._bcn import encode_blocks as encode_blocks
 from ._bcn import encoder_target as encoder_target
 from ._bcn import supported_targets as supported_encoder_targets
+from ._budget import CookCost as CookCost
 from ._budget import memory_budget as memory_budget
 from ._budget import parse_size as parse_size
 from ._budget import share_of_machine as share_of_machine
@@ -35,19 +36,23 @@ from ._cache_key import miss_reason as miss_reason
 from ._cache_key import texture_key as texture_key
 from ._cache_tiers import FolderTier as FolderTier
 from ._cache_tiers import open_shared as open_shared_tier
+from ._cook import BAND_ROWS as BAND_ROWS
 from ._cook import CookedTexture as CookedTexture
 from ._cook import CookPlan as CookPlan
 from ._cook import WorkingImage as WorkingImage
 from ._cook import apply_content_processing as apply_content_processing
 from ._cook import convert_to_output_format as convert_to_output_format
 from ._cook import convert_to_working_format as convert_to_working_format
+from ._cook import cook_cost as cook_cost
 from ._cook import cook_texture as cook_texture
 from ._cook import cook_texture_layers as cook_texture_layers
 from ._cook import decode_source as decode_source
 from ._cook import encoder_input as encoder_input
 from ._cook import generate_mips as generate_mips
+from ._cook import join_texture_parts as join_texture_parts
 from ._cook import pack_subresources as pack_subresources
 from ._cook import plan_cook as plan_cook
+from ._cook import split_bands as split_bands
 from ._desc import DEFAULT_MAX_DIMENSION as DEFAULT_MAX_DIMENSION
 from ._desc import Bc7Quality as Bc7Quality
 from ._desc import ColorSpace as ColorSpace
@@ -115,7 +120,12 @@ __all__ = [
     "DEFAULT_MAX_DIMENSION",
     "ENCODABLE",
     "WIRE_VERSION",
+    "BAND_ROWS",
+    "CookCost",
     "apply_content_processing",
+    "cook_cost",
+    "join_texture_parts",
+    "split_bands",
     "apply_preset",
     "Bc7Quality",
     "build_mesh_buffers",

@@ -12,6 +12,7 @@ from PIL import Image
 
 import formats as f
 from worker import (
+    BAND_ROWS,
     Bc7Quality,
     MipFilter,
     apply_content_processing,
@@ -20,11 +21,12 @@ from worker import (
     cook_texture,
     decode_source,
     generate_mips,
+    join_texture_parts,
     pack_subresources,
     plan_cook,
     preset_desc,
+    split_bands,
 )
-from worker._cook import BAND_ROWS, join_texture_parts, split_bands
 from worker._mips import MipStream, mip_chain
 
 
