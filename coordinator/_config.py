@@ -17,6 +17,9 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+SPLIT_ABOVE = 4096 * 4096  # pixels: a texture this large or larger is split across processes
+
+
 @dataclass(frozen=True, kw_only=True)
 class Config:
     """Keyword-only, frozen: derive variants with ``dataclasses.replace``.
@@ -38,6 +41,8 @@ class Config:
             before, if no worker answers a ping, it fails (exit 3) naming the queue.
         encoder_target: the instruction set whose encoder kernels every worker
             uses (targets write different bytes; pinning it keeps a mixed farm deterministic).
+        split_above: pixels from which one texture is split into parts cooked by
+            several processes or farm workers (0 = never); the bytes do not change.
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -53,3 +58,4 @@ class Config:
     cache: CacheSettings = field(default_factory=CacheSettings)
     encoder_target: str = field(default_factory=default_encoder_target)
     stall_timeout: float = field(default_factory=lambda: float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")))
+    split_above: int = SPLIT_ABOVE

@@ -119,7 +119,12 @@ class JobContext:
     def texture_pipeline(self) -> TexturePipeline:
         """A new texture pipeline for this job (use it as ``async with``)."""
         return TexturePipeline(
-            self.backend, capacity=self.config.texture_queue_capacity, job=self.key, cache=self.cache, encoder_target=self.config.encoder_target
+            self.backend,
+            capacity=self.config.texture_queue_capacity,
+            job=self.key,
+            cache=self.cache,
+            encoder_target=self.config.encoder_target,
+            split_above=self.config.split_above,
         )
 
     def mesh_pipeline(self) -> MeshPipeline:

@@ -154,6 +154,7 @@ class TextureReportEntry:
     cache: str = "off"  # "hit" | "miss" | "off"
     miss_reason: str = ""
     diagnostics: tuple[ImportDiagnostic, ...] = ()
+    parts: int = 1  # processes or farm workers its cook was split across
 
 
 @dataclass

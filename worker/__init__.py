@@ -68,7 +68,9 @@ from ._errors import TextureCancelled as TextureCancelled
 from ._errors import TextureImportError as TextureImportError
 from ._errors import TextureImportErrorCode as TextureImportErrorCode
 from ._failpoints import failpoint as failpoint
+from ._imaging import HEADER_BYTES as HEADER_BYTES
 from ._imaging import DecodedImage as DecodedImage
+from ._imaging import image_size as image_size
 from ._imaging import sniff_format as sniff_format
 from ._mesh import MeshBuffers as MeshBuffers
 from ._mesh import build_mesh_buffers as build_mesh_buffers
@@ -78,6 +80,7 @@ from ._presets import detect_preset_from_filename as detect_preset_from_filename
 from ._presets import parse_preset as parse_preset
 from ._presets import preset_desc as preset_desc
 from ._tasks import run_work as run_work
+from ._wire import MAX_PARTS as MAX_PARTS
 from ._wire import RESULT_FOR as RESULT_FOR
 from ._wire import WIRE_VERSION as WIRE_VERSION
 from ._wire import MeshResult as MeshResult
@@ -121,6 +124,9 @@ __all__ = [
     "ENCODABLE",
     "WIRE_VERSION",
     "BAND_ROWS",
+    "MAX_PARTS",
+    "HEADER_BYTES",
+    "image_size",
     "CookCost",
     "apply_content_processing",
     "cook_cost",

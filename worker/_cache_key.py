@@ -24,7 +24,7 @@ import numpy as np
 from ._bcn import DEFAULT_TARGET
 from ._desc import ENUM_FIELDS, TextureImportDesc
 
-COOKER_VERSION = "oxcook-cook-1"
+COOKER_VERSION = "oxcook-cook-2"  # 2: BC7 profiles chosen per band of 256 rows (banded cooking)
 
 
 @functools.cache

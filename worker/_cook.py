@@ -16,9 +16,10 @@ into its place. Memory is the decoded source, the output and a few bands, not
 a float32 copy of the image and its chain, and the bytes are those of the
 whole-image stages: the per-row arithmetic is the same and every level is
 encoded in the same band grid. The grid is also the unit of splitting one
-texture across processes (:func:`split_bands`): a part cooks everything but
-encodes only its bands, and its bytes are one contiguous run of the texture's
-tightly packed subresources. A ``cancel`` callable is polled between stages (and between band
+texture across processes (:func:`split_bands`): a part encodes only its bands
+(only the last one makes the mip chain), and its bytes are its bands' run of
+the texture's tightly packed subresources; :func:`join_texture_parts` places
+them. A ``cancel`` callable is polled between stages (and between band
 encodes) so a cancelled job stops at the next boundary. No file I/O and no
 knowledge of containers: the payload layout and hashes come from ``formats``.
 
@@ -62,6 +63,7 @@ from ._color import float_to_unorm8, float_to_unorm16, samples_to_float, srgb_to
 from ._desc import (
     BC7_FORMATS,
     FLOAT_FORMATS,
+    Bc7Quality,
     ColorSpace,
     HdrHandling,
     MipPolicy,
@@ -575,38 +577,56 @@ def pack_subresources(
     )
 
 
-def split_bands(width: int, height: int, mip_levels: int, parts: int) -> list[list[tuple[int, int]]]:
-    """The ``(mip, band)`` pairs each of ``parts`` encodes: contiguous runs in (mip, band) order, of about equal pixels (pure).
+_CHAIN_WEIGHT = {Bc7Quality.FAST: 0.6, Bc7Quality.DEFAULT: 0.1, Bc7Quality.HIGH: 0.03}  # making the chain, per level-0 pixel, in encoded pixels (bench/split.py)
 
-    Band ``k`` of a level is its rows ``k * BAND_ROWS`` up to the next multiple;
-    a band goes to the part its middle pixel falls in, counted over the chain.
+
+def chain_weight(desc: TextureImportDesc) -> float:
+    """What making the float chain costs per level-0 pixel, in pixels of encoding (to balance split parts)."""
+    return _CHAIN_WEIGHT.get(desc.bc7_quality, 1.0)
+
+
+def split_bands(width: int, height: int, mip_levels: int, parts: int, *, chain_weight: float = 0.0) -> list[list[tuple[int, int]]]:
+    """The ``(mip, band)`` pairs each of ``parts`` encodes, in (mip, band) order (pure).
+
+    Band ``k`` of a level is its rows ``k * BAND_ROWS`` up to the next multiple.
+    Only the last part makes the mip chain (the small levels need all of level
+    0), so it owns levels 1.. and, at a cost of ``chain_weight`` encoded pixels
+    per level-0 pixel for the chain, fewer level-0 bands; the other parts
+    decode and encode level-0 bands only. A level-0 band goes to the part its
+    middle pixel falls in when the parts' costs are laid end to end.
     """
-    grid = [(mip, band, min(BAND_ROWS, h - band * BAND_ROWS) * w) for mip, (w, h) in enumerate(level_sizes(width, height, mip_levels)) for band in range((h + BAND_ROWS - 1) // BAND_ROWS)]
-    total = sum(pixels for *_, pixels in grid)
+    sizes = level_sizes(width, height, mip_levels)
+    level0 = [min(BAND_ROWS, height - band * BAND_ROWS) * width for band in range((height + BAND_ROWS - 1) // BAND_ROWS)]
+    tail = sum(w * h for w, h in sizes[1:]) + (chain_weight * width * height if mip_levels > 1 else 0.0)
+    share = (width * height + tail) / parts
     owners: list[list[tuple[int, int]]] = [[] for _ in range(parts)]
     seen = 0
-    for mip, band, pixels in grid:
-        owners[min(parts - 1, (2 * seen + pixels) * parts // (2 * total))].append((mip, band))
+    for band, pixels in enumerate(level0):
+        owners[min(parts - 1, int((seen + pixels / 2) // share))].append((0, band))
         seen += pixels
+    owners[-1].extend((mip, band) for mip, (_, h) in enumerate(sizes) if mip for band in range((h + BAND_ROWS - 1) // BAND_ROWS))
     return owners
 
 
 def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, facts: SourceFacts, emit, timings: dict, part=None, cancel=None) -> None:
-    """Stages 3-6 of one layer, band by band (see the module docstring)."""
+    """Stages 3-6 of one layer, band by band (see the module docstring); a part without levels 1.. makes no chain."""
     base_u8 = decoded.pixels if decoded.pixels.dtype == np.uint8 and not facts.changed else None
-    owned = None
+    owned, rows_wanted = None, range(0, plan.height, CHUNK_ROWS)
+    chain = plan.mip_levels > 1
     if part is not None:
-        mine = set(split_bands(plan.width, plan.height, plan.mip_levels, part[1])[part[0]])
+        mine = set(split_bands(plan.width, plan.height, plan.mip_levels, part[1], chain_weight=chain_weight(desc))[part[0]])
         owned = lambda mip, band: (mip, band) in mine  # noqa: E731
+        chain = chain and any(mip for mip, _ in mine)
+        if not chain:
+            rows_wanted = [a for a in rows_wanted if (0, a // BAND_ROWS) in mine]
     encoder = _LevelEncoder(desc, plan, base_u8, emit, owned, cancel)
     stream = MipStream(plan.width, plan.height, plan.mip_levels, desc.mip_filter, _mip_clamp(plan), encoder.add)
-    floats = plan.mip_levels > 1 or base_u8 is None
     clock = time.perf_counter
     working = streaming = 0.0
-    for a in range(0, plan.height, CHUNK_ROWS):
+    for a in rows_wanted:
         _checkpoint(cancel, plan.source_id, f"rows {a}..")
         rows = decoded.pixels[a : a + CHUNK_ROWS]
-        if not floats:
+        if not chain and base_u8 is not None:
             encoder.encode_rows(0, a, rows)
             continue
         start = clock()
@@ -614,7 +634,10 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
         _prepare_rows(px, desc, plan)
         _finish_rows(px, plan, facts.renormalize)
         middle = clock()
-        stream.push(px)
+        if chain:
+            stream.push(px)
+        else:
+            encoder.encode_rows(0, a, px)
         working, streaming = working + middle - start, streaming + clock() - middle
     timings["convert_to_working_format"] = timings.get("convert_to_working_format", 0.0) + working * 1000.0
     timings["generate_mips"] = timings.get("generate_mips", 0.0) + max(streaming * 1000.0 - encoder.encode_ms, 0.0)
@@ -706,8 +729,8 @@ def cook_texture_layers(
     return dataclasses.replace(cooked, timings_ms=timings)
 
 
-def join_texture_parts(parts: Sequence[CookedTexture]) -> CookedTexture:
-    """The texture that ``parts`` (cooked with ``part=(k, len(parts))``, in order) make together: the unsplit payload, byte for byte.
+def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) -> CookedTexture:
+    """The texture that ``parts`` (of ``desc``, cooked with ``part=(k, len(parts))``, in order) make together: the unsplit payload, byte for byte.
 
     Raises:
         ValueError: the parts disagree on the texture, or a part holds the wrong number of bytes.
@@ -720,7 +743,8 @@ def join_texture_parts(parts: Sequence[CookedTexture]) -> CookedTexture:
     try:
         layout = compute_layout(TextureType(first.texture_type), Format(first.format), first.width, first.height, mip_levels=first.mip_levels)
         writer = PayloadWriter(layout, flags=PayloadFlags(first.flags))
-        for k, (part, bands) in enumerate(zip(parts, split_bands(first.width, first.height, first.mip_levels, len(parts)))):
+        owners = split_bands(first.width, first.height, first.mip_levels, len(parts), chain_weight=chain_weight(desc))
+        for k, (part, bands) in enumerate(zip(parts, owners)):
             at = 0
             for mip, band in bands:
                 offset, size = _band_span(layout, mip, band)

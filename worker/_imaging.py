@@ -131,6 +131,33 @@ def decode_image(data: bytes, source_id: str, *, max_dimension: int, cost: CookC
         ) from exc
 
 
+HEADER_BYTES = 256 * 1024  # enough of a file for :func:`image_size`
+
+
+def image_size(head: bytes, hint: str = "") -> tuple[int, int] | None:
+    """``(width, height)`` from the start of an image file (its first :data:`HEADER_BYTES`), or ``None`` if they cannot be read there.
+
+    Decodes no pixel: the coordinator uses it to plan (split a huge texture)
+    before any worker touches the file; the worker checks everything again.
+    """
+    try:
+        fmt = sniff_format(head, hint)
+        if fmt == "png":
+            return (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")) if head[12:16] == b"IHDR" else None
+        if fmt == "hdr":
+            return _hdr_dimensions(head, hint)[:2]
+        if fmt == "exr":
+            lo, hi = OpenEXR.File(io.BytesIO(head), header_only=True).header()["dataWindow"]
+            return int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1)
+        if fmt is not None:
+            _configure_pillow()
+            with Image.open(io.BytesIO(head), formats=_PILLOW_FORMATS[fmt]) as im:
+                return im.width, im.height
+    except Exception:  # noqa: BLE001 - any header a decoder cannot read here: no plan, the worker will say why
+        return None
+    return None
+
+
 def _check_size(width: int, height: int, source_id: str, max_dimension: int, cost: CookCost, source_bytes_per_pixel: float, *, float_source: bool = False) -> None:
     """The header's dimensions against the limit and the memory budget, before any pixel is decoded."""
     if width <= 0 or height <= 0:

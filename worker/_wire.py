@@ -33,7 +33,8 @@ from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._mesh import MeshBuffers
 
-WIRE_VERSION = 2
+WIRE_VERSION = 3
+MAX_PARTS = 64  # the most parts one texture is split into
 
 
 class WireError(OxcookError):
@@ -56,14 +57,18 @@ class TextureWork:
     blobs: tuple[str, ...] = ()
     encoder_target: str = DEFAULT_TARGET  # the instruction set whose encoder kernels every worker must use (same bytes everywhere)
     cache_key: str = ""  # the cook-cache key the coordinator computed: a worker with a shared tier consults and fills it
+    part: tuple[int, int] | None = None  # (index, count): encode only this part's bands of a split texture (worker.split_bands)
 
     def __post_init__(self) -> None:
         if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
             raise WireError(f"{self.source_id}: a texture work item needs exactly one of sources, paths and blobs")
+        if self.part is not None and not (len(self.part) == 2 and 0 <= self.part[0] < self.part[1] <= MAX_PARTS):
+            raise WireError(f"{self.source_id}: part {self.part} is not (index, count) with index < count <= {MAX_PARTS}")
 
     def describe(self) -> str:
         """What Flower shows for the task: the texture, its intent and output format (never its bytes)."""
-        return f"{self.source_id} {self.desc.intent.name.lower()} {self.desc.output_format.name}"
+        part = f" part {self.part[0] + 1}/{self.part[1]}" if self.part else ""
+        return f"{self.source_id}{part} {self.desc.intent.name.lower()} {self.desc.output_format.name}"
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,8 @@ def _to_plain(message) -> dict:
         for name in ("sources", "paths", "blobs"):
             if getattr(message, name):
                 body[name] = list(getattr(message, name))
+        if message.part is not None:
+            body["part"] = list(message.part)
         return body
     if isinstance(message, MeshWork):
         arrays = {name: _array_to_plain(a) for name, a in message.arrays.items() if a is not None}
@@ -220,7 +227,7 @@ def _from_plain(cls, fields: dict):
     key = _typed(fields.get("key"), str, "key")
     source_id = _typed(fields.get("source_id"), str, "source_id")
     if cls is TextureWork:
-        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key"})
+        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key", "part"})
         try:
             desc = TextureImportDesc.from_dict(_typed(fields["desc"], dict, "desc"))
         except (TypeError, ValueError) as exc:
@@ -235,6 +242,7 @@ def _from_plain(cls, fields: dict):
             blobs=_str_list(fields.get("blobs", []), "blobs", str),
             encoder_target=_typed(fields.get("encoder_target", DEFAULT_TARGET), str, "encoder_target"),
             cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"),
+            part=_str_list(fields["part"], "part", int) if "part" in fields else None,
         )
     if cls is MeshWork:
         _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job", "cache_key"})

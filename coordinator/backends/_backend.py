@@ -28,6 +28,9 @@ class ComputeBackend(Protocol):
         Cancelling the future revokes the item if it has not started.
         """
 
+    async def parallelism(self) -> int:
+        """How many items it can cook at once (the parts a huge texture is split into)."""
+
     def running(self, job: str) -> int:
         """How many items of ``job`` a worker is cooking now (the rest of those submitted are queued)."""
 

@@ -42,6 +42,7 @@ from ._urls import mask_url
 
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
+_INSPECT_TIMEOUT_S = 1.0
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
 
 
@@ -84,6 +85,7 @@ class FarmBackend:
         self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
         self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
         self._blobs: dict[str, set[str]] = {}
+        self._parallelism: int | None = None
         self._closed = False
         self._check_broker()
 
@@ -228,6 +230,20 @@ class FarmBackend:
         )
         for pending in waiting:
             pending.future.set_exception(error)
+
+    async def parallelism(self) -> int:
+        """The worker processes the farm's nodes report (asked once, in about a second; 1 when none answer)."""
+        if self._parallelism is None:
+
+            def ask() -> int:
+                stats = self._app.control.inspect(timeout=_INSPECT_TIMEOUT_S).stats() or {}
+                return sum(int(node.get("pool", {}).get("max-concurrency", 1)) for node in stats.values())
+
+            try:
+                self._parallelism = max(1, await asyncio.get_running_loop().run_in_executor(None, ask))
+            except Exception:  # noqa: BLE001 - a farm that cannot say: no split, the work still runs
+                self._parallelism = 1
+        return self._parallelism
 
     def running(self, job: str) -> int:
         """Items whose lease a worker holds (seen at the last lease check, every few seconds)."""

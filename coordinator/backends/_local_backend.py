@@ -77,7 +77,12 @@ class LocalBackend:
         self._closed = False
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            # the fork server imports the cooking stack once; every pool process forks from it ready to cook
+            context.set_forkserver_preload([__name__])
+        else:
+            context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(), self.memory_budget))
 
     def _executor(self, attempt: int) -> ProcessPoolExecutor:
@@ -125,6 +130,9 @@ class LocalBackend:
                     futures.discard(future)
         kind = work.KIND.split("-")[0]
         return error_result(work, f"{kind}-worker-crashed", f"{work.source_id}: a worker process died {self.max_attempts} times on it")
+
+    async def parallelism(self) -> int:
+        return self.workers
 
     def running(self, job: str) -> int:
         # the pool hands a few items ahead to its call queue and marks them running: at most one per process is

@@ -23,7 +23,7 @@ from pathlib import Path
 from formats import OxcookError, is_uuid_v7
 from worker import parse_size
 
-from .._config import Config
+from .._config import SPLIT_ABOVE, Config
 from .._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 from .._service import ImportService, QueueDispatcher
 from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
@@ -107,6 +107,17 @@ def cache_settings(args: argparse.Namespace) -> CacheSettings:
     return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify)
 
 
+def _split_size(text: str) -> int:
+    """An argparse type: ``4096x4096``, ``16M`` or ``0`` (never) → pixels."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        if sep:
+            return int(width) * int(height)
+        return 0 if text.strip() == "0" else parse_size(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a pixel count (WIDTHxHEIGHT, a number with K or M, or 0)") from None
+
+
 def memory_size(text: str) -> int:
     """An argparse type: ``8G`` → bytes."""
     try:
@@ -134,6 +145,14 @@ def add_arguments(sub) -> None:
     parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
     parser.add_argument("--filter", choices=FILTERS, help="mip filter")
     parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
+    parser.add_argument(
+        "--split-above",
+        type=_split_size,
+        default=SPLIT_ABOVE,
+        metavar="PIXELS",
+        help="split a texture of at least this many pixels (e.g. 4096x4096 or 16M) across processes or farm workers; "
+        "the bytes are the same (default: 4096x4096; 0: never)",
+    )
     parser.add_argument(
         "--memory-budget",
         type=memory_size,
@@ -256,7 +275,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
-    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args))
+    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)

@@ -4,7 +4,8 @@
 not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
 ``queue_ms`` the rest of the time from submission to result (waiting for a
 worker, transport); ``cache`` is ``hit``, ``miss`` or ``off`` and
-``miss_reason`` says why a miss missed. Totals add every job up: ``cache_hits``
+``miss_reason`` says why a miss missed; ``parts`` how many processes or farm
+workers a huge texture was split across. Totals add every job up: ``cache_hits``
 and ``encoded`` (textures actually cooked by a worker in this run).
 """
 
@@ -65,6 +66,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
                 "deduplicated": t.deduplicated,
                 "cache": t.cache,
                 "miss_reason": t.miss_reason,
+                "parts": t.parts,
                 "diagnostics": [d.to_dict() for d in t.diagnostics],
             }
             for t in textures

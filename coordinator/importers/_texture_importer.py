@@ -56,6 +56,7 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         queue_ms=round(result.queue_ms, 1),
         cache=result.cache,
         miss_reason=result.miss_reason,
+        parts=result.parts,
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
     )

@@ -4,17 +4,41 @@ An item is a :class:`TextureWorkItem` (source bytes, or paths the workers can
 read); what ``collect`` returns is a :class:`TextureWorkResult` — the cooked
 texture, or the diagnostics that say why there is none. The window and
 cancellation are :class:`WorkPipeline`'s.
+
+A texture of at least ``split_above`` pixels (read from its header, before any
+worker decodes it) is split: one work item per part (``TextureWork.part``),
+each encoding its bands on its own process or farm worker, and the parts are
+joined into the payload an unsplit cook writes, byte for byte
+(:func:`worker.join_texture_parts`). The join is checked like any result.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from dataclasses import dataclass
 
-from worker import CookedTexture, ImportDiagnostic, TextureImportDesc, TextureResult, TextureWork, default_encoder_target
+from formats import TextureType
+from worker import (
+    HEADER_BYTES,
+    MAX_PARTS,
+    CookedTexture,
+    ImportDiagnostic,
+    TextureImportDesc,
+    TextureResult,
+    TextureWork,
+    default_encoder_target,
+    error_result,
+    image_size,
+    join_texture_parts,
+)
 
+from .._config import SPLIT_ABOVE
 from ..cache import Lookup
 from ._checks import texture_result_problem
 from ._pipeline import WorkPipeline
+
+_PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,7 @@ class TextureWorkResult:
     queue_ms: float = 0.0  # the rest of the time from submission to result: waiting for a worker, transport
     cache: str = "off"  # "hit" | "miss" | "off"
     miss_reason: str = ""
+    parts: int = 1  # processes or farm workers its cook was split across
 
     @property
     def success(self) -> bool:
@@ -47,9 +72,11 @@ class TextureWorkResult:
 class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     kind = "texture"
 
-    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None) -> None:
+    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE) -> None:
         super().__init__(backend, capacity=capacity, job=job, cache=cache)
         self.encoder_target = encoder_target or default_encoder_target()
+        self.split_above = split_above  # 0: never split
+        self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
 
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
         return TextureWork(
@@ -60,10 +87,49 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         cook_ms = 0.0 if lookup.status == "hit" and result is lookup.result else result.cook_ms
         queue_ms = max(milliseconds - cook_ms, 0.0)
         diagnostics = result.cooked.diagnostics if result.cooked is not None else (result.error,)
-        return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason)
+        parts = self._split.pop(result.key, 1)
+        return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason, parts)
+
+    async def _compute(self, work: TextureWork) -> TextureResult:
+        parts = await self._parts(work)
+        if parts < 2:
+            return await self._backend.submit(work)
+        self._split[work.key] = parts
+        works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
+        return joined_result(work, await asyncio.gather(*(self._backend.submit(w) for w in works)))
+
+    async def _parts(self, work: TextureWork) -> int:
+        """How many parts ``work`` is cooked in: 1 unless it is one 2D image of at least ``split_above`` pixels."""
+        if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1:
+            return 1
+        head = work.sources[0][:HEADER_BYTES] if work.sources else await asyncio.get_running_loop().run_in_executor(None, _head, work.paths[0])
+        size = image_size(head, work.source_id) if head else None
+        if size is None or size[0] * size[1] < self.split_above:
+            return 1
+        return min(await self._backend.parallelism(), MAX_PARTS, max(2, size[0] * size[1] // _PIXELS_PER_PART))
 
     def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
         return texture_result_problem(work, result.cooked)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
+
+
+def _head(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(HEADER_BYTES)
+    except OSError:
+        return b""  # the worker reads it and says why it cannot
+
+
+def joined_result(work: TextureWork, results: list[TextureResult]) -> TextureResult:
+    """One result for ``work`` from the results of its parts: the first failure, or the joined texture."""
+    failed = next((r for r in results if not r.ok), None)
+    if failed is not None:
+        return dataclasses.replace(failed, key=work.key)
+    try:
+        cooked = join_texture_parts([r.cooked for r in results], work.desc)
+    except ValueError as exc:
+        return error_result(work, "worker-result-invalid", f"{work.source_id}: the parts of a split texture do not fit together: {exc}")
+    return TextureResult(work.key, work.source_id, cooked, cook_ms=max(r.cook_ms for r in results))

@@ -119,17 +119,21 @@ def test_split_bands_give_every_band_to_one_part_in_order():
     halves = split_bands(8192, 8192, 14, 2)
     pixels = [sum(min(BAND_ROWS, (8192 >> m) - b * BAND_ROWS) * (8192 >> m) for m, b in run) for run in halves]
     assert abs(pixels[0] - pixels[1]) <= BAND_ROWS * 8192  # balanced to a band
+    assert {m for m, _ in halves[0]} == {0}  # only the last part makes the chain
+    weighted = split_bands(8192, 8192, 14, 2, chain_weight=0.1)
+    assert len(weighted[0]) > len(halves[0])  # so it encodes less of level 0
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
-def test_parts_join_to_the_unsplit_payload(parts):
+@pytest.mark.parametrize("preset", ["albedo", "normal", "albedo-alpha-test"])
+def test_parts_join_to_the_unsplit_payload(parts, preset):
     source = png(smooth(1100, 700))
-    desc = dataclasses.replace(preset_desc("albedo", "big.png"), bc7_quality=Bc7Quality.FAST)
+    desc = dataclasses.replace(preset_desc(preset, "big.png"), bc7_quality=Bc7Quality.FAST)
     whole = cook_texture(source, desc)
     pieces = [cook_texture(source, desc, part=(k, parts)) for k in range(parts)]
     assert all(p.content_hash == 0 and p.payload[:4] != b"OTX1" for p in pieces)
     assert sum(len(p.payload) for p in pieces) < len(whole.payload)  # tight bytes, no header or pitch
-    joined = join_texture_parts(pieces)
+    joined = join_texture_parts(pieces, desc)
     assert joined.payload == whole.payload and joined.content_hash == whole.content_hash
 
 
@@ -138,6 +142,6 @@ def test_parts_that_do_not_fit_are_refused():
     desc = dataclasses.replace(preset_desc("albedo", "big.png"), bc7_quality=Bc7Quality.FAST)
     a, b = (cook_texture(source, desc, part=(k, 2)) for k in range(2))
     with pytest.raises(ValueError, match="holds"):
-        join_texture_parts([a, dataclasses.replace(b, payload=b.payload[:-16])])
+        join_texture_parts([a, dataclasses.replace(b, payload=b.payload[:-16])], desc)
     with pytest.raises(ValueError, match="different texture"):
-        join_texture_parts([a, dataclasses.replace(b, width=b.width + 4)])
+        join_texture_parts([a, dataclasses.replace(b, width=b.width + 4)], desc)

@@ -1,0 +1,106 @@
+"""Benchmark: one huge texture split across processes, locally and on the farm.
+
+Writes one photo-like 8192² RGB PNG (``--size``), then times ``oxcook cook`` on
+it with one compute process and with two: the local pool (``--workers 1`` /
+``--workers 2``) and the farm (a private redis-server with one, then two
+single-process ``oxcook worker``s). Two processes split the texture into two
+parts (``worker.split_bands``: the last part makes the mip chain and encodes
+fewer level-0 bands); one process cannot split. Prints wall times (medians),
+the ratio two/one (goal <= 0.55) and checks that every run wrote the same
+bytes. Also prints one unsplit cook's stages, which bound the ratio: decoding
+is paid by every part.
+
+Run: ``python bench/split.py [--size 8192] [--quality default] [--repeat 1] [--no-farm]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._farm_services import farm  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_source(path: Path, size: int) -> None:
+    import imagecodecs
+
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    img = np.stack([(np.sin(x / 37) + np.cos(y / 53)) * 60 + 128, np.sin((x + y) / 91) * 100 + 128, x / size * 255], axis=2)
+    img += np.random.default_rng(1).normal(0, 8, img.shape).astype(np.float32)
+    path.write_bytes(imagecodecs.png_encode(np.clip(img, 0, 255).astype(np.uint8), level=1))
+
+
+def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str]:
+    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", *extra]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    if proc.returncode != 0:
+        raise SystemExit(f"cook failed: {proc.stderr}")
+    seconds = time.perf_counter() - start
+    return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest()
+
+
+def median_cook(src: Path, tmp: Path, quality: str, repeat: int, name: str, *extra: str) -> tuple[float, set[str]]:
+    times, digests = [], set()
+    for i in range(repeat):
+        seconds, digest = cook(src, tmp / f"{name}-{i}", quality, *extra)
+        times.append(seconds)
+        digests.add(digest)
+    return statistics.median(times), digests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=8192)
+    parser.add_argument("--quality", default="default", choices=["fast", "default", "high"])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-farm", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        src = tmp / "huge_albedo.png"
+        make_source(src, args.size)
+        import dataclasses
+
+        from worker import Bc7Quality, cook_texture, preset_desc
+
+        stages = cook_texture(src.read_bytes(), dataclasses.replace(preset_desc("albedo", src.name), bc7_quality=Bc7Quality[args.quality.upper()])).timings_ms
+        print(f"{args.size}² {args.quality}: one unsplit cook's stages (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if v >= 1), flush=True)
+        rows, digests = [], set()
+        one, d1 = median_cook(src, tmp, args.quality, args.repeat, "local1", "--workers", "1")
+        two, d2 = median_cook(src, tmp, args.quality, args.repeat, "local2", "--workers", "2")
+        rows.append(("local pool", one, two))
+        print(f"local pool: 1 process {one:.2f} s, 2 processes {two:.2f} s", flush=True)
+        digests |= d1 | d2
+        if not args.no_farm:
+            for workers in (1, 2):
+                (tmp / f"farm{workers}").mkdir(exist_ok=True)
+                with farm(tmp / f"farm{workers}", workers) as url:
+                    seconds, d = median_cook(src, tmp, args.quality, args.repeat, f"farm{workers}", "--broker", url)
+                    digests |= d
+                    if workers == 1:
+                        farm_one = seconds
+                    else:
+                        rows.append(("farm (loopback)", farm_one, seconds))
+    print(f"{'backend':<18}{'1 process s':>13}{'2 processes s':>15}{'2/1':>8}")
+    print("-" * 54)
+    for name, a, b in rows:
+        print(f"{name:<18}{a:>13.2f}{b:>15.2f}{b / a:>8.3f}")
+    print(f"bytes identical in every run: {'yes' if len(digests) == 1 else 'NO'} (goal: 2/1 <= 0.55; medians of {args.repeat})")
+    return 0 if len(digests) == 1 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

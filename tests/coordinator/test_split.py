@@ -1,0 +1,60 @@
+"""A huge texture is split across processes (local) and farm workers, and the container's bytes do not change."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
+
+
+def big_texture(folder, height: int = 1100, width: int = 700):
+    folder.mkdir(parents=True, exist_ok=True)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.stack([np.sin(x / 17) * 90 + 128, np.cos(y / 23) * 90 + 128, (x + y) % 256], axis=2).astype(np.uint8)
+    path = folder / "huge_albedo.png"
+    Image.fromarray(img).save(path)
+    return path
+
+
+def cook(src, root, *args: str):
+    result = run_oxcook("cook", str(src), "-o", str(root), "--progress", "none", "--quality", "fast", "--no-cache", "--report", str(root) + ".json", *args)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((root.parent / (root.name + ".json")).read_text())
+    return (root / "Resources/textures.data").read_bytes(), [t["parts"] for job in report["jobs"] for t in job["textures"]]
+
+
+def test_a_texture_above_the_threshold_is_split_and_cooks_the_same_bytes(tmp_path):
+    src = big_texture(tmp_path / "src")
+    whole, parts = cook(src, tmp_path / "whole", "--workers", "2", "--split-above", "0")
+    assert parts == [1]
+    split, parts = cook(src, tmp_path / "split", "--workers", "2", "--split-above", "600x600")
+    assert parts == [2] and split == whole
+    one, parts = cook(src, tmp_path / "one", "--workers", "1", "--split-above", "600x600")
+    assert parts == [1] and one == whole  # one process: nothing to split across
+
+
+def test_the_split_threshold_is_checked_before_any_work(tmp_path):
+    result = run_oxcook("cook", str(big_texture(tmp_path / "src", 64, 64)), "-o", str(tmp_path / "r"), "--split-above", "lots")
+    assert result.returncode == 2 and "--split-above" in result.stderr and "pixel count" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("split")
+    server = RedisServer(tmp)
+    workers = [CeleryWorker(server.url, f"split{i}", tmp / f"worker{i}.log") for i in range(2)]
+    yield server.url
+    for worker in workers:
+        worker.stop()
+    server.stop()
+
+
+def test_farm_workers_cook_the_parts_of_one_texture(farm, tmp_path):
+    src = big_texture(tmp_path / "src")
+    local, _ = cook(src, tmp_path / "local", "--split-above", "0")
+    farmed, parts = cook(src, tmp_path / "farm", "--broker", farm, "--split-above", "600x600")
+    assert parts == [2] and farmed == local
