@@ -9,7 +9,8 @@ them (every mip level, one core). Prints:
   (goal >= 0.90);
 * the coordinator's peak RSS for each N (goal <= 256 MB and flat in N).
 
-Run: ``python bench/cook_local.py [--n 64 256] [--quality default] [--repeat 1]``
+Run: ``python bench/cook_local.py [--n 64 256] [--size 2048] [--quality default] [--repeat 1]``
+(``--n 64 1000 --size 256 --quality fast`` measures the coordinator's memory against N in a minute)
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ sys.exit(code)
 """
 
 
-def make_textures(assets: Path, out: Path, n: int) -> list[Path]:
-    bases = [np.asarray(Image.open(assets / p).convert("RGB").resize((2048, 2048))) for p in PHOTOS]
+def make_textures(assets: Path, out: Path, n: int, size: int = 2048) -> list[Path]:
+    bases = [np.asarray(Image.open(assets / p).convert("RGB").resize((size, size))) for p in PHOTOS]
     paths = []
     for i in range(n):
-        img = np.roll(bases[i % len(bases)], shift=(i * 37) % 2048, axis=1)
+        img = np.roll(bases[i % len(bases)], shift=(i * 37) % size, axis=1)
         path = out / f"tex{i:04d}_albedo.jpg"
         Image.fromarray(img).save(path, quality=95)
         paths.append(path)
@@ -66,7 +67,7 @@ def cook(src: Path, root: Path, quality: str, workers: int) -> tuple[float, int,
     report = root.with_suffix(".json")
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", DRIVER, "cook", str(src), "-o", str(root), "--quality", quality, "--workers", str(workers), "--progress", "none", "--report", str(report)],
+        [sys.executable, "-c", DRIVER, "cook", str(src), "-o", str(root), "--quality", quality, "--workers", str(workers), "--progress", "none", "--no-cache", "--report", str(report)],
         capture_output=True,
         text=True,
         cwd=Path(__file__).resolve().parents[1],
@@ -83,6 +84,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, nargs="+", default=[64, 256])
     parser.add_argument("--quality", default="default", choices=("fast", "default", "high"))
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--size", type=int, default=2048, help="texture edge (a smaller one measures coordinator memory at large N quickly)")
     parser.add_argument("--assets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "assets")
     args = parser.parse_args()
     cores = Config().thread_pool_size
@@ -90,12 +92,12 @@ def main() -> int:
         tmp = Path(tmp)
         src = tmp / "src"
         src.mkdir()
-        textures = make_textures(args.assets, src, max(args.n))
+        textures = make_textures(args.assets, src, max(args.n), args.size)
         raw_ms = statistics.median(
             raw_encode_ms(textures[i].read_bytes(), "albedo", quality=args.quality) for i in range(min(3, len(textures)))
         )
         raw_rate = 1000.0 / raw_ms
-        print(f"raw encoder ({args.quality}): {raw_ms:.0f} ms per 2048² texture with mips on one core; {cores} cores -> {cores * raw_rate:.3f} textures/s")
+        print(f"raw encoder ({args.quality}): {raw_ms:.0f} ms per {args.size}² texture with mips on one core; {cores} cores -> {cores * raw_rate:.3f} textures/s")
         print(f"{'N':>6}{'seconds':>10}{'tex/s':>9}{'ratio':>8}{'peak RSS MB':>13}")
         for n in args.n:
             subset = tmp / f"n{n}"

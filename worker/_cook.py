@@ -577,7 +577,7 @@ def pack_subresources(
     )
 
 
-_CHAIN_WEIGHT = {Bc7Quality.FAST: 0.6, Bc7Quality.DEFAULT: 0.1, Bc7Quality.HIGH: 0.03}  # making the chain, per level-0 pixel, in encoded pixels (bench/split.py)
+_CHAIN_WEIGHT = {Bc7Quality.FAST: 0.6, Bc7Quality.DEFAULT: 0.07, Bc7Quality.HIGH: 0.03}  # making the chain, per level-0 pixel, in encoded pixels (bench/split.py)
 
 
 def chain_weight(desc: TextureImportDesc) -> float:

@@ -9,7 +9,8 @@ Transport only (style rule 9): the pipeline above never knows it is here.
   id, so Flower shows the texture, never its bytes.
 * Workers put results under their own keys and push the key onto
   ``oxcook:done:<job>``; one reader per job blocks on that list (BLPOP), so
-  results arrive in completion order, and deletes each result once read.
+  results arrive in completion order, and takes each result with one GETDEL
+  (the item's other keys are deleted in batches, and by the job's sweep).
   Payloads never pass through Celery's result backend.
 * A lease (``oxcook:lease:…``) set by the running worker lets the reader
   resubmit items whose worker machine vanished; a result that arrives twice is
@@ -43,6 +44,7 @@ from ._urls import mask_url
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
 _INSPECT_TIMEOUT_S = 1.0
+_SPENT_BATCH = 96  # delivered items' keys deleted together (and by forget_job's sweep in the end)
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
 
 
@@ -166,14 +168,18 @@ class FarmBackend:
         """Deliver results of ``job`` in completion order; resubmit items whose lease lapsed."""
         next_lease_check = time.monotonic() + _LEASE_CHECK_S
         self._alive[job] = time.monotonic()
+        spent: list[str] = []  # keys of items already delivered, deleted in batches (not one more round trip per result)
         try:
             while True:
                 popped = await self._redis.blpop([keys.done(job)], timeout=1)
+                if (popped is None or len(spent) >= _SPENT_BATCH) and spent:
+                    await self._redis.delete(*spent)
+                    spent.clear()
                 if popped is not None:
                     self._alive[job] = time.monotonic()
                     key = popped[1].decode()
                     data = await self._redis.getdel(keys.result(job, key))
-                    await self._redis.delete(keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
+                    spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
                     pending = self._pending.get(job, {}).get(key)
                     if pending is not None and data is not None and not pending.future.done():
                         pending.future.set_result(self._result(pending.work, data))
