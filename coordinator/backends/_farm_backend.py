@@ -26,9 +26,10 @@ import asyncio
 import dataclasses
 import hashlib
 import os
+import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import redis
@@ -87,9 +88,11 @@ class FarmBackend:
         self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
         self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
         self._blobs: dict[str, set[str]] = {}
-        self._parallelism: int | None = None
         self._closed = False
         self._check_broker()
+        # asked now, on its own thread (publishing must not wait for it): by the time a huge texture needs it, the answer is in
+        self._parallelism: Future[int] = Future()
+        threading.Thread(target=lambda: self._parallelism.set_result(self._count_worker_processes()), daemon=True, name="oxcook-farm-size").start()
 
     def _check_broker(self) -> None:
         """Fail within seconds, with a clear message, when Redis cannot be reached."""
@@ -237,19 +240,16 @@ class FarmBackend:
         for pending in waiting:
             pending.future.set_exception(error)
 
+    def _count_worker_processes(self) -> int:
+        """The worker processes the farm's nodes report (about a second: ``inspect`` waits for every reply); 1 when none answer."""
+        try:
+            stats = self._app.control.inspect(timeout=_INSPECT_TIMEOUT_S).stats() or {}
+            return max(1, sum(int(node.get("pool", {}).get("max-concurrency", 1)) for node in stats.values()))
+        except Exception:  # noqa: BLE001 - a farm that cannot say: no split, the work still runs
+            return 1
+
     async def parallelism(self) -> int:
-        """The worker processes the farm's nodes report (asked once, in about a second; 1 when none answer)."""
-        if self._parallelism is None:
-
-            def ask() -> int:
-                stats = self._app.control.inspect(timeout=_INSPECT_TIMEOUT_S).stats() or {}
-                return sum(int(node.get("pool", {}).get("max-concurrency", 1)) for node in stats.values())
-
-            try:
-                self._parallelism = max(1, await asyncio.get_running_loop().run_in_executor(None, ask))
-            except Exception:  # noqa: BLE001 - a farm that cannot say: no split, the work still runs
-                self._parallelism = 1
-        return self._parallelism
+        return await asyncio.wrap_future(self._parallelism)
 
     def running(self, job: str) -> int:
         """Items whose lease a worker holds (seen at the last lease check, every few seconds)."""

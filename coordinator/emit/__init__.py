@@ -16,6 +16,7 @@ from ._cooked_root import CookedRootFiles as CookedRootFiles
 from ._cooked_root import confined as confined
 from ._file_io import read_file as read_file
 from ._journal import JOURNAL_FILE as JOURNAL_FILE
+from ._journal import CookJournal as CookJournal
 from ._journal import RootLock as RootLock
 from ._journal import read_journal as read_journal
 from ._journal import recover_root as recover_root
@@ -26,6 +27,7 @@ from ._texture_emitter import TextureEmitter as TextureEmitter
 from ._writer import LooseCookedWriter as LooseCookedWriter
 
 __all__ = [
+    "CookJournal",
     "FALLBACK_INDEX",
     "JOURNAL_FILE",
     "AssetEmitter",

@@ -154,15 +154,15 @@ class CookJournal:
     def will_write_all(self, relpaths: list[str]) -> None:
         """Record a batch of files about to be created or overwritten: backups first, then one durable append."""
         records = []
-        backups = False
+        backups = []
         for relpath in relpaths:
             if self._known(relpath):
                 continue
             path = self.root / relpath
             if path.is_file():
                 backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
-                _copy_durably(path, self.root / backup)
-                backups = True
+                _copy(path, self.root / backup)
+                backups.append(self.root / backup)
                 self.replaced.append({"relpath": relpath, "backup": backup})
                 self._replaced_set.add(relpath)
                 records.append({"replaced": relpath, "backup": backup})
@@ -170,7 +170,8 @@ class CookJournal:
                 self.created.append(relpath)
                 self._created_set.add(relpath)
                 records.append({"created": relpath})
-        if backups:
+        if backups:  # every backup durable before the record that names it
+            _make_durable(self.root, backups)
             fsync_dir(self.root / JOURNAL_DIR)
         if records:
             self._append(records)
@@ -190,13 +191,11 @@ class CookJournal:
         _remove_journal(self.root)
 
 
-def _copy_durably(src: Path, dst: Path) -> None:
+def _copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while chunk := fin.read(1 << 22):
             fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
 
 
 _SYNCFS_FROM = 32  # from this many files, one syncfs(2) of the root's file system beats a fsync each
@@ -215,27 +214,25 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
+def _make_durable(root: Path, paths: list[Path]) -> None:
+    """Files just written under ``root`` made durable: a fsync each, or — for many — one ``syncfs`` of the root's file system."""
+    if len(paths) >= _SYNCFS_FROM and _syncfs(root):
+        return
+    for path in paths:
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
+
+
 def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
-    """Write many small files in place (a journal already records them), all durable on return:
-    a fsync each, or — for many files — one ``syncfs`` of the root's file system."""
-    batch = len(files) >= _SYNCFS_FROM
-    folders = set()
+    """Write many small files in place (a journal already records them), all durable on return (their folders too)."""
+    paths = []
     for relpath, data in files.items():
         path = root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
-            if not batch:
-                fh.flush()
-                os.fsync(fh.fileno())
-        folders.add(path.parent)
-    if batch and _syncfs(root):
-        return
-    if batch:  # no syncfs here: the slow way
-        for relpath in files:
-            with open(root / relpath, "rb+") as fh:
-                os.fsync(fh.fileno())
-    for folder in sorted(folders):
+        path.write_bytes(data)
+        paths.append(path)
+    _make_durable(root, paths)
+    for folder in sorted({path.parent for path in paths}):
         fsync_dir(folder)
 
 

@@ -183,10 +183,16 @@ class LooseCookedWriter:
         self.write_all({relpath: data})
 
     def write_all(self, files: dict[str, bytes]) -> None:
-        """Write many small files (descriptors, sidecars): journaled in one batch, each durable before the index."""
+        """Write many small files (descriptors, sidecars): journaled in one batch, each durable before the index.
+
+        A file that already holds exactly these bytes (a re-cook of unchanged
+        sources) is neither backed up nor written again.
+        """
         self._require(WriterState.OPEN)
-        self._journal.will_write_all(list(files))
-        write_files_durably(self.root, files)
+        files = {relpath: data for relpath, data in files.items() if not _holds(self.root / relpath, data)}
+        if files:
+            self._journal.will_write_all(list(files))
+            write_files_durably(self.root, files)
 
     def commit(self, assets: list[AssetRecord], files: list[FileRecordInfo]) -> ContainerIndex:
         """Write the merged index last and atomically; release the root."""
@@ -213,3 +219,12 @@ class LooseCookedWriter:
             self.state = WriterState.ABORTED
             self._lock.release()
 
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is a regular file whose bytes are ``data``."""
+    try:
+        if not path.is_file() or path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False

@@ -69,6 +69,24 @@ def test_writer_abort_undoes_what_it_wrote(tmp_path):
     assert (tmp_path / f.INDEX_FILE_NAME).read_bytes() == before
 
 
+def test_writer_leaves_files_that_already_hold_the_bytes_alone(tmp_path):
+    """A re-cook of unchanged sources neither backs up nor rewrites its descriptors and sidecars (no work done twice)."""
+    first = LooseCookedWriter(tmp_path, LAYOUT)
+    first.open()
+    first.write_all({"Materials/a.bin": b"same", "Materials/b.bin": b"old"})
+    first.commit([], [])
+    stamp = (tmp_path / "Materials/a.bin").stat()
+    second = LooseCookedWriter(tmp_path, LAYOUT)
+    second.open()
+    second.write_all({"Materials/a.bin": b"same", "Materials/b.bin": b"new"})
+    journal = (tmp_path / ".oxcook/journal/journal.jsonl").read_text()
+    assert "Materials/b.bin" in journal and "Materials/a.bin" not in journal
+    second.abort()
+    after = (tmp_path / "Materials/a.bin").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)
+    assert (tmp_path / "Materials/b.bin").read_bytes() == b"old"
+
+
 def test_writer_refuses_use_in_the_wrong_state(tmp_path):
     writer = LooseCookedWriter(tmp_path, LAYOUT)
     with pytest.raises(RuntimeError, match="closed"):
