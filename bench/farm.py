@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def timed_cook(src: Path, root: Path, quality: str, broker: str | None) -> float:
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none"]
+    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache"]
     if broker:
         cmd += ["--broker", broker]
     start = time.perf_counter()

@@ -137,12 +137,6 @@ def plan_steps(width: int, height: int, levels: int, kind: MipFilter) -> list[Mi
     return [plan_step(*sizes[mip - 1], *sizes[mip], kind) for mip in range(1, levels)]
 
 
-def downsample(img: np.ndarray, width: int, height: int, kind: MipFilter, clamp: tuple[float, float] | None = None) -> np.ndarray:
-    """``img`` resampled to ``width`` × ``height`` with a separable ``kind`` filter."""
-    h, w = img.shape[:2]
-    return step_rows(plan_step(w, h, width, height, kind), img, 0, 0, height, clamp)
-
-
 def mip_chain(base: np.ndarray, levels: int, kind: MipFilter, *, clamp: tuple[float, float] | None = (0.0, 1.0)) -> list[np.ndarray]:
     """``levels`` images starting with ``base``, each from the previous one.
 

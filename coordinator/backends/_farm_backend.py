@@ -87,7 +87,8 @@ class FarmBackend:
         self._readers: dict[str, asyncio.Task] = {}
         self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
         self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
-        self._blobs: dict[str, set[str]] = {}
+        self._blobs: dict[str, dict[str, asyncio.Future]] = {}  # job -> blob key -> its upload
+        self._last_blob: tuple[bytes, str] | None = None  # the last source hashed (the parts of one texture share it)
         self._closed = False
         self._check_broker()
         # asked now, on its own thread (publishing must not wait for it): by the time a huge texture needs it, the answer is in
@@ -121,12 +122,7 @@ class FarmBackend:
             label = _describe(work)
             stored = work
             if isinstance(work, TextureWork) and work.sources:
-                names = []
-                for data in work.sources:
-                    digest = hashlib.sha256(data).hexdigest()
-                    await self._redis.set(keys.blob(digest), data, nx=True, ex=self._ttl)
-                    self._blobs.setdefault(job, set()).add(keys.blob(digest))
-                    names.append(keys.blob(digest))
+                names = [await self._store_blob(job, data) for data in work.sources]
                 stored = dataclasses.replace(work, sources=(), blobs=tuple(names))
             await self._redis.set(keys.work(job, key), encode(stored), ex=self._ttl)
             pending = _Pending(future, WorkRef(type(work), key, work.source_id), label)
@@ -140,6 +136,20 @@ class FarmBackend:
         except BackendError as exc:
             if not future.done():
                 future.set_exception(exc)
+
+    async def _store_blob(self, job: str, data: bytes) -> str:
+        """The blob key of ``data``, stored once per job: the parts of a split texture share one upload (and one hash)."""
+        if self._last_blob is not None and self._last_blob[0] is data:
+            name = self._last_blob[1]
+        else:
+            digest = await asyncio.get_running_loop().run_in_executor(None, lambda: hashlib.sha256(data).hexdigest())
+            name = keys.blob(digest)
+            self._last_blob = (data, name)
+        stored = self._blobs.setdefault(job, {})
+        if name not in stored:
+            stored[name] = asyncio.ensure_future(self._redis.set(name, data, nx=True, ex=self._ttl))
+        await asyncio.shield(stored[name])
+        return name
 
     async def _publish(self, job: str, key: str, pending: _Pending) -> None:
         task_id = str(uuid.uuid4())
@@ -282,6 +292,7 @@ class FarmBackend:
             await asyncio.gather(reader, return_exceptions=True)
         self._pending.pop(job, None)
         blobs = list(self._blobs.pop(job, ()))
+        self._last_blob = None
 
         def sweep() -> None:
             # The work keys first: every worker script (start, finish) checks its work key atomically,
