@@ -27,7 +27,7 @@ import threading
 import uuid
 
 import redis
-from celery import Celery
+from celery import Celery, signals
 
 from . import farm_keys as keys
 from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
@@ -234,6 +234,33 @@ def _heartbeat(store: redis.Redis, lease: str):
     finally:
         stop.set()
         thread.join()
+
+
+_presence_stop = threading.Event()
+
+
+@signals.worker_ready.connect
+def _announce(sender=None, **_) -> None:
+    """While this worker runs, ``oxcook-workers:<hostname>`` holds its process count (coordinators size splits by it)."""
+    name, processes = keys.worker(sender.hostname), int(sender.controller.concurrency or 1)
+
+    def renew() -> None:
+        while True:
+            try:
+                _store().set(name, processes, ex=LEASE_S)
+            except redis.RedisError:
+                pass  # the broker is away: coordinators see no presence and do not split
+            if _presence_stop.wait(HEARTBEAT_S):
+                return
+
+    threading.Thread(target=renew, daemon=True, name="oxcook-presence").start()
+
+
+@signals.worker_shutdown.connect
+def _withdraw(sender=None, **_) -> None:
+    _presence_stop.set()
+    with contextlib.suppress(redis.RedisError):
+        _store().delete(keys.worker(sender.hostname))
 
 
 @app.task(name=keys.TASK_COOK_TEXTURE, bind=True)

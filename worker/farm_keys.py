@@ -1,7 +1,9 @@
 """Wire names of the farm: Celery task names and Redis keys, spelled once.
 
-Every Redis key oxcook creates starts with ``oxcook:``, so an operator (and
-the tests) can check that a finished job left nothing behind.
+Every Redis key a job creates starts with ``oxcook:``, so an operator (and
+the tests) can check that a finished job left nothing behind. Keys that outlive
+jobs have their own prefixes: ``oxcook-cache:`` (the shared cook cache) and
+``oxcook-workers:`` (each running worker's presence, renewed while it lives).
 """
 
 from __future__ import annotations
@@ -43,3 +45,11 @@ def blob(sha256_hex: str) -> str:
 def job_pattern(job: str) -> str:
     """Every per-item key of one job (for the final sweep); ``done``/``cancel`` are named directly."""
     return f"{PREFIX}*:{job}:*"
+
+
+WORKERS_PREFIX = "oxcook-workers:"
+
+
+def worker(hostname: str) -> str:
+    """A running worker's presence: its process count, expiring unless renewed."""
+    return f"{WORKERS_PREFIX}{hostname}"

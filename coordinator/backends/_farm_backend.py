@@ -26,10 +26,9 @@ import asyncio
 import dataclasses
 import hashlib
 import os
-import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import redis
@@ -44,7 +43,6 @@ from ._urls import mask_url
 
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
-_INSPECT_TIMEOUT_S = 1.0
 _SPENT_BATCH = 96  # delivered items' keys deleted together (and by forget_job's sweep in the end)
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
 
@@ -91,9 +89,6 @@ class FarmBackend:
         self._last_blob: tuple[bytes, str] | None = None  # the last source hashed (the parts of one texture share it)
         self._closed = False
         self._check_broker()
-        # asked now, on its own thread (publishing must not wait for it): by the time a huge texture needs it, the answer is in
-        self._parallelism: Future[int] = Future()
-        threading.Thread(target=lambda: self._parallelism.set_result(self._count_worker_processes()), daemon=True, name="oxcook-farm-size").start()
 
     def _check_broker(self) -> None:
         """Fail within seconds, with a clear message, when Redis cannot be reached."""
@@ -250,16 +245,14 @@ class FarmBackend:
         for pending in waiting:
             pending.future.set_exception(error)
 
-    def _count_worker_processes(self) -> int:
-        """The worker processes the farm's nodes report (about a second: ``inspect`` waits for every reply); 1 when none answer."""
-        try:
-            stats = self._app.control.inspect(timeout=_INSPECT_TIMEOUT_S).stats() or {}
-            return max(1, sum(int(node.get("pool", {}).get("max-concurrency", 1)) for node in stats.values()))
-        except Exception:  # noqa: BLE001 - a farm that cannot say: no split, the work still runs
-            return 1
-
     async def parallelism(self) -> int:
-        return await asyncio.wrap_future(self._parallelism)
+        """The processes of the workers that announce themselves (``oxcook-workers:*``); 1 when none do."""
+        try:
+            names = [name async for name in self._redis.scan_iter(match=keys.worker("*"), count=1000)]
+            counts = await self._redis.mget(names) if names else []
+        except redis.RedisError:
+            return 1
+        return max(1, sum(int(c) for c in counts if c is not None and c.isdigit()))
 
     def running(self, job: str) -> int:
         """Items whose lease a worker holds (seen at the last lease check, every few seconds)."""

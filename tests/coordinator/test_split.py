@@ -6,9 +6,10 @@ import json
 
 import numpy as np
 import pytest
+import redis
 from PIL import Image
 
-from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
+from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook, wait_until
 
 
 def big_texture(folder, height: int = 1100, width: int = 700):
@@ -50,10 +51,14 @@ def farm(tmp_path_factory):
     yield server.url
     for worker in workers:
         worker.stop()
+    assert not list(redis.Redis.from_url(server.url).scan_iter(match="oxcook-workers:*"))  # a stopped worker withdraws
     server.stop()
 
 
 def test_farm_workers_cook_the_parts_of_one_texture(farm, tmp_path):
+    presence = redis.Redis.from_url(farm)
+    wait_until(lambda: len(list(presence.scan_iter(match="oxcook-workers:*"))) == 2, 30, "both workers to announce themselves")
+    assert sorted(presence.mget(list(presence.scan_iter(match="oxcook-workers:*")))) == [b"1", b"1"]
     src = big_texture(tmp_path / "src")
     local, _ = cook(src, tmp_path / "local", "--split-above", "0")
     farmed, parts = cook(src, tmp_path / "farm", "--broker", farm, "--split-above", "600x600")
