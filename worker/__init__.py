@@ -13,6 +13,9 @@ app) and ``worker.farm_keys`` (Redis key and task names, shared with the
 coordinator's farm backend).
 """
 
+from ._bands import BAND_ROWS as BAND_ROWS
+from ._bands import join_texture_parts as join_texture_parts
+from ._bands import split_bands as split_bands
 from ._bcn import BC7_PROFILES as BC7_PROFILES
 from ._bcn import ENCODABLE as ENCODABLE
 from ._bcn import TARGETS as ENCODER_TARGETS
@@ -36,9 +39,6 @@ from ._cache_key import miss_reason as miss_reason
 from ._cache_key import texture_key as texture_key
 from ._cache_tiers import FolderTier as FolderTier
 from ._cache_tiers import open_shared as open_shared_tier
-from ._cook import BAND_ROWS as BAND_ROWS
-from ._cook import CookedTexture as CookedTexture
-from ._cook import CookPlan as CookPlan
 from ._cook import WorkingImage as WorkingImage
 from ._cook import apply_content_processing as apply_content_processing
 from ._cook import convert_to_output_format as convert_to_output_format
@@ -49,10 +49,10 @@ from ._cook import cook_texture_layers as cook_texture_layers
 from ._cook import decode_source as decode_source
 from ._cook import encoder_input as encoder_input
 from ._cook import generate_mips as generate_mips
-from ._cook import join_texture_parts as join_texture_parts
 from ._cook import pack_subresources as pack_subresources
 from ._cook import plan_cook as plan_cook
-from ._cook import split_bands as split_bands
+from ._cook_types import CookedTexture as CookedTexture
+from ._cook_types import CookPlan as CookPlan
 from ._desc import DEFAULT_MAX_DIMENSION as DEFAULT_MAX_DIMENSION
 from ._desc import Bc7Quality as Bc7Quality
 from ._desc import ColorSpace as ColorSpace

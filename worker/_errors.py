@@ -15,6 +15,7 @@ message names the ``source_id``.
 from __future__ import annotations
 
 import enum
+from typing import Callable
 
 from formats import OxcookError
 
@@ -71,3 +72,12 @@ class TextureCancelled(TextureImportError):
 
     def __init__(self, source_id: str, reason: str = "cancelled") -> None:
         super().__init__(TextureImportErrorCode.CANCELLED, source_id, reason)
+
+
+CancelCheck = Callable[[], bool]
+
+
+def check_cancelled(cancel: CancelCheck | None, source_id: str, stage: str) -> None:
+    """Raise :class:`TextureCancelled` when ``cancel`` says so (polled at every stage and band boundary)."""
+    if cancel is not None and cancel():
+        raise TextureCancelled(source_id, f"cancelled before {stage}")

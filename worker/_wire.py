@@ -28,7 +28,7 @@ import numpy as np
 from formats import OxcookError
 
 from ._bcn import DEFAULT_TARGET
-from ._cook import CookedTexture
+from ._cook_types import CookedTexture
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._mesh import MeshBuffers

@@ -1,0 +1,220 @@
+"""Encoding in bands of rows, and one texture split into parts by bands.
+
+Every level of a texture is encoded in bands of :data:`BAND_ROWS` rows — the
+grid fixes the bytes (the BC7 profile is chosen per band), whatever order or
+process a band is encoded in. :class:`LevelEncoder` takes rows as they are
+made and hands out encoded bands; :class:`Placed` writes them straight into
+the payload, :class:`Bands` keeps them (the reference path, and a part).
+:func:`split_bands` says which bands each part of a split texture encodes and
+:func:`join_texture_parts` places the parts' bytes: the unsplit payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Sequence
+
+import numpy as np
+
+from formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
+
+from ._bcn import ENCODABLE, EncoderError, encode_blocks
+from ._color import float_to_unorm16, srgb_to_linear
+from ._cook_types import CookedTexture, CookPlan
+from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, TextureImportDesc
+from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
+from ._mips import level_sizes, preserve_alpha_coverage, renormalize_normals
+from ._rows import FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
+
+BAND_ROWS = 256  # rows per encoded band (64 block rows): the unit of encoding and of splitting (it decides bytes)
+
+
+class LevelEncoder:
+    """Encodes the levels of one layer band by band, as rows arrive (the sink of a :class:`MipStream`).
+
+    Rows are turned into the output format's samples at once and kept only
+    until their band is complete; a band is then encoded and handed to
+    ``emit(mip, band, data)``. Bands that ``owned`` refuses are skipped (another
+    part of a split texture encodes them).
+    """
+
+    def __init__(self, desc: TextureImportDesc, plan: CookPlan, base_u8: np.ndarray | None, emit, owned=None, cancel: CancelCheck | None = None) -> None:
+        self._desc = desc
+        self._cancel = cancel
+        self._plan = plan
+        self._base_u8 = base_u8
+        self._emit = emit
+        self._owned = owned or (lambda mip, band: True)
+        self._sizes = level_sizes(plan.width, plan.height, plan.mip_levels)
+        self._pending: list[list[np.ndarray]] = [[] for _ in self._sizes]
+        self._coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1
+        self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
+        self._passing = 0  # level-0 texels that pass the alpha test
+        self.encode_ms = 0.0
+
+    def add(self, mip: int, first: int, rows: np.ndarray) -> None:
+        """Rows ``first``.. of level ``mip`` (post-processing of levels 1.. applied here, on copies)."""
+        if self._coverage:
+            if mip == 0:
+                self._passing += int(np.count_nonzero(rows[..., 3] >= self._desc.alpha_cutoff))
+            else:
+                self._held[mip].append(rows)
+                if first + len(rows) < self._sizes[mip][1]:
+                    return
+                rows, first = np.concatenate(self._held[mip]), 0
+                self._held[mip] = []
+                target = self._passing / (self._plan.width * self._plan.height)
+                preserve_alpha_coverage(rows, target, self._desc.alpha_cutoff)
+        if mip and checks_normals(self._desc):
+            rows = rows.copy() if not self._coverage else rows
+            renormalize_normals(rows)
+        self.encode_rows(mip, first, rows)
+
+    def encode_rows(self, mip: int, first: int, rows: np.ndarray) -> None:
+        """Rows of level ``mip`` as they are: encode each band once all its rows are in."""
+        start = time.perf_counter()
+        height = self._sizes[mip][1]
+        at, end = first, first + len(rows)
+        while at < end:
+            band = at // BAND_ROWS
+            band_end = min((band + 1) * BAND_ROWS, height)
+            stop = min(end, band_end)
+            if self._owned(mip, band):
+                self._pending[mip].append(self._samples(mip, at, rows[at - first : stop - first]))
+                if stop == band_end:
+                    check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} band {band}")
+                    pending = self._pending[mip]
+                    self._pending[mip] = []
+                    self._emit(mip, band, self._encode(pending[0] if len(pending) == 1 else np.concatenate(pending)))
+            at = stop
+        self.encode_ms += (time.perf_counter() - start) * 1000.0
+
+    def _samples(self, mip: int, first: int, rows: np.ndarray) -> np.ndarray:
+        """Rows in the form the output format is written from."""
+        out, plan = self._plan.output_format, self._plan
+        if out in BC7_FORMATS or (out in ENCODABLE and out != Format.BC6H_UF16) or out in UNCOMPRESSED_8BIT:
+            if mip == 0 and self._base_u8 is not None:
+                return to_rgba(self._base_u8[first : first + len(rows)])
+            return rgba8(rows, plan)
+        if out == Format.BC6H_UF16:
+            return np.clip(rows, 0.0, HALF_MAX).astype(np.float16)
+        if out == Format.R16_UNORM:
+            return float_to_unorm16(rows[..., 0], srgb=plan.linear_work and plan.encode_srgb)
+        if out in FLOAT_CHANNELS:
+            dtype, channels = FLOAT_CHANNELS[out]
+            values = rows[..., :channels]
+            if self._desc.source_color_space == ColorSpace.SRGB and not plan.linear_work and not plan.bake_hdr:
+                values = np.concatenate([srgb_to_linear(rows[..., :3]), rows[..., 3:]], axis=2)[..., :channels]
+            if dtype == np.float16:
+                values = np.clip(values, -HALF_MAX, HALF_MAX)
+            return np.ascontiguousarray(values, dtype=dtype)
+        raise TextureImportError(TextureImportErrorCode.OUTPUT_FORMAT_INVALID, plan.source_id, f"oxcook cannot produce {out.name}")
+
+    def _encode(self, samples: np.ndarray) -> bytes:
+        out = self._plan.output_format
+        if out in ENCODABLE:
+            try:
+                return encode_blocks(out, samples, self._desc.bc7_quality)
+            except EncoderError as exc:
+                raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, str(exc)) from exc
+        if out in UNCOMPRESSED_8BIT:
+            return np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes()
+        return samples.tobytes()
+
+
+class Bands:
+    """Encoded bands of one layer, kept until they are joined (the reference path, and a part of a split texture)."""
+
+    def __init__(self, levels: int) -> None:
+        self.levels: list[dict[int, bytes]] = [{} for _ in range(levels)]
+
+    def emit(self, mip: int, band: int, data: bytes) -> None:
+        self.levels[mip][band] = data
+
+    def subresources(self) -> list[bytes]:
+        return [b"".join(level[k] for k in sorted(level)) for level in self.levels]
+
+    def run(self) -> bytes:
+        """Every band in (mip, band) order: a part's contiguous share of the tight subresource bytes."""
+        return b"".join(level[k] for level in self.levels for k in sorted(level))
+
+
+def band_span(layout: PayloadLayout, index: int, band: int) -> tuple[int, int]:
+    """Where band ``band`` lies in subresource ``index``'s tightly packed bytes: ``(offset, size)``."""
+    sub = layout.subresources[index]
+    rows_per_band = BAND_ROWS // FORMAT_INFO[layout.format].block_size
+    first = band * rows_per_band
+    return first * sub.row_bytes, (min(first + rows_per_band, sub.rows) - first) * sub.row_bytes
+
+
+class Placed:
+    """Encoded bands written straight into the payload of a whole cook, and dropped."""
+
+    def __init__(self, writer: PayloadWriter, layer: int, levels: int) -> None:
+        self._writer, self._base = writer, layer * levels
+
+    def emit(self, mip: int, band: int, data: bytes) -> None:
+        offset, _ = band_span(self._writer.layout, self._base + mip, band)
+        self._writer.write(self._base + mip, offset, data)
+
+
+_CHAIN_WEIGHT = {Bc7Quality.FAST: 0.6, Bc7Quality.DEFAULT: 0.07, Bc7Quality.HIGH: 0.03}  # making the chain, per level-0 pixel, in encoded pixels (bench/split.py)
+
+
+def chain_weight(desc: TextureImportDesc) -> float:
+    """What making the float chain costs per level-0 pixel, in pixels of encoding (to balance split parts)."""
+    return _CHAIN_WEIGHT.get(desc.bc7_quality, 1.0)
+
+
+def split_bands(width: int, height: int, mip_levels: int, parts: int, *, chain_weight: float = 0.0) -> list[list[tuple[int, int]]]:
+    """The ``(mip, band)`` pairs each of ``parts`` encodes, in (mip, band) order (pure).
+
+    Band ``k`` of a level is its rows ``k * BAND_ROWS`` up to the next multiple.
+    Only the last part makes the mip chain (the small levels need all of level
+    0), so it owns levels 1.. and, at a cost of ``chain_weight`` encoded pixels
+    per level-0 pixel for the chain, fewer level-0 bands; the other parts
+    decode and encode level-0 bands only. A level-0 band goes to the part its
+    middle pixel falls in when the parts' costs are laid end to end.
+    """
+    sizes = level_sizes(width, height, mip_levels)
+    level0 = [min(BAND_ROWS, height - band * BAND_ROWS) * width for band in range((height + BAND_ROWS - 1) // BAND_ROWS)]
+    tail = sum(w * h for w, h in sizes[1:]) + (chain_weight * width * height if mip_levels > 1 else 0.0)
+    share = (width * height + tail) / parts
+    owners: list[list[tuple[int, int]]] = [[] for _ in range(parts)]
+    seen = 0
+    for band, pixels in enumerate(level0):
+        owners[min(parts - 1, int((seen + pixels / 2) // share))].append((0, band))
+        seen += pixels
+    owners[-1].extend((mip, band) for mip, (_, h) in enumerate(sizes) if mip for band in range((h + BAND_ROWS - 1) // BAND_ROWS))
+    return owners
+
+
+def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) -> CookedTexture:
+    """The texture that ``parts`` (of ``desc``, cooked with ``part=(k, len(parts))``, in order) make together: the unsplit payload, byte for byte.
+
+    Raises:
+        ValueError: the parts disagree on the texture, or a part holds the wrong number of bytes.
+    """
+    first = parts[0]
+    shape = (first.texture_type, first.width, first.height, first.array_layers, first.mip_levels, first.format, first.flags)
+    for k, part in enumerate(parts):
+        if (part.texture_type, part.width, part.height, part.array_layers, part.mip_levels, part.format, part.flags) != shape:
+            raise ValueError(f"part {k} is a different texture from part 0")
+    try:
+        layout = compute_layout(TextureType(first.texture_type), Format(first.format), first.width, first.height, mip_levels=first.mip_levels)
+        writer = PayloadWriter(layout, flags=PayloadFlags(first.flags))
+        owners = split_bands(first.width, first.height, first.mip_levels, len(parts), chain_weight=chain_weight(desc))
+        for k, (part, bands) in enumerate(zip(parts, owners)):
+            at = 0
+            for mip, band in bands:
+                offset, size = band_span(layout, mip, band)
+                writer.write(mip, offset, part.payload[at : at + size])
+                at += size
+            if at != len(part.payload):
+                raise ValueError(f"part {k} holds {len(part.payload)} bytes, its bands {at}")
+    except (ValueError, LayoutError) as exc:
+        raise ValueError(str(exc)) from None
+    payload, digest = writer.finish()
+    return dataclasses.replace(first, payload=payload, content_hash=digest, timings_ms={})
+
