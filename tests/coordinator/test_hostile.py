@@ -237,6 +237,22 @@ def test_inf_positions_skip_the_primitive_with_a_warning(tmp_path):
     valid(tmp_path / "root")
 
 
+def test_an_fbx_mesh_without_positions_is_skipped_not_the_scene(tmp_path):
+    """The Maya cube with its ``Vertices`` array taken out: ufbx reads it, the mesh has no positions."""
+    text = (SHARED_ASSETS / "fbx/maya_textured_cube_7500_ascii.fbx").read_text()
+    start = text.index("\t\tVertices: *24 {")
+    end = text.index("}", start) + 1
+    scene = tmp_path / "nopos.fbx"
+    scene.write_text(text[:start] + text[end:])
+    result = cook(str(scene), "-o", str(tmp_path / "root"), "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    assert "has no positions" in result.stderr and "nopos.fbx" in result.stderr
+    job = read_jobs(tmp_path / "r.json")[0]
+    assert "scene-primitive-skipped" in {d["code"] for d in job["diagnostics"]}
+    assert job["scenes_written"] == 1
+    valid(tmp_path / "root")
+
+
 # --- names -----------------------------------------------------------------------------------------------
 
 
