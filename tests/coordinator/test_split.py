@@ -38,6 +38,19 @@ def test_a_texture_above_the_threshold_is_split_and_cooks_the_same_bytes(tmp_pat
     assert parts == [1] and one == whole  # one process: nothing to split across
 
 
+def test_tiny_and_odd_textures_split_to_the_same_bytes(tmp_path):
+    """A part may own no band at all (a 1x1 texture); a 3-pixel-wide strip has bands but one block column."""
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(np.full((1, 1, 3), 90, np.uint8)).save(src / "one_albedo.png")
+    Image.fromarray(rng.integers(0, 255, (64, 48, 4), dtype=np.uint8)).save(src / "small_albedo.png")
+    Image.fromarray(rng.integers(0, 255, (700, 3, 3), dtype=np.uint8)).save(src / "tall_normal.png")
+    whole, _ = cook(src, tmp_path / "whole", "--workers", "2", "--split-above", "0")
+    split, parts = cook(src, tmp_path / "split", "--workers", "2", "--split-above", "1")
+    assert parts == [2, 2, 2] and split == whole
+
+
 def test_the_split_threshold_is_checked_before_any_work(tmp_path):
     result = run_oxcook("cook", str(big_texture(tmp_path / "src", 64, 64)), "-o", str(tmp_path / "r"), "--split-above", "lots")
     assert result.returncode == 2 and "--split-above" in result.stderr and "pixel count" in result.stderr
