@@ -55,7 +55,9 @@ def open_backend(broker_url: str | None, *, workers: int, memory_budget: int | N
     if scheme == "local":
         from ._local_backend import LocalBackend
 
-        return LocalBackend(workers=workers, memory_budget=memory_budget)
+        backend = LocalBackend(workers=workers, memory_budget=memory_budget)
+        backend.warm_up()
+        return backend
     if scheme in ("redis", "rediss"):
         from ._farm_backend import FarmBackend
 
