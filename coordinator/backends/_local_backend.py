@@ -80,20 +80,20 @@ class LocalBackend:
         self._flags = Path(tempfile.mkdtemp(prefix="oxcook-cancel-"))
         self._closed = False
         self._pool_lock = threading.Lock()  # the pool is made once, by warm_up's thread or the first submit
+        self._warming: threading.Thread | None = None
 
     def warm_up(self) -> None:
         """Start the fork server and every pool process now, on a thread, while the coordinator opens the root
         and reads its inputs: the first texture then finds its process ready instead of waiting ~0.5 s for it."""
 
         def spawn() -> None:
-            with contextlib.suppress(Exception):  # a pool that cannot start fails the first real submit, by name
-                if self._closed:
-                    return
+            with contextlib.suppress(Exception):  # a closed backend, or a pool that cannot start: the first real submit says so
                 pool = self._executor(0)
                 for _ in range(self.workers):
                     pool.submit(_ready)
 
-        threading.Thread(target=spawn, daemon=True, name="oxcook-pool-warm-up").start()
+        self._warming = threading.Thread(target=spawn, daemon=True, name="oxcook-pool-warm-up")
+        self._warming.start()
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         if "forkserver" in multiprocessing.get_all_start_methods():
@@ -107,6 +107,8 @@ class LocalBackend:
     def _executor(self, attempt: int) -> ProcessPoolExecutor:
         """The shared pool for a first attempt; the one-process quarantine pool for a retry."""
         with self._pool_lock:
+            if self._closed:
+                raise BackendError("the local backend is closed")
             if attempt == 0:
                 if self._pool is None:
                     self._pool = self._new_pool(self.workers)
@@ -166,9 +168,12 @@ class LocalBackend:
         Path(self._flag(job)).unlink(missing_ok=True)
 
     async def close(self) -> None:
-        self._closed = True
-        for pool in (self._pool, self._quarantine):
+        if self._warming is not None:  # let a warm-up finish starting processes, so that all of them are shut down here
+            await asyncio.get_running_loop().run_in_executor(None, self._warming.join)
+        with self._pool_lock:  # a pool the warm-up thread is making is made before this, then shut down here
+            self._closed = True
+            pools, self._pool, self._quarantine = (self._pool, self._quarantine), None, None
+        for pool in pools:
             if pool is not None:
                 await asyncio.get_running_loop().run_in_executor(None, lambda p=pool: p.shutdown(wait=True, cancel_futures=True))
-        self._pool = self._quarantine = None
         shutil.rmtree(self._flags, ignore_errors=True)
