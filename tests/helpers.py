@@ -1,9 +1,13 @@
-"""Test helpers shared by every package's tests: one PSNR, one independent decoder."""
+"""Test helpers shared by every package's tests: one PSNR, one independent decoder, image bytes."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import OpenEXR
 import texture2ddecoder
+from PIL import Image
 
 import formats as f
 
@@ -108,3 +112,17 @@ def read_report(path) -> dict:
     jobs = read_jobs(path)
     assert len(jobs) == 1, [j["input"] for j in jobs]
     return jobs[0]
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """``pixels`` as a PNG file's bytes (Pillow)."""
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def exr_bytes(pixels: np.ndarray, folder) -> bytes:
+    """``pixels`` (half or float RGBA) as a scanline OpenEXR file's bytes, written through ``folder``."""
+    path = folder / "img.exr"
+    OpenEXR.File({"type": OpenEXR.scanlineimage}, {"RGBA": pixels}).write(str(path))
+    return path.read_bytes()

@@ -13,7 +13,6 @@ app) and ``worker.farm_keys`` (Redis key and task names, shared with the
 coordinator's farm backend).
 """
 
-from ._bands import BAND_ROWS as BAND_ROWS
 from ._bands import join_texture_parts as join_texture_parts
 from ._bands import split_bands as split_bands
 from ._bcn import BC7_PROFILES as BC7_PROFILES
@@ -79,6 +78,7 @@ from ._presets import apply_preset as apply_preset
 from ._presets import detect_preset_from_filename as detect_preset_from_filename
 from ._presets import parse_preset as parse_preset
 from ._presets import preset_desc as preset_desc
+from ._rows import BAND_ROWS as BAND_ROWS
 from ._tasks import run_work as run_work
 from ._wire import MAX_PARTS as MAX_PARTS
 from ._wire import RESULT_FOR as RESULT_FOR

@@ -25,9 +25,7 @@ from ._cook_types import CookedTexture, CookPlan
 from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, TextureImportDesc
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._mips import level_sizes, preserve_alpha_coverage, renormalize_normals
-from ._rows import FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
-
-BAND_ROWS = 256  # rows per encoded band (64 block rows): the unit of encoding and of splitting (it decides bytes)
+from ._rows import BAND_ROWS, FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
 
 
 class LevelEncoder:

@@ -20,12 +20,13 @@ import os
 from dataclasses import dataclass
 
 from ._errors import TextureImportError, TextureImportErrorCode
+from ._rows import BAND_ROWS, CHUNK_ROWS
 
 _DECODER_COPIES = 2  # the decoded array and the decoder's own buffer (or a conversion) at the moment of handing over
 _PAYLOAD_COPIES = 2  # the payload being filled, and the bytes it becomes
 _CHAIN = 4 / 3  # a full mip chain's texels per level-0 texel
-_WORK_ROWS = 64 * 16 * 8  # per column: a chunk of float RGBA rows and its transients (worker._cook.CHUNK_ROWS)
-_BAND_ROWS = 256 * 4 * 2  # per column: a band of encoder samples and its encoded bytes
+_WORK_ROWS = CHUNK_ROWS * 16 * 8  # per column: a chunk of float RGBA rows and its transients
+_ENCODER_ROWS = BAND_ROWS * 4 * 2  # per column: a band of encoder samples and its encoded bytes
 _HELD_LEVELS = 16 / 3  # float RGBA levels 1.. kept whole when alpha coverage is preserved
 _SUFFIXES = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
@@ -86,7 +87,7 @@ class CookCost:
         per_pixel = source_bytes_per_pixel * _DECODER_COPIES + output * _CHAIN * _PAYLOAD_COPIES * self.layers
         if self.holds_levels:
             per_pixel += _HELD_LEVELS
-        return int(pixels * per_pixel + width * (_WORK_ROWS + _BAND_ROWS))
+        return int(pixels * per_pixel + width * (_WORK_ROWS + _ENCODER_ROWS))
 
 
 def check_budget(width: int, height: int, source_id: str, *, source_bytes_per_pixel: float, cost: CookCost, float_source: bool = False) -> None:

@@ -54,7 +54,7 @@ from formats import (
     pack_payload,
 )
 
-from ._bands import BAND_ROWS, Bands, LevelEncoder, Placed, chain_weight, split_bands
+from ._bands import Bands, LevelEncoder, Placed, chain_weight, split_bands
 from ._budget import CookCost
 from ._color import samples_to_float
 from ._cook_types import CookedTexture, CookPlan
@@ -71,9 +71,7 @@ from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._imaging import DecodedImage, decode_image
 from ._mips import MipStream, alpha_coverage, mip_chain, normal_deviation, preserve_alpha_coverage, renormalize_normals
-from ._rows import HALF_MAX, UNIT_TOLERANCE, checks_normals, finish_rows, float_rows, mip_clamp, prepare_rows, rgba8, to_rgba, working_rows
-
-CHUNK_ROWS = 64  # level-0 rows made into working rows at a time (memory only: any chunking gives the same bytes)
+from ._rows import BAND_ROWS, CHUNK_ROWS, HALF_MAX, UNIT_TOLERANCE, checks_normals, finish_rows, float_rows, mip_clamp, prepare_rows, rgba8, to_rgba, working_rows
 
 
 @dataclass

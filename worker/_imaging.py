@@ -143,12 +143,11 @@ def image_size(head: bytes, hint: str = "") -> tuple[int, int] | None:
     try:
         fmt = sniff_format(head, hint)
         if fmt == "png":
-            return (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")) if head[12:16] == b"IHDR" else None
+            return _png_size(head) if _has_ihdr(head) else None
         if fmt == "hdr":
             return _hdr_dimensions(head, hint)[:2]
         if fmt == "exr":
-            lo, hi = OpenEXR.File(io.BytesIO(head), header_only=True).header()["dataWindow"]
-            return int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1)
+            return _exr_size(head)
         if fmt is not None:
             _configure_pillow()
             with Image.open(io.BytesIO(head), formats=_PILLOW_FORMATS[fmt]) as im:
@@ -174,14 +173,26 @@ def _check_size(width: int, height: int, source_id: str, max_dimension: int, cos
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # by colour type (a palette may expand to RGBA)
 
 
+def _has_ihdr(data: bytes) -> bool:
+    return len(data) >= 26 and data[12:16] == b"IHDR"
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _exr_size(data: bytes) -> tuple[int, int]:
+    lo, hi = OpenEXR.File(io.BytesIO(data), header_only=True).header()["dataWindow"]
+    return int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1)
+
+
 def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
-    if len(data) < 24 or data[12:16] != b"IHDR":
+    if not _has_ihdr(data):
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without an IHDR chunk")
     if b"IDAT" not in data:
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without image data (no IDAT chunk)")
     sample_bytes = 2 if data[24] == 16 else 1
-    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    _check_size(width, height, source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes)
+    _check_size(*_png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes)
     pixels = imagecodecs.png_decode(data)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
@@ -216,9 +227,7 @@ def _decode_hdr(data: bytes, source_id: str, max_dimension: int, cost: CookCost)
 
 
 def _decode_exr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
-    header = OpenEXR.File(io.BytesIO(data), header_only=True).header()
-    lo, hi = header["dataWindow"]
-    _check_size(int(hi[0] - lo[0] + 1), int(hi[1] - lo[1] + 1), source_id, max_dimension, cost, 4 * 4, float_source=True)
+    _check_size(*_exr_size(data), source_id, max_dimension, cost, 4 * 4, float_source=True)
     channels = OpenEXR.File(io.BytesIO(data)).channels()
     if "RGBA" in channels or "RGB" in channels:
         pixels = channels.get("RGBA", channels.get("RGB")).pixels

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 
 import numpy as np
-import OpenEXR
 import pytest
-from PIL import Image
 
 import formats as f
+from tests.helpers import exr_bytes, png_bytes
 from worker import (
     BAND_ROWS,
     Bc7Quality,
@@ -28,12 +26,6 @@ from worker import (
     split_bands,
 )
 from worker._mips import MipStream, mip_chain
-
-
-def png(pixels: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def smooth(height: int, width: int, channels: int = 4, seed: int = 3) -> np.ndarray:
@@ -71,21 +63,16 @@ def test_the_streamed_chain_is_the_whole_image_chain(kind, shape, chunk):
         assert np.array_equal(np.concatenate([rows for _, rows in got[mip]]), want[mip]), f"level {mip}"
 
 
-def _exr(pixels: np.ndarray, tmp_path) -> bytes:
-    path = tmp_path / "img.exr"
-    OpenEXR.File({"type": OpenEXR.scanlineimage}, {"RGBA": pixels}).write(str(path))
-    return path.read_bytes()
-
 
 CASES = {
-    "albedo-kaiser": (lambda: png(smooth(600, 333)), dict(preset="albedo")),
-    "albedo-lanczos": (lambda: png(smooth(600, 333)), dict(preset="albedo", mip_filter=MipFilter.LANCZOS)),
-    "albedo-box": (lambda: png(smooth(520, 520, 3)), dict(preset="albedo", mip_filter=MipFilter.BOX)),
-    "alpha-test": (lambda: png(smooth(600, 333)), dict(preset="albedo-alpha-test")),
-    "premultiplied": (lambda: png(smooth(600, 333)), dict(preset="albedo", premultiply_alpha=True)),
-    "normal": (lambda: png(smooth(600, 300, 3)), dict(preset="normal")),
-    "ui-rgba8": (lambda: png(smooth(600, 333)), dict(preset="ui")),
-    "height-16bit": (lambda: png((smooth(600, 333, 1)[..., 0].astype(np.uint16) * 257)), dict(preset="height")),
+    "albedo-kaiser": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo")),
+    "albedo-lanczos": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo", mip_filter=MipFilter.LANCZOS)),
+    "albedo-box": (lambda: png_bytes(smooth(520, 520, 3)), dict(preset="albedo", mip_filter=MipFilter.BOX)),
+    "alpha-test": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo-alpha-test")),
+    "premultiplied": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo", premultiply_alpha=True)),
+    "normal": (lambda: png_bytes(smooth(600, 300, 3)), dict(preset="normal")),
+    "ui-rgba8": (lambda: png_bytes(smooth(600, 333)), dict(preset="ui")),
+    "height-16bit": (lambda: png_bytes((smooth(600, 333, 1)[..., 0].astype(np.uint16) * 257)), dict(preset="height")),
 }
 
 
@@ -103,7 +90,7 @@ def test_banded_cook_is_the_whole_image_stages_byte_for_byte(case):
 def test_a_float_source_with_nonfinite_samples_is_banded_exactly(tmp_path):
     pixels = (np.random.default_rng(2).random((530, 70, 4)) * 70000).astype(np.float32)
     pixels[3, 3, 0], pixels[400, 5, 1] = np.nan, np.inf
-    source = _exr(pixels, tmp_path)
+    source = exr_bytes(pixels, tmp_path)
     desc = preset_desc("hdr-env", "sky.exr")
     cooked = cook_texture(source, desc)
     assert cooked.payload == reference(source, desc)
@@ -127,7 +114,7 @@ def test_split_bands_give_every_band_to_one_part_in_order():
 @pytest.mark.parametrize("parts", [2, 3, 7])
 @pytest.mark.parametrize("preset", ["albedo", "normal", "albedo-alpha-test"])
 def test_parts_join_to_the_unsplit_payload(parts, preset):
-    source = png(smooth(1100, 700))
+    source = png_bytes(smooth(1100, 700))
     desc = dataclasses.replace(preset_desc(preset, "big.png"), bc7_quality=Bc7Quality.FAST)
     whole = cook_texture(source, desc)
     pieces = [cook_texture(source, desc, part=(k, parts)) for k in range(parts)]
@@ -138,7 +125,7 @@ def test_parts_join_to_the_unsplit_payload(parts, preset):
 
 
 def test_parts_that_do_not_fit_are_refused():
-    source = png(smooth(600, 200))
+    source = png_bytes(smooth(600, 200))
     desc = dataclasses.replace(preset_desc("albedo", "big.png"), bc7_quality=Bc7Quality.FAST)
     a, b = (cook_texture(source, desc, part=(k, 2)) for k in range(2))
     with pytest.raises(ValueError, match="holds"):

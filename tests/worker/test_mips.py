@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
-from PIL import Image
 
 import formats as f
 from formats import Format
-from tests.helpers import decode_payload, payload_subresources
+from tests.helpers import decode_payload, payload_subresources, png_bytes
 from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
 from worker._mips import alpha_coverage
-
-
-def png_bytes(pixels: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(pixels).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def checkerboard(size: int = 16) -> np.ndarray:
