@@ -19,6 +19,13 @@ GIL. Facts the wrapper must respect, all checked here before each call:
   ctypes, the coordinator names that target in every work item (and in every
   cache key), and a worker whose CPU lacks it fails the item by name instead of
   writing other bytes.
+
+Each 4x4 block is encoded on its own (checked in ``tests/worker/test_bcn.py``:
+the bytes of a block do not depend on its neighbours or its place), so
+:func:`encode_blocks` hands the kernel each *distinct* block once and copies
+the result to its repeats — the bytes of the plain call on the whole surface,
+in a fraction of the time on real textures (flat areas, atlases' padding,
+masks: 40-60 % of the blocks of the shared WaterBottle maps are distinct).
 """
 
 from __future__ import annotations
@@ -185,6 +192,44 @@ def pad_to_blocks(pixels: np.ndarray) -> np.ndarray:
     return np.pad(pixels, ((0, ph), (0, pw), (0, 0)), mode="edge")
 
 
+def _splitmix64(count: int) -> np.ndarray:
+    state, out = 0x0DDC0FFEE, []
+    for _ in range(count):
+        state = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        out.append(z ^ (z >> 31))
+    return np.array(out, dtype=np.uint64)
+
+
+_HASH_WEIGHTS = _splitmix64(16)  # one odd-ish 64-bit weight per 8-byte word of a block (a float16 RGBA block has 16)
+
+
+def distinct_blocks(surface: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct 4x4 blocks of ``surface`` (h and w multiples of 4) as a 4-row strip, and for every
+    block (in raster order) the index of its copy in the strip; ``(surface, None)`` when no block repeats.
+
+    Blocks are grouped by a 64-bit hash of their bytes and every block is then
+    compared with the one that stands for its group: a collision cannot merge
+    two different blocks (it only costs the reduction: the surface is returned as it is).
+    """
+    h, w, c = surface.shape
+    count = (h // 4) * (w // 4)
+    blocks = np.ascontiguousarray(surface.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2)).reshape(count, -1).view(np.uint8)
+    words = blocks.view(np.uint64)
+    with np.errstate(over="ignore"):
+        hashes = (words * _HASH_WEIGHTS[: words.shape[1]]).sum(axis=1, dtype=np.uint64)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    if len(first) == count:
+        return surface, None
+    reps = blocks[first]
+    if not np.array_equal(reps[inverse], blocks):
+        return surface, None
+    strip = reps.view(surface.dtype).reshape(len(first), 4, 4, c).swapaxes(0, 1).reshape(4, 4 * len(first), c)
+    return np.ascontiguousarray(strip), inverse.reshape(-1)
+
+
 def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Quality.DEFAULT) -> bytes:
     """Block-compress one surface.
 
@@ -202,10 +247,10 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
     if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != want:
         raise EncoderError(f"encoder input must be (h, w, 4) {np.dtype(want).name}, got {pixels.shape} {pixels.dtype}")
     channels = _INPUT_CHANNELS.get(fmt, 4)
-    padded = np.ascontiguousarray(pad_to_blocks(pixels[..., :channels]))
-    h, w = padded.shape[:2]
     kernel = _kernel(fmt, _TARGET.get())
-    surface = _Surface(padded.ctypes.data, w, h, w * channels * padded.itemsize)
+    strip, inverse = distinct_blocks(np.ascontiguousarray(pad_to_blocks(pixels[..., :channels])))
+    h, w = strip.shape[:2]
+    surface = _Surface(strip.ctypes.data, w, h, w * channels * strip.itemsize)
     out = ctypes.create_string_buffer((w // 4) * (h // 4) * FORMAT_INFO[fmt].bytes_per_block)
     if fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB):
         has_alpha = bool((pixels[..., 3] < 255).any())
@@ -214,7 +259,9 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
         kernel(ctypes.byref(surface), out, ctypes.byref(_BC6H_SETTINGS))
     else:
         kernel(ctypes.byref(surface), out)
-    return out.raw
+    if inverse is None:
+        return out.raw
+    return np.frombuffer(out.raw, np.uint8).reshape(-1, FORMAT_INFO[fmt].bytes_per_block)[inverse].tobytes()
 
 
 def _check_against_binding() -> None:
