@@ -19,6 +19,7 @@ from ._bcn import BC7_PROFILES as BC7_PROFILES
 from ._bcn import ENCODABLE as ENCODABLE
 from ._bcn import TARGETS as ENCODER_TARGETS
 from ._bcn import default_target as default_encoder_target
+from ._bcn import distinct_blocks as distinct_blocks
 from ._bcn import encode_blocks as encode_blocks
 from ._bcn import encoder_target as encoder_target
 from ._bcn import supported_targets as supported_encoder_targets
@@ -73,6 +74,9 @@ from ._imaging import image_size as image_size
 from ._imaging import sniff_format as sniff_format
 from ._mesh import MeshBuffers as MeshBuffers
 from ._mesh import build_mesh_buffers as build_mesh_buffers
+from ._pool_process import pool_process_init as pool_process_init
+from ._pool_process import pool_process_ready as pool_process_ready
+from ._pool_process import run_in_pool_process as run_in_pool_process
 from ._presets import TexturePreset as TexturePreset
 from ._presets import apply_preset as apply_preset
 from ._presets import detect_preset_from_filename as detect_preset_from_filename
@@ -166,6 +170,10 @@ __all__ = [
     "plan_cook",
     "preset_desc",
     "run_work",
+    "distinct_blocks",
+    "pool_process_init",
+    "pool_process_ready",
+    "run_in_pool_process",
     "sniff_format",
     "TextureCancelled",
     "TextureImportDesc",

@@ -15,54 +15,16 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
-import select
 import shutil
 import tempfile
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from worker import RESULT_FOR, Result, Work, decode, encode, error_result, run_work, share_of_machine
+from worker import RESULT_FOR, Result, Work, decode, encode, error_result, pool_process_init, pool_process_ready, run_in_pool_process, share_of_machine
 
 from .._errors import BackendError
-
-
-def _run_in_child(message: bytes, cancel_flag: str) -> bytes:
-    """In the worker process: one encoded work item in, its encoded result out."""
-    work = decode(message, expect=tuple(RESULT_FOR))
-    return encode(run_work(work, cancel=lambda: os.path.exists(cancel_flag)))
-
-
-def _ready() -> None:
-    """A pool process's first task at warm-up: nothing, once it is up."""
-
-
-def _exit_with(coordinator_pid: int) -> None:
-    """Block until the coordinator process is gone, then end this worker at once."""
-    try:
-        fd = os.pidfd_open(coordinator_pid)
-        select.select([fd], [], [])
-    except (AttributeError, OSError):  # no pidfd here: poll instead
-        while True:
-            try:
-                os.kill(coordinator_pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.5)
-    os._exit(1)
-
-
-def _child_init(coordinator_pid: int, memory_budget: int) -> None:
-    # one encoder thread per process: the pool already has one process per core
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    # each process cooks within its share, so the pool as a whole cannot exhaust the machine
-    os.environ["OXCOOK_MEMORY_BUDGET"] = str(memory_budget)
-    # these workers read the files their own coordinator resolved (a farm worker names its roots)
-    os.environ["OXCOOK_SOURCE_ROOTS"] = os.sep
-    # a coordinator killed outright (SIGKILL, OOM) must not leave workers behind
-    threading.Thread(target=_exit_with, args=(coordinator_pid,), daemon=True, name="oxcook-orphan-guard").start()
 
 
 class LocalBackend:
@@ -90,7 +52,7 @@ class LocalBackend:
             with contextlib.suppress(Exception):  # a closed backend, or a pool that cannot start: the first real submit says so
                 pool = self._executor(0)
                 for _ in range(self.workers):
-                    pool.submit(_ready)
+                    pool.submit(pool_process_ready)
 
         self._warming = threading.Thread(target=spawn, daemon=True, name="oxcook-pool-warm-up")
         self._warming.start()
@@ -98,11 +60,11 @@ class LocalBackend:
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            # the fork server imports the cooking stack once; every pool process forks from it ready to cook
-            context.set_forkserver_preload([__name__])
+            # the fork server imports the cooking stack (the worker package alone) once; every pool process forks from it ready to cook
+            context.set_forkserver_preload(["worker"])
         else:
             context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init, initargs=(os.getpid(), self.memory_budget))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_process_init, initargs=(os.getpid(), self.memory_budget))
 
     def _executor(self, attempt: int) -> ProcessPoolExecutor:
         """The shared pool for a first attempt; the one-process quarantine pool for a retry."""
@@ -138,7 +100,7 @@ class LocalBackend:
         for attempt in range(self.max_attempts):
             async with self._alone if attempt else contextlib.nullcontext():  # a retry runs by itself
                 pool = self._executor(attempt)
-                future = pool.submit(_run_in_child, message, self._flag(work.job))
+                future = pool.submit(run_in_pool_process, message, self._flag(work.job))
                 futures = self._futures.setdefault(work.job, set())
                 futures.add(future)
                 try:
