@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 from typing import TYPE_CHECKING, Callable
 
 from formats import Format
-from worker import ImportDiagnostic, ImportSeverity, failpoint
+from worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
 
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
 from ..emit import FALLBACK_INDEX, ImportSession, read_file
@@ -73,18 +74,18 @@ def _wire_paths(paths) -> tuple[str, ...] | None:
     return resolved
 
 
-async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
-    """Submit every texture in order: embedded bytes as they are, files by path or read here."""
+async def _feed(order, pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
+    """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave)."""
     loop = asyncio.get_running_loop()
-    for source in textures:
+    for source, size in order:
         await window.acquire()
         refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
         if refused is not None:
             await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
         elif source.data:
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source))
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source, size=size))
         elif job.shares_files and (paths := _wire_paths(source.paths)) is not None:
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=paths, tag=source))
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=paths, tag=source, size=size))
         else:
             try:
                 data = tuple([await loop.run_in_executor(None, read_file, p, job.config.file_read_buffer_size) for p in source.paths])
@@ -92,27 +93,62 @@ async def _feed(textures: list[TextureSource], pipeline: TexturePipeline, job: "
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source))
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source, size=size))
 
 
-def schedule(textures: list[TextureSource]) -> list[TextureSource]:
-    """The order textures are submitted — and placed — in: smallest source first, then as given (pure, stable).
+def measure(textures: list[TextureSource]) -> list[tuple[int, int] | None]:
+    """Each texture's ``(width, height)`` from the header of its first image — embedded bytes, or the
+    first :data:`~worker.HEADER_BYTES` of its file — or ``None`` where no header can be read (the worker will say why).
+    Decodes no pixel; the one file read of the plan, done once per texture."""
+    return [_header_size(source) for source in textures]
+
+
+def _header_size(source: TextureSource) -> tuple[int, int] | None:
+    if any(n.severity == ImportSeverity.ERROR for n in source.notes):
+        return None  # refused already (a FIFO, a device, a path outside the folder): never opened
+    if source.data:
+        head = source.data[0][:HEADER_BYTES]
+    elif source.paths:
+        try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
+            fd = os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            head = fh.read(HEADER_BYTES)
+    else:
+        return None
+    return image_size(head, source.source_id)
+
+
+TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds
+
+
+def schedule(textures: list[TextureSource], sizes: list[tuple[int, int] | None]) -> list[tuple[TextureSource, tuple[int, int] | None]]:
+    """The order textures are submitted — and placed — in, with their sizes (pure, stable):
+
+    1. tiny textures (at most :data:`TINY_PIXELS`, all layers counted), as given: each
+       takes milliseconds, so they cannot make a tail, and the materials that use
+       only them are placed and stream out at once;
+    2. then the rest, most pixels first — the classic cure for a long tail: the
+       textures that take longest start while there is other work to fill the
+       remaining workers, instead of starting last on an otherwise idle farm;
+    3. textures whose header could not be read last (their workers will say why).
 
     Placement follows this order whatever order workers finish in, so rows and
-    offsets depend only on the inputs. Smallest first lets placements (and the
-    materials waiting on them) stream out early and keeps few finished results
-    waiting behind a slow one; the cost is that the largest textures start last.
+    offsets depend only on the inputs; results of smaller textures that finish
+    early wait (at most a pipeline window of them) for the larger ones before them.
     """
-    return sorted(textures, key=_source_size)
 
+    def rank(pair) -> tuple[int, int]:
+        source, size = pair
+        if size is None:
+            return (2, 0)
+        pixels = size[0] * size[1] * max(1, len(source.data) or len(source.paths))
+        return (0, 0) if pixels <= TINY_PIXELS else (1, -pixels)
 
-def _source_size(source: TextureSource) -> int:
-    if source.data:
-        return sum(len(d) for d in source.data)
-    try:
-        return sum(os.stat(p).st_size for p in source.paths)
-    except OSError:
-        return 0
+    return sorted(zip(textures, sizes), key=rank)
 
 
 async def cook_textures(
@@ -137,9 +173,10 @@ async def cook_textures(
     emitter = session.texture_emitter
     emitter.ensure_fallback()
     indices: dict[str, int] = {}
-    order = schedule(textures)
+    sizes = await asyncio.get_running_loop().run_in_executor(None, measure, textures)
+    order = schedule(textures, sizes)
     total = len(order)
-    position = {id(source): i for i, source in enumerate(order)}
+    position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}
     window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")

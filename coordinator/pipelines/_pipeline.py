@@ -88,8 +88,8 @@ class WorkPipeline(Generic[Item, Outcome]):
         """What ``collect`` returns for a typed result (``lookup``: what the cache said)."""
         raise NotImplementedError
 
-    async def _compute(self, work) -> Result:
-        """The result of ``work`` from the backend (a subclass may split it into several items)."""
+    async def _compute(self, item: Item, work) -> Result:
+        """The result of ``work`` (made from ``item``) from the backend (a subclass may split it into several items)."""
         return await self._backend.submit(work)
 
     def _problem(self, work, result) -> str | None:
@@ -129,7 +129,7 @@ class WorkPipeline(Generic[Item, Outcome]):
             return
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
-        result = await self._compute(work)  # BackendError fails the job
+        result = await self._compute(item, work)  # BackendError fails the job
         problem = self._problem(work, result) if result.ok else None
         if problem is not None:
             result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")

@@ -5,8 +5,8 @@ read); what ``collect`` returns is a :class:`TextureWorkResult` — the cooked
 texture, or the diagnostics that say why there is none. The window and
 cancellation are :class:`WorkPipeline`'s.
 
-A texture of at least ``split_above`` pixels (read from its header, before any
-worker decodes it) is split: one work item per part (``TextureWork.part``),
+A texture of at least ``split_above`` pixels (its item's ``size``, which the
+importer read from its header before any worker decodes it) is split: one work item per part (``TextureWork.part``),
 each encoding its bands on its own process or farm worker, and the parts are
 joined into the payload an unsplit cook writes, byte for byte
 (:func:`worker.join_texture_parts`). The join is checked like any result.
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from formats import TextureType
 from worker import (
-    HEADER_BYTES,
     MAX_PARTS,
     CookedTexture,
     ImportDiagnostic,
@@ -29,7 +28,6 @@ from worker import (
     TextureWork,
     default_encoder_target,
     error_result,
-    image_size,
     join_texture_parts,
 )
 
@@ -50,6 +48,7 @@ class TextureWorkItem:
     sources: tuple[bytes, ...] = ()
     paths: tuple[str, ...] = ()
     tag: object = None  # the caller's correlation data, echoed in the result
+    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from
 
 
 @dataclass(frozen=True)
@@ -90,37 +89,28 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         parts = self._split.pop(result.key, 1)
         return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason, parts)
 
-    async def _compute(self, work: TextureWork) -> TextureResult:
-        parts = await self._parts(work)
+    async def _compute(self, item: TextureWorkItem, work: TextureWork) -> TextureResult:
+        parts = await self._parts(item, work)
         if parts < 2:
             return await self._backend.submit(work)
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
         return joined_result(work, await asyncio.gather(*(self._backend.submit(w) for w in works)))
 
-    async def _parts(self, work: TextureWork) -> int:
-        """How many parts ``work`` is cooked in: 1 unless it is one 2D image of at least ``split_above`` pixels."""
+    async def _parts(self, item: TextureWorkItem, work: TextureWork) -> int:
+        """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least ``split_above`` pixels."""
         if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1:
             return 1
-        head = work.sources[0][:HEADER_BYTES] if work.sources else await asyncio.get_running_loop().run_in_executor(None, _head, work.paths[0])
-        size = image_size(head, work.source_id) if head else None
-        if size is None or size[0] * size[1] < self.split_above:
+        if item.size is None or item.size[0] * item.size[1] < self.split_above:
             return 1
-        return min(await self._backend.parallelism(), MAX_PARTS, max(2, size[0] * size[1] // _PIXELS_PER_PART))
+        pixels = item.size[0] * item.size[1]
+        return min(await self._backend.parallelism(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
 
     def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
         return texture_result_problem(work, result.cooked)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
-
-
-def _head(path: str) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(HEADER_BYTES)
-    except OSError:
-        return b""  # the worker reads it and says why it cannot
 
 
 def joined_result(work: TextureWork, results: list[TextureResult]) -> TextureResult:

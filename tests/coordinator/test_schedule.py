@@ -1,0 +1,63 @@
+"""Largest textures first: the order is read from image headers before any worker decodes, and placement follows it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from coordinator import TextureSource
+from coordinator.importers._texture_importer import measure, schedule
+from tests.farm_fixtures import run_oxcook
+from worker import ImportDiagnostic, ImportSeverity, preset_desc
+
+
+def _source(name: str, **kw) -> TextureSource:
+    return TextureSource(name, kw.pop("paths", ()), preset_desc("albedo", name), **kw)
+
+
+def test_schedule_puts_tiny_textures_first_then_the_most_pixels_and_keeps_input_order_among_equals():
+    a, b, c, d, e, g = (_source(n) for n in "abcdeg")
+    order = schedule([a, b, c, d, e, g], [(65, 64), (512, 256), None, (256, 512), (64, 64), (1, 1)])
+    assert order == [(e, (64, 64)), (g, (1, 1)), (b, (512, 256)), (d, (256, 512)), (a, (65, 64)), (c, None)]  # unknown sizes go last
+    layers = _source("cube", paths=tuple(Path(f"f{i}") for i in range(6)))
+    assert schedule([a, layers], [(65, 64), (40, 40)])[0][0] is layers  # six 40x40 layers outweigh one 65x64 image
+
+
+def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path):
+    Image.fromarray(np.zeros((30, 70, 3), np.uint8)).save(tmp_path / "wide.png")
+    embedded = tmp_path / "e.jpg"
+    Image.fromarray(np.zeros((12, 8, 3), np.uint8)).save(embedded)
+    sources = [
+        _source("wide.png", paths=(tmp_path / "wide.png",)),
+        _source("scene#0", data=(embedded.read_bytes(),)),
+        _source("gone.png", paths=(tmp_path / "gone.png",)),
+        _source("junk.png", data=(b"not an image",)),
+    ]
+    assert measure(sources) == [(70, 30), (8, 12), None, None]
+
+
+def test_measure_never_opens_a_refused_source_and_never_blocks_on_a_fifo(tmp_path: Path):
+    os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
+    refused = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", "pipe.png: not a regular file", "pipe.png")
+    sources = [_source("pipe.png", paths=(tmp_path / "pipe.png",), notes=(refused,)), _source("swapped.png", paths=(tmp_path / "pipe.png",))]
+    assert measure(sources) == [None, None]
+
+
+def test_a_cook_places_and_starts_the_largest_texture_first(tmp_path: Path):
+    """A large detailed image (a large file) against a smaller one and a tiny one: the tiny one first
+    (it cannot make a tail), then the large one is submitted, cooked and placed before the medium one."""
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(np.full((16, 16, 3), 77, np.uint8)).save(src / "a_tiny_albedo.png")
+    Image.fromarray(np.full((128, 128, 3), 40, np.uint8)).save(src / "b_medium_albedo.png")  # a smaller file than the large one
+    Image.fromarray(rng.integers(0, 255, (384, 384, 3), dtype=np.uint8)).save(src / "c_large_albedo.png")
+    result = run_oxcook("cook", str(src), "-o", str(tmp_path / "root"), "--progress", "none", "--quality", "fast", "--workers", "1", "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    textures = json.loads((tmp_path / "r.json").read_text())["jobs"][0]["textures"]
+    assert [t["source"] for t in textures] == ["a_tiny_albedo.png", "c_large_albedo.png", "b_medium_albedo.png"]
+    assert [t["index"] for t in textures] == [1, 2, 3]
