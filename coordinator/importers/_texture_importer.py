@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from formats import Format
 from worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
@@ -96,44 +96,52 @@ async def _feed(order, pipeline: TexturePipeline, job: "JobContext", window: asy
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source, size=size))
 
 
-def measure(textures: list[TextureSource]) -> list[tuple[int, int] | None]:
-    """Each texture's ``(width, height)`` from the header of its first image — embedded bytes, or the
-    first :data:`~worker.HEADER_BYTES` of its file — or ``None`` where no header can be read (the worker will say why).
-    Decodes no pixel; the one file read of the plan, done once per texture."""
-    return [_header_size(source) for source in textures]
+class Extent(NamedTuple):
+    """What the plan knows of a texture before anything is decoded."""
+
+    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable there
+    file_bytes: int = 0  # encoded bytes of its first image: among equal sizes, more detail (more distinct blocks) to encode
 
 
-def _header_size(source: TextureSource) -> tuple[int, int] | None:
+def measure(textures: list[TextureSource]) -> list[Extent]:
+    """Each texture's :class:`Extent`, from the header of its first image — embedded bytes, or the
+    first :data:`~worker.HEADER_BYTES` of its file. Decodes no pixel; the one file read of the plan."""
+    return [_extent(source) for source in textures]
+
+
+def _extent(source: TextureSource) -> Extent:
     if any(n.severity == ImportSeverity.ERROR for n in source.notes):
-        return None  # refused already (a FIFO, a device, a path outside the folder): never opened
+        return Extent(None)  # refused already (a FIFO, a device, a path outside the folder): never opened
     if source.data:
-        head = source.data[0][:HEADER_BYTES]
-    elif source.paths:
-        try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
-            fd = os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None
-            head = fh.read(HEADER_BYTES)
-    else:
-        return None
-    return image_size(head, source.source_id)
+        return Extent(image_size(source.data[0][:HEADER_BYTES], source.source_id), len(source.data[0]))
+    if not source.paths:
+        return Extent(None)
+    try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
+        fd = os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return Extent(None)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return Extent(None)
+        return Extent(image_size(fh.read(HEADER_BYTES), source.source_id), info.st_size)
 
 
 TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds
 
 
-def schedule(textures: list[TextureSource], sizes: list[tuple[int, int] | None]) -> list[tuple[TextureSource, tuple[int, int] | None]]:
+def schedule(textures: list[TextureSource], extents: list[Extent]) -> list[tuple[TextureSource, tuple[int, int] | None]]:
     """The order textures are submitted — and placed — in, with their sizes (pure, stable):
 
     1. tiny textures (at most :data:`TINY_PIXELS`, all layers counted), as given: each
        takes milliseconds, so they cannot make a tail, and the materials that use
        only them are placed and stream out at once;
-    2. then the rest, most pixels first — the classic cure for a long tail: the
+    2. then the rest, longest cook first — the classic cure for a long tail: the
        textures that take longest start while there is other work to fill the
-       remaining workers, instead of starting last on an otherwise idle farm;
+       remaining workers, instead of starting last on an otherwise idle farm. The
+       cook is estimated by pixels (all layers), then by encoded bytes: of two
+       images of one size the larger file has more detail, so more distinct
+       blocks for the encoder;
     3. textures whose header could not be read last (their workers will say why).
 
     Placement follows this order whatever order workers finish in, so rows and
@@ -141,14 +149,15 @@ def schedule(textures: list[TextureSource], sizes: list[tuple[int, int] | None])
     early wait (at most a pipeline window of them) for the larger ones before them.
     """
 
-    def rank(pair) -> tuple[int, int]:
-        source, size = pair
-        if size is None:
-            return (2, 0)
-        pixels = size[0] * size[1] * max(1, len(source.data) or len(source.paths))
-        return (0, 0) if pixels <= TINY_PIXELS else (1, -pixels)
+    def rank(pair: tuple[TextureSource, Extent]) -> tuple[int, int, int]:
+        source, extent = pair
+        if extent.size is None:
+            return (2, 0, 0)
+        layers = max(1, len(source.data) or len(source.paths))
+        pixels = extent.size[0] * extent.size[1] * layers
+        return (0, 0, 0) if pixels <= TINY_PIXELS else (1, -pixels, -extent.file_bytes * layers)
 
-    return sorted(zip(textures, sizes), key=rank)
+    return [(source, extent.size) for source, extent in sorted(zip(textures, extents), key=rank)]
 
 
 async def cook_textures(
@@ -173,8 +182,7 @@ async def cook_textures(
     emitter = session.texture_emitter
     emitter.ensure_fallback()
     indices: dict[str, int] = {}
-    sizes = await asyncio.get_running_loop().run_in_executor(None, measure, textures)
-    order = schedule(textures, sizes)
+    order = schedule(textures, await asyncio.get_running_loop().run_in_executor(None, measure, textures))
     total = len(order)
     position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from coordinator import TextureSource
-from coordinator.importers._texture_importer import measure, schedule
+from coordinator.importers._texture_importer import Extent, measure, schedule
 from tests.farm_fixtures import run_oxcook
 from worker import ImportDiagnostic, ImportSeverity, preset_desc
 
@@ -19,12 +19,15 @@ def _source(name: str, **kw) -> TextureSource:
     return TextureSource(name, kw.pop("paths", ()), preset_desc("albedo", name), **kw)
 
 
-def test_schedule_puts_tiny_textures_first_then_the_most_pixels_and_keeps_input_order_among_equals():
-    a, b, c, d, e, g = (_source(n) for n in "abcdeg")
-    order = schedule([a, b, c, d, e, g], [(65, 64), (512, 256), None, (256, 512), (64, 64), (1, 1)])
-    assert order == [(e, (64, 64)), (g, (1, 1)), (b, (512, 256)), (d, (256, 512)), (a, (65, 64)), (c, None)]  # unknown sizes go last
+def test_schedule_puts_tiny_textures_first_then_the_longest_cooks_and_keeps_input_order_among_equals():
+    a, b, c, d, e, g, h = (_source(n) for n in "abcdegh")
+    extents = [Extent((65, 64), 9), Extent((512, 256), 5), Extent(None), Extent((256, 512), 5), Extent((64, 64), 1), Extent((1, 1), 9), Extent((256, 512), 7)]
+    order = schedule([a, b, c, d, e, g, h], extents)
+    # tiny ones as given; then most pixels, the larger file first among equal sizes, then as given; unknown sizes last
+    assert [s.source_id for s, _ in order] == ["e", "g", "h", "b", "d", "a", "c"]
+    assert dict((s.source_id, size) for s, size in order)["b"] == (512, 256)
     layers = _source("cube", paths=tuple(Path(f"f{i}") for i in range(6)))
-    assert schedule([a, layers], [(65, 64), (40, 40)])[0][0] is layers  # six 40x40 layers outweigh one 65x64 image
+    assert schedule([a, layers], [Extent((65, 64)), Extent((40, 40))])[0][0] is layers  # six 40x40 layers outweigh one 65x64 image
 
 
 def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path):
@@ -37,14 +40,19 @@ def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path)
         _source("gone.png", paths=(tmp_path / "gone.png",)),
         _source("junk.png", data=(b"not an image",)),
     ]
-    assert measure(sources) == [(70, 30), (8, 12), None, None]
+    assert measure(sources) == [
+        Extent((70, 30), (tmp_path / "wide.png").stat().st_size),
+        Extent((8, 12), embedded.stat().st_size),
+        Extent(None),
+        Extent(None, len(b"not an image")),
+    ]
 
 
 def test_measure_never_opens_a_refused_source_and_never_blocks_on_a_fifo(tmp_path: Path):
     os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
     refused = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", "pipe.png: not a regular file", "pipe.png")
     sources = [_source("pipe.png", paths=(tmp_path / "pipe.png",), notes=(refused,)), _source("swapped.png", paths=(tmp_path / "pipe.png",))]
-    assert measure(sources) == [None, None]
+    assert measure(sources) == [Extent(None), Extent(None)]
 
 
 def test_a_cook_places_and_starts_the_largest_texture_first(tmp_path: Path):
