@@ -14,66 +14,88 @@ the seed's actor families, so the tree draws the design's diagram:
 * ``cli/`` — the ``oxcook`` commands.
 
 Everything public is re-exported here; other packages import only from here.
+The names are bound on first use (PEP 562), so importing the package costs
+nothing until one is asked for: ``python -m coordinator cook`` starts the local
+pool's fork server first (``__main__``), and it imports the cooking stack on the
+other core while this process imports the rest.
 """
 
-from worker import ImportDiagnostic as ImportDiagnostic
-from worker import ImportSeverity as ImportSeverity
+import importlib
 
-from ._asset_importer import AssetImporter as AssetImporter
-from ._async_importer import AsyncImporter as AsyncImporter
-from ._config import Config as Config
-from ._errors import BackendError as BackendError
-from ._errors import ConfigError as ConfigError
-from ._errors import OutputWriteError as OutputWriteError
-from ._errors import PathEscapesRoot as PathEscapesRoot
-from ._errors import RootLockedError as RootLockedError
-from ._errors import RootUnusableError as RootUnusableError
-from ._errors import SceneError as SceneError
-from ._inspect import inspect_root as inspect_root
-from ._inspect import summary_dict as summary_dict
-from ._job import JobContext as JobContext
-from ._job import JobScope as JobScope
-from ._service import DirectDispatcher as DirectDispatcher
-from ._service import ImportService as ImportService
-from ._service import QueueDispatcher as QueueDispatcher
-from ._service import ServiceClosedError as ServiceClosedError
-from ._types import ImportJobId as ImportJobId
-from ._types import ImportOptions as ImportOptions
-from ._types import ImportPhase as ImportPhase
-from ._types import ImportProgress as ImportProgress
-from ._types import ImportReport as ImportReport
-from ._types import ImportRequest as ImportRequest
-from ._types import LooseCookedLayout as LooseCookedLayout
-from ._types import PipelineProgress as PipelineProgress
-from ._types import TextureImportRequest as TextureImportRequest
-from ._types import TextureSettings as TextureSettings
-from ._types import TextureSource as TextureSource
-from .backends import ComputeBackend as ComputeBackend
-from .backends import LocalBackend as LocalBackend
-from .backends import open_backend as open_backend
-from .emit import AssetEmitter as AssetEmitter
-from .emit import BufferEmitter as BufferEmitter
-from .emit import CookedRootFiles as CookedRootFiles
-from .emit import ImportSession as ImportSession
-from .emit import LooseCookedWriter as LooseCookedWriter
-from .emit import RangeAllocator as RangeAllocator
-from .emit import ResourceTable as ResourceTable
-from .emit import SessionClosedError as SessionClosedError
-from .emit import TextureEmitter as TextureEmitter
-from .emit import confined as confined
-from .emit import recover_root as recover_root
-from .importers import Importer as Importer
-from .importers import ImportFormat as ImportFormat
-from .importers import TextureSetImporter as TextureSetImporter
-from .importers import detect_format as detect_format
-from .importers import expand_sources as expand_sources
-from .pipelines import MeshPipeline as MeshPipeline
-from .pipelines import MeshWorkItem as MeshWorkItem
-from .pipelines import MeshWorkResult as MeshWorkResult
-from .pipelines import ResourcePipeline as ResourcePipeline
-from .pipelines import TexturePipeline as TexturePipeline
-from .pipelines import TextureWorkItem as TextureWorkItem
-from .pipelines import TextureWorkResult as TextureWorkResult
+# public name -> the module it lives in (relative to this package, or another package)
+_EXPORTS = {
+    "ImportDiagnostic": "worker",
+    "ImportSeverity": "worker",
+    "AssetImporter": "._asset_importer",
+    "AsyncImporter": "._async_importer",
+    "Config": "._config",
+    "BackendError": "._errors",
+    "ConfigError": "._errors",
+    "OutputWriteError": "._errors",
+    "PathEscapesRoot": "._errors",
+    "RootLockedError": "._errors",
+    "RootUnusableError": "._errors",
+    "SceneError": "._errors",
+    "inspect_root": "._inspect",
+    "summary_dict": "._inspect",
+    "JobContext": "._job",
+    "JobScope": "._job",
+    "DirectDispatcher": "._service",
+    "ImportService": "._service",
+    "QueueDispatcher": "._service",
+    "ServiceClosedError": "._service",
+    "ImportJobId": "._types",
+    "ImportOptions": "._types",
+    "ImportPhase": "._types",
+    "ImportProgress": "._types",
+    "ImportReport": "._types",
+    "ImportRequest": "._types",
+    "LooseCookedLayout": "._types",
+    "PipelineProgress": "._types",
+    "TextureImportRequest": "._types",
+    "TextureSettings": "._types",
+    "TextureSource": "._types",
+    "ComputeBackend": ".backends",
+    "LocalBackend": ".backends",
+    "open_backend": ".backends",
+    "AssetEmitter": ".emit",
+    "BufferEmitter": ".emit",
+    "CookedRootFiles": ".emit",
+    "ImportSession": ".emit",
+    "LooseCookedWriter": ".emit",
+    "RangeAllocator": ".emit",
+    "ResourceTable": ".emit",
+    "SessionClosedError": ".emit",
+    "TextureEmitter": ".emit",
+    "confined": ".emit",
+    "recover_root": ".emit",
+    "Importer": ".importers",
+    "ImportFormat": ".importers",
+    "TextureSetImporter": ".importers",
+    "detect_format": ".importers",
+    "expand_sources": ".importers",
+    "MeshPipeline": ".pipelines",
+    "MeshWorkItem": ".pipelines",
+    "MeshWorkResult": ".pipelines",
+    "ResourcePipeline": ".pipelines",
+    "TexturePipeline": ".pipelines",
+    "TextureWorkItem": ".pipelines",
+    "TextureWorkResult": ".pipelines",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "AssetEmitter",

@@ -45,8 +45,8 @@ COORDINATOR_PUBLIC = {
 
 @pytest.mark.parametrize("package", [formats, worker, coordinator])
 def test_all_lists_exactly_the_public_names(package):
-    public = {n for n in vars(package) if not n.startswith("_")}
-    modules = {n for n, v in vars(package).items() if type(v) is type(sys)}
+    public = {n for n in dir(package) if not n.startswith("_")}  # coordinator binds its names on first use: dir() lists them
+    modules = {n for n in public if type(getattr(package, n)) is type(sys)}
     assert set(package.__all__) == public - modules
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from worker import RESULT_FOR, Result, Work, decode, encode, error_result, pool_process_init, pool_process_ready, run_in_pool_process, share_of_machine
 
 from .._errors import BackendError
+from .._fork_server import pool_context
 
 
 class LocalBackend:
@@ -58,12 +58,8 @@ class LocalBackend:
         self._warming.start()
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        if "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            # the fork server imports the cooking stack (the worker package alone) once; every pool process forks from it ready to cook
-            context.set_forkserver_preload(["worker"])
-        else:
-            context = multiprocessing.get_context("spawn")
+        # the fork server imports the cooking stack (the worker package alone) once; every pool process forks from it ready to cook
+        context = pool_context()
         return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_process_init, initargs=(os.getpid(), self.memory_budget))
 
     def _executor(self, attempt: int) -> ProcessPoolExecutor:
