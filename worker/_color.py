@@ -40,14 +40,18 @@ def samples_to_float(samples: np.ndarray, *, srgb: bool) -> np.ndarray:
 
 
 def _index16(x: np.ndarray) -> np.ndarray:
-    return np.rint(np.clip(x, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    scaled = np.clip(x, 0.0, 1.0)  # one temporary, scaled and rounded in place: the arithmetic of rint(clip(x) * 65535)
+    scaled *= np.float32(65535.0) if scaled.dtype == np.float32 else 65535.0
+    return np.rint(scaled, out=scaled).astype(np.uint16)
 
 
 def float_to_unorm8(x: np.ndarray, *, srgb: bool) -> np.ndarray:
     """float32 in [0, 1] to uint8, sRGB-encoding first when ``srgb``."""
     if srgb:
         return _LINEAR16_TO_SRGB8[_index16(x)]
-    return np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
+    scaled = np.clip(x, 0.0, 1.0)
+    scaled *= np.float32(255.0) if scaled.dtype == np.float32 else 255.0
+    return np.rint(scaled, out=scaled).astype(np.uint8)
 
 
 def float_to_unorm16(x: np.ndarray, *, srgb: bool) -> np.ndarray:

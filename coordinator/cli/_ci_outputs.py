@@ -12,8 +12,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, write_to_textfile
-
 _COOK_SECONDS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
@@ -56,6 +54,8 @@ def github_annotations(jobs: list[dict]) -> list[str]:
 
 def write_metrics(path: Path, jobs: list[dict], seconds: float) -> None:
     """Prometheus text format, written atomically: textures by result and failure code, cook seconds, cache hits."""
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, write_to_textfile  # only when asked: ~20 ms of every start-up
+
     registry = CollectorRegistry()
     results = Counter("oxcook_textures", "Textures of the last cook, by result", ["result"], registry=registry)
     failures = Counter("oxcook_texture_failures", "Failed textures of the last cook, by diagnostic code", ["code"], registry=registry)

@@ -53,6 +53,16 @@ def test_a_surface_without_repeats_is_left_as_it_is() -> None:
     assert reps is pixels and inverse is None
 
 
+def test_a_surface_with_few_repeats_is_not_worth_reducing():
+    pixels = np.random.default_rng(6).integers(0, 256, (32, 64, 4), dtype=np.uint8)
+    pixels[:4, 4:8] = pixels[:4, :4]  # one repeat in 128 blocks
+    reps, inverse = distinct_blocks(pixels)
+    assert reps.shape == (4, 127 * 4, 4) and inverse is not None
+    reps, inverse = distinct_blocks(pixels, worth_below=0.97)
+    assert reps is pixels and inverse is None
+    assert encode_blocks(Format.BC7_UNORM, pixels) == _plain(Format.BC7_UNORM, pixels, Bc7Quality.DEFAULT)
+
+
 def test_a_hash_collision_does_not_merge_different_blocks() -> None:
     """Blocks whose words differ by (+K1, -K0) have the same linear hash: they must still be told apart."""
     from worker._bcn import _HASH_WEIGHTS
