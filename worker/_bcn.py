@@ -227,7 +227,7 @@ def distinct_blocks(surface: np.ndarray, *, worth_below: float = 1.0) -> tuple[n
     ordered = hashes[order]
     starts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
     distinct = len(starts) + 1
-    if distinct >= count * worth_below or distinct == count:
+    if distinct >= count * worth_below:
         return surface, None
     group = np.zeros(count, np.intp)
     group[starts] = 1
