@@ -75,7 +75,6 @@ from ._imaging import sniff_format as sniff_format
 from ._mesh import MeshBuffers as MeshBuffers
 from ._mesh import build_mesh_buffers as build_mesh_buffers
 from ._pool_process import pool_process_init as pool_process_init
-from ._pool_process import pool_process_ready as pool_process_ready
 from ._pool_process import run_in_pool_process as run_in_pool_process
 from ._presets import TexturePreset as TexturePreset
 from ._presets import apply_preset as apply_preset
@@ -172,7 +171,6 @@ __all__ = [
     "run_work",
     "distinct_blocks",
     "pool_process_init",
-    "pool_process_ready",
     "run_in_pool_process",
     "sniff_format",
     "TextureCancelled",

@@ -24,10 +24,6 @@ def run_in_pool_process(message: bytes, cancel_flag: str) -> bytes:
     return encode(run_work(work, cancel=lambda: os.path.exists(cancel_flag)))
 
 
-def pool_process_ready() -> None:
-    """A pool process's first task at warm-up: nothing, once it is up."""
-
-
 def _exit_with(coordinator_pid: int) -> None:
     """Block until the coordinator process is gone, then end this worker at once."""
     try:

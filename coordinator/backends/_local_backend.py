@@ -16,15 +16,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from worker import RESULT_FOR, Result, Work, decode, encode, error_result, pool_process_init, pool_process_ready, run_in_pool_process, share_of_machine
+from worker import RESULT_FOR, Result, Work, decode, encode, error_result, pool_process_init, run_in_pool_process, share_of_machine
 
 from .._errors import BackendError
-from .._fork_server import pool_context
+from .._fork_server import pool_context, start_fork_server
 
 
 class LocalBackend:
@@ -41,21 +40,12 @@ class LocalBackend:
         self._alone = asyncio.Lock()  # retries run one at a time, so a poison input takes down only itself
         self._flags = Path(tempfile.mkdtemp(prefix="oxcook-cancel-"))
         self._closed = False
-        self._pool_lock = threading.Lock()  # the pool is made once, by warm_up's thread or the first submit
-        self._warming: threading.Thread | None = None
 
     def warm_up(self) -> None:
-        """Start the fork server and every pool process now, on a thread, while the coordinator opens the root
-        and reads its inputs: the first texture then finds its process ready instead of waiting ~0.5 s for it."""
-
-        def spawn() -> None:
-            with contextlib.suppress(Exception):  # a closed backend, or a pool that cannot start: the first real submit says so
-                pool = self._executor(0)
-                for _ in range(self.workers):
-                    pool.submit(pool_process_ready)
-
-        self._warming = threading.Thread(target=spawn, daemon=True, name="oxcook-pool-warm-up")
-        self._warming.start()
+        """Start the fork server now, while the coordinator opens the root and reads its inputs (``python -m
+        coordinator cook`` started it before its imports): the pool's processes then fork from it ready to
+        cook, in milliseconds, at the first submit — and a job the cache answers whole starts none."""
+        start_fork_server()
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         # the fork server imports the cooking stack (the worker package alone) once; every pool process forks from it ready to cook
@@ -64,16 +54,15 @@ class LocalBackend:
 
     def _executor(self, attempt: int) -> ProcessPoolExecutor:
         """The shared pool for a first attempt; the one-process quarantine pool for a retry."""
-        with self._pool_lock:
-            if self._closed:
-                raise BackendError("the local backend is closed")
-            if attempt == 0:
-                if self._pool is None:
-                    self._pool = self._new_pool(self.workers)
-                return self._pool
-            if self._quarantine is None:
-                self._quarantine = self._new_pool(1)
-            return self._quarantine
+        if self._closed:
+            raise BackendError("the local backend is closed")
+        if attempt == 0:
+            if self._pool is None:
+                self._pool = self._new_pool(self.workers)
+            return self._pool
+        if self._quarantine is None:
+            self._quarantine = self._new_pool(1)
+        return self._quarantine
 
     def _broken(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
@@ -126,11 +115,8 @@ class LocalBackend:
         Path(self._flag(job)).unlink(missing_ok=True)
 
     async def close(self) -> None:
-        if self._warming is not None:  # let a warm-up finish starting processes, so that all of them are shut down here
-            await asyncio.get_running_loop().run_in_executor(None, self._warming.join)
-        with self._pool_lock:  # a pool the warm-up thread is making is made before this, then shut down here
-            self._closed = True
-            pools, self._pool, self._quarantine = (self._pool, self._quarantine), None, None
+        self._closed = True
+        pools, self._pool, self._quarantine = (self._pool, self._quarantine), None, None
         for pool in pools:
             if pool is not None:
                 await asyncio.get_running_loop().run_in_executor(None, lambda p=pool: p.shutdown(wait=True, cancel_futures=True))
