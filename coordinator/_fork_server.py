@@ -4,8 +4,8 @@ Pool processes fork from it ready to cook. ``python -m coordinator cook`` (and
 the ``oxcook`` script) start it before the coordinator imports its own modules
 (``__main__``), so the two imports run side by side on two cores instead of
 one after the other: the first texture no longer waits for them in turn
-(a 4-texture cook's median 0.775 -> 0.61 s over 10 runs each). A farm cook
-does not use it; it then idles and ends with the coordinator.
+(a 4-texture cook's median 0.775 -> 0.61 s over 10 runs each). A cook that
+names a farm broker does not start it.
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ def _wire_paths(paths) -> tuple[str, ...] | None:
     return resolved
 
 
-async def _feed(order, pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
+async def _feed(order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
     """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave)."""
     loop = asyncio.get_running_loop()
     for source, size in order:

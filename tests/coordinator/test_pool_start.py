@@ -32,3 +32,15 @@ def test_python_m_coordinator_cook_starts_the_fork_server_before_importing_the_c
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "[False]", out.stderr
+
+
+def test_only_a_local_cook_starts_the_fork_server_early():
+    from coordinator.__main__ import _cooks_locally
+
+    assert _cooks_locally(["cook", "src", "-o", "out"], {})
+    assert _cooks_locally(["cook", "src", "--broker", "local"], {})
+    assert not _cooks_locally(["cook", "src", "--broker", "redis://h:6379/0"], {})
+    assert not _cooks_locally(["cook", "src", "--broker=redis://h:6379/0"], {})
+    assert not _cooks_locally(["cook", "src"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
+    assert _cooks_locally(["cook", "src", "--broker", "local"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
+    assert not _cooks_locally(["worker"], {}) and not _cooks_locally(["inspect", "root"], {})
