@@ -96,6 +96,9 @@ async def _feed(order: list[tuple[TextureSource, tuple[int, int] | None]], pipel
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source, size=size))
 
 
+_FIRST_READ = 16 * 1024
+
+
 class Extent(NamedTuple):
     """What the plan knows of a texture before anything is decoded."""
 
@@ -124,7 +127,11 @@ def _extent(source: TextureSource) -> Extent:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return Extent(None)
-        return Extent(image_size(fh.read(HEADER_BYTES), source.source_id), info.st_size)
+        head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
+        size = image_size(head, source.source_id)
+        if size is None and len(head) == _FIRST_READ:
+            size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
+        return Extent(size, info.st_size)
 
 
 TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds

@@ -48,6 +48,14 @@ def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path)
     ]
 
 
+def test_measure_reads_past_a_long_exif_block(tmp_path: Path):
+    """A JPEG whose frame header comes after a large EXIF block (a camera's thumbnail) is still measured."""
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 40_000  # ImageDescription: pushes SOF0 ~40 KB into the file
+    Image.fromarray(np.zeros((20, 36, 3), np.uint8)).save(tmp_path / "exif.jpg", exif=exif)
+    assert measure([_source("exif.jpg", paths=(tmp_path / "exif.jpg",))])[0].size == (36, 20)
+
+
 def test_measure_never_opens_a_refused_source_and_never_blocks_on_a_fifo(tmp_path: Path):
     os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
     refused = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", "pipe.png: not a regular file", "pipe.png")
