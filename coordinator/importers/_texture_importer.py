@@ -1,9 +1,12 @@
 """``TextureSetImporter``: standalone textures — files, folders and manifests — cooked in parallel.
 
-Every texture is submitted to the job's texture pipeline at once (bounded by
-its window) and emitted the moment it is cooked, in completion order.
-:func:`cook_textures` is the one texture flow; scene importers use it too,
-with a callback that emits each material once its textures are placed.
+Each texture's header is read first (:func:`measure`), the textures are put
+in one order that depends only on the inputs — longest cooks first
+(:func:`schedule`) — and submitted in it to the job's texture pipeline
+(bounded by its window); each is placed as soon as it is cooked and every
+texture before it is placed. :func:`cook_textures` is the one texture flow;
+scene importers use it too, with a callback that emits each material once its
+textures are placed.
 """
 
 from __future__ import annotations
