@@ -243,8 +243,7 @@ def distinct_blocks(surface: np.ndarray, *, worth_below: float = 1.0) -> tuple[n
 # The share of distinct blocks below which reducing a surface pays, per kernel: an encode of ~7 µs a
 # block (BC7 default, this machine) pays back the ~0.1 µs a block of hashing and sorting from ~2 %
 # of repeats; BC7 fast (~0.4 µs) and BC1-BC5 (< 0.1 µs) are never reduced.
-_REDUCE_BELOW = {Bc7Quality.DEFAULT: 0.97, Bc7Quality.HIGH: 0.99}
-_BC6H_REDUCE_BELOW = 0.97
+_REDUCE_BELOW = {("BC7", Bc7Quality.DEFAULT): 0.97, ("BC7", Bc7Quality.HIGH): 0.99, ("BC6H", None): 0.97}
 
 
 def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Quality.DEFAULT) -> bytes:
@@ -266,7 +265,7 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
     channels = _INPUT_CHANNELS.get(fmt, 4)
     kernel = _kernel(fmt, _TARGET.get())
     bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
-    worth = _REDUCE_BELOW.get(quality, 0.0) if bc7 else _BC6H_REDUCE_BELOW if fmt == Format.BC6H_UF16 else 0.0
+    worth = _REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None), 0.0)
     padded = np.ascontiguousarray(pad_to_blocks(pixels[..., :channels]))
     strip, inverse = distinct_blocks(padded, worth_below=worth) if worth else (padded, None)
     h, w = strip.shape[:2]

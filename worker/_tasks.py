@@ -12,17 +12,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from typing import Callable
 
 from ._bcn import encoder_target
 from ._cook import cook_texture, cook_texture_layers
 from ._desc import DEFAULT_MAX_DIMENSION
-from ._errors import TextureImportError, TextureImportErrorCode
+from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
 from ._mesh import build_mesh_buffers
 from ._wire import MeshResult, MeshWork, Result, TextureResult, TextureWork, Work, error_result
-
-CancelCheck = Callable[[], bool]
 
 
 def source_roots() -> list[str]:

@@ -123,18 +123,17 @@ def _extent(source: TextureSource) -> Extent:
     if not source.paths:
         return Extent(None)
     try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
-        fd = os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
+        with open(os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return Extent(None)
+            head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
+            size = image_size(head, source.source_id)
+            if size is None and len(head) == _FIRST_READ:
+                size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
+    except OSError:  # unreadable now: the worker reads it and says why
         return Extent(None)
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return Extent(None)
-        head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
-        size = image_size(head, source.source_id)
-        if size is None and len(head) == _FIRST_READ:
-            size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
-        return Extent(size, info.st_size)
+    return Extent(size, info.st_size)
 
 
 TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds

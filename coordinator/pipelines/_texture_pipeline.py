@@ -101,9 +101,9 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least ``split_above`` pixels."""
         if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1:
             return 1
-        if item.size is None or item.size[0] * item.size[1] < self.split_above:
+        pixels = item.size[0] * item.size[1] if item.size is not None else 0
+        if pixels < self.split_above:
             return 1
-        pixels = item.size[0] * item.size[1]
         return min(await self._backend.parallelism(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
 
     def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
