@@ -24,7 +24,7 @@ from ._config import Config
 from ._job import JobScope
 from ._types import ImportJobId, ImportProgress, ImportReport, ImportRequest, TextureImportRequest
 from .backends import ComputeBackend, open_backend
-from .importers import IMPORTERS, Importer, TextureSetImporter, detect_format
+from .importers import Importer, TextureSetImporter, detect_format, importer_for
 
 CompletionCallback = Callable[[ImportJobId, ImportReport], None]
 ProgressCallback = Callable[[ImportProgress], None]
@@ -204,7 +204,7 @@ class ImportService:
             ValueError: no importer supports the source.
         """
         fmt = detect_format(request.source_path)
-        importer = IMPORTERS.get(fmt)
+        importer = importer_for(fmt)
         if importer is None:
             raise ValueError(f"{request.source_path}: no importer for {fmt.value} sources")
         return self._submit(request, importer(), on_complete, on_progress, on_cancel)

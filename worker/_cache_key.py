@@ -13,12 +13,11 @@ the same input and settings (a new filter, a fixed rounding, another layout).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import metadata
 
+import ispc_texcomp
 import numpy as np
 
 from ._bcn import DEFAULT_TARGET
@@ -27,17 +26,9 @@ from ._desc import ENUM_FIELDS, TextureImportDesc
 COOKER_VERSION = "oxcook-cook-2"  # 2: BC7 profiles chosen per band of 256 rows (banded cooking)
 
 
-@functools.cache
-def _encoder_version() -> str:
-    try:
-        return metadata.version("ispc_texcomp")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def encoder_identity(target: str = DEFAULT_TARGET) -> str:
-    """The block encoder whose bytes a key depends on: its version and the pinned instruction-set target."""
-    return f"ispc_texcomp {_encoder_version()} {target}"
+    """The block encoder whose bytes a key depends on: its version (the module's own, as loaded) and the pinned instruction-set target."""
+    return f"ispc_texcomp {ispc_texcomp.__version__} {target}"
 
 
 @dataclass(frozen=True)

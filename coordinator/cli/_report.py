@@ -11,8 +11,6 @@ and ``encoded`` (textures actually cooked by a worker in this run).
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from .._types import ImportReport, ImportSeverity
 
 SCHEMA_VERSION = 2
@@ -20,6 +18,7 @@ SCHEMA_VERSION = 2
 
 def versions() -> dict[str, str]:
     """oxcook's version and the block encoder's (what a cooked byte depends on)."""
+    from importlib import metadata  # ~35 ms to import: only when a report is written
 
     def version(dist: str) -> str:
         try:

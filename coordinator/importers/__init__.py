@@ -5,10 +5,13 @@ the standalone-texture flow; ``_scene_importer`` the flow every scene format
 shares, fed a plain ``SceneDescription`` by ``_gltf_importer`` (reading with
 ``_gltf_reader``) or ``_fbx_importer`` (reading with ``_fbx_reader`` in a
 child process). Sources on disk are expanded by ``_sources``.
+
+The scene importers are imported on first use (:func:`importer_for`, or their
+names here), so a cook of textures alone never loads the scene readers.
 """
 
-from ._fbx_importer import FbxImporter as FbxImporter
-from ._gltf_importer import GltfImporter as GltfImporter
+import importlib
+
 from ._importer import SCENE_FORMATS as SCENE_FORMATS
 from ._importer import Importer as Importer
 from ._importer import ImportFormat as ImportFormat
@@ -21,13 +24,30 @@ from ._sources import expand_sources as expand_sources
 from ._sources import make_desc as make_desc
 from ._texture_importer import TextureSetImporter as TextureSetImporter
 
-# The one table of importers: source kind -> importer class.
-IMPORTERS: dict[ImportFormat, type[Importer]] = {
-    ImportFormat.TEXTURES: TextureSetImporter,
-    ImportFormat.GLTF: GltfImporter,
-    ImportFormat.GLB: GltfImporter,
-    ImportFormat.FBX: FbxImporter,
+# The one table of importers: source kind -> the module and class that import it.
+IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
+    ImportFormat.TEXTURES: ("._texture_importer", "TextureSetImporter"),
+    ImportFormat.GLTF: ("._gltf_importer", "GltfImporter"),
+    ImportFormat.GLB: ("._gltf_importer", "GltfImporter"),
+    ImportFormat.FBX: ("._fbx_importer", "FbxImporter"),
 }
+_LAZY = {name: module for module, name in IMPORTERS.values()}
+
+
+def importer_for(fmt: ImportFormat) -> type[Importer] | None:
+    """The importer class for ``fmt`` (its module imported now if it was not), or None."""
+    where = IMPORTERS.get(fmt)
+    return None if where is None else getattr(importlib.import_module(where[0], __name__), where[1])
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "IMPORTERS",
@@ -42,6 +62,7 @@ __all__ = [
     "TextureSetImporter",
     "check_settings",
     "detect_format",
+    "importer_for",
     "expand_sources",
     "make_desc",
 ]
