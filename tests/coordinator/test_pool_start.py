@@ -24,14 +24,12 @@ def test_python_m_coordinator_cook_starts_the_fork_server_before_importing_the_c
     code = (
         "import sys, multiprocessing.forkserver as fs, coordinator.__main__ as m\n"
         "sys.argv = ['oxcook', 'cook', '--help']\n"
-        "seen = []\n"
         "real = fs.ensure_running\n"
-        "fs.ensure_running = lambda: (seen.append('coordinator.cli' in sys.modules), real())\n"
-        "try:\n    m.main()\nexcept SystemExit:\n    pass\n"
-        "print(seen)\n"
+        "fs.ensure_running = lambda: (print('cli imported first:', 'coordinator.cli' in sys.modules, flush=True), real())\n"
+        "m.main()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip().splitlines()[-1] == "[False]", out.stderr
+    assert out.stdout.splitlines()[0] == "cli imported first: False", out.stderr
 
 
 def test_only_a_local_cook_starts_the_fork_server_early():
@@ -44,3 +42,28 @@ def test_only_a_local_cook_starts_the_fork_server_early():
     assert not _cooks_locally(["cook", "src"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
     assert _cooks_locally(["cook", "src", "--broker", "local"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
     assert not _cooks_locally(["worker"], {}) and not _cooks_locally(["inspect", "root"], {})
+
+
+_LEAVE = (
+    "import atexit, sys, threading, time\n"
+    "from coordinator.__main__ import _leave\n"
+    "atexit.register(lambda: print('exit handler ran', flush=True))\n"
+    "sys.stdout.write('buffered, no newline')\n"
+    "if sys.argv[1] == 'thread':\n"
+    "    threading.Thread(target=time.sleep, args=(0.5,)).start()\n"
+    "_leave(3)\n"
+    "print(' | still here')\n"
+    "sys.exit(4)\n"
+)
+
+
+def test_a_finished_command_leaves_at_once_with_its_output_exit_handlers_and_code():
+    out = subprocess.run([sys.executable, "-c", _LEAVE, "alone"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout == "buffered, no newlineexit handler ran\n"
+
+
+def test_a_command_with_a_thread_still_running_ends_the_ordinary_way():
+    out = subprocess.run([sys.executable, "-c", _LEAVE, "thread"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 4, out.stderr
+    assert out.stdout == "buffered, no newline | still here\nexit handler ran\n"
