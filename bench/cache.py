@@ -25,6 +25,9 @@ import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench._installed import compile_sources  # noqa: E402
 
 
 def make_sources(folder: Path, n: int, size: int) -> None:
@@ -52,6 +55,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quality", choices=("fast", "default", "high"), default="fast")
     args = parser.parse_args()
+    compile_sources()
     QUALITY[1] = args.quality
     rows = []
     with tempfile.TemporaryDirectory(prefix="oxcook-cache-bench-") as tmp:

@@ -32,6 +32,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._installed import compile_sources  # noqa: E402
 from bench.cook_stages import raw_encode_ms  # noqa: E402
 from coordinator import Config  # noqa: E402
 
@@ -43,14 +44,17 @@ PHOTOS = [
 ]
 
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child would
-# report the benchmark's own peak.
+# report the benchmark's own peak. The cook runs through the command's own entry
+# point (fork server started first, exit without teardown), read at its exit.
 DRIVER = """
-import sys
-from coordinator.cli import main
-code = main(sys.argv[1:])
-hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-print("MAXRSS_KB", hwm.split()[1], file=sys.stderr)
-sys.exit(code)
+import atexit, sys
+def peak():
+    hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    print("MAXRSS_KB", hwm.split()[1], file=sys.stderr, flush=True)
+atexit.register(peak)
+sys.argv[0] = "oxcook"
+from coordinator.__main__ import main
+sys.exit(main())
 """
 
 
@@ -89,6 +93,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=2048, help="texture edge (a smaller one measures coordinator memory at large N quickly)")
     parser.add_argument("--assets", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "assets")
     args = parser.parse_args()
+    compile_sources()
     cores = Config().thread_pool_size
     with tempfile.TemporaryDirectory(prefix="oxcook-bench-") as tmp:
         tmp = Path(tmp)

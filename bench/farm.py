@@ -31,6 +31,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._farm_services import farm  # noqa: E402
+from bench._installed import compile_sources  # noqa: E402
 from bench.cook_local import make_textures  # noqa: E402
 from coordinator import Config  # noqa: E402
 from worker import farm_keys as keys  # noqa: E402
@@ -88,6 +89,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--assets", type=Path, default=REPO.parent / "shared" / "assets")
     args = parser.parse_args()
+    compile_sources()
     cores = Config().thread_pool_size
     with tempfile.TemporaryDirectory(prefix="oxcook-farm-bench-") as tmp, farm(Path(tmp), cores) as broker:
         tmp = Path(tmp)

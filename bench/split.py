@@ -29,6 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._farm_services import farm  # noqa: E402
+from bench._installed import compile_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,6 +69,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-farm", action="store_true")
     args = parser.parse_args()
+    compile_sources()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         src = tmp / "huge_albedo.png"

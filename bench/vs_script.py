@@ -33,6 +33,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._installed import compile_sources  # noqa: E402
+
 PROFILES = {"fast": "ultrafast", "default": "veryfast", "high": "basic"}
 PHOTOS = [
     "gltf/AlphaBlendModeTest/MatBed_baseColor.jpg",
@@ -142,6 +144,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--assets", type=Path, default=REPO.parent / "shared" / "assets")
     args = parser.parse_args()
+    compile_sources()
     cores = len(os.sched_getaffinity(0))
     photos = [np.asarray(Image.open(args.assets / p).convert("RGB").resize((args.size, args.size))) for p in PHOTOS]
     rows, deltas = [], []
