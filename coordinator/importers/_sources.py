@@ -29,8 +29,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from wcmatch import glob as wcglob
-
 from formats import Format, printable_name
 from worker import (
     Bc7Quality,
@@ -49,9 +47,6 @@ from .._errors import ConfigError, PathEscapesRoot
 from .._types import TextureSettings, TextureSource
 from ..emit import confined
 from ._importer import SCENE_EXTENSIONS, SCENE_FORMATS, TEXTURE_EXTENSIONS, detect_format
-
-_GLOB_FLAGS = wcglob.GLOBSTAR | wcglob.DOTGLOB
-
 
 FORMAT_NAMES = {
     "rgba8": Format.RGBA8_UNORM,
@@ -313,10 +308,12 @@ def _expand_manifest(path: Path, add, strict: bool) -> None:
         defaults, rules = parse_manifest(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read manifest: {exc}") from None
+    from wcmatch import glob as wcglob  # ~20 ms to import: only for a manifest
+
     base = path.parent
     for file in _walk(base, TEXTURE_EXTENSIONS):
         rel = file.relative_to(base).as_posix()
-        matched = [r for r in rules if wcglob.globmatch(rel, r.glob, flags=_GLOB_FLAGS)]
+        matched = [r for r in rules if wcglob.globmatch(rel, r.glob, flags=wcglob.GLOBSTAR | wcglob.DOTGLOB)]
         notes = ()
         if rules and not matched:
             message = f"{path}: no [[textures]] rule matches {rel}; cooked with [defaults]"
