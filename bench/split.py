@@ -11,6 +11,7 @@ bytes. Also prints one unsplit cook's stages, which bound the ratio: decoding
 is paid by every part.
 
 Run: ``python bench/split.py [--size 8192] [--quality default] [--repeat 1] [--no-farm]``
+(runs alternate between one process and two, so a slow spell of the machine hits both)
 """
 
 from __future__ import annotations
@@ -53,13 +54,18 @@ def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str]:
     return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest()
 
 
-def median_cook(src: Path, tmp: Path, quality: str, repeat: int, name: str, *extra: str) -> tuple[float, set[str]]:
-    times, digests = [], set()
+def paired_cooks(src: Path, tmp: Path, quality: str, repeat: int, name: str, one: tuple[str, ...], two: tuple[str, ...]) -> tuple[float, float, float, set[str]]:
+    """Cooks with one process and with two, in back-to-back pairs (each first in turn): the medians of
+    each, the median of the pairs' two/one ratios, and the digests of every output."""
+    times: dict[int, list[float]] = {1: [], 2: []}
+    digests = set()
     for i in range(repeat):
-        seconds, digest = cook(src, tmp / f"{name}-{i}", quality, *extra)
-        times.append(seconds)
-        digests.add(digest)
-    return statistics.median(times), digests
+        for k in (1, 2) if i % 2 == 0 else (2, 1):
+            seconds, digest = cook(src, tmp / f"{name}{k}-{i}", quality, *(one if k == 1 else two))
+            times[k].append(seconds)
+            digests.add(digest)
+    ratio = statistics.median(b / a for a, b in zip(times[1], times[2]))
+    return statistics.median(times[1]), statistics.median(times[2]), ratio, digests
 
 
 def main() -> int:
@@ -80,27 +86,22 @@ def main() -> int:
 
         stages = cook_texture(src.read_bytes(), dataclasses.replace(preset_desc("albedo", src.name), bc7_quality=Bc7Quality[args.quality.upper()])).timings_ms
         print(f"{args.size}² {args.quality}: one unsplit cook's stages (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if v >= 1), flush=True)
-        rows, digests = [], set()
-        one, d1 = median_cook(src, tmp, args.quality, args.repeat, "local1", "--workers", "1")
-        two, d2 = median_cook(src, tmp, args.quality, args.repeat, "local2", "--workers", "2")
-        rows.append(("local pool", one, two))
+        one, two, ratio, digests = paired_cooks(src, tmp, args.quality, args.repeat, "local", ("--workers", "1"), ("--workers", "2"))
+        rows = [("local pool", one, two, ratio)]
         print(f"local pool: 1 process {one:.2f} s, 2 processes {two:.2f} s", flush=True)
-        digests |= d1 | d2
         if not args.no_farm:
-            for workers in (1, 2):
-                (tmp / f"farm{workers}").mkdir(exist_ok=True)
-                with farm(tmp / f"farm{workers}", workers) as url:
-                    seconds, d = median_cook(src, tmp, args.quality, args.repeat, f"farm{workers}", "--broker", url)
-                    digests |= d
-                    if workers == 1:
-                        farm_one = seconds
-                    else:
-                        rows.append(("farm (loopback)", farm_one, seconds))
-    print(f"{'backend':<18}{'1 process s':>13}{'2 processes s':>15}{'2/1':>8}")
-    print("-" * 54)
-    for name, a, b in rows:
-        print(f"{name:<18}{a:>13.2f}{b:>15.2f}{b / a:>8.3f}")
-    print(f"bytes identical in every run: {'yes' if len(digests) == 1 else 'NO'} (goal: 2/1 <= 0.55; medians of {args.repeat})")
+            (tmp / "farm1").mkdir()
+            (tmp / "farm2").mkdir()
+            with farm(tmp / "farm1", 1) as one_worker, farm(tmp / "farm2", 2) as two_workers:  # the idle farm waits on its queue
+                one, two, ratio, d = paired_cooks(src, tmp, args.quality, args.repeat, "farm", ("--broker", one_worker), ("--broker", two_workers))
+                rows.append(("farm (loopback)", one, two, ratio))
+                digests |= d
+    print(f"{'backend':<18}{'1 process s':>13}{'2 processes s':>15}{'2/1':>8}{'paired':>9}")
+    print("-" * 63)
+    for name, a, b, paired in rows:
+        print(f"{name:<18}{a:>13.2f}{b:>15.2f}{b / a:>8.3f}{paired:>9.3f}")
+    print(f"bytes identical in every run: {'yes' if len(digests) == 1 else 'NO'} (goal: 2/1 <= 0.55; medians of {args.repeat};")
+    print(" paired: the median of the two/one ratios of back-to-back pairs, each first in turn)")
     return 0 if len(digests) == 1 else 1
 
 

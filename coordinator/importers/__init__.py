@@ -62,7 +62,7 @@ __all__ = [
     "TextureSetImporter",
     "check_settings",
     "detect_format",
-    "importer_for",
     "expand_sources",
+    "importer_for",
     "make_desc",
 ]
