@@ -3,12 +3,13 @@
 Writes one photo-like 8192² RGB PNG (``--size``), then times ``oxcook cook`` on
 it with one compute process and with two: the local pool (``--workers 1`` /
 ``--workers 2``) and the farm (two private farms up at once, each a redis-server
-with its own single-process ``oxcook worker``s: one, and two). Two processes split the texture into two
-parts (``worker.split_bands``: the last part makes the mip chain and encodes
-fewer level-0 bands); one process cannot split. Prints wall times (medians),
-the ratio two/one (goal <= 0.55), the median of the paired runs' ratios, and checks that every run wrote the same
-bytes. Also prints one unsplit cook's stages, which bound the ratio: decoding
-is paid by every part.
+with its own single-process ``oxcook worker``s: one, and two). Two processes
+split the texture into two parts (``worker.split_bands``: the last part makes
+the mip chain and encodes fewer level-0 bands); one process cannot split.
+Prints wall times (medians), the ratio two/one (goal <= 0.55), the median of
+the paired runs' ratios, and checks that every run wrote the same bytes. Also
+prints one unsplit cook's stages, which bound the ratio: decoding is paid by
+every part.
 
 Run: ``python bench/split.py [--size 8192] [--quality default] [--repeat 1] [--no-farm]``
 (runs alternate between one process and two, so a slow spell of the machine hits both)

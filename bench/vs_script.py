@@ -8,8 +8,9 @@ so nothing deduplicates as a whole file. The script writes each texture's BC7 le
 as a real one would; oxcook runs with its cache off (this measures cooking, not caching).
 
 The table prints each wall time and script_time / oxcook_time (above 1: oxcook is faster),
-medians of --repeat, the median of the ratios of back-to-back pairs (each side first in turn), and the quality check of the goal: per texture, the PSNR of level 0 decoded
-(texture2ddecoder) against the source, oxcook's minus the script's (goal: no texture below -0.1 dB).
+medians of --repeat, the median of the ratios of back-to-back pairs (each side first in turn),
+and the quality check of the goal: per texture, the PSNR of level 0 decoded (texture2ddecoder)
+against the source, oxcook's minus the script's (goal: no texture below -0.1 dB).
 
 Run: ``python bench/vs_script.py [--n 16] [--size 1024] [--quality default] [--repeat 3]``
 """
