@@ -164,6 +164,7 @@ def main() -> int:
                     else:
                         o.append(oxcook(src, Path(tmp) / f"root{processes}-{r}", processes, args.quality))
             rows.append((processes, statistics.median(s), statistics.median(o), statistics.median(a / b for a, b in zip(s, o))))
+            print(f"{processes} process(es), every run in order (script, oxcook): " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(s, o)), flush=True)
         deltas = psnr_deltas(src, Path(tmp) / f"script{cores}-0", Path(tmp) / f"root{cores}-0", args.size)
         share = distinct_share(files)
     print(f"{args.n} x {args.size}² JPEGs ({len(PHOTOS)} real textures, {share:.0%} of their blocks distinct), BC7 {args.quality} ({PROFILES[args.quality]}), medians of {args.repeat}")
