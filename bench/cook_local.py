@@ -3,7 +3,8 @@
 Makes N distinct 2048² textures from the shared photos (shifted copies, so
 nothing deduplicates), cooks them with ``oxcook cook`` (local process pool, one
 worker per core), and in the same run measures the raw BC7 encoder on one of
-them (every mip level, one core). Prints:
+each photo (every mip level, one core) just before and just after each N's cooks,
+and rates the cooks against the mean of the two (the machine drifts). Prints:
 
 * throughput (textures/s) and the ratio ``throughput / (cores × raw encoder rate)``
   (goal >= 0.95), the raw rate measured through oxcook's encoder door (each distinct
@@ -69,6 +70,19 @@ def make_textures(assets: Path, out: Path, n: int, size: int = 2048) -> list[Pat
     return paths
 
 
+def baselines(textures: list[Path], quality: str, cores: int) -> tuple[float, float, float]:
+    """ms per texture of the encoder alone: on one core through oxcook's door, through the binding on
+    whole levels, and through the door with every core encoding at once (the mean over one of each
+    photo: the cook cycles through them)."""
+    kinds = range(min(len(PHOTOS), len(textures)))
+    raw_ms = statistics.fmean(raw_encode_ms(textures[i].read_bytes(), "albedo", quality=quality) for i in kinds)
+    plain_ms = statistics.fmean(raw_encode_ms(textures[i].read_bytes(), "albedo", quality=quality, plain=True) for i in kinds)
+    # what this machine's cores give together (shared caches, clocks)
+    with multiprocessing.get_context("forkserver").Pool(cores) as pool:
+        loaded_ms = statistics.fmean(pool.starmap(raw_encode_ms, [(textures[i].read_bytes(), "albedo", quality) for i in kinds for _ in range(cores)]))
+    return raw_ms, plain_ms, loaded_ms
+
+
 def cook(src: Path, root: Path, quality: str, workers: int) -> tuple[float, int, dict]:
     report = root.with_suffix(".json")
     start = time.perf_counter()
@@ -100,18 +114,10 @@ def main() -> int:
         src = tmp / "src"
         src.mkdir()
         textures = make_textures(args.assets, src, max(args.n), args.size)
-        # the cook cycles through the photos, so the baseline is the mean over one of each
-        kinds = range(min(len(PHOTOS), len(textures)))
-        raw_ms = statistics.fmean(raw_encode_ms(textures[i].read_bytes(), "albedo", quality=args.quality) for i in kinds)
-        plain_ms = statistics.fmean(raw_encode_ms(textures[i].read_bytes(), "albedo", quality=args.quality, plain=True) for i in kinds)
-        # the same encodes on every core at once: what this machine's cores give together (shared caches, clocks)
-        with multiprocessing.get_context("forkserver").Pool(cores) as pool:
-            loaded_ms = statistics.fmean(pool.starmap(raw_encode_ms, [(textures[i].read_bytes(), "albedo", args.quality) for i in kinds for _ in range(cores)]))
-        raw_rate, plain_rate, loaded_rate = 1000.0 / raw_ms, 1000.0 / plain_ms, 1000.0 / loaded_ms
-        print(f"raw encoder ({args.quality}), per {args.size}² texture with mips: {raw_ms:.0f} ms on one core through oxcook's door (each distinct block once), "
-              f"{plain_ms:.0f} ms through the binding on whole levels, {loaded_ms:.0f} ms through the door with all {cores} cores encoding at once")
-        print(f"{cores} cores x raw rate -> {cores * raw_rate:.3f} / {cores * plain_rate:.3f} / {cores * loaded_rate:.3f} textures/s")
-        print(f"{'N':>6}{'seconds':>10}{'tex/s':>9}{'ratio':>8}{'vs plain':>10}{'vs loaded':>11}{'peak RSS MB':>13}")
+        before = baselines(textures, args.quality, cores)
+        print(f"raw encoder ({args.quality}), per {args.size}² texture with mips: {before[0]:.0f} ms on one core through oxcook's door (each distinct block once), "
+              f"{before[1]:.0f} ms through the binding on whole levels, {before[2]:.0f} ms through the door with all {cores} cores encoding at once (measured again after each N)")
+        print(f"{'N':>6}{'seconds':>10}{'tex/s':>9}{'ratio':>8}{'vs plain':>10}{'vs loaded':>11}{'peak RSS MB':>13}{'door ms before/after':>22}")
         for n in args.n:
             subset = tmp / f"n{n}"
             subset.mkdir()
@@ -121,11 +127,16 @@ def main() -> int:
             for r in range(args.repeat):
                 root = tmp / f"root{n}_{r}"
                 runs.append(cook(subset, root, args.quality, cores))
+            after = baselines(textures, args.quality, cores)
+            raw_ms, plain_ms, loaded_ms = ((a + b) / 2 for a, b in zip(before, after))  # the baseline bracketing the cooks: the machine drifts
             seconds = statistics.median(r[0] for r in runs)
             rss = max(r[1] for r in runs) / 1024
             rate = n / seconds
-            print(f"{n:>6}{seconds:>10.1f}{rate:>9.3f}{rate / (cores * raw_rate):>8.3f}{rate / (cores * plain_rate):>10.3f}{rate / (cores * loaded_rate):>11.3f}{rss:>13.1f}")
-    print("(ratio = throughput / (cores x raw encoder rate through oxcook's door, one core), goal >= 0.95; vs plain: against the binding on whole levels;")
+            ratios = (rate * ms / 1000.0 / cores for ms in (raw_ms, plain_ms, loaded_ms))
+            print(f"{n:>6}{seconds:>10.1f}{rate:>9.3f}" + "".join(f"{r:>{w}.3f}" for r, w in zip(ratios, (8, 10, 11))) + f"{rss:>13.1f}{before[0]:>13.0f}/{after[0]:<8.0f}")
+            before = after
+    print("(ratio = throughput / (cores x raw encoder rate through oxcook's door, one core), goal >= 0.95, the rate the mean of its")
+    print(" measurements just before and just after the cooks; vs plain: against the binding on whole levels;")
     print(" vs loaded: against the door's rate measured with every core encoding at once;")
     print(" peak RSS of the coordinator process, goal <= 1.1x its peak at N = 64)")
     return 0
