@@ -1,4 +1,5 @@
-"""Benchmarks time oxcook as ``pip install .`` leaves it: every module byte-compiled.
+"""Benchmarks time oxcook as ``pip install .`` leaves it: every module byte-compiled; and in
+alternating rounds, so the machine's slow spells hit every side alike.
 
 The test set-up installs oxcook editable, which compiles nothing, and where
 ``PYTHONDONTWRITEBYTECODE`` is set (as on the machine these numbers come from)
@@ -17,7 +18,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def compile_sources() -> None:
-    """Byte-compile oxcook's packages in this checkout, as a non-editable install does."""
+def compile_sources(root: Path = REPO) -> None:
+    """Byte-compile oxcook's packages in the checkout at ``root``, as a non-editable install does."""
     for package in ("formats", "worker", "coordinator"):
-        compileall.compile_dir(REPO / package, quiet=1)
+        compileall.compile_dir(root / package, quiet=1)
+
+
+def alternating(repeat: int, *sides) -> list[list]:
+    """Run each of ``sides`` (a callable taking the round number) once a round for ``repeat`` rounds,
+    in reverse order every other round; each side's results in round order."""
+    results: list[list] = [[] for _ in sides]
+    for r in range(repeat):
+        for k in range(len(sides)) if r % 2 == 0 else reversed(range(len(sides))):
+            results[k].append(sides[k](r))
+    return results

@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._farm_services import farm  # noqa: E402
-from bench._installed import compile_sources  # noqa: E402
+from bench._installed import alternating, compile_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,15 +58,10 @@ def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str]:
 def paired_cooks(src: Path, tmp: Path, quality: str, repeat: int, name: str, one: tuple[str, ...], two: tuple[str, ...]) -> tuple[float, float, float, set[str]]:
     """Cooks with one process and with two, in back-to-back pairs (each first in turn): the medians of
     each, the median of the pairs' two/one ratios, and the digests of every output."""
-    times: dict[int, list[float]] = {1: [], 2: []}
-    digests = set()
-    for i in range(repeat):
-        for k in (1, 2) if i % 2 == 0 else (2, 1):
-            seconds, digest = cook(src, tmp / f"{name}{k}-{i}", quality, *(one if k == 1 else two))
-            times[k].append(seconds)
-            digests.add(digest)
-    ratio = statistics.median(b / a for a, b in zip(times[1], times[2]))
-    return statistics.median(times[1]), statistics.median(times[2]), ratio, digests
+    ones, twos = alternating(repeat, lambda i: cook(src, tmp / f"{name}1-{i}", quality, *one), lambda i: cook(src, tmp / f"{name}2-{i}", quality, *two))
+    one_s, two_s = [seconds for seconds, _ in ones], [seconds for seconds, _ in twos]
+    ratio = statistics.median(b / a for a, b in zip(one_s, two_s))
+    return statistics.median(one_s), statistics.median(two_s), ratio, {digest for _, digest in ones + twos}
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ Cooks four 64² PNGs (milliseconds of work) again and again and times, from
 launch, the command's own exit and the moment its output pipes close (what a
 build step that reads oxcook's output waits for: the pool's fork server holds
 them until its own exit). With ``--against DIR`` (another checkout of oxcook,
-e.g. ``git worktree add /tmp/base <commit>``) it alternates runs of the two,
+e.g. ``git worktree add /tmp/base <commit>``) it alternates runs of the two, each first in turn,
 so a slow spell of the machine hits both. Both are byte-compiled first, as an
 install leaves them (``bench/_installed.py``).
 
@@ -14,7 +14,6 @@ Run: ``python bench/startup.py [--runs 12] [--against DIR]``
 from __future__ import annotations
 
 import argparse
-import compileall
 import shutil
 import statistics
 import subprocess
@@ -30,7 +29,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._installed import compile_sources  # noqa: E402
+from bench._installed import alternating, compile_sources  # noqa: E402
 
 
 def timed_cook(tree: Path, src: Path, out: Path) -> tuple[float, float]:
@@ -59,18 +58,15 @@ def main() -> int:
     compile_sources()
     trees = {"this checkout": REPO}
     if args.against:
-        for package in ("formats", "worker", "coordinator"):
-            compileall.compile_dir(args.against / package, quiet=1)
+        compile_sources(args.against)
         trees[str(args.against)] = args.against
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
     with tempfile.TemporaryDirectory(prefix="oxcook-startup-") as tmp:
         src = Path(tmp) / "src"
         src.mkdir()
         for i in range(4):
             Image.fromarray(np.random.default_rng(i).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(src / f"t{i}_albedo.png")
-        for _ in range(args.runs):
-            for name, tree in trees.items():
-                times[name].append(timed_cook(tree, src, Path(tmp) / "out"))
+        runs = alternating(args.runs, *(lambda r, tree=tree: timed_cook(tree, src, Path(tmp) / "out") for tree in trees.values()))
+    times = dict(zip(trees, runs))
     print(f"{'checkout':<40}{'exit ms':>10}{'pipes closed ms':>17}")
     for name, runs in times.items():
         print(f"{name:<40}{statistics.median(r[0] for r in runs) * 1000:>10.0f}{statistics.median(r[1] for r in runs) * 1000:>17.0f}")

@@ -34,7 +34,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench._installed import compile_sources  # noqa: E402
+from bench._installed import alternating, compile_sources  # noqa: E402
 
 PROFILES = {"fast": "ultrafast", "default": "veryfast", "high": "basic"}
 PHOTOS = [
@@ -156,13 +156,11 @@ def main() -> int:
             Image.fromarray(np.roll(photos[i % len(photos)], i * 37, axis=1)).save(src / f"t{i:03d}.jpg", quality=95)
         files = sorted(str(p) for p in src.iterdir())
         for processes in sorted({1, cores}):
-            s, o = [], []
-            for r in range(args.repeat):  # in pairs, each side first in turn, so a noisy spell of the machine hits both
-                for side in ("script", "oxcook") if r % 2 == 0 else ("oxcook", "script"):
-                    if side == "script":
-                        s.append(script(files, Path(tmp) / f"script{processes}-{r}", processes, args.quality))
-                    else:
-                        o.append(oxcook(src, Path(tmp) / f"root{processes}-{r}", processes, args.quality))
+            s, o = alternating(  # in pairs, each side first in turn
+                args.repeat,
+                lambda r: script(files, Path(tmp) / f"script{processes}-{r}", processes, args.quality),
+                lambda r: oxcook(src, Path(tmp) / f"root{processes}-{r}", processes, args.quality),
+            )
             rows.append((processes, statistics.median(s), statistics.median(o), statistics.median(a / b for a, b in zip(s, o))))
             print(f"{processes} process(es), every run in order (script, oxcook): " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(s, o)), flush=True)
         deltas = psnr_deltas(src, Path(tmp) / f"script{cores}-0", Path(tmp) / f"root{cores}-0", args.size)
