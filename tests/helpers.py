@@ -126,3 +126,23 @@ def exr_bytes(pixels: np.ndarray, folder) -> bytes:
     path = folder / "img.exr"
     OpenEXR.File({"type": OpenEXR.scanlineimage}, {"RGBA": pixels}).write(str(path))
     return path.read_bytes()
+
+
+def kernel_blocks(monkeypatch) -> list[int]:
+    """Spy on the real kernels: the number of blocks of every surface handed to one."""
+    import worker._bcn as bcn
+
+    seen: list[int] = []
+    real = bcn._kernel
+
+    def counting(fmt, target):
+        kernel = real(fmt, target)
+
+        def call(surface, out, *settings):
+            seen.append((surface._obj.width // 4) * (surface._obj.height // 4))
+            return kernel(surface, out, *settings)
+
+        return call
+
+    monkeypatch.setattr(bcn, "_kernel", counting)
+    return seen

@@ -19,13 +19,13 @@ import numpy as np
 
 from formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
 
-from ._bcn import ENCODABLE, EncoderError, encode_blocks
+from ._bcn import ENCODABLE, EncoderError, encode_surfaces, finds_repeats
 from ._color import float_to_unorm16, srgb_to_linear
 from ._cook_types import CookedTexture, CookPlan
 from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, TextureImportDesc
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._mips import level_sizes, preserve_alpha_coverage, renormalize_normals
-from ._rows import BAND_ROWS, FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
+from ._rows import BAND_ROWS, BATCH_PIXELS, FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
 
 
 class LevelEncoder:
@@ -48,6 +48,10 @@ class LevelEncoder:
         self._pending: list[list[np.ndarray]] = [[] for _ in self._sizes]
         self._coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1
         self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
+        # complete bands of each level not yet encoded: held up to BATCH_PIXELS when the encoder looks for repeats
+        self._batch: list[list[tuple[int, np.ndarray]]] = [[] for _ in self._sizes]
+        self._base_rgba8 = base_u8 is not None and _writes_rgba8(plan.output_format)  # level 0 is the source's own samples
+        self._batching = plan.output_format in ENCODABLE and finds_repeats(plan.output_format, desc.bc7_quality)
         self._passing = 0  # level-0 texels that pass the alpha test
         self.encode_ms = 0.0
 
@@ -79,21 +83,41 @@ class LevelEncoder:
             band_end = min((band + 1) * BAND_ROWS, height)
             stop = min(end, band_end)
             if self._owned(mip, band):
-                self._pending[mip].append(self._samples(mip, at, rows[at - first : stop - first]))
+                from_base = mip == 0 and self._base_rgba8
+                if not from_base:
+                    self._pending[mip].append(self._samples(rows[at - first : stop - first]))
                 if stop == band_end:
-                    check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} band {band}")
-                    pending = self._pending[mip]
-                    self._pending[mip] = []
-                    self._emit(mip, band, self._encode(pending[0] if len(pending) == 1 else np.concatenate(pending)))
+                    if from_base:  # the whole band from the source in one copy (none for RGBA)
+                        samples = to_rgba(self._base_u8[band * BAND_ROWS : band_end])
+                    else:
+                        pending, self._pending[mip] = self._pending[mip], []
+                        samples = pending[0] if len(pending) == 1 else np.concatenate(pending)
+                    self._batch[mip].append((band, samples))
+                    if band_end == height or not self._batching or len(self._batch[mip]) * BAND_ROWS * self._sizes[mip][0] >= BATCH_PIXELS:
+                        self._encode_batch(mip)
             at = stop
         self.encode_ms += (time.perf_counter() - start) * 1000.0
 
-    def _samples(self, mip: int, first: int, rows: np.ndarray) -> np.ndarray:
+    def flush(self) -> None:
+        """Encode the bands still held (a part's last owned band may not end its level)."""
+        start = time.perf_counter()
+        for mip in range(len(self._sizes)):
+            self._encode_batch(mip)
+        self.encode_ms += (time.perf_counter() - start) * 1000.0
+
+    def _encode_batch(self, mip: int) -> None:
+        """The complete bands held for level ``mip``, encoded together (their repeats found once) and emitted."""
+        batch, self._batch[mip] = self._batch[mip], []
+        if not batch:
+            return
+        check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} bands {batch[0][0]}..{batch[-1][0]}")
+        for (band, _), data in zip(batch, self._encode([samples for _, samples in batch])):
+            self._emit(mip, band, data)
+
+    def _samples(self, rows: np.ndarray) -> np.ndarray:
         """Rows in the form the output format is written from."""
         out, plan = self._plan.output_format, self._plan
-        if out in BC7_FORMATS or (out in ENCODABLE and out != Format.BC6H_UF16) or out in UNCOMPRESSED_8BIT:
-            if mip == 0 and self._base_u8 is not None:
-                return to_rgba(self._base_u8[first : first + len(rows)])
+        if _writes_rgba8(out):
             return rgba8(rows, plan)
         if out == Format.BC6H_UF16:
             return np.clip(rows, 0.0, HALF_MAX).astype(np.float16)
@@ -109,16 +133,21 @@ class LevelEncoder:
             return np.ascontiguousarray(values, dtype=dtype)
         raise TextureImportError(TextureImportErrorCode.OUTPUT_FORMAT_INVALID, plan.source_id, f"oxcook cannot produce {out.name}")
 
-    def _encode(self, samples: np.ndarray) -> bytes:
+    def _encode(self, bands: list[np.ndarray]) -> list[bytes]:
         out = self._plan.output_format
         if out in ENCODABLE:
             try:
-                return encode_blocks(out, samples, self._desc.bc7_quality)
+                return encode_surfaces(out, bands, self._desc.bc7_quality)
             except EncoderError as exc:
                 raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, str(exc)) from exc
         if out in UNCOMPRESSED_8BIT:
-            return np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes()
-        return samples.tobytes()
+            return [np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes() for samples in bands]
+        return [samples.tobytes() for samples in bands]
+
+
+def _writes_rgba8(fmt: Format) -> bool:
+    """Whether ``fmt`` is written from RGBA8 samples (BC1-BC5, BC7, 8-bit uncompressed)."""
+    return fmt in BC7_FORMATS or (fmt in ENCODABLE and fmt != Format.BC6H_UF16) or fmt in UNCOMPRESSED_8BIT
 
 
 class Bands:

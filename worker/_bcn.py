@@ -38,6 +38,7 @@ import ctypes
 import functools
 import os
 from pathlib import Path
+from typing import Sequence
 
 import ispc_texcomp
 import numpy as np
@@ -208,6 +209,49 @@ def _splitmix64(count: int) -> np.ndarray:
 _HASH_WEIGHTS = _splitmix64(16)  # one odd-ish 64-bit weight per 8-byte word of a block (a float16 RGBA block has 16)
 
 
+def _block_rows(surface: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The 4x4 blocks of ``surface`` (h and w multiples of 4) in raster order, one row of bytes each (into ``out``)."""
+    h, w, c = surface.shape
+    count = (h // 4) * (w // 4)
+    blocks = surface.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2)
+    if out is None:
+        return np.ascontiguousarray(blocks).reshape(count, -1).view(np.uint8)
+    out.view(surface.dtype).reshape(h // 4, w // 4, 4, 4, c)[...] = blocks
+    return out
+
+
+def _distinct_rows(blocks: np.ndarray, worth_below: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of ``blocks`` and, for every row, the index of its copy among them; ``None`` when
+    none repeats or the distinct rows are ``worth_below`` of all or more (see :func:`distinct_blocks`)."""
+    count = len(blocks)
+    hashes = blocks.view(np.uint64) @ _HASH_WEIGHTS[: blocks.shape[1] // 8]  # wraps modulo 2**64
+    order = np.argsort(hashes, kind="stable")  # stable: fast on the long runs of equal hashes that repeats make
+    ordered = hashes[order]
+    starts = np.empty(count, bool)  # in hash order: where a group of equal hashes starts
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    distinct = int(np.count_nonzero(starts))
+    if distinct >= count * worth_below:
+        return None
+    # the groups numbered by where they are first met (the stable sort puts that block first in its group):
+    # the copies keep raster order, so the gathers below walk memory forwards, not at random
+    first = np.zeros(count, bool)
+    firsts = order[starts]
+    first[firsts] = True
+    number = (np.cumsum(first) - 1)[firsts]  # per group, in hash order
+    inverse = np.empty(count, np.intp)
+    inverse[order] = number[np.cumsum(starts) - 1]
+    reps = blocks[first]
+    if not np.array_equal(reps[inverse].view(np.uint64), blocks.view(np.uint64)):
+        return None
+    return reps, inverse
+
+
+def _strip(rows: np.ndarray, dtype: np.dtype, channels: int) -> np.ndarray:
+    """Block rows laid side by side as a surface 4 pixels high: what the kernel reads."""
+    return np.ascontiguousarray(rows.view(dtype).reshape(len(rows), 4, 4, channels).swapaxes(0, 1).reshape(4, 4 * len(rows), channels))
+
+
 def distinct_blocks(surface: np.ndarray, *, worth_below: float = 1.0) -> tuple[np.ndarray, np.ndarray | None]:
     """The distinct 4x4 blocks of ``surface`` (h and w multiples of 4) as a 4-row strip, and for every
     block (in raster order) the index of its copy in the strip; ``(surface, None)`` when no block
@@ -218,32 +262,23 @@ def distinct_blocks(surface: np.ndarray, *, worth_below: float = 1.0) -> tuple[n
     compared with the one that stands for its group: a collision cannot merge
     two different blocks (it only costs the reduction: the surface is returned as it is).
     """
-    h, w, c = surface.shape
-    count = (h // 4) * (w // 4)
-    blocks = np.ascontiguousarray(surface.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2)).reshape(count, -1).view(np.uint8)
-    words = blocks.view(np.uint64)
-    hashes = words @ _HASH_WEIGHTS[: words.shape[1]]  # wraps modulo 2**64
-    order = np.argsort(hashes, kind="stable")  # stable: fast on the long runs of equal hashes that repeats make
-    ordered = hashes[order]
-    starts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    distinct = len(starts) + 1
-    if distinct >= count * worth_below:
+    found = _distinct_rows(_block_rows(surface), worth_below)
+    if found is None:
         return surface, None
-    group = np.zeros(count, np.intp)
-    group[starts] = 1
-    inverse = np.empty(count, np.intp)
-    inverse[order] = np.cumsum(group)
-    reps = blocks[order[np.concatenate(([0], starts))]]
-    if not np.array_equal(reps[inverse], blocks):
-        return surface, None
-    strip = reps.view(surface.dtype).reshape(distinct, 4, 4, c).swapaxes(0, 1).reshape(4, 4 * distinct, c)
-    return np.ascontiguousarray(strip), inverse
+    reps, inverse = found
+    return _strip(reps, surface.dtype, surface.shape[2]), inverse
 
 
 # The share of distinct blocks below which reducing a surface pays, per kernel: an encode of ~7 µs a
 # block (BC7 default, this machine) pays back the ~0.1 µs a block of hashing and sorting from ~2 %
 # of repeats; BC7 fast (~0.4 µs) and BC1-BC5 (< 0.1 µs) are never reduced.
 _REDUCE_BELOW = {("BC7", Bc7Quality.DEFAULT): 0.97, ("BC7", Bc7Quality.HIGH): 0.99, ("BC6H", None): 0.97}
+
+
+def finds_repeats(fmt: Format, quality: Bc7Quality) -> bool:
+    """Whether :func:`encode_surfaces` looks for repeated blocks in surfaces of ``fmt`` at ``quality``."""
+    bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
+    return bool(_REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None)))
 
 
 def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Quality.DEFAULT) -> bytes:
@@ -257,30 +292,68 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
     Raises:
         EncoderError: wrong input shape or dtype, or an output of the wrong size.
     """
+    return encode_surfaces(fmt, [pixels], quality)[0]
+
+
+def encode_surfaces(fmt: Format, surfaces: Sequence[np.ndarray], quality: Bc7Quality = Bc7Quality.DEFAULT) -> list[bytes]:
+    """Block-compress several surfaces (the bands of a level), each to the bytes :func:`encode_blocks`
+    gives it alone, every distinct block among those sharing a kernel profile encoded once.
+
+    Raises:
+        EncoderError: as :func:`encode_blocks`.
+    """
     if fmt not in ENCODABLE:
         raise EncoderError(f"{Format(fmt).name} has no encoder")
     want = np.float16 if fmt == Format.BC6H_UF16 else np.uint8
-    if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != want:
-        raise EncoderError(f"encoder input must be (h, w, 4) {np.dtype(want).name}, got {pixels.shape} {pixels.dtype}")
+    for pixels in surfaces:
+        if pixels.ndim != 3 or pixels.shape[2] != 4 or pixels.dtype != want:
+            raise EncoderError(f"encoder input must be (h, w, 4) {np.dtype(want).name}, got {pixels.shape} {pixels.dtype}")
     channels = _INPUT_CHANNELS.get(fmt, 4)
     kernel = _kernel(fmt, _TARGET.get())
     bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
     worth = _REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None), 0.0)
-    padded = np.ascontiguousarray(pad_to_blocks(pixels[..., :channels]))
-    strip, inverse = distinct_blocks(padded, worth_below=worth) if worth else (padded, None)
-    h, w = strip.shape[:2]
-    surface = _Surface(strip.ctypes.data, w, h, w * channels * strip.itemsize)
+    # the plain BC7 profiles ignore alpha: a surface with any alpha < 255 takes the alpha profile
+    groups: dict[bool, list[int]] = {}
+    for i, pixels in enumerate(surfaces):
+        groups.setdefault(bc7 and bool((pixels[..., 3] < 255).any()), []).append(i)
+    out: list[bytes] = [b""] * len(surfaces)
+    for alpha, members in groups.items():
+        settings = (ctypes.byref(_BC7_SETTINGS[(quality, alpha)]),) if bc7 else (ctypes.byref(_BC6H_SETTINGS),) if fmt == Format.BC6H_UF16 else ()
+        padded = [np.ascontiguousarray(pad_to_blocks(surfaces[i][..., :channels])) for i in members]
+        found = _distinct_rows(_joined_block_rows(padded), worth) if worth else None
+        if found is None:
+            for i, surface in zip(members, padded):
+                out[i] = _run(kernel, surface, settings, fmt)
+            continue
+        reps, inverse = found
+        encoded = np.frombuffer(_run(kernel, _strip(reps, padded[0].dtype, channels), settings, fmt), np.uint8).reshape(-1, FORMAT_INFO[fmt].bytes_per_block)
+        at = 0
+        for i, surface in zip(members, padded):
+            count = (surface.shape[0] // 4) * (surface.shape[1] // 4)
+            out[i] = encoded[inverse[at : at + count]].tobytes()
+            at += count
+    return out
+
+
+def _joined_block_rows(surfaces: Sequence[np.ndarray]) -> np.ndarray:
+    """The block rows of several surfaces, one after another, in one array."""
+    if len(surfaces) == 1:
+        return _block_rows(surfaces[0])
+    counts = [(s.shape[0] // 4) * (s.shape[1] // 4) for s in surfaces]
+    rows = np.empty((sum(counts), 16 * surfaces[0].shape[2] * surfaces[0].itemsize), np.uint8)
+    at = 0
+    for surface, count in zip(surfaces, counts):
+        _block_rows(surface, rows[at : at + count])
+        at += count
+    return rows
+
+
+def _run(kernel, surface: np.ndarray, settings: tuple, fmt: Format) -> bytes:
+    """One kernel call on a contiguous surface."""
+    h, w, c = surface.shape
     out = ctypes.create_string_buffer((w // 4) * (h // 4) * FORMAT_INFO[fmt].bytes_per_block)
-    if bc7:
-        has_alpha = bool((pixels[..., 3] < 255).any())
-        kernel(ctypes.byref(surface), out, ctypes.byref(_BC7_SETTINGS[(quality, has_alpha)]))
-    elif fmt == Format.BC6H_UF16:
-        kernel(ctypes.byref(surface), out, ctypes.byref(_BC6H_SETTINGS))
-    else:
-        kernel(ctypes.byref(surface), out)
-    if inverse is None:
-        return out.raw
-    return np.frombuffer(out.raw, np.uint8).reshape(-1, FORMAT_INFO[fmt].bytes_per_block)[inverse].tobytes()
+    kernel(ctypes.byref(_Surface(surface.ctypes.data, w, h, w * c * surface.itemsize)), out, *settings)
+    return out.raw
 
 
 def _check_against_binding() -> None:

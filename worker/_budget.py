@@ -1,7 +1,8 @@
 """The memory budget of one cooking process: a texture whose cook would exceed it is refused by name, before decoding.
 
 A cook streams its rows (``worker._cook``): what it holds is the decoded
-source, the output payload and a few bands of float rows, so the peak follows
+source, the output payload, a few bands of float rows and the bands encoded together
+(up to ``BATCH_PIXELS``), so the peak follows
 from the image header (dimensions, channels, sample size) and the output
 format before a byte is decoded. :class:`CookCost` is that estimate; its
 factors cover the decoders' own copies (libpng, Pillow and OpenEXR hand back
@@ -20,13 +21,13 @@ import os
 from dataclasses import dataclass
 
 from ._errors import TextureImportError, TextureImportErrorCode
-from ._rows import BAND_ROWS, CHUNK_ROWS
+from ._rows import BAND_ROWS, BATCH_PIXELS, CHUNK_ROWS
 
 _DECODER_COPIES = 2  # the decoded array and the decoder's own buffer (or a conversion) at the moment of handing over
 _PAYLOAD_COPIES = 2  # the payload being filled, and the bytes it becomes
 _CHAIN = 4 / 3  # a full mip chain's texels per level-0 texel
 _WORK_ROWS = CHUNK_ROWS * 16 * 8  # per column: a chunk of float RGBA rows and its transients
-_ENCODER_ROWS = BAND_ROWS * 4 * 2  # per column: a band of encoder samples and its encoded bytes
+_ENCODER_BYTES = 4 * 2  # per pixel of the bands encoded together: their encoder samples and its block rows
 _HELD_LEVELS = 16 / 3  # float RGBA levels 1.. kept whole when alpha coverage is preserved
 _SUFFIXES = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
@@ -87,7 +88,8 @@ class CookCost:
         per_pixel = source_bytes_per_pixel * _DECODER_COPIES + output * _CHAIN * _PAYLOAD_COPIES * self.layers
         if self.holds_levels:
             per_pixel += _HELD_LEVELS
-        return int(pixels * per_pixel + width * (_WORK_ROWS + _ENCODER_ROWS))
+        encoded_together = min(pixels, max(width * BAND_ROWS, BATCH_PIXELS))  # worker._bands.LevelEncoder's batch
+        return int(pixels * per_pixel + width * _WORK_ROWS + encoded_together * _ENCODER_BYTES)
 
 
 def check_budget(width: int, height: int, source_id: str, *, source_bytes_per_pixel: float, cost: CookCost, float_source: bool = False) -> None:

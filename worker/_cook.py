@@ -309,6 +309,7 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
         else:
             encoder.encode_rows(0, a, px)
         working, streaming = working + middle - start, streaming + clock() - middle
+    encoder.flush()
     timings["convert_to_working_format"] = timings.get("convert_to_working_format", 0.0) + working * 1000.0
     timings["generate_mips"] = timings.get("generate_mips", 0.0) + max(streaming * 1000.0 - encoder.encode_ms, 0.0)
     timings["convert_to_output_format"] = timings.get("convert_to_output_format", 0.0) + encoder.encode_ms

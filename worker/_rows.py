@@ -17,6 +17,7 @@ from ._desc import FLOAT_FORMATS, TextureImportDesc, TextureIntent
 from ._mips import renormalize_normals
 
 BAND_ROWS = 256  # rows per encoded band (64 block rows): the unit of encoding and of splitting (it decides bytes)
+BATCH_PIXELS = 2048 * 2048  # complete bands of a level held to be encoded together, their repeats found once (memory only)
 CHUNK_ROWS = 64  # level-0 rows made into working rows at a time (memory only: any chunking gives the same bytes)
 HALF_MAX = 65504.0
 

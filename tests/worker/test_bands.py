@@ -8,16 +8,18 @@ import numpy as np
 import pytest
 
 import formats as f
-from tests.helpers import exr_bytes, png_bytes
+from tests.helpers import exr_bytes, kernel_blocks, payload_subresources, png_bytes
 from worker import (
     BAND_ROWS,
     Bc7Quality,
     MipFilter,
+    MipPolicy,
     apply_content_processing,
     convert_to_output_format,
     convert_to_working_format,
     cook_texture,
     decode_source,
+    encode_blocks,
     generate_mips,
     join_texture_parts,
     pack_subresources,
@@ -132,3 +134,24 @@ def test_parts_that_do_not_fit_are_refused():
         join_texture_parts([a, dataclasses.replace(b, payload=b.payload[:-16])], desc)
     with pytest.raises(ValueError, match="different texture"):
         join_texture_parts([a, dataclasses.replace(b, width=b.width + 4)], desc)
+
+
+def test_the_bands_of_a_level_share_their_repeats(monkeypatch):
+    """A block met in two bands of a level is encoded once (as a whole-level encode would), and every
+    band keeps the bytes it has encoded alone."""
+    rng = np.random.default_rng(9)
+    pool = rng.integers(0, 256, (300, 4, 4, 3), dtype=np.uint8)
+    top = pool[rng.integers(0, 300, (BAND_ROWS // 4, 128))].swapaxes(1, 2).reshape(BAND_ROWS, 512, 3)
+    image = np.concatenate([top, top.reshape(-1, 4, 512, 3)[::-1].reshape(top.shape)])  # the second band: the first's blocks, other places
+    rgba = np.concatenate([image, np.full((2 * BAND_ROWS, 512, 1), 255, np.uint8)], axis=2)
+    desc = dataclasses.replace(preset_desc("albedo", "tiles.png"), mip_policy=MipPolicy.NONE)
+    alone = b"".join(encode_blocks(f.Format.BC7_UNORM_SRGB, np.ascontiguousarray(rgba[b : b + BAND_ROWS]), desc.bc7_quality) for b in (0, BAND_ROWS))
+    seen = kernel_blocks(monkeypatch)
+    cooked = cook_texture(png_bytes(image), desc)
+    assert payload_subresources(cooked.payload)[1][0][1] == alone
+    assert seen == [len(np.unique(_blocks(image), axis=0))]  # both bands in one call, each distinct block once
+
+
+def _blocks(pixels: np.ndarray) -> np.ndarray:
+    h, w, c = pixels.shape
+    return pixels.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2).reshape(-1, 16 * c)

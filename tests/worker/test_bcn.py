@@ -9,6 +9,7 @@ from PIL import Image
 
 from formats import FORMAT_INFO, Format
 from tests.conftest import SHARED_ASSETS as ASSETS
+from tests.helpers import kernel_blocks
 from worker._bcn import BC7_PROFILES, distinct_blocks, encode_blocks, supported_targets
 from worker._desc import Bc7Quality
 
@@ -118,3 +119,32 @@ def test_bc6h_and_odd_sizes_decode_as_the_unreduced_encode() -> None:
         encode_blocks(Format.BC7_UNORM, np.ascontiguousarray(b)) for b in _blocks(np.pad(odd, ((0, 2), (0, 2), (0, 0)), mode="edge"))
     )
 
+
+
+@pytest.mark.parametrize("fmt", [Format.BC7_UNORM, Format.BC1_UNORM, Format.BC6H_UF16])
+@pytest.mark.parametrize("quality", list(BC7_PROFILES))
+def test_surfaces_encoded_together_are_each_encoded_alone(fmt, quality) -> None:
+    """``encode_surfaces`` returns each surface's own bytes, whatever its company: opaque and translucent
+    surfaces keep their own BC7 profile, odd sizes their edge replication."""
+    from worker._bcn import encode_surfaces
+
+    photo = _photo(256)
+    translucent = photo.copy()
+    translucent[:, :, 3] = np.linspace(0, 255, 256).astype(np.uint8)
+    surfaces = [photo[:64], translucent[64:128], photo[128:192], photo[:64, :130], _tiles(np.random.default_rng(7), 3, (2, 5))]
+    if fmt == Format.BC6H_UF16:
+        surfaces = [(s.astype(np.float16) / np.float16(32)) for s in surfaces]
+    assert encode_surfaces(fmt, surfaces, quality) == [encode_blocks(fmt, s, quality) for s in surfaces]
+
+
+def test_a_block_repeated_across_surfaces_is_encoded_once(monkeypatch) -> None:
+    """Bands of one level encoded together find the repeats a single band cannot see."""
+    from worker._bcn import encode_surfaces
+
+    rng = np.random.default_rng(8)
+    band = _tiles(rng, 40, (8, 16))
+    other = np.ascontiguousarray(band.reshape(8, 4, 64, 4)[::-1].reshape(band.shape))  # the same 40 blocks, other places
+    alone = [encode_blocks(Format.BC7_UNORM, s) for s in (band, other)]
+    seen = kernel_blocks(monkeypatch)
+    assert encode_surfaces(Format.BC7_UNORM, [band, other], Bc7Quality.DEFAULT) == alone
+    assert seen == [40]
