@@ -2,7 +2,10 @@
 
 Every level of a texture is encoded in bands of :data:`BAND_ROWS` rows — the
 grid fixes the bytes (the BC7 profile is chosen per band), whatever order or
-process a band is encoded in. :class:`LevelEncoder` takes rows as they are
+process a band is encoded in. Complete bands of a level are held and encoded
+together, up to :data:`BATCH_PIXELS` (a 2048² level at once), so a block that
+repeats across bands is encoded once, as in a whole-level encode; the bytes
+are still each band's own. :class:`LevelEncoder` takes rows as they are
 made and hands out encoded bands; :class:`Placed` writes them straight into
 the payload, :class:`Bands` keeps them (the reference path, and a part).
 :func:`split_bands` says which bands each part of a split texture encodes and

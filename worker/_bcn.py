@@ -28,6 +28,9 @@ in a fraction of the time on real textures (flat areas, atlases' padding,
 masks: 40-60 % of the blocks of the shared WaterBottle maps are distinct).
 Only kernels slow enough for it to pay are given reduced surfaces (BC7 at
 default and high quality, BC6H), and only when enough blocks repeat.
+:func:`encode_surfaces` does the same across several surfaces at once (the
+bands of a level): a block repeated in any of them is encoded once, and each
+surface still gets the bytes it would get alone (its own BC7 profile).
 """
 
 from __future__ import annotations
@@ -275,10 +278,14 @@ def distinct_blocks(surface: np.ndarray, *, worth_below: float = 1.0) -> tuple[n
 _REDUCE_BELOW = {("BC7", Bc7Quality.DEFAULT): 0.97, ("BC7", Bc7Quality.HIGH): 0.99, ("BC6H", None): 0.97}
 
 
+def _reduce_below(fmt: Format, quality: Bc7Quality) -> float:
+    bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
+    return _REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None), 0.0)
+
+
 def finds_repeats(fmt: Format, quality: Bc7Quality) -> bool:
     """Whether :func:`encode_surfaces` looks for repeated blocks in surfaces of ``fmt`` at ``quality``."""
-    bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
-    return bool(_REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None)))
+    return _reduce_below(fmt, quality) > 0.0
 
 
 def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Quality.DEFAULT) -> bytes:
@@ -311,7 +318,7 @@ def encode_surfaces(fmt: Format, surfaces: Sequence[np.ndarray], quality: Bc7Qua
     channels = _INPUT_CHANNELS.get(fmt, 4)
     kernel = _kernel(fmt, _TARGET.get())
     bc7 = fmt in (Format.BC7_UNORM, Format.BC7_UNORM_SRGB)
-    worth = _REDUCE_BELOW.get((_KERNEL_NAMES[fmt], quality if bc7 else None), 0.0)
+    worth = _reduce_below(fmt, quality)
     # the plain BC7 profiles ignore alpha: a surface with any alpha < 255 takes the alpha profile
     groups: dict[bool, list[int]] = {}
     for i, pixels in enumerate(surfaces):
