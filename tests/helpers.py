@@ -128,6 +128,12 @@ def exr_bytes(pixels: np.ndarray, folder) -> bytes:
     return path.read_bytes()
 
 
+def blocks_of(pixels: np.ndarray) -> np.ndarray:
+    """The 4x4 blocks of ``pixels`` (h and w multiples of 4) in raster order: ``(count, 4, 4, c)``."""
+    h, w, c = pixels.shape
+    return pixels.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2).reshape(-1, 4, 4, c)
+
+
 def kernel_blocks(monkeypatch) -> list[int]:
     """Spy on the real kernels: the number of blocks of every surface handed to one."""
     import worker._bcn as bcn

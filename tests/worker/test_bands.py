@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import formats as f
-from tests.helpers import exr_bytes, kernel_blocks, payload_subresources, png_bytes
+from tests.helpers import blocks_of, exr_bytes, kernel_blocks, payload_subresources, png_bytes
 from worker import (
     BAND_ROWS,
     Bc7Quality,
@@ -149,9 +149,4 @@ def test_the_bands_of_a_level_share_their_repeats(monkeypatch):
     seen = kernel_blocks(monkeypatch)
     cooked = cook_texture(png_bytes(image), desc)
     assert payload_subresources(cooked.payload)[1][0][1] == alone
-    assert seen == [len(np.unique(_blocks(image), axis=0))]  # both bands in one call, each distinct block once
-
-
-def _blocks(pixels: np.ndarray) -> np.ndarray:
-    h, w, c = pixels.shape
-    return pixels.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2).reshape(-1, 16 * c)
+    assert seen == [len(np.unique(blocks_of(image).reshape(-1, 16 * 3), axis=0))]  # both bands in one call, each distinct block once

@@ -9,14 +9,9 @@ from PIL import Image
 
 from formats import FORMAT_INFO, Format
 from tests.conftest import SHARED_ASSETS as ASSETS
-from tests.helpers import kernel_blocks
+from tests.helpers import blocks_of, kernel_blocks
 from worker._bcn import BC7_PROFILES, distinct_blocks, encode_blocks, supported_targets
 from worker._desc import Bc7Quality
-
-
-def _blocks(pixels: np.ndarray) -> np.ndarray:
-    h, w, c = pixels.shape
-    return pixels.reshape(h // 4, 4, w // 4, 4, c).swapaxes(1, 2).reshape(-1, 4, 4, c)
 
 
 def _tiles(rng, distinct: int, grid: tuple[int, int], dtype=np.uint8) -> np.ndarray:
@@ -45,7 +40,7 @@ def test_a_tiled_surface_is_reduced_to_its_distinct_blocks() -> None:
     pixels = _tiles(np.random.default_rng(1), 3, (8, 16))
     reps, inverse = distinct_blocks(pixels)
     assert reps.shape == (4, 12, 4)  # three blocks in a 4-row strip
-    assert np.array_equal(_blocks(reps)[inverse], _blocks(pixels))
+    assert np.array_equal(blocks_of(reps)[inverse], blocks_of(pixels))
 
 
 def test_a_surface_without_repeats_is_left_as_it_is() -> None:
@@ -88,7 +83,7 @@ def test_bc7_bytes_are_the_plain_kernels_on_a_real_texture(quality, alpha) -> No
     pixels = _photo().copy()
     if alpha:
         pixels[64:, :, 3] = np.linspace(0, 255, pixels.shape[1]).astype(np.uint8)
-    assert len(distinct_blocks(pixels)[0]) < len(_blocks(pixels))  # the crop does repeat blocks
+    assert len(distinct_blocks(pixels)[0]) < len(blocks_of(pixels))  # the crop does repeat blocks
     assert encode_blocks(Format.BC7_UNORM, pixels, quality) == _plain(Format.BC7_UNORM, pixels, quality)
 
 
@@ -110,13 +105,13 @@ def test_bc6h_and_odd_sizes_decode_as_the_unreduced_encode() -> None:
     rng = np.random.default_rng(5)
     hdr = _tiles(rng, 4, (6, 10), dtype=np.float16) * np.float16(8)
     reps, inverse = distinct_blocks(hdr)
-    assert len(_blocks(reps)) == 4
+    assert len(blocks_of(reps)) == 4
     whole = encode_blocks(Format.BC6H_UF16, hdr)
-    one_by_one = b"".join(encode_blocks(Format.BC6H_UF16, np.ascontiguousarray(block)) for block in _blocks(hdr))
+    one_by_one = b"".join(encode_blocks(Format.BC6H_UF16, np.ascontiguousarray(block)) for block in blocks_of(hdr))
     assert whole == one_by_one
     odd = _photo(130)[:, :, :]  # 130x130: padded to 132
     assert encode_blocks(Format.BC7_UNORM, odd) == b"".join(
-        encode_blocks(Format.BC7_UNORM, np.ascontiguousarray(b)) for b in _blocks(np.pad(odd, ((0, 2), (0, 2), (0, 0)), mode="edge"))
+        encode_blocks(Format.BC7_UNORM, np.ascontiguousarray(b)) for b in blocks_of(np.pad(odd, ((0, 2), (0, 2), (0, 0)), mode="edge"))
     )
 
 
