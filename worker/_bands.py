@@ -53,7 +53,7 @@ class LevelEncoder:
         self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
         # complete bands of each level not yet encoded: held up to BATCH_PIXELS when the encoder looks for repeats
         self._batch: list[list[tuple[int, np.ndarray]]] = [[] for _ in self._sizes]
-        self._base_rgba8 = base_u8 is not None and _writes_rgba8(plan.output_format)  # level 0 is the source's own samples
+        self.level0_from_source = base_u8 is not None and _writes_rgba8(plan.output_format)  # level 0 is the source's own samples
         self._batching = plan.output_format in ENCODABLE and finds_repeats(plan.output_format, desc.bc7_quality)
         self._passing = 0  # level-0 texels that pass the alpha test
         self.encode_ms = 0.0
@@ -86,7 +86,7 @@ class LevelEncoder:
             band_end = min((band + 1) * BAND_ROWS, height)
             stop = min(end, band_end)
             if self._owned(mip, band):
-                from_base = mip == 0 and self._base_rgba8
+                from_base = mip == 0 and self.level0_from_source
                 if not from_base:
                     self._pending[mip].append(self._samples(rows[at - first : stop - first]))
                 if stop == band_end:

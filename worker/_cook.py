@@ -296,7 +296,7 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
     for a in rows_wanted:
         check_cancelled(cancel, plan.source_id, f"rows {a}..")
         rows = decoded.pixels[a : a + CHUNK_ROWS]
-        if not chain and base_u8 is not None:
+        if not chain and encoder.level0_from_source:  # the source's bytes are level 0 as they are: no working rows
             encoder.encode_rows(0, a, rows)
             continue
         start = clock()

@@ -75,6 +75,10 @@ CASES = {
     "normal": (lambda: png_bytes(smooth(600, 300, 3)), dict(preset="normal")),
     "ui-rgba8": (lambda: png_bytes(smooth(600, 333)), dict(preset="ui")),
     "height-16bit": (lambda: png_bytes((smooth(600, 333, 1)[..., 0].astype(np.uint16) * 257)), dict(preset="height")),
+    # an 8-bit source into a float or 16-bit format with one level: level 0 is made from working rows, not the source's bytes
+    "hdr-env-8bit-one-level": (lambda: png_bytes(smooth(300, 200)), dict(preset="hdr-env", mip_policy=MipPolicy.NONE)),
+    "height-8bit-one-level": (lambda: png_bytes(smooth(300, 200, 1)[..., 0]), dict(preset="height", mip_policy=MipPolicy.NONE)),
+    "hdr-env-1x1-grey": (lambda: png_bytes(np.full((1, 1), 77, np.uint8)), dict(preset="hdr-env")),
 }
 
 
@@ -114,10 +118,12 @@ def test_split_bands_give_every_band_to_one_part_in_order():
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
-@pytest.mark.parametrize("preset", ["albedo", "normal", "albedo-alpha-test"])
+@pytest.mark.parametrize("preset", ["albedo", "normal", "albedo-alpha-test", "height", "hdr-env"])
 def test_parts_join_to_the_unsplit_payload(parts, preset):
     source = png_bytes(smooth(1100, 700))
-    desc = dataclasses.replace(preset_desc(preset, "big.png"), bc7_quality=Bc7Quality.FAST)
+    desc = preset_desc(preset, "big.png")
+    if desc.bc7_quality != Bc7Quality.NONE:
+        desc = dataclasses.replace(desc, bc7_quality=Bc7Quality.FAST)
     whole = cook_texture(source, desc)
     pieces = [cook_texture(source, desc, part=(k, parts)) for k in range(parts)]
     assert all(p.content_hash == 0 and p.payload[:4] != b"OTX1" for p in pieces)
