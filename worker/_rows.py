@@ -15,6 +15,7 @@ from ._color import float_to_unorm8, samples_to_float
 from ._cook_types import CookPlan
 from ._desc import FLOAT_FORMATS, TextureImportDesc, TextureIntent
 from ._mips import renormalize_normals
+from ._pixels import pixel_items
 
 BAND_ROWS = 256  # rows per encoded band (64 block rows): the unit of encoding and of splitting (it decides bytes)
 BATCH_PIXELS = 2048 * 2048  # complete bands of a level held to be encoded together, their repeats found once (memory only)
@@ -59,7 +60,10 @@ def to_rgba(samples: np.ndarray) -> np.ndarray:
         rgb = np.repeat(samples[..., :1], 3, axis=2)
         alpha = samples[..., 1:2]
     elif c == 3:
-        rgb, alpha = samples, np.broadcast_to(opaque, samples.shape[:2] + (1,))
+        out = np.empty(samples.shape[:2] + (4,), samples.dtype)
+        out[..., 3] = opaque
+        pixel_items(out, 3)[...] = pixel_items(samples if samples.strides[2] == samples.itemsize else np.ascontiguousarray(samples))
+        return out
     else:
         return np.ascontiguousarray(samples[..., :4])
     return np.concatenate([rgb, alpha], axis=2)
@@ -88,7 +92,7 @@ def working_rows(samples: np.ndarray, plan: CookPlan) -> np.ndarray:
     if channels <= 2:  # grey (+ alpha): one conversion, replicated
         work[..., :3] = samples_to_float(samples[..., 0], srgb=plan.linear_work)[..., None]
     else:
-        work[..., :3] = samples_to_float(samples[..., :3], srgb=plan.linear_work)
+        pixel_items(work, 3)[...] = pixel_items(np.ascontiguousarray(samples_to_float(samples[..., :3], srgb=plan.linear_work)))
     if channels in (2, 4):
         work[..., 3] = samples_to_float(samples[..., -1], srgb=False)
     else:
@@ -124,7 +128,10 @@ def mip_clamp(plan: CookPlan) -> tuple[float, float] | None:
 
 
 def rgba8(rows: np.ndarray, plan: CookPlan) -> np.ndarray:
-    colour = float_to_unorm8(rows[..., :3], srgb=plan.linear_work and plan.encode_srgb)
-    alpha = float_to_unorm8(rows[..., 3:], srgb=False)
-    return np.concatenate([colour, alpha], axis=2)
+    """RGBA float rows as RGBA8: colour sRGB-encoded when the plan says so, alpha never."""
+    srgb = plan.linear_work and plan.encode_srgb
+    out = float_to_unorm8(rows, srgb=srgb)  # every sample in one pass over contiguous rows; alpha redone when it differs
+    if srgb:
+        out[..., 3] = float_to_unorm8(rows[..., 3], srgb=False)
+    return out
 

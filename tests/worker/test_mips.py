@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,9 @@ import formats as f
 from formats import Format
 from tests.helpers import decode_payload, payload_subresources, png_bytes
 from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
-from worker._mips import alpha_coverage
+from worker._color import float_to_unorm8, samples_to_float
+from worker._mips import alpha_coverage, mip_chain
+from worker._rows import rgba8, to_rgba, working_rows
 
 
 def checkerboard(size: int = 16) -> np.ndarray:
@@ -133,3 +137,32 @@ def test_mip_policies():
     assert cook_texture(img, preset_desc("data", mip_policy=MipPolicy.MAX_COUNT, max_mip_levels=3)).mip_levels == 3
     assert cook_texture(img, preset_desc("data", mip_policy=MipPolicy.MAX_COUNT, max_mip_levels=30)).mip_levels == 7
     assert cook_texture(img, preset_desc("data")).mip_levels == f.full_mip_count(32, 64) == 7
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (64, 2048), (4100, 16), (6, 70)])
+def test_box_halving_is_the_mean_of_four_in_one_order(shape):
+    """The 2x2 box sums top-left, bottom-left, top-right, bottom-right in that order (the bytes depend on the order of float sums)."""
+    base = np.random.default_rng(5).random((*shape, 4), dtype=np.float32)
+    want = base[0::2, 0::2] + base[1::2, 0::2]
+    want += base[0::2, 1::2]
+    want += base[1::2, 1::2]
+    want *= np.float32(0.25)
+    assert np.array_equal(mip_chain(base, 2, MipFilter.BOX)[1], want)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_rows_change_layout_not_values(channels):
+    """Working rows, RGBA expansion and RGBA8 output copy whole pixels at a time; each sample is the one its own conversion gives."""
+    samples = np.random.default_rng(6).integers(0, 256, (37, 29, channels), dtype=np.uint8)
+    rgba = to_rgba(samples)
+    grey = np.repeat(samples[..., :1], 3, axis=2)
+    assert np.array_equal(rgba[..., :3], samples[..., :3] if channels >= 3 else grey)
+    assert np.array_equal(rgba[..., 3], samples[..., -1] if channels in (2, 4) else np.full(samples.shape[:2], 255))
+    for srgb in (False, True):
+        plan = types.SimpleNamespace(linear_work=srgb, encode_srgb=srgb)
+        work = working_rows(samples, plan)
+        assert np.array_equal(work[..., :3], samples_to_float(rgba[..., :3], srgb=srgb))
+        assert np.array_equal(work[..., 3], samples_to_float(rgba[..., 3], srgb=False))
+        out = rgba8(work, plan)
+        assert np.array_equal(out[..., :3], float_to_unorm8(work[..., :3], srgb=srgb)) and np.array_equal(out[..., 3], float_to_unorm8(work[..., 3], srgb=False))
+        assert np.array_equal(out, rgba)  # the round trip through linear light is exact for 8-bit samples
