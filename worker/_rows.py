@@ -62,7 +62,7 @@ def to_rgba(samples: np.ndarray) -> np.ndarray:
     elif c == 3:
         out = np.empty(samples.shape[:2] + (4,), samples.dtype)
         out[..., 3] = opaque
-        pixel_items(out, 3)[...] = pixel_items(samples if samples.strides[2] == samples.itemsize else np.ascontiguousarray(samples))
+        pixel_items(out, 3)[...] = pixel_items(np.ascontiguousarray(samples))
         return out
     else:
         return np.ascontiguousarray(samples[..., :4])
