@@ -137,7 +137,7 @@ def _box2x(band: np.ndarray) -> np.ndarray:
     height, width, channels = band.shape
     pixels = pixel_items(band)
     out = np.empty((height // 2, width // 2, channels), band.dtype)
-    step = min(height, max(2, _BOX_PIXELS // max(width, 1) // 2 * 2))  # an even number of rows
+    step = min(height, max(2, _BOX_PIXELS // width // 2 * 2))  # an even number of rows (width >= 2 here)
     even = np.empty((step, width // 2, channels), band.dtype)
     odd = np.empty_like(even)
     for a in range(0, height, step):

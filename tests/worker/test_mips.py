@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import types
-
 import numpy as np
 import pytest
 
@@ -12,6 +10,7 @@ from formats import Format
 from tests.helpers import decode_payload, payload_subresources, png_bytes
 from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
 from worker._color import float_to_unorm8, samples_to_float
+from worker._cook_types import CookPlan
 from worker._mips import alpha_coverage, mip_chain
 from worker._rows import rgba8, to_rgba, working_rows
 
@@ -159,7 +158,8 @@ def test_rows_change_layout_not_values(channels):
     assert np.array_equal(rgba[..., :3], samples[..., :3] if channels >= 3 else grey)
     assert np.array_equal(rgba[..., 3], samples[..., -1] if channels in (2, 4) else np.full(samples.shape[:2], 255))
     for srgb in (False, True):
-        plan = types.SimpleNamespace(linear_work=srgb, encode_srgb=srgb)
+        plan = CookPlan("rows", Format.BC7_UNORM_SRGB if srgb else Format.BC7_UNORM, samples.shape[1], samples.shape[0], 1,
+                        linear_work=srgb, encode_srgb=srgb, bake_hdr=False, premultiply=False, flags=f.PayloadFlags(0))
         work = working_rows(samples, plan)
         assert np.array_equal(work[..., :3], samples_to_float(rgba[..., :3], srgb=srgb))
         assert np.array_equal(work[..., 3], samples_to_float(rgba[..., 3], srgb=False))
