@@ -49,7 +49,7 @@ class LevelEncoder:
         self._owned = owned or (lambda mip, band: True)
         self._sizes = level_sizes(plan.width, plan.height, plan.mip_levels)
         self._pending: list[list[np.ndarray]] = [[] for _ in self._sizes]
-        self._coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1
+        self.counts_coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1  # reads level 0's float alpha
         self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
         # complete bands of each level not yet encoded: held up to BATCH_PIXELS when the encoder looks for repeats
         self._batch: list[list[tuple[int, np.ndarray]]] = [[] for _ in self._sizes]
@@ -60,7 +60,7 @@ class LevelEncoder:
 
     def add(self, mip: int, first: int, rows: np.ndarray) -> None:
         """Rows ``first``.. of level ``mip`` (post-processing of levels 1.. applied here, on copies)."""
-        if self._coverage:
+        if self.counts_coverage:
             if mip == 0:
                 self._passing += int(np.count_nonzero(rows[..., 3] >= self._desc.alpha_cutoff))
             else:
@@ -72,7 +72,7 @@ class LevelEncoder:
                 target = self._passing / (self._plan.width * self._plan.height)
                 preserve_alpha_coverage(rows, target, self._desc.alpha_cutoff)
         if mip and checks_normals(self._desc):
-            rows = rows.copy() if not self._coverage else rows
+            rows = rows.copy() if not self.counts_coverage else rows
             renormalize_normals(rows)
         self.encode_rows(mip, first, rows)
 

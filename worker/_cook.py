@@ -12,7 +12,9 @@ and cube maps, one image per layer, layer-major) run the same stages in bands of
 whole-image stage would find: non-finite samples, normals off unit length,
 translucency), level-0 rows are made working rows band by band and stream
 through :class:`~worker._mips.MipStream`; every level is encoded band by band
-into its place. Memory is the decoded source, the output and a few bands, not
+into its place. Where level 0 is the source's own 8-bit bytes and level 1 its
+2x2 box, level 1's rows are made from those bytes (``halved_rows``) and the
+stream starts there: level 0 never exists as floats. Memory is the decoded source, the output and a few bands, not
 a float32 copy of the image and its chain, and the bytes are those of the
 whole-image stages: the per-row arithmetic is the same and every level is
 encoded in the same band grid (``worker._bands``). The grid is also the unit of
@@ -70,8 +72,8 @@ from ._desc import (
 from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._imaging import DecodedImage, decode_image
-from ._mips import MipStream, alpha_coverage, mip_chain, normal_deviation, preserve_alpha_coverage, renormalize_normals
-from ._rows import BAND_ROWS, CHUNK_ROWS, HALF_MAX, UNIT_TOLERANCE, checks_normals, finish_rows, float_rows, mip_clamp, prepare_rows, rgba8, to_rgba, working_rows
+from ._mips import MipStream, alpha_coverage, mip_chain, normal_deviation, plan_steps, preserve_alpha_coverage, renormalize_normals
+from ._rows import BAND_ROWS, CHUNK_ROWS, HALF_MAX, UNIT_TOLERANCE, checks_normals, finish_rows, float_rows, halved_rows, mip_clamp, prepare_rows, rgba8, to_rgba, working_rows
 
 
 @dataclass
@@ -290,28 +292,38 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
         if not chain:
             rows_wanted = [a for a in rows_wanted if (0, a // BAND_ROWS) in mine]
     encoder = LevelEncoder(desc, plan, base_u8, emit, owned, cancel)
-    stream = MipStream(plan.width, plan.height, plan.mip_levels, desc.mip_filter, mip_clamp(plan), encoder.add)
+    steps = plan_steps(plan.width, plan.height, plan.mip_levels, desc.mip_filter) if chain else []
+    # level 0 is the source's own bytes and its first step a 2x2 box: level 1 is made from those bytes (halved_rows), the stream starts there
+    halve = bool(steps) and steps[0].mode == "box2x" and encoder.level0_from_source and not encoder.counts_coverage
+    if halve:
+        stream = MipStream(steps[0].width, steps[0].height, plan.mip_levels - 1, desc.mip_filter, mip_clamp(plan), lambda mip, first, rows: encoder.add(mip + 1, first, rows))
+    else:
+        stream = MipStream(plan.width, plan.height, plan.mip_levels, desc.mip_filter, mip_clamp(plan), encoder.add)
     clock = time.perf_counter
     working = streaming = 0.0
     for a in rows_wanted:
         check_cancelled(cancel, plan.source_id, f"rows {a}..")
         rows = decoded.pixels[a : a + CHUNK_ROWS]
-        if not chain and encoder.level0_from_source:  # the source's bytes are level 0 as they are: no working rows
+        if encoder.level0_from_source and (halve or not chain):  # the source's bytes are level 0 as they are: no working rows of it
             encoder.encode_rows(0, a, rows)
-            continue
-        start = clock()
-        px = working_rows(rows, plan)
-        prepare_rows(px, desc, plan)
-        finish_rows(px, plan, facts.renormalize)
-        middle = clock()
+            if not halve:
+                continue
+            start = clock()
+            px = halved_rows(rows, plan)
+        else:
+            start = clock()
+            px = working_rows(rows, plan)
+            prepare_rows(px, desc, plan)
+            finish_rows(px, plan, facts.renormalize)
+        middle, encoded = clock(), encoder.encode_ms
         if chain:
             stream.push(px)
         else:
             encoder.encode_rows(0, a, px)
-        working, streaming = working + middle - start, streaming + clock() - middle
+        working, streaming = working + middle - start, streaming + clock() - middle - (encoder.encode_ms - encoded) / 1000.0
     encoder.flush()
     timings["convert_to_working_format"] = timings.get("convert_to_working_format", 0.0) + working * 1000.0
-    timings["generate_mips"] = timings.get("generate_mips", 0.0) + max(streaming * 1000.0 - encoder.encode_ms, 0.0)
+    timings["generate_mips"] = timings.get("generate_mips", 0.0) + streaming * 1000.0
     timings["convert_to_output_format"] = timings.get("convert_to_output_format", 0.0) + encoder.encode_ms
 
 

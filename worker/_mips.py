@@ -144,11 +144,17 @@ def _box2x(band: np.ndarray) -> np.ndarray:
         n = min(step, height - a)
         pixel_items(even[:n])[...] = pixels[a : a + n, 0::2]
         pixel_items(odd[:n])[...] = pixels[a : a + n, 1::2]
-        rows = out[a // 2 : (a + n) // 2]
-        np.add(even[0:n:2], even[1:n:2], out=rows)
-        rows += odd[0:n:2]
-        rows += odd[1:n:2]
-        rows *= np.float32(0.25)
+        box_of(even[:n], odd[:n], out[a // 2 : (a + n) // 2])
+    return out
+
+
+def box_of(even: np.ndarray, odd: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The 2x2 box means of rows whose even and odd columns are apart (``even``, ``odd``: same shape, an even
+    number of rows), into ``out``: ``(((tl + bl) + tr) + br) * 0.25``, the one order of the sums (it decides bytes)."""
+    out = np.add(even[0::2], even[1::2], out=out)
+    out += odd[0::2]
+    out += odd[1::2]
+    out *= np.float32(0.25)
     return out
 
 

@@ -14,7 +14,7 @@ from formats import Format
 from ._color import float_to_unorm8, samples_to_float
 from ._cook_types import CookPlan
 from ._desc import FLOAT_FORMATS, TextureImportDesc, TextureIntent
-from ._mips import renormalize_normals
+from ._mips import box_of, renormalize_normals
 from ._pixels import pixel_items
 
 BAND_ROWS = 256  # rows per encoded band (64 block rows): the unit of encoding and of splitting (it decides bytes)
@@ -98,6 +98,32 @@ def working_rows(samples: np.ndarray, plan: CookPlan) -> np.ndarray:
     else:
         work[..., 3] = 1.0
     return work
+
+
+def halved_rows(samples: np.ndarray, plan: CookPlan) -> np.ndarray:
+    """Level-1 working rows straight from 8-bit level-0 rows (an even number of them, of even width): the
+    2x2 box of their :func:`working_rows`, value for value, without making those rows. The bytes of even
+    and odd columns are first copied apart (whole pixels at a time), each sample is then looked up once,
+    and the sums run at half size (a 2048² RGB level: 39 -> 29 ms, and no 64 MB float copy of it).
+    For level-0 rows that content processing leaves as they are."""
+    height, width, channels = samples.shape
+    pixels = pixel_items(np.ascontiguousarray(samples))
+    even = np.empty((height, width // 2, channels), np.uint8)
+    odd = np.empty_like(even)
+    pixel_items(even)[...] = pixels[:, 0::2]
+    pixel_items(odd)[...] = pixels[:, 1::2]
+    colour = 3 if channels >= 3 else 1
+    sums = box_of(samples_to_float(even[..., :colour], srgb=plan.linear_work), samples_to_float(odd[..., :colour], srgb=plan.linear_work))
+    out = np.empty(sums.shape[:2] + (4,), np.float32)
+    if colour == 3:
+        pixel_items(out, 3)[...] = pixel_items(sums)
+    else:  # grey: one box, replicated (the box of equal samples is equal)
+        out[..., :3] = sums
+    if channels in (2, 4):
+        out[..., 3] = box_of(samples_to_float(even[..., -1], srgb=False), samples_to_float(odd[..., -1], srgb=False))
+    else:
+        out[..., 3] = 1.0  # the box of four 1.0s
+    return out
 
 
 def prepare_rows(px: np.ndarray, desc: TextureImportDesc, plan: CookPlan) -> None:

@@ -67,9 +67,15 @@ def test_the_streamed_chain_is_the_whole_image_chain(kind, shape, chunk):
 
 
 CASES = {
-    "albedo-kaiser": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo")),
+    "albedo-npot": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo")),
+    "albedo-kaiser": (lambda: png_bytes(smooth(600, 334)), dict(preset="albedo", mip_filter=MipFilter.KAISER)),
     "albedo-lanczos": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo", mip_filter=MipFilter.LANCZOS)),
+    # even sizes with a box filter: level 1 is made straight from the source's 8-bit rows
     "albedo-box": (lambda: png_bytes(smooth(520, 520, 3)), dict(preset="albedo", mip_filter=MipFilter.BOX)),
+    "albedo-box-alpha": (lambda: png_bytes(smooth(520, 264)), dict(preset="albedo")),
+    "orm-box": (lambda: png_bytes(smooth(300, 512, 3)), dict(preset="orm")),
+    "grey-box": (lambda: png_bytes(smooth(272, 96, 1)[..., 0]), dict(preset="albedo")),
+    "grey-alpha-box": (lambda: png_bytes(smooth(272, 96, 2)), dict(preset="albedo")),
     "alpha-test": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo-alpha-test")),
     "premultiplied": (lambda: png_bytes(smooth(600, 333)), dict(preset="albedo", premultiply_alpha=True)),
     "normal": (lambda: png_bytes(smooth(600, 300, 3)), dict(preset="normal")),

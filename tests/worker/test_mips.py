@@ -9,10 +9,10 @@ import formats as f
 from formats import Format
 from tests.helpers import decode_payload, payload_subresources, png_bytes
 from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
-from worker._color import float_to_unorm8, samples_to_float
+from worker._color import float_to_unorm8, samples_to_float, srgb_to_linear
 from worker._cook_types import CookPlan
 from worker._mips import alpha_coverage, mip_chain
-from worker._rows import rgba8, to_rgba, working_rows
+from worker._rows import halved_rows, rgba8, to_rgba, working_rows
 
 
 def checkerboard(size: int = 16) -> np.ndarray:
@@ -166,3 +166,26 @@ def test_rows_change_layout_not_values(channels):
         out = rgba8(work, plan)
         assert np.array_equal(out[..., :3], float_to_unorm8(work[..., :3], srgb=srgb)) and np.array_equal(out[..., 3], float_to_unorm8(work[..., 3], srgb=False))
         assert np.array_equal(out, rgba)  # the round trip through linear light is exact for 8-bit samples
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 1), (64, 2048, 3), (6, 70, 2), (40, 22, 4), (64, 30, 3)])
+def test_level_1_straight_from_8bit_rows_is_the_box_of_their_working_rows(shape):
+    """Halving 8-bit level-0 rows without making their float rows gives every value the box of those rows gives."""
+    samples = np.random.default_rng(7).integers(0, 256, shape, dtype=np.uint8)
+    for srgb in (False, True):
+        plan = CookPlan("rows", Format.BC7_UNORM_SRGB if srgb else Format.BC7_UNORM, shape[1], shape[0], 2,
+                        linear_work=srgb, encode_srgb=srgb, bake_hdr=False, premultiply=False, flags=f.PayloadFlags(0))
+        want = mip_chain(working_rows(samples, plan), 2, MipFilter.BOX)[1]
+        got = halved_rows(samples, plan)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("srgb", [False, True])
+def test_8bit_samples_are_looked_up_two_at_a_time_to_the_same_values(srgb):
+    """Every byte value, in even and odd counts, contiguous or a strided view: the value its own conversion gives."""
+    every = np.arange(256, dtype=np.uint8)
+    want = srgb_to_linear(every / np.float32(255)) if srgb else every.astype(np.float32) * np.float32(1 / 255)
+    samples = np.random.default_rng(8).integers(0, 256, (33, 19, 4), dtype=np.uint8)
+    for x in (every, every[:255], every[::-1].reshape(16, 16, 1), samples, samples[..., :3], samples[:, 1::2, 3], samples[:1, :1, :1]):
+        got = samples_to_float(x, srgb=srgb)
+        assert got.dtype == np.float32 and got.shape == x.shape and np.array_equal(got, want[x])
