@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import statistics
 import subprocess
 import sys
@@ -45,23 +46,28 @@ def make_source(path: Path, size: int) -> None:
     path.write_bytes(imagecodecs.png_encode(np.clip(img, 0, 255).astype(np.uint8), level=1))
 
 
-def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str]:
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", *extra]
+def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str, int]:
+    """Wall seconds, the digest of the written texture data, and the parts the texture was cooked in."""
+    report = root.with_suffix(".json")
+    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", "--report", str(report), *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         raise SystemExit(f"cook failed: {proc.stderr}")
     seconds = time.perf_counter() - start
-    return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest()
+    parts = json.loads(report.read_text())["jobs"][0]["textures"][0]["parts"]
+    return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest(), parts
 
 
 def paired_cooks(src: Path, tmp: Path, quality: str, repeat: int, name: str, one: tuple[str, ...], two: tuple[str, ...]) -> tuple[float, float, float, set[str]]:
     """Cooks with one process and with two, in back-to-back pairs (each first in turn): the medians of
-    each, the median of the pairs' two/one ratios, and the digests of every output."""
+    each, the median of the pairs' two/one ratios, and the digests of every output. Prints every
+    run's time and the parts its texture was cooked in (a two-process run in one part did not split)."""
     ones, twos = alternating(repeat, lambda i: cook(src, tmp / f"{name}1-{i}", quality, *one), lambda i: cook(src, tmp / f"{name}2-{i}", quality, *two))
-    one_s, two_s = [seconds for seconds, _ in ones], [seconds for seconds, _ in twos]
+    print(f"{name}, every run (1 process / 2 processes: seconds, parts): " + ", ".join(f"{a[0]:.2f} s {a[2]} / {b[0]:.2f} s {b[2]}" for a, b in zip(ones, twos)), flush=True)
+    one_s, two_s = [run[0] for run in ones], [run[0] for run in twos]
     ratio = statistics.median(b / a for a, b in zip(one_s, two_s))
-    return statistics.median(one_s), statistics.median(two_s), ratio, {digest for _, digest in ones + twos}
+    return statistics.median(one_s), statistics.median(two_s), ratio, {run[1] for run in ones + twos}
 
 
 def main() -> int:
@@ -84,7 +90,6 @@ def main() -> int:
         print(f"{args.size}² {args.quality}: one unsplit cook's stages (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if v >= 1), flush=True)
         one, two, ratio, digests = paired_cooks(src, tmp, args.quality, args.repeat, "local", ("--workers", "1"), ("--workers", "2"))
         rows = [("local pool", one, two, ratio)]
-        print(f"local pool: 1 process {one:.2f} s, 2 processes {two:.2f} s", flush=True)
         if not args.no_farm:
             (tmp / "farm1").mkdir()
             (tmp / "farm2").mkdir()
