@@ -46,8 +46,9 @@ def make_source(path: Path, size: int) -> None:
     path.write_bytes(imagecodecs.png_encode(np.clip(img, 0, 255).astype(np.uint8), level=1))
 
 
-def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str, int]:
-    """Wall seconds, the digest of the written texture data, and the parts the texture was cooked in."""
+def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str, str]:
+    """Wall seconds, the digest of the written texture data, and how the texture was cooked: its parts, the
+    longest part's cook and the rest of its time in the job (waiting for a worker, travelling)."""
     report = root.with_suffix(".json")
     cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", "--report", str(report), *extra]
     start = time.perf_counter()
@@ -55,16 +56,19 @@ def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str, 
     if proc.returncode != 0:
         raise SystemExit(f"cook failed: {proc.stderr}")
     seconds = time.perf_counter() - start
-    parts = json.loads(report.read_text())["jobs"][0]["textures"][0]["parts"]
-    return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest(), parts
+    texture = json.loads(report.read_text())["jobs"][0]["textures"][0]
+    how = f"{texture['parts']} part(s), cook {texture['cook_ms'] / 1000:.1f} + queue {texture['queue_ms'] / 1000:.1f} s"
+    return seconds, hashlib.sha256((root / "Resources" / "textures.data").read_bytes()).hexdigest(), how
 
 
 def paired_cooks(src: Path, tmp: Path, quality: str, repeat: int, name: str, one: tuple[str, ...], two: tuple[str, ...]) -> tuple[float, float, float, set[str]]:
     """Cooks with one process and with two, in back-to-back pairs (each first in turn): the medians of
     each, the median of the pairs' two/one ratios, and the digests of every output. Prints every
-    run's time and the parts its texture was cooked in (a two-process run in one part did not split)."""
+    run's time and how its texture was cooked (a two-process run in one part did not split; a long queue
+    with two parts means one waited for the other's worker)."""
     ones, twos = alternating(repeat, lambda i: cook(src, tmp / f"{name}1-{i}", quality, *one), lambda i: cook(src, tmp / f"{name}2-{i}", quality, *two))
-    print(f"{name}, every run (1 process / 2 processes: seconds, parts): " + ", ".join(f"{a[0]:.2f} s {a[2]} / {b[0]:.2f} s {b[2]}" for a, b in zip(ones, twos)), flush=True)
+    for a, b in zip(ones, twos):
+        print(f"{name}: 1 process {a[0]:.2f} s ({a[2]}), 2 processes {b[0]:.2f} s ({b[2]})", flush=True)
     one_s, two_s = [run[0] for run in ones], [run[0] for run in twos]
     ratio = statistics.median(b / a for a, b in zip(one_s, two_s))
     return statistics.median(one_s), statistics.median(two_s), ratio, {run[1] for run in ones + twos}
