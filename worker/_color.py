@@ -2,7 +2,8 @@
 
 Per-sample conversions of 8- and 16-bit data go through lookup tables, so the
 sRGB round trip costs a gather rather than a ``pow`` per sample (``np.take``:
-the same values as indexing, in ~60 % of its time).
+the same values as indexing, in ~60 % of its time); 8-bit samples are looked up
+two at a time, from a table of every pair of bytes.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def samples_to_float(samples: np.ndarray, *, srgb: bool) -> np.ndarray:
     return srgb_to_linear(np.clip(values, 0.0, 1.0)) if srgb else values
 
 
-def u8_table(*, srgb: bool) -> np.ndarray:
-    """Every 8-bit sample's float32 value (its index), decoded to linear when ``srgb``: :func:`samples_to_float` by lookup."""
+def _u8_table(*, srgb: bool) -> np.ndarray:
+    """Every 8-bit sample's float32 value (its index), decoded to linear when ``srgb``: what :func:`samples_to_float` looks up."""
     return _U8_TO_LINEAR if srgb else _U8_TO_UNIT
 
 
@@ -52,16 +53,16 @@ def u8_table(*, srgb: bool) -> np.ndarray:
 def _pair_table(srgb: bool) -> np.ndarray:
     """For every 16-bit item, the float32 values of its two bytes (in memory order, whatever the machine's
     byte order), as one 8-byte item: two samples looked up at once."""
-    table = u8_table(srgb=srgb)
+    table = _u8_table(srgb=srgb)
     pair_bytes = np.arange(65536, dtype=np.uint16).view(np.uint8).reshape(65536, 2)
     return np.ascontiguousarray(table[pair_bytes]).view(np.uint64)[:, 0]
 
 
 def _lookup_u8(samples: np.ndarray, srgb: bool) -> np.ndarray:
-    """``u8_table(srgb)[samples]``, two neighbouring samples a lookup where their count is even (~30 % less time:
+    """``_u8_table(srgb)[samples]``, two neighbouring samples a lookup where their count is even (~30 % less time:
     half the gathers, each from a 512 KB table that stays in cache)."""
     if samples.size % 2:
-        return np.take(u8_table(srgb=srgb), samples)
+        return np.take(_u8_table(srgb=srgb), samples)
     pairs = np.ascontiguousarray(samples).reshape(-1).view(np.uint16)
     return np.take(_pair_table(srgb), pairs).view(np.float32).reshape(samples.shape)
 

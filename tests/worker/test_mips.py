@@ -182,10 +182,10 @@ def test_level_1_straight_from_8bit_rows_is_the_box_of_their_working_rows(shape)
 
 @pytest.mark.parametrize("srgb", [False, True])
 def test_8bit_samples_are_looked_up_two_at_a_time_to_the_same_values(srgb):
-    """Every byte value, in even and odd counts, contiguous or a strided view: the value its own conversion gives."""
+    """Every byte value, in even and odd counts, contiguous, a strided view or an odd byte offset: the value its own conversion gives."""
     every = np.arange(256, dtype=np.uint8)
     want = srgb_to_linear(every / np.float32(255)) if srgb else every.astype(np.float32) * np.float32(1 / 255)
     samples = np.random.default_rng(8).integers(0, 256, (33, 19, 4), dtype=np.uint8)
-    for x in (every, every[:255], every[::-1].reshape(16, 16, 1), samples, samples[..., :3], samples[:, 1::2, 3], samples[:1, :1, :1]):
+    for x in (every, every[:255], every[1:255], every[::-1].reshape(16, 16, 1), samples, samples[..., :3], samples[:, 1::2, 3], samples[:1, :1, :1]):
         got = samples_to_float(x, srgb=srgb)
         assert got.dtype == np.float32 and got.shape == x.shape and np.array_equal(got, want[x])
