@@ -308,10 +308,10 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
             encoder.encode_rows(0, a, rows)
             if not halve:
                 continue
-            start = clock()
+        start = clock()
+        if halve:
             px = halved_rows(rows, plan)
         else:
-            start = clock()
             px = working_rows(rows, plan)
             prepare_rows(px, desc, plan)
             finish_rows(px, plan, facts.renormalize)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._desc import MipFilter
-from ._pixels import pixel_items
+from ._pixels import columns_apart
 
 _KAISER_ALPHA = 4.0
 _SUPPORT = {MipFilter.BOX: 0.5, MipFilter.KAISER: 3.0, MipFilter.LANCZOS: 3.0}
@@ -135,16 +135,13 @@ def _box2x(band: np.ndarray) -> np.ndarray:
     """
     band = np.ascontiguousarray(band)
     height, width, channels = band.shape
-    pixels = pixel_items(band)
     out = np.empty((height // 2, width // 2, channels), band.dtype)
     step = min(height, max(2, _BOX_PIXELS // width // 2 * 2))  # an even number of rows (width >= 2 here)
     even = np.empty((step, width // 2, channels), band.dtype)
     odd = np.empty_like(even)
     for a in range(0, height, step):
         n = min(step, height - a)
-        pixel_items(even[:n])[...] = pixels[a : a + n, 0::2]
-        pixel_items(odd[:n])[...] = pixels[a : a + n, 1::2]
-        box_of(even[:n], odd[:n], out[a // 2 : (a + n) // 2])
+        box_of(*columns_apart(band[a : a + n], even[:n], odd[:n]), out[a // 2 : (a + n) // 2])
     return out
 
 

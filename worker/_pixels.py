@@ -26,6 +26,22 @@ def pixel_items(a: np.ndarray, samples: int | None = None) -> np.ndarray:
     return a.view(_item(a.itemsize, channels if samples is None else samples, channels))[..., 0]["p"]
 
 
-@functools.lru_cache(maxsize=None)
+def copy_pixels(out: np.ndarray, src: np.ndarray) -> None:
+    """Copy ``src``'s pixels (``(h, w, k)``) into the first ``k`` samples of ``out``'s (``(h, w, c)``, same dtype), whole pixels at a time."""
+    pixel_items(out, src.shape[2])[...] = pixel_items(np.ascontiguousarray(src))
+
+
+def columns_apart(a: np.ndarray, even: np.ndarray | None = None, odd: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``a``'s even and odd columns (``(h, w, c)``, ``w`` even) as two contiguous arrays, copied whole pixels at a time (into ``even``/``odd`` if given)."""
+    if even is None or odd is None:
+        even = np.empty((a.shape[0], a.shape[1] // 2, a.shape[2]), a.dtype)
+        odd = np.empty_like(even)
+    pixels = pixel_items(np.ascontiguousarray(a))
+    pixel_items(even)[...] = pixels[:, 0::2]
+    pixel_items(odd)[...] = pixels[:, 1::2]
+    return even, odd
+
+
+@functools.cache
 def _item(sample_size: int, samples: int, channels: int) -> np.dtype:
     return np.dtype({"names": ["p"], "formats": [np.dtype((np.void, samples * sample_size))], "offsets": [0], "itemsize": channels * sample_size})
