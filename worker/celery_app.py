@@ -138,8 +138,12 @@ return attempts
 
 
 def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
-    """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code."""
-    store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), encode(result), key, int(TASK_TIMEOUT * 4))
+    """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code.
+    An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
+    taken = store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), encode(result), key, int(TASK_TIMEOUT * 4))
+    if not taken:
+        store.delete(keys.lease(job, key))
+        return
     if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
         raise CookFailed(f"{result.error.code}: {result.error.message}")
 
@@ -157,6 +161,7 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
     if attempts > MAX_ATTEMPTS:
         failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
         _finish(store, job, key, failed)
+        return
     stored = store.get(keys.work(job, key))
     if stored is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))
@@ -167,20 +172,29 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
         version = peek_version(stored)
         detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
         _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"))
+        return
     if isinstance(work, TextureWork) and work.blobs:
         blobs = store.mget(list(work.blobs))
         if any(b is None for b in blobs):
             _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
+            return
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
     result = _from_shared_cache(work)
     if result is None:
         with _heartbeat(store, keys.lease(job, key)):
             try:
-                result = run_work(work, cancel=lambda: bool(store.exists(keys.cancel(job))))
+                result = run_work(work, cancel=_stop_check(store, job, key))
             except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
                 result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
         _to_shared_cache(work, result)
     _finish(store, job, key, result)
+
+
+def _stop_check(store: redis.Redis, job: str, key: str):
+    """Polled at every stage and batch of bands: the job was cancelled, or no longer wants this item — its work
+    key is gone because the job is over or another worker's result for it was delivered (a duplicate, after a
+    lease that lapsed): it stops instead of cooking on for nobody."""
+    return lambda: bool(store.exists(keys.cancel(job))) or not store.exists(keys.work(job, key))
 
 
 @functools.cache

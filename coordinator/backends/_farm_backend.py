@@ -215,7 +215,8 @@ class FarmBackend:
             return error_result(work, exc.code, f"{work.source_id}: {detail}")
 
     async def _check_leases(self, job: str) -> None:
-        items = list(self._pending.get(job, {}).items())
+        # an item delivered in this turn is still pending until its future's callbacks run: not lost, done
+        items = [(key, pending) for key, pending in self._pending.get(job, {}).items() if not pending.future.done()]
         if not items:
             return
         leases = await self._redis.mget([keys.lease(job, key) for key, _ in items])

@@ -1,0 +1,135 @@
+"""No work done twice on the farm: an item whose result was delivered is never run again, and an item
+that is no longer wanted stops at its next check instead of cooking on for nobody.
+
+Seen in the split benchmark: the coordinator checked leases in the same turn it delivered a result,
+found the finished item's lease gone and its result taken, took the worker for lost and published the
+item again — a second worker cooked a whole 8192² part for nothing, on the cores the job's other part
+needed, and a one-worker farm went on cooking a whole texture after its job had ended.
+
+Real redis-server, the backend's and the worker's own Redis scripts, a real cook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import types
+
+import numpy as np
+import pytest
+import redis
+from PIL import Image
+
+from coordinator.backends import _farm_backend
+from coordinator.backends._farm_backend import FarmBackend
+from tests.farm_fixtures import RedisServer, wait_until
+from worker import celery_app, preset_desc
+from worker import farm_keys as keys
+from worker._tasks import run_work
+from worker._wire import TextureWork, WorkRef, encode
+
+
+@pytest.fixture
+def server(tmp_path):
+    server = RedisServer(tmp_path)
+    yield server
+    server.stop()
+
+
+def png(size: int, seed: int = 0) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def start_as_a_worker(store: redis.Redis, job: str, key: str) -> int:
+    """What a worker does when it takes an item: the worker's own start script (attempts, lease)."""
+    return store.eval(celery_app._START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), "test@worker", celery_app.LEASE_S, 60)
+
+
+def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, monkeypatch):
+    monkeypatch.setattr(_farm_backend, "_LEASE_CHECK_S", 0.0)  # leases checked in every turn of the reader, the turn that delivers a result too
+    store = redis.Redis.from_url(server.url)
+    source = png(64)
+
+    async def main() -> int:
+        backend = FarmBackend(server.url)
+        queue = backend._app.conf.task_default_queue
+        work = TextureWork("j:1", "a_albedo.png", preset_desc("albedo", "a_albedo.png"), job="j", sources=(source,))
+        future = backend.submit(work)
+        await asyncio.to_thread(wait_until, lambda: store.llen(queue) == 1, 10, "the item to be published")
+        assert start_as_a_worker(store, "j", "j:1") == 1
+        await asyncio.sleep(1.5)  # a lease check sees the item running
+        result = run_work(work)
+        assert result.ok
+        celery_app._finish(store, "j", "j:1", result)  # result stored, key pushed, lease deleted: one script
+        delivered = await asyncio.wait_for(future, 10)
+        assert delivered.ok and delivered.cooked.payload == result.cooked.payload
+        await asyncio.sleep(2.5)  # more turns of the reader, each checking leases
+        published = store.llen(queue)
+        await backend.forget_job("j")
+        await backend.close()
+        return published
+
+    assert asyncio.run(main()) == 1  # was 2: the delivered item was published again and a worker cooked it twice
+
+
+@pytest.fixture
+def worker_store(server, monkeypatch):
+    store = redis.Redis.from_url(server.url)
+    monkeypatch.setattr(celery_app, "_redis", store)  # the worker's Redis is this server
+    return store
+
+
+def run_stored_in_thread(monkeypatch, job: str, key: str, work: TextureWork, results: list):
+    """``_run_stored`` as a worker process runs it, in a thread; the result its cook returned is kept in ``results``."""
+
+    def spy(w, cancel=None):
+        results.append(run_work(w, cancel=cancel))
+        return results[-1]
+
+    monkeypatch.setattr(celery_app, "run_work", spy)
+
+    task = types.SimpleNamespace(request=types.SimpleNamespace(hostname="test@worker"))
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            celery_app._run_stored(task, WorkRef(TextureWork, key, work.source_id), job)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store, monkeypatch):
+    store = worker_store
+    work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
+    store.set(keys.work("j", "j:1"), encode(work))
+    results: list = []
+    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results)
+    wait_until(lambda: store.exists(keys.lease("j", "j:1")), 10, "the item to start")
+    store.delete(keys.work("j", "j:1"))  # its result was delivered by another worker, or its job is over
+    thread.join(120)
+    assert not thread.is_alive()
+    assert errors == []  # not a failure of this worker's: its task ends quietly (Flower counts no failure)
+    assert [r.error.code for r in results] == ["texture-cancelled"]  # was a whole cook for nobody
+    assert not store.exists(keys.result("j", "j:1")) and not store.exists(keys.done("j")) and not store.exists(keys.lease("j", "j:1"))
+
+
+def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
+    store = worker_store
+    work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
+    store.set(keys.work("j", "j:1"), encode(work))
+    results: list = []
+    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results)
+    wait_until(lambda: store.exists(keys.lease("j", "j:1")), 10, "the item to start")
+    store.set(keys.cancel("j"), 1)  # the coordinator cancels the job; it still waits for the item's answer
+    thread.join(120)
+    assert [r.error.code for r in results] == ["texture-cancelled"]
+    assert [type(e).__name__ for e in errors] == ["CookFailed"]
+    assert store.exists(keys.result("j", "j:1"))
