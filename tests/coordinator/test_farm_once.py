@@ -83,10 +83,12 @@ def worker_store(server, monkeypatch):
     return store
 
 
-def run_stored_in_thread(monkeypatch, job: str, key: str, work: TextureWork, results: list):
-    """``_run_stored`` as a worker process runs it, in a thread; the result its cook returned is kept in ``results``."""
+def run_stored_in_thread(monkeypatch, job: str, key: str, work: TextureWork, results: list, cooking: threading.Event):
+    """``_run_stored`` as a worker process runs it, in a thread; ``cooking`` is set as its cook starts, and the
+    result the cook returned is kept in ``results``."""
 
     def spy(w, cancel=None):
+        cooking.set()
         results.append(run_work(w, cancel=cancel))
         return results[-1]
 
@@ -111,8 +113,9 @@ def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store,
     work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
     store.set(keys.work("j", "j:1"), encode(work))
     results: list = []
-    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results)
-    wait_until(lambda: store.exists(keys.lease("j", "j:1")), 10, "the item to start")
+    cooking = threading.Event()
+    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results, cooking)
+    assert cooking.wait(10)
     store.delete(keys.work("j", "j:1"))  # its result was delivered by another worker, or its job is over
     thread.join(120)
     assert not thread.is_alive()
@@ -126,8 +129,9 @@ def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
     work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
     store.set(keys.work("j", "j:1"), encode(work))
     results: list = []
-    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results)
-    wait_until(lambda: store.exists(keys.lease("j", "j:1")), 10, "the item to start")
+    cooking = threading.Event()
+    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results, cooking)
+    assert cooking.wait(10)
     store.set(keys.cancel("j"), 1)  # the coordinator cancels the job; it still waits for the item's answer
     thread.join(120)
     assert [r.error.code for r in results] == ["texture-cancelled"]
