@@ -13,8 +13,10 @@ Transport only (style rule 9): the pipeline above never knows it is here.
   (the item's other keys are deleted in batches, and by the job's sweep).
   Payloads never pass through Celery's result backend.
 * A lease (``oxcook:lease:…``) set by the running worker lets the reader
-  resubmit items whose worker machine vanished; a result that arrives twice is
-  ignored (results are keyed by item).
+  resubmit items whose worker machine vanished — never one already delivered;
+  a result that arrives twice is ignored (results are keyed by item), and a
+  worker whose item's work key is gone (delivered, or its job over) stops at
+  its next check.
 * Cancelling a job sets ``oxcook:cancel:<job>`` (workers check it between
   stages) and revokes its queued tasks. ``forget_job`` deletes every key the job
   created. Redis errors become :class:`BackendError` at once — never a hang.
