@@ -45,6 +45,7 @@ from ._urls import mask_url
 
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
+_UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
 _SPENT_BATCH = 96  # delivered items' keys deleted together (and by forget_job's sweep in the end)
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
 
@@ -85,6 +86,7 @@ class FarmBackend:
         # Source blobs are uploaded by a blocking client on a thread: asyncio's transport copies a value the socket
         # cannot take at once and sends it in slices (146 MB: ~430 ms against ~95 ms); no timeout for a big upload.
         self._bulk_redis = redis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True)
+        self._uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oxcook-upload")  # its own threads: never queued behind other blocking work
         self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxcook-publish")
         self._pending: dict[str, dict[str, _Pending]] = {}  # job -> key -> pending
         self._readers: dict[str, asyncio.Task] = {}
@@ -148,7 +150,7 @@ class FarmBackend:
             self._last_blob = (data, name)
         stored = self._blobs.setdefault(job, {})
         if name not in stored:
-            stored[name] = loop.run_in_executor(None, lambda: self._bulk_redis.set(name, data, nx=True, ex=self._ttl))
+            stored[name] = loop.run_in_executor(self._uploader, lambda: self._bulk_redis.set(name, data, nx=True, ex=self._ttl))
         await asyncio.shield(stored[name])
         return name
 
@@ -291,7 +293,10 @@ class FarmBackend:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         self._pending.pop(job, None)
-        blobs = list(self._blobs.pop(job, ()))
+        uploads = self._blobs.pop(job, {})
+        if uploads:  # an upload still on its thread lands before the sweep (bounded: a blob left behind expires by its TTL)
+            await asyncio.wait(uploads.values(), timeout=_UPLOAD_GRACE_S)
+        blobs = list(uploads)
         self._last_blob = None
 
         def sweep() -> None:
@@ -320,4 +325,5 @@ class FarmBackend:
         await self._redis.aclose()
         self._sync_redis.close()
         self._bulk_redis.close()
+        self._uploader.shutdown(wait=False)
         self._publisher.shutdown(wait=False)
