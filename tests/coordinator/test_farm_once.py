@@ -83,42 +83,39 @@ def worker_store(server, monkeypatch):
     return store
 
 
-def run_stored_in_thread(monkeypatch, job: str, key: str, work: TextureWork, results: list, cooking: threading.Event):
-    """``_run_stored`` as a worker process runs it, in a thread; ``cooking`` is set as its cook starts, and the
-    result the cook returned is kept in ``results``."""
+def stopped_mid_cook(store: redis.Redis, monkeypatch, stop) -> tuple[list, list]:
+    """Item ``j:1`` of job ``j`` run as a worker process runs it (``_run_stored``, on a thread), with ``stop(store)``
+    called once its cook has started: the results its cook returned, and what the task raised."""
+    work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
+    store.set(keys.work("j", "j:1"), encode(work))
+    results: list = []
+    errors: list[BaseException] = []
+    cooking = threading.Event()
 
     def spy(w, cancel=None):
         cooking.set()
         results.append(run_work(w, cancel=cancel))
         return results[-1]
 
-    monkeypatch.setattr(celery_app, "run_work", spy)
-
-    task = types.SimpleNamespace(request=types.SimpleNamespace(hostname="test@worker"))
-    errors: list[BaseException] = []
-
     def run() -> None:
         try:
-            celery_app._run_stored(task, WorkRef(TextureWork, key, work.source_id), job)
+            celery_app._run_stored(types.SimpleNamespace(request=types.SimpleNamespace(hostname="test@worker")), WorkRef(TextureWork, "j:1", work.source_id), "j")
         except BaseException as exc:  # noqa: BLE001 - handed to the test
             errors.append(exc)
 
+    monkeypatch.setattr(celery_app, "run_work", spy)
     thread = threading.Thread(target=run)
     thread.start()
-    return thread, errors
+    assert cooking.wait(10)
+    stop(store)
+    thread.join(120)
+    assert not thread.is_alive()
+    return results, errors
 
 
 def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store, monkeypatch):
     store = worker_store
-    work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
-    store.set(keys.work("j", "j:1"), encode(work))
-    results: list = []
-    cooking = threading.Event()
-    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results, cooking)
-    assert cooking.wait(10)
-    store.delete(keys.work("j", "j:1"))  # its result was delivered by another worker, or its job is over
-    thread.join(120)
-    assert not thread.is_alive()
+    results, errors = stopped_mid_cook(store, monkeypatch, lambda s: s.delete(keys.work("j", "j:1")))  # its result came from another worker, or its job is over
     assert errors == []  # not a failure of this worker's: its task ends quietly (Flower counts no failure)
     assert [r.error.code for r in results] == ["texture-cancelled"]  # was a whole cook for nobody
     assert not store.exists(keys.result("j", "j:1")) and not store.exists(keys.done("j")) and not store.exists(keys.lease("j", "j:1"))
@@ -126,14 +123,7 @@ def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store,
 
 def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
     store = worker_store
-    work = TextureWork("j:1", "big_albedo.png", preset_desc("albedo", "big_albedo.png"), job="j", sources=(png(4096),))
-    store.set(keys.work("j", "j:1"), encode(work))
-    results: list = []
-    cooking = threading.Event()
-    thread, errors = run_stored_in_thread(monkeypatch, "j", "j:1", work, results, cooking)
-    assert cooking.wait(10)
-    store.set(keys.cancel("j"), 1)  # the coordinator cancels the job; it still waits for the item's answer
-    thread.join(120)
+    results, errors = stopped_mid_cook(store, monkeypatch, lambda s: s.set(keys.cancel("j"), 1))  # the job is cancelled; its coordinator still waits for the answer
     assert [r.error.code for r in results] == ["texture-cancelled"]
     assert [type(e).__name__ for e in errors] == ["CookFailed"]
     assert store.exists(keys.result("j", "j:1"))
