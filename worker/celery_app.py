@@ -116,9 +116,12 @@ def _store() -> redis.Redis:
 
 
 # Publish a result only while the job still wants it: a job that is over has
-# deleted its work keys, and must not find new keys appearing afterwards.
+# deleted its work keys, and must not find new keys appearing afterwards (the lease goes either way).
 _FINISH = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[4])
+  return 0
+end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
@@ -142,19 +145,21 @@ def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
     An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
     taken = store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), encode(result), key, int(TASK_TIMEOUT * 4))
     if not taken:
-        store.delete(keys.lease(job, key))
         return
     if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
         raise CookFailed(f"{result.error.code}: {result.error.message}")
+
+
+def _start(store: redis.Redis, job: str, key: str, hostname: str) -> int:
+    """Take item ``key``: its attempt number, with its lease held by ``hostname``; 0 when its job is cancelled or over."""
+    return store.eval(_START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), hostname, LEASE_S, int(TASK_TIMEOUT * 4))
 
 
 def _run_stored(task, ref: WorkRef, job: str) -> None:
     """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
     key, source_id = ref.key, ref.source_id
-    attempts = store.eval(
-        _START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), task.request.hostname or "worker", LEASE_S, int(TASK_TIMEOUT * 4)
-    )
+    attempts = _start(store, job, key, task.request.hostname or "worker")
     if not attempts:
         return  # cancelled, or the job is over
     kind = ref.kind.KIND.split("-")[0]

@@ -12,18 +12,17 @@ Real redis-server, the backend's and the worker's own Redis scripts, a real cook
 from __future__ import annotations
 
 import asyncio
-import io
 import threading
 import types
 
 import numpy as np
 import pytest
 import redis
-from PIL import Image
 
 from coordinator.backends import _farm_backend
 from coordinator.backends._farm_backend import FarmBackend
 from tests.farm_fixtures import RedisServer, wait_until
+from tests.helpers import png_bytes
 from worker import celery_app, preset_desc
 from worker import farm_keys as keys
 from worker._tasks import run_work
@@ -37,16 +36,8 @@ def server(tmp_path):
     server.stop()
 
 
-def png(size: int, seed: int = 0) -> bytes:
-    pixels = np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, format="PNG", compress_level=1)
-    return out.getvalue()
-
-
-def start_as_a_worker(store: redis.Redis, job: str, key: str) -> int:
-    """What a worker does when it takes an item: the worker's own start script (attempts, lease)."""
-    return store.eval(celery_app._START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), "test@worker", celery_app.LEASE_S, 60)
+def png(size: int) -> bytes:
+    return png_bytes(np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8))
 
 
 def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, monkeypatch):
@@ -60,7 +51,7 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         work = TextureWork("j:1", "a_albedo.png", preset_desc("albedo", "a_albedo.png"), job="j", sources=(source,))
         future = backend.submit(work)
         await asyncio.to_thread(wait_until, lambda: store.llen(queue) == 1, 10, "the item to be published")
-        assert start_as_a_worker(store, "j", "j:1") == 1
+        assert celery_app._start(store, "j", "j:1", "test@worker") == 1  # what a worker does when it takes the item
         await asyncio.sleep(1.5)  # a lease check sees the item running
         result = run_work(work)
         assert result.ok
