@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -36,23 +36,33 @@ class LevelEncoder:
 
     Rows are turned into the output format's samples at once and kept only
     until their band is complete; a band is then encoded and handed to
-    ``emit(mip, band, data)``. Bands that ``owned`` refuses are skipped (another
-    part of a split texture encodes them).
+    ``emit(mip, band, data)``. Bands missing from ``shares`` are skipped (another
+    part of a split texture encodes them); a band shared with another part is
+    made whole and only its ``shares`` rows encoded, with the encoder profile
+    of the whole band.
     """
 
-    def __init__(self, desc: TextureImportDesc, plan: CookPlan, base_u8: np.ndarray | None, emit, owned=None, cancel: CancelCheck | None = None) -> None:
+    def __init__(
+        self,
+        desc: TextureImportDesc,
+        plan: CookPlan,
+        base_u8: np.ndarray | None,
+        emit,
+        shares: dict[tuple[int, int], tuple[int, int]] | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> None:
         self._desc = desc
         self._cancel = cancel
         self._plan = plan
         self._base_u8 = base_u8
         self._emit = emit
-        self._owned = owned or (lambda mip, band: True)
+        self._shares = shares  # (mip, band) -> the rows of it this part encodes; None: every row of every band
         self._sizes = level_sizes(plan.width, plan.height, plan.mip_levels)
         self._pending: list[list[np.ndarray]] = [[] for _ in self._sizes]
         self.counts_coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1  # reads level 0's float alpha
         self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
         # complete bands of each level not yet encoded: held up to BATCH_PIXELS when the encoder looks for repeats
-        self._batch: list[list[tuple[int, np.ndarray]]] = [[] for _ in self._sizes]
+        self._batch: list[list[tuple[int, np.ndarray, tuple[int, int] | None]]] = [[] for _ in self._sizes]
         self.level0_from_source = base_u8 is not None and _writes_rgba8(plan.output_format)  # level 0 is the source's own samples
         self._batching = plan.output_format in ENCODABLE and finds_repeats(plan.output_format, desc.bc7_quality)
         self._passing = 0  # level-0 texels that pass the alpha test
@@ -85,7 +95,8 @@ class LevelEncoder:
             band = at // BAND_ROWS
             band_end = min((band + 1) * BAND_ROWS, height)
             stop = min(end, band_end)
-            if self._owned(mip, band):
+            rows_owned = None if self._shares is None else self._shares.get((mip, band))
+            if self._shares is None or rows_owned is not None:
                 from_base = mip == 0 and self.level0_from_source
                 if not from_base:
                     self._pending[mip].append(self._samples(rows[at - first : stop - first]))
@@ -95,7 +106,7 @@ class LevelEncoder:
                     else:
                         pending, self._pending[mip] = self._pending[mip], []
                         samples = pending[0] if len(pending) == 1 else np.concatenate(pending)
-                    self._batch[mip].append((band, samples))
+                    self._batch[mip].append((band, samples, rows_owned))
                     if band_end == height or not self._batching or len(self._batch[mip]) * BAND_ROWS * self._sizes[mip][0] >= BATCH_PIXELS:
                         self._encode_batch(mip)
             at = stop
@@ -114,7 +125,7 @@ class LevelEncoder:
         if not batch:
             return
         check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} bands {batch[0][0]}..{batch[-1][0]}")
-        for (band, _), data in zip(batch, self._encode([samples for _, samples in batch])):
+        for (band, _, _), data in zip(batch, self._encode([samples for _, samples, _ in batch], [rows for _, _, rows in batch])):
             self._emit(mip, band, data)
 
     def _samples(self, rows: np.ndarray) -> np.ndarray:
@@ -136,13 +147,15 @@ class LevelEncoder:
             return np.ascontiguousarray(values, dtype=dtype)
         raise TextureImportError(TextureImportErrorCode.OUTPUT_FORMAT_INVALID, plan.source_id, f"oxcook cannot produce {out.name}")
 
-    def _encode(self, bands: list[np.ndarray]) -> list[bytes]:
+    def _encode(self, bands: list[np.ndarray], rows: list[tuple[int, int] | None]) -> list[bytes]:
+        """Each band's bytes (only ``rows`` of it where given)."""
         out = self._plan.output_format
         if out in ENCODABLE:
             try:
-                return encode_surfaces(out, bands, self._desc.bc7_quality)
+                return encode_surfaces(out, bands, self._desc.bc7_quality, rows=rows)
             except EncoderError as exc:
                 raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, str(exc)) from exc
+        bands = [samples if r is None else samples[r[0] : r[1]] for samples, r in zip(bands, rows)]
         if out in UNCOMPRESSED_8BIT:
             return [np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes() for samples in bands]
         return [samples.tobytes() for samples in bands]
@@ -170,12 +183,14 @@ class Bands:
         return b"".join(level[k] for level in self.levels for k in sorted(level))
 
 
-def band_span(layout: PayloadLayout, index: int, band: int) -> tuple[int, int]:
-    """Where band ``band`` lies in subresource ``index``'s tightly packed bytes: ``(offset, size)``."""
+def band_span(layout: PayloadLayout, index: int, band: int, first: int = 0, end: int = BAND_ROWS) -> tuple[int, int]:
+    """Where rows ``first``..``end`` of band ``band`` (the whole band by default; ``first`` a multiple of the
+    block height) lie in subresource ``index``'s tightly packed bytes: ``(offset, size)``."""
     sub = layout.subresources[index]
-    rows_per_band = BAND_ROWS // FORMAT_INFO[layout.format].block_size
-    first = band * rows_per_band
-    return first * sub.row_bytes, (min(first + rows_per_band, sub.rows) - first) * sub.row_bytes
+    block = FORMAT_INFO[layout.format].block_size
+    start = (band * BAND_ROWS + first) // block
+    stop = min((band * BAND_ROWS + end + block - 1) // block, sub.rows)
+    return start * sub.row_bytes, (stop - start) * sub.row_bytes
 
 
 class Placed:
@@ -202,27 +217,42 @@ def chain_weight(desc: TextureImportDesc) -> float:
     return _CHAIN_WEIGHT.get(desc.bc7_quality, 1.0)
 
 
-def split_bands(width: int, height: int, mip_levels: int, parts: int, *, chain_weight: float = 0.0) -> list[list[tuple[int, int]]]:
-    """The ``(mip, band)`` pairs each of ``parts`` encodes, in (mip, band) order (pure).
+class Share(NamedTuple):
+    """Rows ``first``..``end`` of band ``band`` of level ``mip``: what one part of a split texture encodes of it."""
+
+    mip: int
+    band: int
+    first: int
+    end: int
+
+
+def split_bands(width: int, height: int, mip_levels: int, parts: int, *, chain_weight: float = 0.0) -> list[list[Share]]:
+    """The rows of bands each of ``parts`` encodes, in (mip, band) order (pure).
 
     Band ``k`` of a level is its rows ``k * BAND_ROWS`` up to the next multiple.
     Only the last part makes the mip chain (the small levels need all of level
     0), so it owns levels 1.. and, at a cost of ``chain_weight`` encoded pixels
-    per level-0 pixel for the chain, fewer level-0 bands; the other parts
-    decode and encode level-0 bands only. A level-0 band goes to the part its
-    middle pixel falls in when the parts' costs are laid end to end.
+    per level-0 pixel for the chain, less of level 0; the other parts decode
+    and encode level-0 rows only. Level 0 is cut where the parts' costs, laid
+    end to end, say, rounded to a block row (4): a band may be shared by two
+    parts, each encoding its rows of it.
     """
     sizes = level_sizes(width, height, mip_levels)
-    level0 = [min(BAND_ROWS, height - band * BAND_ROWS) * width for band in range((height + BAND_ROWS - 1) // BAND_ROWS)]
     tail = sum(w * h for w, h in sizes[1:]) + (chain_weight * width * height if mip_levels > 1 else 0.0)
     share = (width * height + tail) / parts
-    owners: list[list[tuple[int, int]]] = [[] for _ in range(parts)]
-    seen = 0
-    for band, pixels in enumerate(level0):
-        owners[min(parts - 1, int((seen + pixels / 2) // share))].append((0, band))
-        seen += pixels
-    owners[-1].extend((mip, band) for mip, (_, h) in enumerate(sizes) if mip for band in range((h + BAND_ROWS - 1) // BAND_ROWS))
+    cuts = [0] + [min(height, 4 * round(k * share / width / 4)) for k in range(1, parts)] + [height]
+    owners = [_level_shares(0, height, lo, hi) for lo, hi in zip(cuts, cuts[1:])]
+    owners[-1].extend(s for mip, (_, h) in enumerate(sizes) if mip for s in _level_shares(mip, h, 0, h))
     return owners
+
+
+def _level_shares(mip: int, height: int, lo: int, hi: int) -> list[Share]:
+    """Rows ``lo``..``hi`` of a level ``height`` rows high, band by band (none when ``lo == hi``)."""
+    return [
+        Share(mip, band, max(lo - band * BAND_ROWS, 0), min(hi, height, (band + 1) * BAND_ROWS) - band * BAND_ROWS)
+        for band in range(lo // BAND_ROWS, (hi + BAND_ROWS - 1) // BAND_ROWS)
+        if lo < hi
+    ]
 
 
 def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) -> CookedTexture:
@@ -242,9 +272,9 @@ def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) 
         owners = split_bands(first.width, first.height, first.mip_levels, len(parts), chain_weight=chain_weight(desc))
         for k, (part, bands) in enumerate(zip(parts, owners)):
             at = 0
-            for mip, band in bands:
-                offset, size = band_span(layout, mip, band)
-                writer.write(mip, offset, part.payload[at : at + size])
+            for share in bands:
+                offset, size = band_span(layout, share.mip, share.band, share.first, share.end)
+                writer.write(share.mip, offset, part.payload[at : at + size])
                 at += size
             if at != len(part.payload):
                 raise ValueError(f"part {k} holds {len(part.payload)} bytes, its bands {at}")

@@ -283,15 +283,15 @@ def pack_subresources(
 def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, facts: SourceFacts, emit, timings: dict, part=None, cancel=None) -> None:
     """Stages 3-6 of one layer, band by band (see the module docstring); a part without levels 1.. makes no chain."""
     base_u8 = decoded.pixels if decoded.pixels.dtype == np.uint8 and not facts.changed else None
-    owned, rows_wanted = None, range(0, plan.height, CHUNK_ROWS)
+    shares, rows_wanted = None, range(0, plan.height, CHUNK_ROWS)
     chain = plan.mip_levels > 1
     if part is not None:
-        mine = set(split_bands(plan.width, plan.height, plan.mip_levels, part[1], chain_weight=chain_weight(desc))[part[0]])
-        owned = lambda mip, band: (mip, band) in mine  # noqa: E731
-        chain = chain and any(mip for mip, _ in mine)
+        mine = split_bands(plan.width, plan.height, plan.mip_levels, part[1], chain_weight=chain_weight(desc))[part[0]]
+        shares = {(s.mip, s.band): (s.first, s.end) for s in mine}
+        chain = chain and any(s.mip for s in mine)
         if not chain:
-            rows_wanted = [a for a in rows_wanted if (0, a // BAND_ROWS) in mine]
-    encoder = LevelEncoder(desc, plan, base_u8, emit, owned, cancel)
+            rows_wanted = [a for a in rows_wanted if (0, a // BAND_ROWS) in shares]
+    encoder = LevelEncoder(desc, plan, base_u8, emit, shares, cancel)
     steps = plan_steps(plan.width, plan.height, plan.mip_levels, desc.mip_filter) if chain else []
     # level 0 is the source's own bytes and its first step a 2x2 box: level 1 is made from those bytes (halved_rows), the stream starts there
     halve = bool(steps) and steps[0].mode == "box2x" and encoder.level0_from_source and not encoder.counts_coverage

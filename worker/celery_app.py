@@ -106,12 +106,15 @@ app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
 
 _redis: redis.Redis | None = None
+# Sources are read whole, often megabytes: reading the socket 1 MiB at a time instead of 64 KiB takes two workers'
+# concurrent GETs of one 146 MB source from ~1.2 s to ~0.97 s (medians of 6, loopback); small replies are as fast.
+_READ_SIZE = 1 << 20
 
 
 def _store() -> redis.Redis:
     global _redis
     if _redis is None:
-        _redis = redis.Redis.from_url(BROKER_URL)
+        _redis = redis.Redis.from_url(BROKER_URL, socket_read_size=_READ_SIZE)
     return _redis
 
 

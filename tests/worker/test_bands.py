@@ -27,6 +27,7 @@ from worker import (
     preset_desc,
     split_bands,
 )
+from worker._bands import chain_weight
 from worker._mips import MipStream, mip_chain
 
 
@@ -109,18 +110,37 @@ def test_a_float_source_with_nonfinite_samples_is_banded_exactly(tmp_path):
     assert [d.code for d in cooked.diagnostics] == ["texture-nonfinite-clamped", "texture-hdr-clamped"]
 
 
-def test_split_bands_give_every_band_to_one_part_in_order():
+def test_split_bands_give_every_row_of_every_level_to_one_part_in_order():
     for parts in (1, 2, 3, 40):
         owners = split_bands(1100, 700, 11, parts)
-        flat = [pair for run in owners for pair in run]
-        assert flat == sorted(flat) and len(flat) == len(set(flat))
-        assert {mip for mip, _ in flat} == set(range(11))
+        flat = [share for run in owners for share in run]
+        assert flat == sorted(flat)
+        for mip in range(11):
+            height = max(1, 700 >> mip)
+            rows = [(s.band * BAND_ROWS + s.first, s.band * BAND_ROWS + s.end) for s in flat if s.mip == mip]
+            assert [a for a, _ in rows[1:]] == [b for _, b in rows[:-1]] and rows[0][0] == 0 and rows[-1][1] == height  # each row once
+            assert all(a % 4 == 0 and (b % 4 == 0 or b == height) for a, b in rows)  # cut at block rows
+            assert all(a // BAND_ROWS == (b - 1) // BAND_ROWS for a, b in rows)  # within one band
     halves = split_bands(8192, 8192, 14, 2)
-    pixels = [sum(min(BAND_ROWS, (8192 >> m) - b * BAND_ROWS) * (8192 >> m) for m, b in run) for run in halves]
-    assert abs(pixels[0] - pixels[1]) <= BAND_ROWS * 8192  # balanced to a band
-    assert {m for m, _ in halves[0]} == {0}  # only the last part makes the chain
+    assert {s.mip for s in halves[0]} == {0}  # only the last part makes the chain
+    cost = [sum((s.end - s.first) * (8192 >> s.mip) for s in run) for run in halves]
+    assert abs(cost[0] - cost[1]) <= 4 * 8192  # balanced to a block row, not to a band
     weighted = split_bands(8192, 8192, 14, 2, chain_weight=0.1)
-    assert len(weighted[0]) > len(halves[0])  # so it encodes less of level 0
+    assert sum(s.end - s.first for s in weighted[0]) > sum(s.end - s.first for s in halves[0])  # the chain's part encodes less of level 0
+
+
+def test_a_band_cut_between_parts_keeps_the_profile_of_the_whole_band():
+    """The parts' cut falls inside a band whose only translucent rows are the last part's: the first part
+    encodes its rows of that band with the alpha profile too, as the unsplit encode does."""
+    desc = dataclasses.replace(preset_desc("albedo", "cut.png"), bc7_quality=Bc7Quality.FAST)
+    cut = split_bands(1100, 700, 11, 2, chain_weight=chain_weight(desc))[0][-1]
+    assert 0 < cut.end < min(BAND_ROWS, 700 - cut.band * BAND_ROWS)  # the test needs a band shared by both parts
+    image = smooth(700, 1100)
+    image[..., 3] = 255
+    image[cut.band * BAND_ROWS + cut.end :, :, 3][:8] = 200  # just below the cut
+    source = png_bytes(image)
+    joined = join_texture_parts([cook_texture(source, desc, part=(k, 2)) for k in range(2)], desc)
+    assert joined.payload == cook_texture(source, desc).payload
 
 
 @pytest.mark.parametrize("parts", [2, 3, 7])
