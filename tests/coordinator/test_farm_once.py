@@ -56,6 +56,7 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         result = run_work(work)
         assert result.ok
         celery_app._finish(store, "j", "j:1", result)  # result stored, key pushed, lease deleted: one script
+        assert not store.exists(keys.staged("j", "j:1"))  # the staged result was renamed to the result key
         delivered = await asyncio.wait_for(future, 10)
         assert delivered.ok and delivered.cooked.payload == result.cooked.payload
         await asyncio.sleep(2.5)  # more turns of the reader, each checking leases
@@ -110,6 +111,7 @@ def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store,
     assert errors == []  # not a failure of this worker's: its task ends quietly (Flower counts no failure)
     assert [r.error.code for r in results] == ["texture-cancelled"]  # was a whole cook for nobody
     assert not store.exists(keys.result("j", "j:1")) and not store.exists(keys.done("j")) and not store.exists(keys.lease("j", "j:1"))
+    assert not store.exists(keys.staged("j", "j:1"))  # its staged result dropped too
 
 
 def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
