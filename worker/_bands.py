@@ -1,4 +1,4 @@
-"""Encoding in bands of rows, and one texture split into parts by bands.
+"""Encoding in bands of rows, and one texture split into parts by rows.
 
 Every level of a texture is encoded in bands of :data:`BAND_ROWS` rows — the
 grid fixes the bytes (the BC7 profile is chosen per band), whatever order or
@@ -8,7 +8,8 @@ repeats across bands is encoded once, as in a whole-level encode; the bytes
 are still each band's own. :class:`LevelEncoder` takes rows as they are
 made and hands out encoded bands; :class:`Placed` writes them straight into
 the payload, :class:`Bands` keeps them (the reference path, and a part).
-:func:`split_bands` says which bands each part of a split texture encodes and
+:func:`split_bands` says which rows of which bands each part of a split texture
+encodes (level 0 is cut at block rows) and
 :func:`join_texture_parts` places the parts' bytes: the unsplit payload.
 """
 

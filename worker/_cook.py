@@ -17,9 +17,10 @@ into its place. Where level 0 is the source's own 8-bit bytes and level 1 its
 stream starts there: level 0 never exists as floats. Memory is the decoded source, the output and a few bands, not
 a float32 copy of the image and its chain, and the bytes are those of the
 whole-image stages: the per-row arithmetic is the same and every level is
-encoded in the same band grid (``worker._bands``). The grid is also the unit of
-splitting one texture across processes (``split_bands``): a part encodes only
-its bands (only the last one makes the mip chain), and its bytes are its bands'
+encoded in the same band grid (``worker._bands``). Splitting one texture across
+processes (``split_bands``) cuts level 0 at block rows: a part encodes only its
+rows (only the last one makes the mip chain; a band the cut falls in is made
+whole and encoded with its whole-band profile), and its bytes are its rows'
 run of the texture's tightly packed subresources; ``join_texture_parts``
 places them. Per-row conversions live in ``worker._rows``. A ``cancel`` callable is polled between stages (and between band
 encodes) so a cancelled job stops at the next boundary. No file I/O and no
@@ -353,7 +354,7 @@ def cook_texture_layers(
     """Cook one image per layer (2D array, or a cube in +X −X +Y −Y +Z −Z order).
 
     Args:
-        part: ``(index, count)``: encode only that part's bands of a one-layer
+        part: ``(index, count)``: encode only that part's rows of a one-layer
             texture (:func:`split_bands`); the result's ``payload`` is then the
             part's run of tightly packed subresource bytes, not an OTX1 payload,
             and its ``content_hash`` is 0. Joining the parts in order and

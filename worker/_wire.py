@@ -57,7 +57,7 @@ class TextureWork:
     blobs: tuple[str, ...] = ()
     encoder_target: str = DEFAULT_TARGET  # the instruction set whose encoder kernels every worker must use (same bytes everywhere)
     cache_key: str = ""  # the cook-cache key the coordinator computed: a worker with a shared tier consults and fills it
-    part: tuple[int, int] | None = None  # (index, count): encode only this part's bands of a split texture (worker.split_bands)
+    part: tuple[int, int] | None = None  # (index, count): encode only this part's rows of a split texture (worker.split_bands)
 
     def __post_init__(self) -> None:
         if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
