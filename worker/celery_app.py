@@ -147,7 +147,7 @@ return attempts
 def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
     """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code.
     An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
-    ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key)
+    ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
     pipe = store.pipeline(transaction=False)  # one round trip
     pipe.set(staged, encode(result), ex=ttl)
     pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl)

@@ -21,9 +21,9 @@ def result(job: str, key: str) -> str:
     return f"{PREFIX}result:{job}:{key}"
 
 
-def staged(job: str, key: str) -> str:
-    """A worker's result before its finish script publishes it (renamed to :func:`result`) or drops it."""
-    return f"{PREFIX}staged:{job}:{key}"
+def staged(job: str, key: str, token: str) -> str:
+    """A worker's result (``token``: this finish's own) before its finish script publishes it (renamed to :func:`result`) or drops it."""
+    return f"{PREFIX}staged:{job}:{key}:{token}"
 
 
 def done(job: str) -> str:

@@ -56,7 +56,7 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         result = run_work(work)
         assert result.ok
         celery_app._finish(store, "j", "j:1", result)  # result stored, key pushed, lease deleted: one script
-        assert not store.exists(keys.staged("j", "j:1"))  # the staged result was renamed to the result key
+        assert not store.keys(keys.staged("j", "j:1", "*"))  # the staged result was renamed to the result key
         delivered = await asyncio.wait_for(future, 10)
         assert delivered.ok and delivered.cooked.payload == result.cooked.payload
         await asyncio.sleep(2.5)  # more turns of the reader, each checking leases
@@ -111,7 +111,7 @@ def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store,
     assert errors == []  # not a failure of this worker's: its task ends quietly (Flower counts no failure)
     assert [r.error.code for r in results] == ["texture-cancelled"]  # was a whole cook for nobody
     assert not store.exists(keys.result("j", "j:1")) and not store.exists(keys.done("j")) and not store.exists(keys.lease("j", "j:1"))
-    assert not store.exists(keys.staged("j", "j:1"))  # its staged result dropped too
+    assert not store.keys(keys.staged("j", "j:1", "*"))  # its staged result dropped too
 
 
 def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
@@ -120,3 +120,41 @@ def test_a_cancelled_item_still_ends_as_a_failure(worker_store, monkeypatch):
     assert [r.error.code for r in results] == ["texture-cancelled"]
     assert [type(e).__name__ for e in errors] == ["CookFailed"]
     assert store.exists(keys.result("j", "j:1"))
+
+
+class _Interleaved:
+    """The worker's Redis, except that a finish's pipeline sends its commands one by one with ``between()`` run
+    after the first: another worker finishing the same item in the gap between staging and publishing."""
+
+    def __init__(self, store: redis.Redis, between) -> None:
+        self._store, self._between, self._queued = store, between, []
+
+    def pipeline(self, transaction: bool = True):
+        return self
+
+    def set(self, *args, **kwargs):
+        self._queued.append(("set", args, kwargs))
+
+    def eval(self, *args, **kwargs):
+        self._queued.append(("eval", args, kwargs))
+
+    def execute(self) -> list:
+        replies = []
+        for i, (name, args, kwargs) in enumerate(self._queued):
+            replies.append(getattr(self._store, name)(*args, **kwargs))
+            if i == 0:
+                self._between()
+        return replies
+
+
+def test_two_workers_finishing_one_item_at_once_both_end_cleanly(server):
+    """A duplicate (after a lapsed lease, or a requeued message) can finish while the first finisher is between
+    staging its result and publishing it: each publishes its own staged result, neither fails."""
+    store = redis.Redis.from_url(server.url)
+    work = TextureWork("j:1", "a_albedo.png", preset_desc("albedo", "a_albedo.png"), job="j", sources=(png(64),))
+    store.set(keys.work("j", "j:1"), encode(work))
+    result = run_work(work)
+    celery_app._finish(_Interleaved(store, lambda: celery_app._finish(store, "j", "j:1", result)), "j", "j:1", result)
+    assert store.get(keys.result("j", "j:1")) == encode(result)
+    assert store.lrange(keys.done("j"), 0, -1) == [b"j:1", b"j:1"]  # the coordinator takes the first and skips the other
+    assert not store.keys(keys.staged("j", "j:1", "*"))
