@@ -120,7 +120,7 @@ def _store() -> redis.Redis:
 
 # Publish a result only while the job still wants it: a job that is over has deleted its work keys, and must
 # not find new keys appearing afterwards (the lease goes either way). The result is staged under its own key
-# first and renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: ~0.35 s against ~0.08 s).
+# first and renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: 264 ms as an argument, 60 ms staged).
 _FINISH = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('DEL', KEYS[4], KEYS[5])
