@@ -187,9 +187,10 @@ def _check_textures(files: ContainerFiles, index: ContainerIndex, report: Valida
 _PAYLOAD_HEAD = 4096  # header and layout table of any ordinary texture
 
 
-def texture_payload_problems(row, payload: bytes) -> list[str]:
+def texture_payload_problems(row, payload: bytes, *, verify_hash: bool = True) -> list[str]:
     """What is wrong with one texture row and the payload it describes, as a loader would see them
-    (the checks ``oxcook inspect`` makes, for one texture before it is written)."""
+    (the checks ``oxcook inspect`` makes, for one texture before it is written). Without
+    ``verify_hash`` (the caller built the payload and hashed it itself) its hash is not computed again."""
     problems = _texture_row_problems(row)
     if row.size_bytes != len(payload):
         problems.append(f"row size_bytes {row.size_bytes} != payload length {len(payload)}")
@@ -198,7 +199,7 @@ def texture_payload_problems(row, payload: bytes) -> list[str]:
     except FormatError as exc:
         return problems + [exc.problem]
     problems += _payload_problems(row, parsed)
-    if not payload_hash_matches(payload, parsed.header.content_hash):
+    if verify_hash and not payload_hash_matches(payload, parsed.header.content_hash):
         problems.append("payload header content_hash does not match the payload")
     if row.content_hash != parsed.header.content_hash:
         problems.append(f"row content_hash {row.content_hash:#018x} differs from the payload's {parsed.header.content_hash:#018x}")

@@ -28,8 +28,8 @@ def payload_cap(work: TextureWork) -> int:
     return int(edge * edge * _WORST_BYTES_PER_TEXEL * 4 / 3 * max(1, work.desc.array_layers or len(work.sources) or len(work.paths))) + 65536
 
 
-def texture_result_problem(work: TextureWork, cooked: CookedTexture) -> str | None:
-    """Why a cooked texture cannot be what ``work`` asked for, or ``None``."""
+def texture_result_problem(work: TextureWork, cooked: CookedTexture, *, verify_hash: bool = True) -> str | None:
+    """Why a cooked texture cannot be what ``work`` asked for, or ``None`` (its payload hash recomputed unless ``verify_hash`` is off)."""
     desc = work.desc
     if len(cooked.payload) > payload_cap(work):
         return f"a {len(cooked.payload)}-byte payload is larger than any {desc.max_dimension}² texture can be"
@@ -42,7 +42,7 @@ def texture_result_problem(work: TextureWork, cooked: CookedTexture) -> str | No
     full_chain = int(math.log2(max(cooked.width, cooked.height))) + 1
     if not 1 <= cooked.mip_levels <= full_chain:
         return f"{cooked.mip_levels} mips for {cooked.width}x{cooked.height} (at most {full_chain})"
-    problems = texture_payload_problems(_ROW.make(data_offset=0, **cooked.row_fields()), cooked.payload)
+    problems = texture_payload_problems(_ROW.make(data_offset=0, **cooked.row_fields()), cooked.payload, verify_hash=verify_hash)
     return problems[0] if problems else None
 
 

@@ -107,7 +107,8 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         return min(await self._backend.parallelism(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
 
     def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
-        return texture_result_problem(work, result.cooked)
+        # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice
+        return texture_result_problem(work, result.cooked, verify_hash=work.key not in self._split)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)

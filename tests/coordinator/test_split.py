@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -76,3 +77,36 @@ def test_farm_workers_cook_the_parts_of_one_texture(farm, tmp_path):
     local, _ = cook(src, tmp_path / "local", "--split-above", "0")
     farmed, parts = cook(src, tmp_path / "farm", "--broker", farm, "--split-above", "600x600")
     assert parts == [2] and farmed == local
+
+
+def test_a_joined_texture_is_hashed_once_by_the_coordinator(tmp_path, monkeypatch):
+    """The join builds the payload and hashes it; checking it then must not hash its megabytes again (an
+    8192² payload: ~0.15 s on the coordinator, after the last part is in). Unsplit results, which a worker
+    hashed, are still checked."""
+    import formats._texture_payload as payload_module
+    import formats._validate as validate_module
+    from coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
+
+    hashed: list[int] = []
+    real = payload_module.content_hash
+    monkeypatch.setattr(payload_module, "content_hash", lambda data, **kw: (hashed.append(len(data)), real(data, **kw))[1])
+    checked: list[int] = []
+    real_check = validate_module.payload_hash_matches
+    monkeypatch.setattr(validate_module, "payload_hash_matches", lambda payload, declared, **kw: (checked.append(len(payload)), real_check(payload, declared, **kw))[1])
+    src = big_texture(tmp_path / "src")
+    reports = {}
+    for name, split_above in (("split", 600 * 600), ("whole", 0)):
+        hashed.clear()
+        checked.clear()
+        done = threading.Event()
+        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings(quality="fast")).textures), cooked_root=tmp_path / name)
+        with ImportService(Config(thread_pool_size=2, split_above=split_above)) as service:
+            service.submit_texture_import(request, lambda job, report: (reports.__setitem__(name, report), done.set()))
+            assert done.wait(120)
+        assert reports[name].success
+        texture = [n for n in hashed if n == max(hashed)]  # the texture's payload (the others: the 768-byte fallback texture's)
+        if name == "split":
+            assert len(texture) == 1 and checked == []  # the join's own hash, and no second one
+        else:
+            assert len(texture) == 1 and checked == texture  # the worker hashed it; the check hashes it here, once
+    assert (tmp_path / "split" / "Resources/textures.data").read_bytes() == (tmp_path / "whole" / "Resources/textures.data").read_bytes()
