@@ -63,7 +63,7 @@ class LevelEncoder:
         self.counts_coverage = desc.preserve_alpha_coverage and plan.mip_levels > 1  # reads level 0's float alpha
         self._held: list[list[np.ndarray]] = [[] for _ in self._sizes]
         # complete bands of each level not yet encoded: held up to BATCH_PIXELS when the encoder looks for repeats
-        self._batch: list[list[tuple[int, np.ndarray, tuple[int, int] | None]]] = [[] for _ in self._sizes]
+        self._batch: list[list[tuple[int, np.ndarray, tuple[int, int]]]] = [[] for _ in self._sizes]  # (band, samples, rows of it to encode)
         self.level0_from_source = base_u8 is not None and _writes_rgba8(plan.output_format)  # level 0 is the source's own samples
         self._batching = plan.output_format in ENCODABLE and finds_repeats(plan.output_format, desc.bc7_quality)
         self._passing = 0  # level-0 texels that pass the alpha test
@@ -96,8 +96,8 @@ class LevelEncoder:
             band = at // BAND_ROWS
             band_end = min((band + 1) * BAND_ROWS, height)
             stop = min(end, band_end)
-            rows_owned = None if self._shares is None else self._shares.get((mip, band))
-            if self._shares is None or rows_owned is not None:
+            rows_owned = (0, band_end - band * BAND_ROWS) if self._shares is None else self._shares.get((mip, band))
+            if rows_owned is not None:
                 from_base = mip == 0 and self.level0_from_source
                 if not from_base:
                     self._pending[mip].append(self._samples(rows[at - first : stop - first]))
@@ -148,15 +148,15 @@ class LevelEncoder:
             return np.ascontiguousarray(values, dtype=dtype)
         raise TextureImportError(TextureImportErrorCode.OUTPUT_FORMAT_INVALID, plan.source_id, f"oxcook cannot produce {out.name}")
 
-    def _encode(self, bands: list[np.ndarray], rows: list[tuple[int, int] | None]) -> list[bytes]:
-        """Each band's bytes (only ``rows`` of it where given)."""
+    def _encode(self, bands: list[np.ndarray], rows: list[tuple[int, int]]) -> list[bytes]:
+        """The bytes of rows ``first``..``end`` of each band."""
         out = self._plan.output_format
         if out in ENCODABLE:
             try:
                 return encode_surfaces(out, bands, self._desc.bc7_quality, rows=rows)
             except EncoderError as exc:
                 raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, str(exc)) from exc
-        bands = [samples if r is None else samples[r[0] : r[1]] for samples, r in zip(bands, rows)]
+        bands = [samples[first:end] for samples, (first, end) in zip(bands, rows)]
         if out in UNCOMPRESSED_8BIT:
             return [np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes() for samples in bands]
         return [samples.tobytes() for samples in bands]
@@ -242,18 +242,15 @@ def split_bands(width: int, height: int, mip_levels: int, parts: int, *, chain_w
     tail = sum(w * h for w, h in sizes[1:]) + (chain_weight * width * height if mip_levels > 1 else 0.0)
     share = (width * height + tail) / parts
     cuts = [0] + [min(height, 4 * round(k * share / width / 4)) for k in range(1, parts)] + [height]
-    owners = [_level_shares(0, height, lo, hi) for lo, hi in zip(cuts, cuts[1:])]
-    owners[-1].extend(s for mip, (_, h) in enumerate(sizes) if mip for s in _level_shares(mip, h, 0, h))
+    owners = [_level_shares(0, lo, hi) for lo, hi in zip(cuts, cuts[1:])]
+    owners[-1].extend(s for mip, (_, h) in enumerate(sizes) if mip for s in _level_shares(mip, 0, h))
     return owners
 
 
-def _level_shares(mip: int, height: int, lo: int, hi: int) -> list[Share]:
-    """Rows ``lo``..``hi`` of a level ``height`` rows high, band by band (none when ``lo == hi``)."""
-    return [
-        Share(mip, band, max(lo - band * BAND_ROWS, 0), min(hi, height, (band + 1) * BAND_ROWS) - band * BAND_ROWS)
-        for band in range(lo // BAND_ROWS, (hi + BAND_ROWS - 1) // BAND_ROWS)
-        if lo < hi
-    ]
+def _level_shares(mip: int, lo: int, hi: int) -> list[Share]:
+    """Rows ``lo``..``hi`` of a level, band by band (none when ``lo == hi``)."""
+    bands = range(lo // BAND_ROWS, (hi + BAND_ROWS - 1) // BAND_ROWS) if lo < hi else ()
+    return [Share(mip, band, max(lo - band * BAND_ROWS, 0), min(hi, (band + 1) * BAND_ROWS) - band * BAND_ROWS) for band in bands]
 
 
 def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) -> CookedTexture:

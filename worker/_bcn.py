@@ -303,11 +303,11 @@ def encode_blocks(fmt: Format, pixels: np.ndarray, quality: Bc7Quality = Bc7Qual
 
 
 def encode_surfaces(
-    fmt: Format, surfaces: Sequence[np.ndarray], quality: Bc7Quality = Bc7Quality.DEFAULT, *, rows: Sequence[tuple[int, int] | None] | None = None
+    fmt: Format, surfaces: Sequence[np.ndarray], quality: Bc7Quality = Bc7Quality.DEFAULT, *, rows: Sequence[tuple[int, int]] | None = None
 ) -> list[bytes]:
     """Block-compress several surfaces (the bands of a level), each to the bytes :func:`encode_blocks`
     gives it alone, every distinct block among those sharing a kernel profile encoded once. With
-    ``rows``, only rows ``first``..``end`` of a surface (``first`` a multiple of 4; ``None``: all) are
+    ``rows``, only rows ``first``..``end`` of each surface (``first`` a multiple of 4) are
     encoded, to those rows' share of the whole surface's bytes (its profile is chosen from all of it).
 
     Raises:
@@ -330,7 +330,7 @@ def encode_surfaces(
     out: list[bytes] = [b""] * len(surfaces)
     for alpha, members in groups.items():
         settings = (ctypes.byref(_BC7_SETTINGS[(quality, alpha)]),) if bc7 else (ctypes.byref(_BC6H_SETTINGS),) if fmt == Format.BC6H_UF16 else ()
-        cut = [surfaces[i] if rows is None or rows[i] is None else surfaces[i][rows[i][0] : rows[i][1]] for i in members]
+        cut = [surfaces[i] if rows is None else surfaces[i][rows[i][0] : rows[i][1]] for i in members]
         padded = [np.ascontiguousarray(pad_to_blocks(surface[..., :channels])) for surface in cut]
         found = _distinct_rows(_joined_block_rows(padded), worth) if worth else None
         if found is None:

@@ -10,6 +10,9 @@ import pytest
 import redis
 from PIL import Image
 
+import formats._texture_payload as payload_module
+import formats._validate as validate_module
+from coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook, wait_until
 
 
@@ -83,10 +86,6 @@ def test_a_joined_texture_is_hashed_once_by_the_coordinator(tmp_path, monkeypatc
     """The join builds the payload and hashes it; checking it then must not hash its megabytes again (an
     8192² payload: ~0.15 s on the coordinator, after the last part is in). Unsplit results, which a worker
     hashed, are still checked."""
-    import formats._texture_payload as payload_module
-    import formats._validate as validate_module
-    from coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
-
     hashed: list[int] = []
     real = payload_module.content_hash
     monkeypatch.setattr(payload_module, "content_hash", lambda data, **kw: (hashed.append(len(data)), real(data, **kw))[1])
