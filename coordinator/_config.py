@@ -29,7 +29,6 @@ class Config:
         texture_pipeline_workers: I/O threads for positional writes.
         texture_queue_capacity: the in-flight window of each texture pipeline.
         max_concurrent_jobs: jobs running at once (0 = unlimited).
-        file_read_buffer_size: read size for sources sent as bytes.
         lock_timeout: seconds to wait for another cook's lock on the same root.
         broker_url: ``None``/``local`` for the process pool, ``redis://…`` for the farm.
         shared_storage: farm workers read sources by path (shared storage) instead of Redis blobs.
@@ -49,7 +48,6 @@ class Config:
     texture_pipeline_workers: int = 2
     texture_queue_capacity: int = 64
     max_concurrent_jobs: int = 4
-    file_read_buffer_size: int = 64 * 1024
     lock_timeout: float = 600.0
     broker_url: str | None = None
     shared_storage: bool = False

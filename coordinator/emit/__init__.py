@@ -14,7 +14,6 @@ from ._compact import compact_root as compact_root
 from ._compact import stale_bytes as stale_bytes
 from ._cooked_root import CookedRootFiles as CookedRootFiles
 from ._cooked_root import confined as confined
-from ._file_io import read_file as read_file
 from ._journal import JOURNAL_FILE as JOURNAL_FILE
 from ._journal import CookJournal as CookJournal
 from ._journal import RootLock as RootLock
@@ -42,7 +41,6 @@ __all__ = [
     "TextureEmitter",
     "compact_root",
     "confined",
-    "read_file",
     "read_journal",
     "recover_root",
     "stale_bytes",

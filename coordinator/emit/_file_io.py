@@ -18,15 +18,6 @@ from pathlib import Path
 from .._errors import OutputWriteError
 
 
-def read_file(path: Path, buffer_size: int) -> bytes:
-    """A whole source file, read in ``buffer_size`` chunks (the seed's read buffer)."""
-    out = bytearray()
-    with open(path, "rb", buffering=0) as fh:
-        while chunk := fh.read(buffer_size):
-            out += chunk
-    return bytes(out)
-
-
 def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
     view = memoryview(data)
     while view:
