@@ -9,8 +9,9 @@ messages). The only file access is ``_tasks.load_sources``, for work items
 sent by path to workers that share storage. Depends on ``formats`` only.
 
 Public modules, loaded by tools by name: ``worker.celery_app`` (the Celery
-app) and ``worker.farm_keys`` (Redis key and task names, shared with the
-coordinator's farm backend).
+app), ``worker.farm_keys`` (Redis key and task names) and
+``worker.redis_clients`` (clients for big values), the last two shared with
+the coordinator's farm backend.
 """
 
 from ._bands import join_texture_parts as join_texture_parts

@@ -132,8 +132,10 @@ class RedisTier:
     def __init__(self, url: str) -> None:
         import redis
 
+        from .redis_clients import bulk_client
+
         self.name = "shared"
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
+        self._redis = bulk_client(url, socket_connect_timeout=3, socket_timeout=10)
         self._errors = (redis.RedisError, OSError)
 
     def get(self, key: str) -> bytes | None:

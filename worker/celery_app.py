@@ -34,6 +34,7 @@ from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
 from ._cache_tiers import open_shared as open_shared_tier
 from ._tasks import run_work
 from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
+from .redis_clients import bulk_client
 
 logger = logging.getLogger(__name__)
 BROKER_URL = os.environ.get("OXCOOK_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -106,15 +107,13 @@ app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
 
 _redis: redis.Redis | None = None
-# Sources are read whole, often megabytes: reading the socket 1 MiB at a time instead of 64 KiB takes two workers'
-# concurrent GETs of one 146 MB source from ~1.2 s to ~0.97 s (medians of 6, loopback); small replies are as fast.
-_READ_SIZE = 1 << 20
 
 
 def _store() -> redis.Redis:
+    """This worker's client: it reads whole sources (often megabytes) and stores whole results."""
     global _redis
     if _redis is None:
-        _redis = redis.Redis.from_url(BROKER_URL, socket_read_size=_READ_SIZE)
+        _redis = bulk_client(BROKER_URL)
     return _redis
 
 

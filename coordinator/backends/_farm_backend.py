@@ -39,6 +39,7 @@ import redis.asyncio as aioredis
 from worker import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
 from worker import farm_keys as keys
 from worker.celery_app import make_app
+from worker.redis_clients import bulk_client
 
 from .._errors import BackendError
 from ._urls import mask_url
@@ -85,7 +86,7 @@ class FarmBackend:
         self._sync_redis = redis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout)
         # Source blobs are uploaded by a blocking client on a thread: asyncio's transport copies a value the socket
         # cannot take at once and sends it in slices (146 MB: ~430 ms against ~95 ms); no timeout for a big upload.
-        self._bulk_redis = redis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True)
+        self._bulk_redis = bulk_client(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True)
         self._uploader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oxcook-upload")  # its own threads: never queued behind other blocking work
         self._publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxcook-publish")
         self._pending: dict[str, dict[str, _Pending]] = {}  # job -> key -> pending
