@@ -122,15 +122,13 @@ class WorkPipeline(Generic[Item, Outcome]):
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
         lookup, key = await self._look_up(work)
-        if lookup.result is not None and self._problem(work, lookup.result) is not None:
-            lookup = Lookup(None, "miss", "entry corrupt")  # a well-framed entry that is not what it claims: never trusted
         if lookup.result is not None and not self._cache.should_verify(key):
             self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
         result = await self._compute(item, work)  # BackendError fails the job
-        problem = self._problem(work, result) if result.ok else None
+        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, work, result) if result.ok else None  # it hashes the payload
         if problem is not None:
             result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")
         if lookup.result is not None:
@@ -140,15 +138,21 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0, lookup))
 
     async def _look_up(self, work) -> tuple[Lookup, CacheKey | None]:
-        """The cache's answer for ``work`` (hashing and reading happen off the loop)."""
+        """The cache's answer for ``work``, in one trip off the loop (hashing the source, reading the entry, checking it)."""
         if self._cache is None:
             return Lookup(None, "off"), None
-        loop = asyncio.get_running_loop()
+        return await asyncio.get_running_loop().run_in_executor(None, self._checked_lookup, work)
+
+    def _checked_lookup(self, work) -> tuple[Lookup, CacheKey | None]:
+        """A hit only if its result is what ``work`` asks for (an executor thread's: checking hashes the payload)."""
         try:
-            key = await loop.run_in_executor(None, self._cache.key_for, work)
+            key = self._cache.key_for(work)
         except OSError:  # an unreadable source: the worker will say so
             return Lookup(None, "miss", "source unreadable"), None
-        return await loop.run_in_executor(None, self._cache.lookup, work, key), key
+        lookup = self._cache.lookup(work, key)
+        if lookup.result is not None and self._problem(work, lookup.result) is not None:
+            return Lookup(None, "miss", "entry corrupt"), key  # a well-framed entry that is not what it claims: never trusted
+        return lookup, key
 
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import pytest
 from PIL import Image
 
 import formats as f
-from coordinator import CookedRootFiles
+import formats._validate as validate_module
+from coordinator import Config, CookedRootFiles, ImportService, TextureImportRequest, TextureSettings, expand_sources
 from coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, run_oxcook
@@ -237,3 +239,23 @@ def test_workers_fill_the_shared_tier_themselves(tmp_path):
         assert (totals(tmp_path / "b.json")["cache_hits"], totals(tmp_path / "b.json")["encoded"]) == (4, 0)
     finally:
         server.stop()
+
+
+def test_payloads_are_checked_off_the_import_loop_on_hits_and_fresh_results(tmp_path, monkeypatch):
+    """Hashing a payload to check it (~0.1 ms for 512², ~2.5 ms for 2048²) runs on an executor thread: on the
+    import loop it held up every other item (a warm cook of 1 000 textures is all hits, and the loop is one thread)."""
+    threads: list[str] = []
+    real = validate_module.payload_hash_matches
+    monkeypatch.setattr(validate_module, "payload_hash_matches", lambda *a, **kw: (threads.append(threading.current_thread().name), real(*a, **kw))[1])
+    src = sources(tmp_path / "src", n=4)
+    config = Config(thread_pool_size=2, cache=CacheSettings(local=tmp_path / "cache"))
+    for name in ("cold", "warm"):
+        threads.clear()
+        done, reports = threading.Event(), []
+        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings(quality="fast")).textures), cooked_root=tmp_path / name)
+        with ImportService(config) as service:
+            service.submit_texture_import(request, lambda job, report: (reports.append(report), done.set()))
+            assert done.wait(120)
+        assert reports[0].success
+        assert [t.cache for t in reports[0].textures] == (["miss"] * 4 if name == "cold" else ["hit"] * 4)
+        assert len(threads) >= 4 and "oxcook-import" not in threads, threads
