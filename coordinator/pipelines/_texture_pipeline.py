@@ -95,7 +95,8 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
             return await self._backend.submit(work)
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
-        return joined_result(work, await asyncio.gather(*(self._backend.submit(w) for w in works)))
+        results = await asyncio.gather(*(self._backend.submit(w) for w in works))
+        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results)  # placing and hashing megabytes: off the loop
 
     async def _parts(self, item: TextureWorkItem, work: TextureWork) -> int:
         """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least ``split_above`` pixels."""
