@@ -10,7 +10,7 @@ Bytes never travel through Celery: a task names Redis keys. It reads the work
 item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
 result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
-``oxcook:cancel:<job>``. While an item runs its lease is renewed every 10 s (30 s
+``oxcook:cancel:<job>`` and its work key (at most every ``POLL_S``). While an item runs its lease is renewed every 10 s (30 s
 expiry), so the coordinator notices a lost worker within seconds; an item that
 failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
 most ``MAX_ATTEMPTS`` times, then reported as failed.
