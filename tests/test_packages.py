@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,8 +124,6 @@ def test_the_installed_package_holds_every_module_of_the_tree(tmp_path):
     """``pip install .`` (the README's first command, and the Docker image) installs what setuptools puts in
     the wheel: a subpackage missing there is a ModuleNotFoundError on a user's first ``oxcook cook``, while the
     editable install the tests run from still finds it in the tree."""
-    import zipfile
-
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), str(REPO)],
         capture_output=True,
