@@ -41,7 +41,9 @@ class Config:
         encoder_target: the instruction set whose encoder kernels every worker
             uses (targets write different bytes; pinning it keeps a mixed farm deterministic).
         split_above: pixels from which one texture is split into parts cooked by
-            several processes or farm workers (0 = never); the bytes do not change.
+            several processes or farm workers; below it a texture is split only
+            across processes that would otherwise idle (0 = never split); the
+            bytes do not change.
     """
 
     thread_pool_size: int = field(default_factory=_cores)

@@ -16,6 +16,7 @@ the coordinator's farm backend.
 
 from ._bands import join_texture_parts as join_texture_parts
 from ._bands import split_bands as split_bands
+from ._bands import split_worth as split_worth
 from ._bcn import BC7_PROFILES as BC7_PROFILES
 from ._bcn import ENCODABLE as ENCODABLE
 from ._bcn import TARGETS as ENCODER_TARGETS
@@ -136,6 +137,7 @@ __all__ = [
     "cook_cost",
     "join_texture_parts",
     "split_bands",
+    "split_worth",
     "apply_preset",
     "Bc7Quality",
     "build_mesh_buffers",

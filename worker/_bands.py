@@ -26,7 +26,7 @@ from formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayou
 from ._bcn import ENCODABLE, EncoderError, encode_surfaces, finds_repeats
 from ._color import float_to_unorm16, srgb_to_linear
 from ._cook_types import CookedTexture, CookPlan
-from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, TextureImportDesc
+from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, MipPolicy, TextureImportDesc
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._mips import level_sizes, preserve_alpha_coverage, renormalize_normals
 from ._rows import BAND_ROWS, BATCH_PIXELS, FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
@@ -216,6 +216,26 @@ _CHAIN_WEIGHT = {Bc7Quality.FAST: 0.35, Bc7Quality.DEFAULT: 0.03, Bc7Quality.HIG
 def chain_weight(desc: TextureImportDesc) -> float:
     """What making the float chain costs per level-0 pixel, in pixels of encoding (to balance split parts)."""
     return _CHAIN_WEIGHT.get(desc.bc7_quality, 1.0)
+
+
+# BC7 encoding on one core, in ns a pixel of every level (the note above); other formats encode in about the
+# time their source takes to decode, so splitting them gains nothing. Decoding costs ~12 ns a pixel (a PNG:
+# 8192² RGB 1.4-1.7 s; a JPEG about half) and every part pays it whole, so a part should encode several times that.
+_BC7_NS_PER_PIXEL = {Bc7Quality.FAST: 27.0, Bc7Quality.DEFAULT: 364.0, Bc7Quality.HIGH: 1284.0}
+_DECODE_NS_PER_PIXEL = 12.0
+_PART_OVER_DECODE = 4.0  # a part encodes at least this many times the decode it repeats ...
+_MIN_PART_S = 0.05  # ... and at least this long (a part's dispatch and result cost milliseconds)
+
+
+def split_worth(desc: TextureImportDesc, width: int, height: int) -> int:
+    """How many parts a ``width`` x ``height`` texture's encode is worth on processes that would otherwise idle
+    (pure; 1: not worth splitting): each part's encode stays several times the decode it repeats, and not tiny."""
+    if desc.output_format not in BC7_FORMATS:
+        return 1
+    chain = 1.0 if desc.mip_policy == MipPolicy.NONE else 4 / 3  # a mip chain adds at most a third
+    encode_s = _BC7_NS_PER_PIXEL.get(desc.bc7_quality, 0.0) * 1e-9 * width * height * chain
+    decode_s = _DECODE_NS_PER_PIXEL * 1e-9 * width * height
+    return max(1, int(min(encode_s / (_PART_OVER_DECODE * decode_s), encode_s / _MIN_PART_S)))
 
 
 class Share(NamedTuple):

@@ -150,8 +150,8 @@ def add_arguments(sub) -> None:
         type=_split_size,
         default=SPLIT_ABOVE,
         metavar="PIXELS",
-        help="split a texture of at least this many pixels (e.g. 4096x4096 or 16M) across processes or farm workers; "
-        "the bytes are the same (default: 4096x4096; 0: never)",
+        help="split a texture of at least this many pixels (e.g. 4096x4096 or 16M) across processes or farm workers, "
+        "and a smaller one across processes that would otherwise idle; the bytes are the same (default: 4096x4096; 0: never split)",
     )
     parser.add_argument(
         "--memory-budget",

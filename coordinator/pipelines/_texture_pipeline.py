@@ -10,12 +10,18 @@ importer read from its header before any worker decodes it) is split: one work i
 each encoding its bands on its own process or farm worker, and the parts are
 joined into the payload an unsplit cook writes, byte for byte
 (:func:`worker.join_texture_parts`). The join is checked like any result.
+A smaller texture is split too when processes would otherwise idle — fewer of
+this pipeline's items are at the backend than it has processes, as when one
+edited texture is all a re-cook has to do — into as many parts as are idle and
+its encode is worth (:func:`worker.split_worth`: each part's encode stays
+several times the decode it repeats).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from dataclasses import dataclass
 
 from formats import TextureType
@@ -29,6 +35,7 @@ from worker import (
     default_encoder_target,
     error_result,
     join_texture_parts,
+    split_worth,
 )
 
 from .._config import SPLIT_ABOVE
@@ -37,6 +44,7 @@ from ._checks import texture_result_problem
 from ._pipeline import WorkPipeline
 
 _PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
+_PROCESSES_TTL_S = 5.0  # how long the backend's process count is reused (a farm's is a scan of its workers' presence)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         self.encoder_target = encoder_target or default_encoder_target()
         self.split_above = split_above  # 0: never split
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
+        self._busy = 0  # this pipeline's items (parts count one each) at the backend, not yet returned
+        self._processes: tuple[float, int] | None = None  # (when asked, the backend's process count)
 
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
         return TextureWork(
@@ -91,21 +101,39 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
 
     async def _compute(self, item: TextureWorkItem, work: TextureWork) -> TextureResult:
         parts = await self._parts(item, work)
+        self._busy += parts  # before the next await: the items that follow see these processes taken
         if parts < 2:
-            return await self._backend.submit(work)
+            return await self._counted(work)
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
-        results = await asyncio.gather(*(self._backend.submit(w) for w in works))
+        results = await asyncio.gather(*(self._counted(w) for w in works))
         return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results)  # placing and hashing megabytes: off the loop
 
+    async def _counted(self, work: TextureWork) -> TextureResult:
+        try:
+            return await self._backend.submit(work)
+        finally:
+            self._busy -= 1
+
     async def _parts(self, item: TextureWorkItem, work: TextureWork) -> int:
-        """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least ``split_above`` pixels."""
-        if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1:
+        """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least
+        ``split_above`` pixels, or whose encode is worth parts for processes that would otherwise idle."""
+        if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1 or item.size is None:
             return 1
-        pixels = item.size[0] * item.size[1] if item.size is not None else 0
-        if pixels < self.split_above:
+        pixels = item.size[0] * item.size[1]
+        if pixels >= self.split_above:
+            return min(await self._process_count(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
+        worth = split_worth(work.desc, *item.size)
+        if worth < 2:
             return 1
-        return min(await self._backend.parallelism(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
+        idle = await self._process_count() - self._busy  # read after the last await: no other item can take them meanwhile
+        return max(1, min(idle, worth, MAX_PARTS))
+
+    async def _process_count(self) -> int:
+        now = time.monotonic()
+        if self._processes is None or now - self._processes[0] > _PROCESSES_TTL_S:
+            self._processes = (now, await self._backend.parallelism())
+        return self._processes[1]
 
     def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
         # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice

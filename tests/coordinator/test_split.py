@@ -42,6 +42,20 @@ def test_a_texture_above_the_threshold_is_split_and_cooks_the_same_bytes(tmp_pat
     assert parts == [1] and one == whole  # one process: nothing to split across
 
 
+def test_a_lone_texture_below_the_threshold_is_split_across_idle_processes(tmp_path):
+    """One texture with nothing else to cook (a re-cook after one edit) does not leave the other processes idle:
+    at default quality a 700x1100 encode (~0.2 s) is worth two parts; at fast quality (~15 ms) it is not."""
+    src = big_texture(tmp_path / "src")
+    whole, parts = cook(src, tmp_path / "whole", "--workers", "2", "--quality", "default", "--split-above", "0")
+    assert parts == [1]
+    idle, parts = cook(src, tmp_path / "idle", "--workers", "2", "--quality", "default")
+    assert parts == [2] and idle == whole
+    _, parts = cook(src, tmp_path / "fast", "--workers", "2")
+    assert parts == [1]
+    _, parts = cook(src, tmp_path / "one", "--workers", "1", "--quality", "default")
+    assert parts == [1]
+
+
 def test_tiny_and_odd_textures_split_to_the_same_bytes(tmp_path):
     """A part may own no band at all (a 1x1 texture); a 3-pixel-wide strip has bands but one block column."""
     src = tmp_path / "src"
@@ -80,6 +94,9 @@ def test_farm_workers_cook_the_parts_of_one_texture(farm, tmp_path):
     local, _ = cook(src, tmp_path / "local", "--split-above", "0")
     farmed, parts = cook(src, tmp_path / "farm", "--broker", farm, "--split-above", "600x600")
     assert parts == [2] and farmed == local
+    whole, _ = cook(src, tmp_path / "whole", "--quality", "default", "--split-above", "0")
+    idle, parts = cook(src, tmp_path / "idle", "--broker", farm, "--quality", "default")  # below the threshold, two idle workers
+    assert parts == [2] and idle == whole
 
 
 def test_a_joined_texture_is_hashed_once_by_the_coordinator(tmp_path, monkeypatch):

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
+
+import numpy as np
+from PIL import Image
 
 from coordinator import LocalBackend, TexturePipeline, TextureWorkItem
+from coordinator._config import SPLIT_ABOVE
 from worker import preset_desc
 
 
@@ -40,3 +45,31 @@ def test_pipeline_drains_in_completion_order_within_its_window(shared_assets):
     assert [r.success for r in results if r.source_id == "bad.png"] == [False]
     assert (first.submitted, first.completed, first.failed, first.in_flight) == (3, 3, 0, 0)
     assert (second.submitted, second.completed, second.failed, second.in_flight) == (1, 1, 1, 0)
+
+
+def test_a_texture_is_split_only_across_processes_that_would_otherwise_idle():
+    """Below the split threshold, a texture whose encode is worth several parts is split when processes would
+    idle (a lone edited texture on a many-core machine); while the others keep every process busy it is not.
+    The bytes are those of the unsplit cook."""
+    y, x = np.mgrid[0:1100, 0:700]
+    pixels = np.stack([x % 251, y % 241, (x * y) % 239], axis=2).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    desc = preset_desc("albedo", "photo.png")  # BC7 default: ~0.35 s of encoding, worth several parts
+
+    async def cook(names, split_above=SPLIT_ABOVE):
+        backend = LocalBackend(workers=2)
+        try:
+            async with TexturePipeline(backend, capacity=4, job="t", split_above=split_above) as pipeline:
+                for name in names:
+                    await pipeline.submit(TextureWorkItem(name, desc, sources=(out.getvalue(),), size=(700, 1100)))
+                results = [await pipeline.collect() for _ in names]
+        finally:
+            await backend.close()
+        return {r.source_id: (r.parts, r.cooked.payload) for r in results}
+
+    alone, unsplit = asyncio.run(cook(["a"])), asyncio.run(cook(["a"], split_above=0))
+    assert alone["a"][0] == 2 and unsplit["a"][0] == 1 and alone["a"][1] == unsplit["a"][1]
+    busy = asyncio.run(cook(["a", "b", "c"]))  # a's two parts fill both processes: b and c wait their turn whole
+    assert {name: parts for name, (parts, _) in busy.items()} == {"a": 2, "b": 1, "c": 1}
+    assert {payload for _, payload in busy.values()} == {unsplit["a"][1]}

@@ -26,6 +26,7 @@ from worker import (
     plan_cook,
     preset_desc,
     split_bands,
+    split_worth,
 )
 from worker._bands import chain_weight
 from worker._mips import MipStream, mip_chain
@@ -108,6 +109,19 @@ def test_a_float_source_with_nonfinite_samples_is_banded_exactly(tmp_path):
     cooked = cook_texture(source, desc)
     assert cooked.payload == reference(source, desc)
     assert [d.code for d in cooked.diagnostics] == ["texture-nonfinite-clamped", "texture-hdr-clamped"]
+
+
+def test_a_split_for_idle_processes_is_worth_it_only_where_the_encode_dwarfs_the_decode():
+    """Every part decodes the whole source: a part must encode several times that, and not for milliseconds."""
+    albedo = preset_desc("albedo", "a.png")  # BC7 default: ~485 ns a pixel with the chain, against ~12 to decode
+    at = lambda quality: dataclasses.replace(albedo, bc7_quality=quality)  # noqa: E731
+    assert split_worth(albedo, 2048, 2048) == 10  # bounded by the decode each part repeats
+    assert split_worth(at(Bc7Quality.HIGH), 2048, 2048) == 35
+    assert split_worth(albedo, 512, 512) == 2  # bounded by the part's length: ~0.13 s of encoding
+    assert split_worth(albedo, 256, 256) == 1
+    assert split_worth(at(Bc7Quality.FAST), 8192, 8192) == 1  # fast BC7 encodes in about the time it decodes
+    assert split_worth(preset_desc("data", "d.png"), 8192, 8192) == 1  # RGBA8: nothing to encode
+    assert split_worth(dataclasses.replace(albedo, mip_policy=MipPolicy.NONE), 2048, 2048) == 7
 
 
 def test_split_bands_give_every_row_of_every_level_to_one_part_in_order():
