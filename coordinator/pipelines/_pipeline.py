@@ -67,6 +67,10 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._done_times: collections.deque[float] = collections.deque()
         self._keys = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
+        self._to_come = 0  # items the caller said it will still submit (``expect``)
+        self._at_cache = 0  # submitted items whose cache answer is not in yet
+        self._cache_answered = asyncio.Event()  # set while no submitted item waits for its cache answer
+        self._cache_answered.set()
 
     async def __aenter__(self):
         self._group = asyncio.TaskGroup()
@@ -102,12 +106,19 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     # --- the seed's pipeline contract ----------------------------------------------------------
 
+    def expect(self, count: int) -> None:
+        """The caller will submit (or reject) ``count`` more items: until it has, more work is known to be coming."""
+        self._to_come += count
+
     async def submit(self, item: Item) -> None:
         """Queue ``item`` once the in-flight window has room (backpressure)."""
         await self._slots.acquire()
         work = self._work(f"{self._job}:{self.kind}{next(self._keys)}", item)
         self._submitted += 1
         self._outstanding += 1
+        self._to_come = max(0, self._to_come - 1)
+        self._at_cache += 1
+        self._cache_answered.clear()
         task = self._group.create_task(self._run(item, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -117,11 +128,17 @@ class WorkPipeline(Generic[Item, Outcome]):
         await self._slots.acquire()
         self._submitted += 1
         self._outstanding += 1
+        self._to_come = max(0, self._to_come - 1)
         self._finish(self._refused(item, diagnostic))
 
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
-        lookup, key = await self._look_up(work)
+        try:
+            lookup, key = await self._look_up(work)
+        finally:
+            self._at_cache -= 1
+            if not self._at_cache:
+                self._cache_answered.set()
         if lookup.result is not None and not self._cache.should_verify(key):
             self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return

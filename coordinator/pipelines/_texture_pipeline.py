@@ -10,11 +10,12 @@ importer read from its header before any worker decodes it) is split: one work i
 each encoding its bands on its own process or farm worker, and the parts are
 joined into the payload an unsplit cook writes, byte for byte
 (:func:`worker.join_texture_parts`). The join is checked like any result.
-A smaller texture is split too when processes would otherwise idle — fewer of
-this pipeline's items are at the backend than it has processes, as when one
-edited texture is all a re-cook has to do — into as many parts as are idle and
-its encode is worth (:func:`worker.split_worth`: each part's encode stays
-several times the decode it repeats).
+A smaller texture is split too when processes would otherwise idle, as when one
+edited texture is all a re-cook has to do: the caller has submitted every item
+it announced (``expect``), every submitted item has its cache answer (hits need
+no process), and fewer of this pipeline's items need the backend than it has
+processes. It gets as many parts as are idle and its encode is worth
+(:func:`worker.split_worth`: each part encodes several times the decode it repeats).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         self.encoder_target = encoder_target or default_encoder_target()
         self.split_above = split_above  # 0: never split
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
-        self._busy = 0  # this pipeline's items (parts count one each) at the backend, not yet returned
+        self._busy = 0  # processes this pipeline's computing items take or wait for (a part counts one)
         self._processes: tuple[float, int] | None = None  # (when asked, the backend's process count)
 
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
@@ -100,8 +101,9 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason, parts)
 
     async def _compute(self, item: TextureWorkItem, work: TextureWork) -> TextureResult:
+        self._busy += 1
         parts = await self._parts(item, work)
-        self._busy += parts  # before the next await: the items that follow see these processes taken
+        self._busy += parts - 1  # before the next await: the items that follow see these processes taken
         if parts < 2:
             return await self._counted(work)
         self._split[work.key] = parts
@@ -124,9 +126,10 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         if pixels >= self.split_above:
             return min(await self._process_count(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
         worth = split_worth(work.desc, *item.size)
-        if worth < 2:
-            return 1
-        idle = await self._process_count() - self._busy  # read after the last await: no other item can take them meanwhile
+        if worth < 2 or self._to_come:
+            return 1  # not worth it, or more items are coming to take the processes
+        await self._cache_answered.wait()  # items at the cache may yet need processes, or be hits (milliseconds)
+        idle = await self._process_count() - (self._busy - 1)  # read after the last await: no other item can take them meanwhile
         return max(1, min(idle, worth, MAX_PARTS))
 
     async def _process_count(self) -> int:

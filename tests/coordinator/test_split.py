@@ -56,6 +56,26 @@ def test_a_lone_texture_below_the_threshold_is_split_across_idle_processes(tmp_p
     assert parts == [1]
 
 
+def test_after_one_edit_the_re_cooked_texture_is_split_and_the_cache_hits_take_no_process(tmp_path):
+    """The case the idle split is for: a re-cook where every other texture is a cache hit."""
+    src = tmp_path / "src"
+    for name in ("a", "b", "c"):
+        big_texture(src).rename(src / f"{name}_albedo.png")
+
+    def cached_cook(root):
+        args = ("--progress", "none", "--quality", "default", "--workers", "2", "--cache", str(tmp_path / "cache"), "--report", str(root) + ".json")
+        assert (result := run_oxcook("cook", str(src), "-o", str(root), *args)).returncode == 0, result.stderr
+        return {t["source"]: (t["cache"], t["parts"]) for t in json.loads((tmp_path / (root.name + ".json")).read_text())["jobs"][0]["textures"]}
+
+    assert cached_cook(tmp_path / "cold") == {f"{n}_albedo.png": ("miss", 1) for n in "abc"}  # three for two processes: none split
+    img = np.asarray(Image.open(src / "b_albedo.png")).copy()
+    img[:64] = 255 - img[:64]
+    Image.fromarray(img).save(src / "b_albedo.png")
+    assert cached_cook(tmp_path / "edit") == {"a_albedo.png": ("hit", 1), "b_albedo.png": ("miss", 2), "c_albedo.png": ("hit", 1)}
+    whole, _ = cook(src, tmp_path / "whole", "--quality", "default", "--split-above", "0")
+    assert (tmp_path / "edit/Resources/textures.data").read_bytes() == whole
+
+
 def test_tiny_and_odd_textures_split_to_the_same_bytes(tmp_path):
     """A part may own no band at all (a 1x1 texture); a 3-pixel-wide strip has bands but one block column."""
     src = tmp_path / "src"

@@ -57,19 +57,25 @@ def test_a_texture_is_split_only_across_processes_that_would_otherwise_idle():
     Image.fromarray(pixels).save(out, format="PNG")
     desc = preset_desc("albedo", "photo.png")  # BC7 default: ~0.35 s of encoding, worth several parts
 
-    async def cook(names, split_above=SPLIT_ABOVE):
+    async def cook(names, split_above=SPLIT_ABOVE, announced=0):
         backend = LocalBackend(workers=2)
         try:
             async with TexturePipeline(backend, capacity=4, job="t", split_above=split_above) as pipeline:
+                pipeline.expect(announced)
+                results = []
                 for name in names:
                     await pipeline.submit(TextureWorkItem(name, desc, sources=(out.getvalue(),), size=(700, 1100)))
-                results = [await pipeline.collect() for _ in names]
+                    if announced:  # each collected before the next is submitted: the ones announced are still to come
+                        results.append(await pipeline.collect())
+                results += [await pipeline.collect() for _ in range(len(names) - len(results))]
         finally:
             await backend.close()
         return {r.source_id: (r.parts, r.cooked.payload) for r in results}
 
     alone, unsplit = asyncio.run(cook(["a"])), asyncio.run(cook(["a"], split_above=0))
     assert alone["a"][0] == 2 and unsplit["a"][0] == 1 and alone["a"][1] == unsplit["a"][1]
-    busy = asyncio.run(cook(["a", "b", "c"]))  # a's two parts fill both processes: b and c wait their turn whole
-    assert {name: parts for name, (parts, _) in busy.items()} == {"a": 2, "b": 1, "c": 1}
-    assert {payload for _, payload in busy.values()} == {unsplit["a"][1]}
+    busy = asyncio.run(cook(["a", "b", "c"]))  # three for two processes: none is split
+    assert {name: parts for name, (parts, _) in busy.items()} == {"a": 1, "b": 1, "c": 1}
+    coming = asyncio.run(cook(["a", "b"], announced=2))  # a alone at the backend, but b is announced: only b, the last, is split
+    assert {name: parts for name, (parts, _) in coming.items()} == {"a": 1, "b": 2}
+    assert {payload for _, payload in [*busy.values(), *coming.values()]} == {unsplit["a"][1]}
