@@ -219,8 +219,8 @@ def chain_weight(desc: TextureImportDesc) -> float:
 
 
 # BC7 encoding on one core, in ns a pixel of every level (the note above); other formats encode in about the
-# time their source takes to decode, so splitting them gains nothing. Decoding costs ~12 ns a pixel (a PNG:
-# 8192² RGB 1.4-1.7 s; a JPEG about half) and every part pays it whole, so a part should encode several times that.
+# time their source takes to decode, so splitting them gains nothing. Every part decodes the whole source: ~5 ns
+# a pixel for a 2048² JPEG (21 ms), ~22 for bench/split.py's noisy 8192² PNG (1.4-1.5 s); 12 is taken between.
 _BC7_NS_PER_PIXEL = {Bc7Quality.FAST: 27.0, Bc7Quality.DEFAULT: 364.0, Bc7Quality.HIGH: 1284.0}
 _DECODE_NS_PER_PIXEL = 12.0
 _PART_OVER_DECODE = 4.0  # a part encodes at least this many times the decode it repeats ...
