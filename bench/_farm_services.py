@@ -26,9 +26,19 @@ def _bounded_wait(ready, seconds: float, what: str) -> None:
         time.sleep(0.1)
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through the farms' ``finally``: their workers are stopped
+
+
 @contextlib.contextmanager
 def farm(tmp: Path, workers: int):
-    """Yield the broker URL of a fresh redis-server with ``workers`` single-process oxcook workers on it."""
+    """Yield the broker URL of a fresh redis-server with ``workers`` single-process oxcook workers on it.
+
+    A benchmark ended with SIGTERM or SIGHUP stops them too (they run in sessions of their own, so no signal
+    of the benchmark's terminal reaches them)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            signal.signal(sig, _exit_on_sigterm)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
