@@ -31,8 +31,9 @@ def _exit_on_sigterm(signum, frame):
 
 
 @contextlib.contextmanager
-def farm(tmp: Path, workers: int):
-    """Yield the broker URL of a fresh redis-server with ``workers`` single-process oxcook workers on it.
+def farm(tmp: Path, workers: int, *worker_args: str):
+    """Yield the broker URL of a fresh redis-server with ``workers`` single-process oxcook workers on it
+    (``worker_args``: more options for each, e.g. ``--source-root DIR``).
 
     A benchmark ended with SIGTERM or SIGHUP stops them too (they run in sessions of their own, so no signal
     of the benchmark's terminal reaches them)."""
@@ -50,7 +51,7 @@ def farm(tmp: Path, workers: int):
         env = {**os.environ, "OXCOOK_BROKER_URL": url}
         for i in range(workers):
             log = tmp / f"worker{i}.log"
-            cmd = [sys.executable, "-m", "coordinator", "worker", "--concurrency", "1", "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO"]
+            cmd = [sys.executable, "-m", "coordinator", "worker", "--concurrency", "1", "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO", *worker_args]
             procs.append(subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True))
             _bounded_wait(lambda: b"ready." in log.read_bytes() or procs[-1].poll() is not None, 60, f"worker {i}")
         yield url

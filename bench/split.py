@@ -11,7 +11,9 @@ the paired runs' ratios, and checks that every run wrote the same bytes. Also
 prints one unsplit cook's stages, which bound the ratio: decoding is paid by
 every part.
 
-Run: ``python bench/split.py [--size 8192] [--quality default] [--repeat 1] [--no-farm]``
+Run: ``python bench/split.py [--size 8192] [--quality default] [--repeat 1] [--no-farm] [--shared-storage]``
+(``--shared-storage``: one more pair of farms, whose workers read the source by path instead of from
+Redis — what the farm's transport of the source costs)
 (runs alternate between one process and two, so a slow spell of the machine hits both)
 """
 
@@ -80,6 +82,7 @@ def main() -> int:
     parser.add_argument("--quality", default="default", choices=["fast", "default", "high"])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-farm", action="store_true")
+    parser.add_argument("--shared-storage", action="store_true", help="also a farm whose workers read the source by path")
     args = parser.parse_args()
     compile_sources()
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -100,6 +103,16 @@ def main() -> int:
             with farm(tmp / "farm1", 1) as one_worker, farm(tmp / "farm2", 2) as two_workers:  # the idle farm waits on its queue
                 one, two, ratio, d = paired_cooks(src, tmp, args.quality, args.repeat, "farm", ("--broker", one_worker), ("--broker", two_workers))
                 rows.append(("farm (loopback)", one, two, ratio))
+                digests |= d
+        if args.shared_storage:
+            (tmp / "paths1").mkdir()
+            (tmp / "paths2").mkdir()
+            roots = ("--source-root", str(tmp))
+            with farm(tmp / "paths1", 1, *roots) as one_worker, farm(tmp / "paths2", 2, *roots) as two_workers:
+                one, two, ratio, d = paired_cooks(
+                    src, tmp, args.quality, args.repeat, "paths", ("--broker", one_worker, "--shared-storage"), ("--broker", two_workers, "--shared-storage")
+                )
+                rows.append(("farm, by path", one, two, ratio))
                 digests |= d
     print(f"{'backend':<18}{'1 process s':>13}{'2 processes s':>15}{'2/1':>8}{'paired':>9}")
     print("-" * 63)
