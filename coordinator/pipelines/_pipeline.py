@@ -69,8 +69,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._tasks: set[asyncio.Task] = set()
         self._to_come = 0  # items the caller said it will still submit (``expect``)
         self._at_cache = 0  # submitted items whose cache answer is not in yet
-        self._cache_answered = asyncio.Event()  # set while no submitted item waits for its cache answer
-        self._cache_answered.set()
+        self._changed = asyncio.Event()  # set, and replaced, at every change a waiting decision may care about
 
     async def __aenter__(self):
         self._group = asyncio.TaskGroup()
@@ -118,7 +117,6 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._outstanding += 1
         self._to_come = max(0, self._to_come - 1)
         self._at_cache += 1
-        self._cache_answered.clear()
         task = self._group.create_task(self._run(item, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -137,8 +135,7 @@ class WorkPipeline(Generic[Item, Outcome]):
             lookup, key = await self._look_up(work)
         finally:
             self._at_cache -= 1
-            if not self._at_cache:
-                self._cache_answered.set()
+            self._notify()
         if lookup.result is not None and not self._cache.should_verify(key):
             self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return
@@ -170,6 +167,16 @@ class WorkPipeline(Generic[Item, Outcome]):
         if lookup.result is not None and self._problem(work, lookup.result) is not None:
             return Lookup(None, "miss", "entry corrupt"), key  # a well-framed entry that is not what it claims: never trusted
         return lookup, key
+
+    def _notify(self) -> None:
+        """Wake every :meth:`_until` to look again (an item got its cache answer, or went to compute)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _until(self, ready) -> None:
+        """Wait until ``ready()`` holds, looked at again at each :meth:`_notify`."""
+        while not ready():
+            await self._changed.wait()
 
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success

@@ -16,12 +16,14 @@ it announced (``expect``), every submitted item has its cache answer (hits need
 no process), and fewer of this pipeline's items need the backend than it has
 processes. It gets as many parts as are idle and its encode is worth
 (:func:`worker.split_worth`: each part encodes several times the decode it repeats).
+While it waits for cache answers the items after it wait too, so it is not overtaken.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -87,8 +89,12 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
         self._busy = 0  # processes this pipeline's computing items take or wait for (a part counts one)
         self._processes: tuple[float, int] | None = None  # (when asked, the backend's process count)
+        self._places = itertools.count()
+        self._place: dict[str, int] = {}  # work key -> its place in the order items were submitted, until its outcome
+        self._deciding: set[int] = set()  # places of the items waiting to decide whether to split
 
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
+        self._place[key] = next(self._places)
         return TextureWork(
             key, item.source_id, item.desc, job=self._job, sources=item.sources, paths=() if item.sources else item.paths, encoder_target=self.encoder_target
         )
@@ -98,11 +104,15 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         queue_ms = max(milliseconds - cook_ms, 0.0)
         diagnostics = result.cooked.diagnostics if result.cooked is not None else (result.error,)
         parts = self._split.pop(result.key, 1)
+        self._place.pop(result.key, None)
         return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason, parts)
 
     async def _compute(self, item: TextureWorkItem, work: TextureWork) -> TextureResult:
         self._busy += 1
-        parts = await self._parts(item, work)
+        self._notify()
+        place = self._place[work.key]
+        await self._until(lambda: not self._deciding or min(self._deciding) > place)  # never ahead of an earlier one still deciding
+        parts = await self._parts(item, work, place)
         self._busy += parts - 1  # before the next await: the items that follow see these processes taken
         if parts < 2:
             return await self._counted(work)
@@ -117,7 +127,7 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         finally:
             self._busy -= 1
 
-    async def _parts(self, item: TextureWorkItem, work: TextureWork) -> int:
+    async def _parts(self, item: TextureWorkItem, work: TextureWork, place: int) -> int:
         """How many parts ``work`` is cooked in: 1 unless it is one 2D image whose header said at least
         ``split_above`` pixels, or whose encode is worth parts for processes that would otherwise idle."""
         if self.split_above <= 0 or work.desc.texture_type != TextureType.TEXTURE_2D or len(work.sources) + len(work.paths) != 1 or item.size is None:
@@ -128,9 +138,17 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         worth = split_worth(work.desc, *item.size)
         if worth < 2 or self._to_come:
             return 1  # not worth it, or more items are coming to take the processes
-        await self._cache_answered.wait()  # items at the cache may yet need processes, or be hits (milliseconds)
-        idle = await self._process_count() - (self._busy - 1)  # read after the last await: no other item can take them meanwhile
-        return max(1, min(idle, worth, MAX_PARTS))
+        processes = await self._process_count()
+        # Items still at the cache may be hits (no process) or need one: wait for their answers (milliseconds), but
+        # only while a second process may be free — once the others fill all but one, go whole. The items after this
+        # one wait meanwhile (``_compute``): the largest texture, cooked first, is not overtaken by the small ones.
+        self._deciding.add(place)
+        try:
+            await self._until(lambda: not self._at_cache or self._busy - 1 >= processes - 1)
+        finally:
+            self._deciding.discard(place)
+            self._notify()
+        return max(1, min(processes - (self._busy - 1), worth, MAX_PARTS))  # no await since the wait: nothing took them meanwhile
 
     async def _process_count(self) -> int:
         now = time.monotonic()

@@ -79,3 +79,35 @@ def test_a_texture_is_split_only_across_processes_that_would_otherwise_idle():
     coming = asyncio.run(cook(["a", "b"], announced=2))  # a alone at the backend, but b is announced: only b, the last, is split
     assert {name: parts for name, (parts, _) in coming.items()} == {"a": 1, "b": 2}
     assert {payload for _, payload in [*busy.values(), *coming.values()]} == {unsplit["a"][1]}
+
+
+def test_a_texture_waiting_to_decide_its_split_is_not_overtaken_by_the_textures_after_it():
+    """The first texture of a job (cooked first because it is the largest) waits for the cache answers of the
+    others only while they may leave processes idle: once the others that need a process would fill all but
+    its own, it goes to the backend whole, among the first — not behind every small texture after it."""
+    y, x = np.mgrid[0:1100, 0:700]
+    big = io.BytesIO()
+    Image.fromarray(np.stack([x % 251, y % 241, (x * y) % 239], axis=2).astype(np.uint8)).save(big, format="PNG")
+    small = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(small, format="PNG")
+    order: list[str] = []
+
+    class Recording(LocalBackend):  # the real pool; it notes the order work reaches it
+        def submit(self, work):
+            order.append(work.source_id)
+            return super().submit(work)
+
+    async def cook():
+        backend = Recording(workers=2)
+        try:
+            async with TexturePipeline(backend, capacity=16, job="t") as pipeline:
+                await pipeline.submit(TextureWorkItem("big", preset_desc("albedo", "big.png"), sources=(big.getvalue(),), size=(700, 1100)))
+                for k in range(8):
+                    await pipeline.submit(TextureWorkItem(f"small{k}", preset_desc("normal", "n.png"), sources=(small.getvalue(),), size=(64, 64)))
+                return [await pipeline.collect() for _ in range(9)]
+        finally:
+            await backend.close()
+
+    results = asyncio.run(cook())
+    assert all(r.success for r in results) and [r.parts for r in results if r.source_id == "big"] == [1]
+    assert order.index("big") < 2  # it starts at once, on one of the two processes
