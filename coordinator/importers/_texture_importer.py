@@ -217,7 +217,7 @@ async def cook_textures(
         job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
-        pipeline.expect(total)  # until all are in, a texture is not split for processes the others will take
+        pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
         group.create_task(_feed(order, pipeline, job, window))
         placed = 0
         for _ in range(total):

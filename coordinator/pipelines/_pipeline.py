@@ -68,6 +68,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._keys = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
         self._to_come = 0  # items the caller said it will still submit (``expect``)
+        self._room: asyncio.Semaphore | None = None  # the caller's window, taken before each of them (``expect``)
         self._at_cache = 0  # submitted items whose cache answer is not in yet
         self._changed = asyncio.Event()  # set, and replaced, at every change a waiting decision may care about
 
@@ -105,9 +106,14 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     # --- the seed's pipeline contract ----------------------------------------------------------
 
-    def expect(self, count: int) -> None:
-        """The caller will submit (or reject) ``count`` more items: until it has, more work is known to be coming."""
+    def expect(self, count: int, room: asyncio.Semaphore | None = None) -> None:
+        """The caller will submit (or reject) ``count`` more items: until it has, more work is known to be coming.
+
+        ``room``: the caller takes a slot of it before each item and gives slots back as it uses the results in
+        the order the items were submitted — so while it is full, nothing more comes until the earliest item
+        whose result is not in yet is done."""
         self._to_come += count
+        self._room = room
 
     async def submit(self, item: Item) -> None:
         """Queue ``item`` once the in-flight window has room (backpressure)."""
@@ -117,6 +123,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._outstanding += 1
         self._to_come = max(0, self._to_come - 1)
         self._at_cache += 1
+        self._notify()
         task = self._group.create_task(self._run(item, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -127,6 +134,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._submitted += 1
         self._outstanding += 1
         self._to_come = max(0, self._to_come - 1)
+        self._notify()
         self._finish(self._refused(item, diagnostic))
 
     async def _run(self, item: Item, work) -> None:
@@ -169,7 +177,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         return lookup, key
 
     def _notify(self) -> None:
-        """Wake every :meth:`_until` to look again (an item got its cache answer, or went to compute)."""
+        """Wake every :meth:`_until` to look again (an item was submitted, got its cache answer, or went to compute)."""
         self._changed.set()
         self._changed = asyncio.Event()
 

@@ -11,12 +11,14 @@ each encoding its bands on its own process or farm worker, and the parts are
 joined into the payload an unsplit cook writes, byte for byte
 (:func:`worker.join_texture_parts`). The join is checked like any result.
 A smaller texture is split too when processes would otherwise idle, as when one
-edited texture is all a re-cook has to do: the caller has submitted every item
-it announced (``expect``), every submitted item has its cache answer (hits need
-no process), and fewer of this pipeline's items need the backend than it has
-processes. It gets as many parts as are idle and its encode is worth
-(:func:`worker.split_worth`: each part encodes several times the decode it repeats).
-While it waits for cache answers the items after it wait too, so it is not overtaken.
+edited texture is all a re-cook has to do: every submitted item has its cache
+answer (hits need no process), fewer of this pipeline's items need the backend
+than it has processes, and no more can come before it is done — the caller has
+submitted every item it announced (``expect``), or its window is full behind
+this texture, the earliest whose result is not in. It gets as many parts as are
+idle and its encode is worth (:func:`worker.split_worth`: each part encodes
+several times the decode it repeats). While it waits to know, the items after it
+wait too, so it is not overtaken.
 """
 
 from __future__ import annotations
@@ -136,19 +138,32 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         if pixels >= self.split_above:
             return min(await self._process_count(), MAX_PARTS, max(2, pixels // _PIXELS_PER_PART))
         worth = split_worth(work.desc, *item.size)
-        if worth < 2 or self._to_come:
-            return 1  # not worth it, or more items are coming to take the processes
+        if worth < 2:
+            return 1
         processes = await self._process_count()
-        # Items still at the cache may be hits (no process) or need one: wait for their answers (milliseconds), but
-        # only while a second process may be free — once the others fill all but one, go whole. The items after this
-        # one wait meanwhile (``_compute``): the largest texture, cooked first, is not overtaken by the small ones.
+        # Wait (milliseconds) until what will take the processes is known; the items after this one wait meanwhile
+        # (``_compute``): the largest texture, cooked first, is not overtaken by the small ones.
         self._deciding.add(place)
         try:
-            await self._until(lambda: not self._at_cache or self._busy - 1 >= processes - 1)
+            await self._until(lambda: self._free_for(place, processes) is not None)
+            free = self._free_for(place, processes)
         finally:
             self._deciding.discard(place)
             self._notify()
-        return max(1, min(processes - (self._busy - 1), worth, MAX_PARTS))  # no await since the wait: nothing took them meanwhile
+        return max(1, min(free, worth, MAX_PARTS))
+
+    def _free_for(self, place: int, processes: int) -> int | None:
+        """The processes the item at ``place`` may split across — 1: none besides its own — or ``None`` while that is not known."""
+        free = processes - (self._busy - 1)
+        if free < 2:
+            return 1  # the others that need a process fill all but its own
+        if self._at_cache:
+            return None  # they may be hits (no process) or need one: their answers come in milliseconds
+        if not self._to_come:
+            return free  # everything was handed over and answered
+        if self._room is None or min(self._place.values()) != place:
+            return 1  # more is coming at any time, or as soon as an earlier texture, still cooking, is done
+        return free if self._room.locked() else None  # full behind this one: nothing comes until it is done
 
     async def _process_count(self) -> int:
         now = time.monotonic()

@@ -13,6 +13,7 @@ from PIL import Image
 import formats._texture_payload as payload_module
 import formats._validate as validate_module
 from coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
+from coordinator.cache import CacheSettings
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook, wait_until
 
 
@@ -72,6 +73,37 @@ def test_after_one_edit_the_re_cooked_texture_is_split_and_the_cache_hits_take_n
     img[:64] = 255 - img[:64]
     Image.fromarray(img).save(src / "b_albedo.png")
     assert cached_cook(tmp_path / "edit") == {"a_albedo.png": ("hit", 1), "b_albedo.png": ("miss", 2), "c_albedo.png": ("hit", 1)}
+    whole, _ = cook(src, tmp_path / "whole", "--quality", "default", "--split-above", "0")
+    assert (tmp_path / "edit/Resources/textures.data").read_bytes() == whole
+
+
+def test_in_a_job_longer_than_its_window_an_edited_texture_at_the_head_is_split(tmp_path):
+    """Results are placed in the cooking order, so while the edited texture (the largest, cooked first) is not done,
+    the window behind it fills with cache hits and nothing more can come: its processes would idle. Here the window
+    is 4 textures and the job 9."""
+    src = tmp_path / "src"
+    for k in range(8):
+        img = np.asarray(Image.open(big_texture(src))).copy()
+        img[k] = 0  # nine different textures: no cache hit or deduplication among them
+        Image.fromarray(img).save(src / f"t{k}_albedo.png")
+    big_texture(src, width=720).rename(src / "big_albedo.png")  # the largest: first in the cooking order
+    config = Config(thread_pool_size=2, texture_queue_capacity=4, cache=CacheSettings(local=tmp_path / "cache"))
+
+    def cook_all(root):
+        done, reports = threading.Event(), []
+        request = TextureImportRequest(textures=tuple(expand_sources([src], TextureSettings(quality="default")).textures), cooked_root=root)
+        with ImportService(config) as service:
+            service.submit_texture_import(request, lambda job, report: (reports.append(report), done.set()))
+            assert done.wait(120)
+        assert reports[0].success
+        return {t.source_id: (t.cache, t.parts) for t in reports[0].textures}
+
+    assert set(cook_all(tmp_path / "cold").values()) == {("miss", 1)}  # nine for two processes: none split
+    img = np.asarray(Image.open(src / "big_albedo.png")).copy()
+    img[:64] = 255 - img[:64]
+    Image.fromarray(img).save(src / "big_albedo.png")
+    edited = cook_all(tmp_path / "edit")
+    assert edited.pop("big_albedo.png") == ("miss", 2) and set(edited.values()) == {("hit", 1)}
     whole, _ = cook(src, tmp_path / "whole", "--quality", "default", "--split-above", "0")
     assert (tmp_path / "edit/Resources/textures.data").read_bytes() == whole
 
