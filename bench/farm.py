@@ -50,7 +50,10 @@ def timed_cook(src: Path, root: Path, quality: str, broker: str | None) -> float
     return time.perf_counter() - start
 
 
-async def intake(url: str, sizes: list[int], rounds: int = 7) -> tuple[float, float]:
+INTAKE_ROUNDS = 7
+
+
+async def intake(url: str, sizes: list[int], rounds: int = INTAKE_ROUNDS) -> tuple[float, float]:
     """MB/s through the farm's result path (BLPOP + GETDEL, other keys deleted in a batch) vs plain GET, same
     payloads: the medians of ``rounds`` passes of each, alternating (one pass is ~0.1 s: the machine's swings show)."""
     import redis.asyncio as aioredis
@@ -116,7 +119,7 @@ def main() -> int:
         print(f"per-task fixed cost on 64²: {(small_farm - small_local) / args.small * 1000:.2f} ms per texture (farm - local)")
         sizes = [5_595_904] * 32  # a 2048² BC7 payload with mips
         farm_rate, plain_rate = asyncio.run(intake(broker, sizes))
-        print(f"payload intake (medians of 7 passes each): farm path {farm_rate:.0f} MB/s, plain GET {plain_rate:.0f} MB/s, ratio {farm_rate / plain_rate:.3f}")
+        print(f"payload intake (medians of {INTAKE_ROUNDS} passes each): farm path {farm_rate:.0f} MB/s, plain GET {plain_rate:.0f} MB/s, ratio {farm_rate / plain_rate:.3f}")
         print("(goals: farm/local >= 0.85; intake ratio >= 0.9; per-task cost <= 5 ms)")
     return 0
 

@@ -122,8 +122,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._submitted += 1
         self._outstanding += 1
         self._to_come = max(0, self._to_come - 1)
-        self._at_cache += 1
-        self._notify()
+        self._at_cache += 1  # no _notify: an item more at the cache makes no waiting decision ready
         task = self._group.create_task(self._run(item, work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -177,14 +176,15 @@ class WorkPipeline(Generic[Item, Outcome]):
         return lookup, key
 
     def _notify(self) -> None:
-        """Wake every :meth:`_until` to look again (an item was submitted, got its cache answer, or went to compute)."""
+        """Wake every :meth:`_until` to look again (an item was rejected, got its cache answer, or went to compute)."""
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def _until(self, ready) -> None:
-        """Wait until ``ready()`` holds, looked at again at each :meth:`_notify`."""
-        while not ready():
+    async def _until(self, ready):
+        """The first true value of ``ready()``, looked at again at each :meth:`_notify`."""
+        while not (value := ready()):
             await self._changed.wait()
+        return value
 
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success

@@ -145,15 +145,15 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         # (``_compute``): the largest texture, cooked first, is not overtaken by the small ones.
         self._deciding.add(place)
         try:
-            await self._until(lambda: self._free_for(place, processes) is not None)
-            free = self._free_for(place, processes)
+            free = await self._until(lambda: self._free_for(place, processes))
         finally:
             self._deciding.discard(place)
             self._notify()
         return max(1, min(free, worth, MAX_PARTS))
 
     def _free_for(self, place: int, processes: int) -> int | None:
-        """The processes the item at ``place`` may split across — 1: none besides its own — or ``None`` while that is not known."""
+        """The processes the item at ``place`` may split across — 1: none besides its own — or ``None`` while that is not known
+        (a true value once known: :meth:`_until` waits for it)."""
         free = processes - (self._busy - 1)
         if free < 2:
             return 1  # the others that need a process fill all but its own
