@@ -108,6 +108,20 @@ def test_in_a_job_longer_than_its_window_an_edited_texture_at_the_head_is_split(
     assert (tmp_path / "edit/Resources/textures.data").read_bytes() == whole
 
 
+def test_a_broken_texture_split_for_idle_processes_fails_once_by_name(tmp_path):
+    """A PNG whose header promises 700x1100 but whose data is cut is split (the header is all the plan reads); every
+    part fails to decode, and the job names the file once, exit 1, no traceback; the fallback stands in for it."""
+    src = tmp_path / "src"
+    data = big_texture(src).read_bytes()
+    (src / "huge_albedo.png").unlink()
+    (src / "cut_albedo.png").write_bytes(data[: len(data) // 2])
+    result = run_oxcook("cook", str(src), "-o", str(tmp_path / "r"), "--progress", "none", "--quality", "default", "--workers", "2", "--report", str(tmp_path / "r.json"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("cut_albedo.png: corrupt or truncated PNG data") == 1, result.stderr
+    (texture,) = json.loads((tmp_path / "r.json").read_text())["jobs"][0]["textures"]
+    assert texture["parts"] == 2 and texture["index"] == 0 and [d["code"] for d in texture["diagnostics"]] == ["texture-corrupted-data"]
+
+
 def test_tiny_and_odd_textures_split_to_the_same_bytes(tmp_path):
     """A part may own no band at all (a 1x1 texture); a 3-pixel-wide strip has bands but one block column."""
     src = tmp_path / "src"
