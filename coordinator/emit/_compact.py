@@ -9,8 +9,8 @@ indices inside every material, geometry and sidecar, re-seals those
 descriptors and writes the index last. The source key and every asset key stay.
 
 Crash safety is a cook's: every file about to be replaced is journaled first
-(the big data files are *moved* into the journal, not copied), and the index
-rename decides old or new — ``oxcook repair`` (or the next cook) restores the
+(the big data files are *moved* into the journal, not copied; the move is
+recorded before it is made), and the index rename decides old or new — ``oxcook repair`` (or the next cook) restores the
 old root from an interrupted compaction. The plan is pure and deterministic, so
 compacting twice changes nothing the second time.
 """
@@ -52,7 +52,7 @@ from worker import failpoint
 
 from .._errors import RootUnusableError
 from ._cooked_root import confined
-from ._journal import CookJournal, RootLock, recover_root, write_file_durably
+from ._journal import CookJournal, RootLock, recover_root, temporary, write_file_durably
 
 _TEX_ROW, _BUF_ROW = TEXTURE_RESOURCE_DESC[Epoch.B], BUFFER_RESOURCE_DESC[Epoch.B]
 OTEX_GLOB = "Resources/Textures/*.otex"
@@ -191,7 +191,7 @@ def _remapped(relpath: str, data: bytes, asset_type: int, plan: CompactionPlan) 
 
 def _copy_live(old: Path, new: Path, old_rows: list, new_rows: list) -> None:
     """Stream each live payload from its old offset to its new one (gaps are zeros), then fsync and rename into place."""
-    temp = new.with_name(new.name + ".compact")
+    temp = temporary(new)
     with open(old, "rb") as src, open(temp, "wb") as dst:
         for before, after in zip(old_rows, new_rows, strict=True):
             if not after.size_bytes:

@@ -3,14 +3,22 @@
 A cook only ever *appends* to the data and table files the current index
 records, so truncating them back to the recorded sizes undoes it. Files a cook
 *replaces* (descriptors, sidecars) are copied into ``.oxcook/journal/`` first,
-and files it *creates* are listed there before they exist. The new
+and files it *creates* are listed there before they exist. Compaction *moves*
+its big data files into the journal instead of copying them; that move is
+recorded before it happens. Every record is durable before the step it names
+(write-ahead), so whatever a kill interrupts, the journal names it. The new
 ``container.index.bin`` is renamed into place last; the journal remembers the
 SHA-256 of the index that was current when the cook began, so repair knows
 which side of that rename a crash fell on:
 
-* index unchanged → roll back: restore replaced files, delete created ones,
-  truncate recorded files to the recorded sizes;
+* index unchanged → roll back: restore replaced files (a recorded move whose
+  backup does not exist never happened), delete created ones, truncate recorded
+  files to the recorded sizes;
 * index changed → the cook committed: keep its files, drop the journal.
+
+Either way repair removes the temporaries (``<file>.tmp``) of every file the
+journal names, and removes the journal file itself last, so a repair that is
+itself killed is simply run again.
 
 The engine rewrites its index and tables in place (spec §6.3); oxcook does not.
 """
@@ -37,7 +45,13 @@ STATE_DIR = ".oxcook"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
 JOURNAL_FILE = f"{JOURNAL_DIR}/journal.jsonl"
 LOCK_FILE = f"{STATE_DIR}/lock"
-INDEX_TEMP = INDEX_FILE_NAME + ".tmp"
+TEMP_SUFFIX = ".tmp"
+INDEX_TEMP = INDEX_FILE_NAME + TEMP_SUFFIX
+
+
+def temporary(path: Path) -> Path:
+    """Where a whole new ``path`` is written before it is renamed into place (repair removes it)."""
+    return path.with_name(path.name + TEMP_SUFFIX)
 
 
 def fsync_dir(path: Path) -> None:
@@ -51,7 +65,7 @@ def fsync_dir(path: Path) -> None:
 def write_file_durably(path: Path, data: bytes, *, before_rename: Callable[[], None] | None = None) -> None:
     """Write a whole file through a temporary name, fsync it, rename it, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
+    temp = temporary(path)
     with open(temp, "wb") as fh:
         fh.write(data)
         fh.flush()
@@ -177,13 +191,18 @@ class CookJournal:
             self._append(records)
 
     def move_aside(self, relpath: str) -> Path:
-        """Move a (large) file into the journal as its own backup and return where it now is (no copy)."""
+        """Move a (large) file into the journal as its own backup and return where it now is (no copy).
+
+        The record comes first: a kill between it and the rename leaves a record
+        whose backup does not exist, which repair reads as "never moved".
+        """
         backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
-        os.replace(self.root / relpath, self.root / backup)
-        fsync_dir(self.root / JOURNAL_DIR)
         self.replaced.append({"relpath": relpath, "backup": backup})
         self._replaced_set.add(relpath)
         self._append([{"replaced": relpath, "backup": backup}])
+        os.replace(self.root / relpath, self.root / backup)
+        fsync_dir(self.root / JOURNAL_DIR)
+        fsync_dir((self.root / relpath).parent)
         return self.root / backup
 
     def commit(self) -> None:
@@ -237,12 +256,17 @@ def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
 
 
 def _remove_journal(root: Path) -> None:
+    """Backups first, the journal file last: a kill part-way leaves a journal that repair reads again."""
     journal_dir = root / JOURNAL_DIR
-    if journal_dir.is_dir():
-        for item in journal_dir.iterdir():
+    if not journal_dir.is_dir():
+        return
+    journal_file = root / JOURNAL_FILE
+    for item in sorted(journal_dir.iterdir()):
+        if item != journal_file:
             item.unlink()
-        journal_dir.rmdir()
-        fsync_dir(journal_dir.parent)
+    journal_file.unlink(missing_ok=True)
+    journal_dir.rmdir()
+    fsync_dir(journal_dir.parent)
 
 
 def read_journal(root: Path) -> dict | None:
@@ -315,6 +339,11 @@ def recover_root(root: Path) -> RecoveryResult:
     if (root / INDEX_TEMP).exists():
         (root / INDEX_TEMP).unlink()
         result.actions.append(f"removed unfinished {INDEX_TEMP}")
+    if journal is None and (root / JOURNAL_DIR).is_dir():
+        # a journal whose first record never became durable (nothing was changed under it),
+        # or one whose removal was cut short (everything it named was already dealt with)
+        _remove_journal(root)
+        result.actions.append("removed an unfinished journal")
     if journal is not None:
         result.interrupted = journal
         committed = index_sha256(root) != journal.get("index_sha256")
@@ -332,6 +361,11 @@ def recover_root(root: Path) -> RecoveryResult:
                 if target is not None and target.is_file():
                     target.unlink()
                     result.actions.append(f"removed {relpath}")
+        for relpath in [*journal.get("created", []), *(entry.get("relpath", "") for entry in journal.get("replaced", []))]:
+            target = _safe(root, relpath)
+            if target is not None and temporary(target).is_file():
+                temporary(target).unlink()
+                result.actions.append(f"removed unfinished {relpath}{TEMP_SUFFIX}")
         _remove_journal(root)
         if not result.actions:
             result.actions.append("discarded the journal")
