@@ -9,7 +9,7 @@ import OpenEXR
 import texture2ddecoder
 from PIL import Image
 
-import formats as f
+from oxcook import formats as f
 
 _DECODERS = {
     f.Format.BC7_UNORM: texture2ddecoder.decode_bc7,
