@@ -18,6 +18,7 @@ RUN pip install -r /tmp/requirements.txt
 COPY formats ./formats
 COPY worker ./worker
 COPY coordinator ./coordinator
+COPY oxcook ./oxcook
 RUN pip install --no-deps . && useradd --create-home oxcook
 USER oxcook
 

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def compile_sources(root: Path = REPO) -> None:
     """Byte-compile oxcook's packages in the checkout at ``root``, as a non-editable install does."""
-    for package in ("formats", "worker", "coordinator"):
+    for package in ("oxcook", "formats", "worker", "coordinator"):
         compileall.compile_dir(root / package, quiet=1)
 
 

@@ -3,7 +3,7 @@
 Cooks every shared image outside ``bad/`` (and a few odd shapes made here: odd
 sizes, grey, grey + alpha, RGBA, 16-bit, a cut-out) with every preset at fast
 quality, four presets at default quality, and 3-part splits of the large
-files, in-process with ``worker.cook_texture`` — once with this checkout's
+files, in-process with the worker's ``cook_texture`` — once with this checkout's
 ``worker`` and once with ``--against``'s, each in its own processes — and
 compares the payloads' SHA-256. A cook that raises anything but a
 ``TextureImportError`` is reported as a crash (oxcook must refuse, not fail).
@@ -54,9 +54,33 @@ def odd_shapes(out: Path) -> list[Path]:
     return sorted(out.iterdir())
 
 
-def _cook(job: tuple[str, str, str, int]) -> str:
-    from oxcook.worker import Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc
+_WORKER = None  # the worker package of the checkout a child cooks with
 
+
+def _load_worker(tree: Path):
+    """``tree``'s worker package, whichever layout the checkout has: installed as ``oxcook.worker`` (loaded here
+    from the tree's own folders, not from whatever oxcook this interpreter has installed), or top-level ``worker``."""
+    import importlib
+    import importlib.util
+    import types
+
+    if not (tree / "oxcook").is_dir():
+        sys.path.insert(0, str(tree))
+        return importlib.import_module("worker")
+    sys.modules["oxcook"] = package = types.ModuleType("oxcook")
+    package.__path__ = []
+    for name in ("formats", "worker"):
+        spec = importlib.util.spec_from_file_location(f"oxcook.{name}", tree / name / "__init__.py", submodule_search_locations=[str(tree / name)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        setattr(package, name, module)
+    return sys.modules["oxcook.worker"]
+
+
+def _cook(job: tuple[str, str, str, int]) -> str:
+    w = _WORKER
+    Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc = w.Bc7Quality, w.TextureImportError, w.cook_texture, w.join_texture_parts, w.preset_desc
     path, preset, quality, parts = job
     desc = preset_desc(preset, path)
     if desc.bc7_quality != Bc7Quality.NONE:
@@ -87,7 +111,8 @@ def hashes(tree: Path, files: list[str], processes: int) -> dict[tuple, str]:
 
 
 def _child(tree: str, listing: str, processes: int) -> None:
-    sys.path.insert(0, tree)
+    global _WORKER
+    _WORKER = _load_worker(Path(tree))  # before the pool forks: its processes inherit it
     jobs = [tuple(line.split("\t")) for line in Path(listing).read_text().splitlines()]
     jobs = [(p, pr, q, int(n)) for p, pr, q, n in jobs]
     with Pool(processes) as pool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 import zipfile
@@ -58,10 +59,10 @@ def test_public_names_are_pinned(package, pinned):
 
 @pytest.mark.parametrize(
     "package, forbidden",
-    [("formats", ("worker", "coordinator", "celery", "numpy", "PIL")), ("worker", ("coordinator",))],
+    [("formats", ("oxcook.worker", "oxcook.coordinator", "celery", "numpy", "PIL")), ("worker", ("oxcook.coordinator",))],
 )
 def test_dependencies_point_one_way(package, forbidden):
-    code = f"import sys, {package}; print(' '.join(sorted(m for m in sys.modules)))"
+    code = f"import sys, oxcook.{package}; print(' '.join(sorted(m for m in sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     for name in forbidden:
         assert name not in loaded, f"{package} imports {name}"
@@ -86,9 +87,10 @@ def _sources(folder: str):
     return sorted(p for p in (REPO / folder).rglob("*.py") if ".venv" not in p.parts)
 
 
-@pytest.mark.parametrize("folder", ["formats", "worker", "coordinator", "bench"])
+@pytest.mark.parametrize("folder", ["formats", "worker", "coordinator", "bench", "tests"])
 def test_no_import_of_another_packages_private_modules(folder):
-    """Packages meet only at each other's public names (style rule 2); bench uses no test code."""
+    """Packages meet only at each other's public names (style rule 2); bench uses no test code; nothing imports
+    the three folders by their top-level names (they are installed as ``oxcook.*``; tests reach inside freely)."""
     home = folder if folder in PACKAGES else None
     offences = []
     for path in _sources(folder):
@@ -96,7 +98,10 @@ def test_no_import_of_another_packages_private_modules(folder):
             parts = module.split(".")
             if parts[0] == "tests" and folder != "tests":
                 offences.append(f"{path.relative_to(REPO)}:{line} imports {module}")
-            if parts[0] in PACKAGES and parts[0] != home and any(p.startswith("_") for p in parts[1:]):
+            if parts[0] in PACKAGES:
+                offences.append(f"{path.relative_to(REPO)}:{line} imports {module} outside the oxcook package")
+            parts = parts[1:] if parts[0] == "oxcook" and folder != "tests" else []
+            if parts and parts[0] in PACKAGES and parts[0] != home and any(p.startswith("_") for p in parts[1:]):
                 offences.append(f"{path.relative_to(REPO)}:{line} imports {module}")
     assert not offences, "\n".join(offences)
 
@@ -120,18 +125,42 @@ def test_rooms_meet_through_their_doors():
     assert not offences, "\n".join(offences)
 
 
-def test_the_installed_package_holds_every_module_of_the_tree(tmp_path):
-    """``pip install .`` (the README's first command, and the Docker image) installs what setuptools puts in
-    the wheel: a subpackage missing there is a ModuleNotFoundError on a user's first ``oxcook cook``, while the
-    editable install the tests run from still finds it in the tree."""
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(REPO)],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert build.returncode == 0, build.stderr
-    (wheel,) = tmp_path.glob("oxcook-*.whl")
+    (built,) = out.glob("oxcook-*.whl")
+    return built
+
+
+def test_the_installed_package_holds_every_module_of_the_tree(wheel):
+    """``pip install .`` (the README's first command, and the Docker image) installs what setuptools puts in
+    the wheel: a subpackage missing there is a ModuleNotFoundError on a user's first ``oxcook cook``, while the
+    editable install the tests run from still finds it in the tree."""
     shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".py")}
-    tree = {p.relative_to(REPO).as_posix() for package in PACKAGES for p in (REPO / package).rglob("*.py")}
+    tree = {f"oxcook/{p.relative_to(REPO).as_posix()}" for package in PACKAGES for p in (REPO / package).rglob("*.py")}
+    tree |= {f"oxcook/{p.name}" for p in (REPO / "oxcook").glob("*.py")}
     assert tree - shipped == set()
+
+
+def test_installing_adds_one_name_to_site_packages_and_both_commands_run_from_it(wheel, tmp_path):
+    """Another distribution's ``worker`` or ``formats`` package cannot collide with ours: only ``oxcook`` is installed."""
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], capture_output=True, text=True, timeout=300
+    )
+    assert install.returncode == 0, install.stderr
+    top = {p.name for p in target.iterdir()} - {"bin"}
+    assert top == {"oxcook", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    where = subprocess.run([sys.executable, "-c", "import oxcook.coordinator as c; print(c.__file__)"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert where.stdout.strip().startswith(str(target)), where.stderr
+    for command in ([sys.executable, "-m", "oxcook", "--version"], [str(target / "bin" / "oxcook"), "--version"]):
+        ran = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert ran.returncode == 0 and "oxcook" in ran.stdout + ran.stderr, (command, ran.stderr)

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from oxcook import formats as f
-import formats._validate as validate_module
+import oxcook.formats._validate as validate_module
 from oxcook.coordinator import Config, CookedRootFiles, ImportService, TextureImportRequest, TextureSettings, expand_sources
 from oxcook.coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS

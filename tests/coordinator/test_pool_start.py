@@ -8,24 +8,24 @@ from concurrent.futures import ProcessPoolExecutor
 
 from oxcook.coordinator._fork_server import PRELOAD, pool_context
 
-_PROBE = "sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('coordinator', 'worker', 'celery'))"
+_PROBE = "sorted(m for m in __import__('sys').modules if m.startswith(('oxcook.coordinator', 'oxcook.worker', 'celery')))"
 
 
 def test_a_pool_process_has_the_worker_and_nothing_of_the_coordinator():
     with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as pool:
         loaded = pool.submit(eval, _PROBE).result(timeout=60)
-    assert PRELOAD == ["worker"]
-    assert "worker" in loaded and "worker._bcn" in loaded  # preloaded: the first texture imports nothing
-    assert not [m for m in loaded if not m.startswith("worker")]  # no coordinator, no celery
+    assert PRELOAD == ["oxcook.worker"]
+    assert "oxcook.worker" in loaded and "oxcook.worker._bcn" in loaded  # preloaded: the first texture imports nothing
+    assert not [m for m in loaded if not m.startswith("oxcook.worker")]  # no coordinator, no celery
 
 
 def test_python_m_coordinator_cook_starts_the_fork_server_before_importing_the_coordinator():
     """The fork server must already be importing the worker while this process imports the CLI."""
     code = (
-        "import sys, multiprocessing.forkserver as fs, coordinator.__main__ as m\n"
+        "import sys, multiprocessing.forkserver as fs, oxcook.coordinator.__main__ as m\n"
         "sys.argv = ['oxcook', 'cook', '--help']\n"
         "real = fs.ensure_running\n"
-        "fs.ensure_running = lambda: (print('cli imported first:', 'coordinator.cli' in sys.modules, flush=True), real())\n"
+        "fs.ensure_running = lambda: (print('cli imported first:', 'oxcook.coordinator.cli' in sys.modules, flush=True), real())\n"
         "m.main()\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
