@@ -64,6 +64,7 @@ class AsyncImporter:
             lock_timeout=self.config.lock_timeout,
             io_threads=self.config.texture_pipeline_workers,
             rebuild_invalid=request.options.rebuild_invalid_root,
+            ignore_record=request.options.ignore_record,
         )
         job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress, self.cache)
         entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))

@@ -10,7 +10,9 @@
     ├── OutputWriteError       output-write-failed disk full, permissions, I/O errors                     -> exit 3
     ├── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
     ├── CommitRefusedError     commit-invalid      what a cook would commit breaks a loader rule (a bug)  -> exit 3
-    └── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
+    ├── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
+    └── BuildRecordError       build-record-invalid a root's build record that cannot be trusted: ignored with a
+                                                   warning, the cook checks every input again (never an exit code)
 
 A failed *input* (one texture that does not decode) is not an error of the
 job: it is a diagnostic, the texture resolves to the fallback, and the exit
@@ -60,6 +62,12 @@ class CommitRefusedError(OxcookError):
 
 class SceneError(OxcookError):
     code = "scene-invalid"
+
+
+class BuildRecordError(OxcookError):
+    """A build record that is damaged, of another version, or of another root: never trusted, never fatal."""
+
+    code = "build-record-invalid"
 
 
 EXIT_FOR_CODE = {

@@ -1,11 +1,11 @@
 """The local pool's fork server: one per coordinator process, importing only the worker package.
 
-Pool processes fork from it ready to cook. ``python -m oxcook cook`` (and
-the ``oxcook`` script) start it before the coordinator imports its own modules
-(``__main__``), so the two imports run side by side on two cores instead of
-one after the other: the first texture no longer waits for them in turn
-(a 4-texture cook's median 0.775 -> 0.61 s over 10 runs each). A cook that
-names a farm broker does not start it.
+Pool processes fork from it ready to cook. ``oxcook cook`` starts it as
+soon as it knows there is work (the build record answered the rest), before
+the coordinator imports the service and its pipelines, so the two imports run
+side by side on two cores instead of one after the other: the first texture
+does not wait for them in turn. A cook that names a farm broker, or that has
+nothing to do, does not start it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing import forkserver
 
-PRELOAD = ["oxcook.worker"]  # what every pool process needs; never the coordinator
+# what every pool process runs, and so imports (the worker package itself binds its names on first use); never the coordinator
+PRELOAD = ["oxcook.worker._pool_process"]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

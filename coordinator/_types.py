@@ -100,10 +100,16 @@ class ImportOptions:
             a scene's images, whose slots give the preset unless this names one).
         rebuild_invalid_root: a cooked root that does not validate is rebuilt
             from nothing instead of refused.
+        ignore_record: every input is cooked again (through the cook cache)
+            as if the root had no build record; a new record is written.
+        prune: inputs the build record knows whose files are gone are dropped
+            from it, with the sidecars and descriptors only they produced.
     """
 
     textures: TextureSettings = field(default_factory=TextureSettings)
     rebuild_invalid_root: bool = False
+    ignore_record: bool = False
+    prune: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,6 +161,8 @@ class TextureReportEntry:
     miss_reason: str = ""
     diagnostics: tuple[ImportDiagnostic, ...] = ()
     parts: int = 1  # processes or farm workers its cook was split across
+    status: str = "cooked"  # "cooked" | "unchanged" (the build record vouched for it: nothing was read or placed)
+    why: str = ""  # why it was cooked rather than left unchanged ("new input", "source changed (mtime: ...)", ...)
 
 
 @dataclass
@@ -172,6 +180,8 @@ class ImportReport:
     meshes_built: int = 0  # mesh primitives packed by a worker in this run
     mesh_cache_hits: int = 0  # mesh primitives found in the cook cache
     recovered: bool = False  # the writer undid an interrupted cook first
+    unchanged: bool = False  # the build record vouched for every input: the job ran nothing and wrote nothing
+    missing: list[str] = field(default_factory=list)  # inputs of earlier cooks whose files are gone
     failure_code: str = ""  # set when the job itself failed (backend, disk, lock), not one input
     seconds: float = 0.0
 

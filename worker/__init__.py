@@ -12,94 +12,117 @@ Public modules, loaded by tools by name: ``worker.celery_app`` (the Celery
 app), ``worker.farm_keys`` (Redis key and task names) and
 ``worker.redis_clients`` (clients for big values), the last two shared with
 the coordinator's farm backend.
+
+The names are bound on first use (PEP 562): importing the package costs nothing until one
+is asked for, so a process that needs only descriptors, presets or diagnostics (the
+coordinator deciding that nothing changed) never loads numpy, Pillow or the encoder.
 """
 
-from ._bands import join_texture_parts as join_texture_parts
-from ._bands import split_bands as split_bands
-from ._bands import split_worth as split_worth
-from ._bcn import BC7_PROFILES as BC7_PROFILES
-from ._bcn import ENCODABLE as ENCODABLE
-from ._bcn import TARGETS as ENCODER_TARGETS
-from ._bcn import default_target as default_encoder_target
-from ._bcn import distinct_blocks as distinct_blocks
-from ._bcn import encode_blocks as encode_blocks
-from ._bcn import encoder_target as encoder_target
-from ._bcn import supported_targets as supported_encoder_targets
-from ._budget import CookCost as CookCost
-from ._budget import memory_budget as memory_budget
-from ._budget import parse_size as parse_size
-from ._budget import share_of_machine as share_of_machine
-from ._cache_entry import CorruptEntry as CorruptEntry
-from ._cache_entry import pack_entry as pack_entry
-from ._cache_entry import readdress as readdress
-from ._cache_entry import unpack_entry as unpack_entry
-from ._cache_key import COOKER_VERSION as COOKER_VERSION
-from ._cache_key import CacheKey as CacheKey
-from ._cache_key import encoder_identity as encoder_identity
-from ._cache_key import mesh_key as mesh_key
-from ._cache_key import miss_reason as miss_reason
-from ._cache_key import texture_key as texture_key
-from ._cache_tiers import FolderTier as FolderTier
-from ._cache_tiers import open_shared as open_shared_tier
-from ._cook import WorkingImage as WorkingImage
-from ._cook import apply_content_processing as apply_content_processing
-from ._cook import convert_to_output_format as convert_to_output_format
-from ._cook import convert_to_working_format as convert_to_working_format
-from ._cook import cook_cost as cook_cost
-from ._cook import cook_texture as cook_texture
-from ._cook import cook_texture_layers as cook_texture_layers
-from ._cook import decode_source as decode_source
-from ._cook import encoder_input as encoder_input
-from ._cook import generate_mips as generate_mips
-from ._cook import pack_subresources as pack_subresources
-from ._cook import plan_cook as plan_cook
-from ._cook_types import CookedTexture as CookedTexture
-from ._cook_types import CookPlan as CookPlan
-from ._desc import DEFAULT_MAX_DIMENSION as DEFAULT_MAX_DIMENSION
-from ._desc import Bc7Quality as Bc7Quality
-from ._desc import ColorSpace as ColorSpace
-from ._desc import HdrHandling as HdrHandling
-from ._desc import MipFilter as MipFilter
-from ._desc import MipPolicy as MipPolicy
-from ._desc import TextureImportDesc as TextureImportDesc
-from ._desc import TextureIntent as TextureIntent
-from ._desc import validate_pre_decode as validate_pre_decode
-from ._diagnostics import ImportDiagnostic as ImportDiagnostic
-from ._diagnostics import ImportSeverity as ImportSeverity
-from ._errors import TextureCancelled as TextureCancelled
-from ._errors import TextureImportError as TextureImportError
-from ._errors import TextureImportErrorCode as TextureImportErrorCode
-from ._failpoints import failpoint as failpoint
-from ._imaging import HEADER_BYTES as HEADER_BYTES
-from ._imaging import DecodedImage as DecodedImage
-from ._imaging import image_size as image_size
-from ._imaging import sniff_format as sniff_format
-from ._mesh import MeshBuffers as MeshBuffers
-from ._mesh import build_mesh_buffers as build_mesh_buffers
-from ._pool_process import pool_process_init as pool_process_init
-from ._pool_process import run_in_pool_process as run_in_pool_process
-from ._presets import TexturePreset as TexturePreset
-from ._presets import apply_preset as apply_preset
-from ._presets import detect_preset_from_filename as detect_preset_from_filename
-from ._presets import parse_preset as parse_preset
-from ._presets import preset_desc as preset_desc
-from ._rows import BAND_ROWS as BAND_ROWS
-from ._tasks import run_work as run_work
-from ._wire import MAX_PARTS as MAX_PARTS
-from ._wire import RESULT_FOR as RESULT_FOR
-from ._wire import WIRE_VERSION as WIRE_VERSION
-from ._wire import MeshResult as MeshResult
-from ._wire import MeshWork as MeshWork
-from ._wire import Result as Result
-from ._wire import TextureResult as TextureResult
-from ._wire import TextureWork as TextureWork
-from ._wire import WireError as WireError
-from ._wire import Work as Work
-from ._wire import WorkRef as WorkRef
-from ._wire import decode as decode
-from ._wire import encode as encode
-from ._wire import error_result as error_result
-from ._wire import peek_version as peek_version
+import importlib
+
+# public name -> (module relative to this package, name inside it)
+_EXPORTS = {
+    "join_texture_parts": ("._bands", "join_texture_parts"),
+    "split_bands": ("._bands", "split_bands"),
+    "split_worth": ("._bands", "split_worth"),
+    "BC7_PROFILES": ("._bcn", "BC7_PROFILES"),
+    "ENCODABLE": ("._bcn", "ENCODABLE"),
+    "ENCODER_TARGETS": ("._bcn", "TARGETS"),
+    "default_encoder_target": ("._versions", "default_target"),
+    "distinct_blocks": ("._bcn", "distinct_blocks"),
+    "encode_blocks": ("._bcn", "encode_blocks"),
+    "encoder_target": ("._bcn", "encoder_target"),
+    "supported_encoder_targets": ("._bcn", "supported_targets"),
+    "CookCost": ("._budget", "CookCost"),
+    "memory_budget": ("._budget", "memory_budget"),
+    "parse_size": ("._budget", "parse_size"),
+    "share_of_machine": ("._budget", "share_of_machine"),
+    "CorruptEntry": ("._cache_entry", "CorruptEntry"),
+    "pack_entry": ("._cache_entry", "pack_entry"),
+    "readdress": ("._cache_entry", "readdress"),
+    "unpack_entry": ("._cache_entry", "unpack_entry"),
+    "COOKER_VERSION": ("._versions", "COOKER_VERSION"),
+    "CacheKey": ("._cache_key", "CacheKey"),
+    "encoder_identity": ("._cache_key", "encoder_identity"),
+    "mesh_key": ("._cache_key", "mesh_key"),
+    "miss_reason": ("._cache_key", "miss_reason"),
+    "texture_key": ("._cache_key", "texture_key"),
+    "FolderTier": ("._cache_tiers", "FolderTier"),
+    "open_shared_tier": ("._cache_tiers", "open_shared"),
+    "WorkingImage": ("._cook", "WorkingImage"),
+    "apply_content_processing": ("._cook", "apply_content_processing"),
+    "convert_to_output_format": ("._cook", "convert_to_output_format"),
+    "convert_to_working_format": ("._cook", "convert_to_working_format"),
+    "cook_cost": ("._cook", "cook_cost"),
+    "cook_texture": ("._cook", "cook_texture"),
+    "cook_texture_layers": ("._cook", "cook_texture_layers"),
+    "decode_source": ("._cook", "decode_source"),
+    "encoder_input": ("._cook", "encoder_input"),
+    "generate_mips": ("._cook", "generate_mips"),
+    "pack_subresources": ("._cook", "pack_subresources"),
+    "plan_cook": ("._cook", "plan_cook"),
+    "CookedTexture": ("._cook_types", "CookedTexture"),
+    "CookPlan": ("._cook_types", "CookPlan"),
+    "DEFAULT_MAX_DIMENSION": ("._desc", "DEFAULT_MAX_DIMENSION"),
+    "Bc7Quality": ("._desc", "Bc7Quality"),
+    "ColorSpace": ("._desc", "ColorSpace"),
+    "HdrHandling": ("._desc", "HdrHandling"),
+    "MipFilter": ("._desc", "MipFilter"),
+    "MipPolicy": ("._desc", "MipPolicy"),
+    "TextureImportDesc": ("._desc", "TextureImportDesc"),
+    "TextureIntent": ("._desc", "TextureIntent"),
+    "validate_pre_decode": ("._desc", "validate_pre_decode"),
+    "ImportDiagnostic": ("._diagnostics", "ImportDiagnostic"),
+    "ImportSeverity": ("._diagnostics", "ImportSeverity"),
+    "TextureCancelled": ("._errors", "TextureCancelled"),
+    "TextureImportError": ("._errors", "TextureImportError"),
+    "TextureImportErrorCode": ("._errors", "TextureImportErrorCode"),
+    "failpoint": ("._failpoints", "failpoint"),
+    "HEADER_BYTES": ("._imaging", "HEADER_BYTES"),
+    "DecodedImage": ("._imaging", "DecodedImage"),
+    "image_size": ("._imaging", "image_size"),
+    "sniff_format": ("._imaging", "sniff_format"),
+    "MeshBuffers": ("._mesh", "MeshBuffers"),
+    "build_mesh_buffers": ("._mesh", "build_mesh_buffers"),
+    "pool_process_init": ("._pool_process", "pool_process_init"),
+    "run_in_pool_process": ("._pool_process", "run_in_pool_process"),
+    "TexturePreset": ("._presets", "TexturePreset"),
+    "apply_preset": ("._presets", "apply_preset"),
+    "detect_preset_from_filename": ("._presets", "detect_preset_from_filename"),
+    "parse_preset": ("._presets", "parse_preset"),
+    "preset_desc": ("._presets", "preset_desc"),
+    "BAND_ROWS": ("._rows", "BAND_ROWS"),
+    "run_work": ("._tasks", "run_work"),
+    "MAX_PARTS": ("._wire", "MAX_PARTS"),
+    "RESULT_FOR": ("._wire", "RESULT_FOR"),
+    "WIRE_VERSION": ("._wire", "WIRE_VERSION"),
+    "MeshResult": ("._wire", "MeshResult"),
+    "MeshWork": ("._wire", "MeshWork"),
+    "Result": ("._wire", "Result"),
+    "TextureResult": ("._wire", "TextureResult"),
+    "TextureWork": ("._wire", "TextureWork"),
+    "WireError": ("._wire", "WireError"),
+    "Work": ("._wire", "Work"),
+    "WorkRef": ("._wire", "WorkRef"),
+    "decode": ("._wire", "decode"),
+    "encode": ("._wire", "encode"),
+    "error_result": ("._wire", "error_result"),
+    "peek_version": ("._wire", "peek_version"),
+}
+
+
+def __getattr__(name: str):
+    where = _EXPORTS.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where[0], __name__), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __all__ = [
     "CorruptEntry",

@@ -39,7 +39,6 @@ import contextlib
 import contextvars
 import ctypes
 import functools
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -49,6 +48,7 @@ import numpy as np
 from oxcook.formats import FORMAT_INFO, Format
 
 from ._desc import Bc7Quality
+from ._versions import DEFAULT_TARGET
 
 if not ispc_texcomp.__version__.startswith("1."):
     raise ImportError(f"oxcook needs ispc_texcomp 1.x, found {ispc_texcomp.__version__}")
@@ -62,7 +62,6 @@ BC7_PROFILES = {
 
 # Targets the extension's kernels are built for, and the CPU flags each needs (ispc's target definitions).
 TARGETS = {"sse2": ("sse2",), "sse4": ("sse4_1", "sse4_2"), "avx": ("avx",), "avx2": ("avx2", "fma", "f16c")}
-DEFAULT_TARGET = "avx2"  # every x86-64 server CPU since 2013/2017 (Haswell, Zen); a farm of older machines pins sse4
 _TARGET = contextvars.ContextVar("oxcook_encoder_target", default=DEFAULT_TARGET)
 
 
@@ -139,11 +138,6 @@ def _cpu_flags() -> frozenset[str]:
 def supported_targets() -> tuple[str, ...]:
     """The pinned targets this machine's CPU can run."""
     return tuple(t for t, flags in TARGETS.items() if set(flags) <= _cpu_flags())
-
-
-def default_target() -> str:
-    """``$OXCOOK_ENCODER_TARGET``, else ``avx2``: what a coordinator pins for its jobs."""
-    return os.environ.get("OXCOOK_ENCODER_TARGET", DEFAULT_TARGET)
 
 
 @contextlib.contextmanager

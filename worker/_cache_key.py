@@ -22,11 +22,8 @@ import numpy as np
 
 from ._bcn import DEFAULT_TARGET
 from ._desc import ENUM_FIELDS, TextureImportDesc
+from ._versions import COOKER_VERSION
 
-# 2: BC7 profiles chosen per band of 256 rows (banded cooking)
-# 3: an 8-bit source cooked to a float or 16-bit format without a chain (one level, or a split part) is
-#    converted as with one, where 2 wrote its raw samples (wrong values, or a refused payload for 1x1 sources)
-COOKER_VERSION = "oxcook-cook-3"
 
 
 def encoder_identity(target: str = DEFAULT_TARGET) -> str:

@@ -1,9 +1,62 @@
-"""The cook cache: cooked results kept by what they were made of (local folder, shared Redis or folder)."""
+"""The cook cache: cooked results kept by what they were made of (local folder, shared Redis or folder),
+and the build record a cooked root keeps of what produced it.
 
-from ._cook_cache import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
-from ._cook_cache import CacheSettings as CacheSettings
-from ._cook_cache import CookCache as CookCache
-from ._cook_cache import Lookup as Lookup
-from ._cook_cache import default_cache_dir as default_cache_dir
+``CookCache`` and ``Lookup`` are bound on first use (PEP 562): the settings and
+the build record load without the cooking stack.
+"""
 
-__all__ = ["DEFAULT_MAX_BYTES", "CacheSettings", "CookCache", "Lookup", "default_cache_dir"]
+import importlib
+
+from ._build_record import BuildRecord as BuildRecord
+from ._build_record import SceneEntry as SceneEntry
+from ._build_record import Stamp as Stamp
+from ._build_record import TextureEntry as TextureEntry
+from ._build_record import Verdict as Verdict
+from ._build_record import entry_verdict as entry_verdict
+from ._build_record import is_verified as is_verified
+from ._build_record import merge_record as merge_record
+from ._build_record import pack_record as pack_record
+from ._build_record import same_entries as same_entries
+from ._build_record import settings_key as settings_key
+from ._build_record import unpack_record as unpack_record
+from ._build_record import versions_changed as versions_changed
+from ._cache_settings import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
+from ._cache_settings import CacheSettings as CacheSettings
+from ._cache_settings import default_cache_dir as default_cache_dir
+
+_LAZY = {"CookCache": "._cook_cache", "Lookup": "._cook_cache"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "BuildRecord",
+    "CacheSettings",
+    "CookCache",
+    "Lookup",
+    "SceneEntry",
+    "Stamp",
+    "TextureEntry",
+    "Verdict",
+    "default_cache_dir",
+    "entry_verdict",
+    "is_verified",
+    "merge_record",
+    "pack_record",
+    "same_entries",
+    "settings_key",
+    "unpack_record",
+    "versions_changed",
+]

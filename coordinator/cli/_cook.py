@@ -2,8 +2,11 @@
 
 Everything a user can get wrong is refused before any work starts (exit 2,
 one line naming the option, file, rule or key): option values, manifest
-values, the output folder, the report path, the broker URL. Then one job per
-scene and one for the loose textures run through the service; Ctrl-C, SIGTERM
+values, the output folder, the report path, the broker URL. The root's build
+record then answers the jobs whose every input is unchanged (``_up_to_date``);
+only when one is left is the cooking stack loaded (the service, the local
+pool's fork server). One job per scene and one for the loose textures run
+through the service; Ctrl-C, SIGTERM
 and SIGHUP cancel them (exit 130, the previous container intact), a second
 one only says that cancelling is under way. Exit codes live in ``_errors``.
 """
@@ -19,22 +22,24 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oxcook.formats import OxcookError, is_uuid_v7
-from oxcook.worker import parse_size
+from oxcook.worker import default_encoder_target
 
 from .._config import SPLIT_ABOVE, Config
 from .._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
-from .._service import ImportService, QueueDispatcher
 from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity, TextureImportRequest, TextureSettings
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
-from ..emit import compact_root
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._preflight import check_output, check_report_path
-from ._progress import ProgressDisplay
 from ._report import job_dict, report_dict
+from ._up_to_date import CookPlan, missing_diagnostics, plan_cook, unchanged_report
+
+if TYPE_CHECKING:
+    from .._service import ImportService
 
 EPILOG = """exit codes:
   0    every input cooked
@@ -107,6 +112,12 @@ def cache_settings(args: argparse.Namespace) -> CacheSettings:
     return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify)
 
 
+def parse_size(text: str) -> int:
+    from oxcook.worker import parse_size as parse  # its module needs numpy: only when a size is given
+
+    return parse(text)
+
+
 def _split_size(text: str) -> int:
     """An argparse type: ``4096x4096``, ``16M`` or ``0`` (never) → pixels."""
     width, sep, height = text.lower().partition("x")
@@ -174,6 +185,12 @@ def add_arguments(sub) -> None:
         action="store_true",
         help="cook into a non-empty folder that is not a cooked root, or one inside another root; rebuild a root that does not validate",
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="ignore the root's build record: every input is cooked again (through the cook cache) and placed again, e.g. after the root was edited by hand",
+    )
+    parser.add_argument("--prune", action="store_true", help="drop the inputs of earlier cooks whose files are gone from the build record, with the sidecars only they produced")
     cache = parser.add_argument_group("cook cache (a re-cook of unchanged sources does no encoding)")
     cache.add_argument("--cache", type=Path, metavar="DIR", help="the local cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)")
     cache.add_argument("--no-cache", action="store_true", help="turn every cache tier off (also: OXCOOK_NO_CACHE=1)")
@@ -268,6 +285,33 @@ def run(args: argparse.Namespace) -> int:
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
 
+    if args.rebuild or args.force:
+        plan = CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+    else:
+        plan = plan_cook(args.output, found, settings, default_encoder_target())
+    if plan.warning and not args.quiet:
+        print(f"oxcook cook: warning: {plan.warning}", file=sys.stderr)
+    prune = args.prune and bool(plan.missing.textures)
+    if plan.nothing_to_do and not prune:
+        jobs = [(str(scene), unchanged_report(args.output)) for scene in plan.unchanged_scenes]
+        if found.textures:
+            jobs.append((f"{len(found.textures)} textures", unchanged_report(args.output, plan.unchanged_textures, plan.missing)))
+        return _finish(args, jobs, started)
+    return _cook(args, found, plan, settings, broker, prune, started)
+
+
+def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSettings, broker: str | None, prune: bool, started: float) -> int:
+    """Run the jobs that have work through the service (the cooking stack is loaded here, not before)."""
+    from .._service import ImportService, QueueDispatcher
+    from ._progress import ProgressDisplay
+
+    texture_label = f"{len(found.textures)} textures"
+
+    if not broker or broker.lower().startswith("local"):
+        from .._fork_server import start_fork_server
+
+        start_fork_server()  # the pool's processes import the worker while this process imports the rest
+
     budget = args.memory_budget
     if budget is None and os.environ.get("OXCOOK_MEMORY_BUDGET"):
         try:
@@ -278,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
     config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
-    options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)
+    options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild, prune=prune)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
     dispatcher = QueueDispatcher()
@@ -293,14 +337,24 @@ def run(args: argparse.Namespace) -> int:
         stop.service = service
         try:
             # one job per scene and one for loose textures; the root's lock runs them one after another
+            answered: dict[str, ImportReport] = {str(scene): unchanged_report(args.output) for scene in plan.unchanged_scenes}
+            order: list[str | int] = []
             for scene in found.scenes:
+                if str(scene) in answered:
+                    order.append(str(scene))
+                    continue
                 request = ImportRequest(source_path=scene, cooked_root=args.output, options=options, source_key=args.source_key)
                 job = service.submit_import(request, lambda j, r: reports.update({j: r}), display and display.update)
                 labels[job] = str(scene)
-            if found.textures:
+                order.append(job)
+            if found.textures and not plan.textures_to_cook and not prune:
+                answered[texture_label] = unchanged_report(args.output, plan.unchanged_textures)
+                order.append(texture_label)
+            elif found.textures:
                 request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key)
                 job = service.submit_texture_import(request, lambda j, r: reports.update({j: r}), display and display.update)
-                labels[job] = f"{len(found.textures)} textures"
+                labels[job] = texture_label
+                order.append(job)
             stop.cancel()  # a signal that came during start-up
             while len(reports) < len(labels):
                 dispatcher.run_pending(timeout=0.2)
@@ -309,7 +363,12 @@ def run(args: argparse.Namespace) -> int:
             service.close()
     if display:
         display.finish()
-    code = _finish(args, [(labels[j], reports[j]) for j in sorted(reports)], started)
+    jobs = [(key, answered[key]) if isinstance(key, str) else (labels[key], reports[key]) for key in order]
+    if plan.missing.textures or plan.missing.scenes:  # named once, with the loose textures (or the last job)
+        report = next((r for label, r in jobs if label == texture_label), jobs[-1][1])
+        report.missing = [*plan.missing.textures, *plan.missing.scenes]
+        report.diagnostics.extend(missing_diagnostics(plan.missing, pruned=prune))
+    code = _finish(args, jobs, started)
     if args.compact is not None and code in (EXIT_OK, EXIT_INPUT_FAILED):
         _maybe_compact(args.output, args.compact, args.lock_timeout)
     return code
@@ -317,6 +376,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
     """``--compact``: compact when the stale share of the data files passes ``threshold`` (a failure is only reported)."""
+    from ..emit import compact_root
+
     try:
         result = compact_root(root, lock_timeout=lock_timeout, min_stale_fraction=threshold)
         if result.committed:
@@ -393,10 +454,14 @@ def _describe(report: ImportReport, summary: dict) -> str:
         if EXIT_FOR_CODE.get(report.failure_code) == EXIT_INPUT_FAILED:
             return f"not cooked ({report.failure_code}): {why}; the rest of {report.cooked_root} is unchanged and valid"
         return f"failed ({report.failure_code}): {why}; nothing was committed, {report.cooked_root} is as it was"
+    if report.unchanged and totals["unchanged"] == totals["textures"]:
+        what = f"{totals['unchanged']} unchanged" if totals["textures"] else "unchanged"
+        return f"{what} (the build record vouched for every input; nothing was read or written) in {totals['seconds']:.1f} s"
     assets = [f"{n} {what}" for n, what in ((report.materials_written, "materials"), (report.geometry_written, "geometry"), (report.scenes_written, "scenes")) if n]
     cache = f"; {totals['cache_hits']} from cache, {totals['encoded']} encoded" if any(t.cache != "off" for t in report.textures) else ""
+    unchanged = f", {totals['unchanged']} unchanged" if totals["unchanged"] else ""
     return (
-        f"{totals['cooked']}/{totals['textures']} textures cooked ({totals['deduplicated']} deduplicated, {totals['failed']} failed{cache})"
+        f"{totals['cooked']}/{totals['textures'] - totals['unchanged']} textures cooked ({totals['deduplicated']} deduplicated, {totals['failed']} failed{cache}){unchanged}"
         + (", " + ", ".join(assets) if assets else "")
         + f" into {report.cooked_root} in {totals['seconds']:.1f} s"
     )

@@ -5,8 +5,12 @@ not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
 ``queue_ms`` the rest of the time from submission to result (waiting for a
 worker, transport); ``cache`` is ``hit``, ``miss`` or ``off`` and
 ``miss_reason`` says why a miss missed; ``parts`` how many processes or farm
-workers a huge texture was split across. Totals add every job up: ``cache_hits``
-and ``encoded`` (textures actually cooked by a worker in this run).
+workers a huge texture was split across; ``status`` is ``cooked`` or
+``unchanged`` (the root's build record vouched for it: nothing was read or
+placed) and ``why`` says why a texture was cooked rather than left unchanged.
+A job lists the inputs of earlier cooks whose files are gone (``missing``).
+Totals add every job up: ``cache_hits``, ``encoded`` (textures actually cooked
+by a worker in this run) and ``unchanged``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def _failed(texture) -> bool:
 def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
     textures = report.textures
     failed = sum(_failed(t) for t in textures)
+    unchanged = sum(t.status == "unchanged" for t in textures)
     committed = not report.cancelled and not report.failure_code  # else the job was rolled back
     return {
         "input": label,
@@ -51,6 +56,8 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
         "scenes_written": report.scenes_written,
         "emitted": report.emitted,
         "meshes": {"built": report.meshes_built, "from_cache": report.mesh_cache_hits},
+        "unchanged": report.unchanged,
+        "missing": [{"input": name, "status": "missing since the last cook"} for name in report.missing],
         "textures": [
             {
                 "source": t.source_id,
@@ -66,6 +73,8 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
                 "cache": t.cache,
                 "miss_reason": t.miss_reason,
                 "parts": t.parts,
+                "status": t.status,
+                "why": t.why,
                 "diagnostics": [d.to_dict() for d in t.diagnostics],
             }
             for t in textures
@@ -73,12 +82,13 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
         "diagnostics": [d.to_dict() for d in report.diagnostics],
         "totals": {
             "textures": len(textures),
-            "cooked": len(textures) - failed if committed else 0,
+            "cooked": len(textures) - failed - unchanged if committed else 0,
+            "unchanged": unchanged if committed else 0,
             "failed": failed,
             "deduplicated": sum(t.deduplicated for t in textures),
             "cache_hits": sum(t.cache == "hit" for t in textures),
-            "encoded": sum(t.cache != "hit" and not _failed(t) for t in textures),
-            "bytes": sum(t.bytes for t in textures if not t.deduplicated and t.index) if committed else 0,
+            "encoded": sum(t.cache != "hit" and t.status != "unchanged" and not _failed(t) for t in textures),
+            "bytes": sum(t.bytes for t in textures if not t.deduplicated and t.index and t.status != "unchanged") if committed else 0,
             "seconds": round(report.seconds, 3),
         },
     }
@@ -86,7 +96,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
 
 def report_dict(jobs: list[dict], exit_code: int, seconds: float) -> dict:
     """The whole report: versions, exit code, every job, and totals over all jobs."""
-    keys = ("textures", "cooked", "failed", "deduplicated", "cache_hits", "encoded", "bytes")
+    keys = ("textures", "cooked", "unchanged", "failed", "deduplicated", "cache_hits", "encoded", "bytes")
     totals = {k: sum(j["totals"][k] for j in jobs) for k in keys}
     totals["seconds"] = round(seconds, 3)
     totals["textures_per_second"] = round(totals["textures"] / seconds, 2) if seconds else 0.0

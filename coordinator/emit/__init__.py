@@ -3,7 +3,8 @@
 ``ImportSession`` hands out the emitters (texture, buffer, asset); they reserve
 rows and 256-aligned ranges at once (pure allocation in ``_allocation``) and
 write payloads by position (``_file_io``); ``LooseCookedWriter`` owns the root:
-its lock, the crash journal, repair, and the index written last.
+its lock, the crash journal, repair, and the index written last, then the
+build record naming it (``_record_file``).
 """
 
 from ._allocation import RangeAllocator as RangeAllocator
@@ -19,6 +20,12 @@ from ._journal import CookJournal as CookJournal
 from ._journal import RootLock as RootLock
 from ._journal import read_journal as read_journal
 from ._journal import recover_root as recover_root
+from ._record_file import RECORD_FILE as RECORD_FILE
+from ._record_file import LoadedRecord as LoadedRecord
+from ._record_file import cook_versions as cook_versions
+from ._record_file import load_record as load_record
+from ._record_file import stamp_from as stamp_from
+from ._record_file import stamp_of as stamp_of
 from ._session import ImportSession as ImportSession
 from ._session import SessionClosedError as SessionClosedError
 from ._texture_emitter import FALLBACK_INDEX as FALLBACK_INDEX
@@ -29,10 +36,12 @@ __all__ = [
     "CookJournal",
     "FALLBACK_INDEX",
     "JOURNAL_FILE",
+    "RECORD_FILE",
     "AssetEmitter",
     "BufferEmitter",
     "CookedRootFiles",
     "ImportSession",
+    "LoadedRecord",
     "LooseCookedWriter",
     "RangeAllocator",
     "ResourceTable",
@@ -41,7 +50,11 @@ __all__ = [
     "TextureEmitter",
     "compact_root",
     "confined",
+    "cook_versions",
+    "load_record",
     "read_journal",
     "recover_root",
+    "stamp_from",
+    "stamp_of",
     "stale_bytes",
 ]

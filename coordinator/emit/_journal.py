@@ -87,6 +87,7 @@ class RootLock:
     def __init__(self, root: Path) -> None:
         self.path = root / LOCK_FILE
         self._fd: int | None = None
+        self.acquired_ns = 0  # the lock file's mtime once taken: the file system's time at the start of the cook
 
     def acquire(self, timeout: float, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Take the lock, waiting up to ``timeout`` seconds (0: do not wait).
@@ -113,6 +114,8 @@ class RootLock:
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # the file system's own clock, as it stamps the sources: what a racy timestamp is measured against
+        self.acquired_ns = os.fstat(fd).st_mtime_ns
         self._fd = fd
 
     def release(self) -> None:

@@ -3,8 +3,11 @@
 The session opens the cooked root through a :class:`LooseCookedWriter` (lock,
 repair, journal), hands out emitters on first use, and at ``finalize`` waits
 for every positional write, appends the tables, writes descriptors and
-sidecars, and writes ``container.index.bin`` last. ``abort`` (cancellation,
-infrastructure failure) rolls the root back to the previous container.
+sidecars, and writes ``container.index.bin`` last, then the root's build
+record: the previous one's entries with those the importers put in
+(``record_textures``, ``record_scenes``; ``None`` drops one). ``abort``
+(cancellation, infrastructure failure) rolls the root back to the previous
+container.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from oxcook.formats import AssetType
 from oxcook.worker import failpoint
 
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, LooseCookedLayout
+from ..cache import BuildRecord, SceneEntry, TextureEntry, merge_record, versions_changed
 from ._asset_emitter import AssetEmitter
 from ._buffer_emitter import BufferEmitter
 from ._file_io import AsyncFileWriter
+from ._record_file import cook_versions
 from ._texture_emitter import TextureEmitter
 from ._writer import LooseCookedWriter
 
@@ -47,10 +52,15 @@ class ImportSession:
         lock_timeout: float = 600.0,
         io_threads: int = 2,
         rebuild_invalid: bool = False,
+        ignore_record: bool = False,
     ) -> None:
         self.cooked_root = Path(cooked_root)
         self.layout = layout
-        self._writer = LooseCookedWriter(self.cooked_root, layout, source_key=source_key, lock_timeout=lock_timeout, rebuild_invalid=rebuild_invalid)
+        self._writer = LooseCookedWriter(
+            self.cooked_root, layout, source_key=source_key, lock_timeout=lock_timeout, rebuild_invalid=rebuild_invalid, ignore_record=ignore_record
+        )
+        self.record_textures: dict[str, TextureEntry | None] = {}  # this job's build-record entries by source id (None: drop)
+        self.record_scenes: dict[str, SceneEntry | None] = {}  # by scene path
         self._io = AsyncFileWriter(io_threads=io_threads)
         self._texture_emitter: TextureEmitter | None = None
         self._buffer_emitter: BufferEmitter | None = None
@@ -82,6 +92,25 @@ class ImportSession:
         if recovery.changed:
             self.report.recovered = True
             self.add_diagnostic(ImportDiagnostic(ImportSeverity.WARNING, "root-repaired", f"{self.cooked_root}: {recovery.describe()}"))
+        if self._writer.previous.warning:
+            self.add_diagnostic(ImportDiagnostic(ImportSeverity.WARNING, "build-record-ignored", self._writer.previous.warning))
+
+    @property
+    def previous_record(self) -> BuildRecord | None:
+        """The root's build record, if it describes the index this session opened and was made by these versions."""
+        record = self._writer.previous.record
+        return record if record is not None and not versions_changed(record.versions, cook_versions()) else None
+
+    @property
+    def record_reason(self) -> str:
+        """Why the root's record cannot vouch for any input (another oxcook or encoder), or ``""``."""
+        record = self._writer.previous.record
+        return versions_changed(record.versions, cook_versions()) if record is not None else ""
+
+    @property
+    def started_ns(self) -> int:
+        """The file system's time when this session took the root: a file not older than it is racy."""
+        return self._writer.started_ns
 
     def _check_open(self) -> None:
         if self.state is not SessionState.OPEN:
@@ -138,7 +167,10 @@ class ImportSession:
                 small_files.update(self._asset_emitter.descriptor_files())
                 assets = self._asset_emitter.finalize()
             await loop.run_in_executor(None, self._write_small_files, small_files)
-            await loop.run_in_executor(None, self._writer.commit, assets, files)
+            record = merge_record(
+                self._writer.previous.record, versions=cook_versions(), started_ns=self.started_ns, textures=self.record_textures, scenes=self.record_scenes
+            )
+            await loop.run_in_executor(None, self._writer.commit, assets, files, record)
         except BaseException:
             await self._abort_io()
             raise

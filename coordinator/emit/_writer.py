@@ -7,13 +7,18 @@ cook journal. An existing root that does not validate is refused (or, asked
 to, rebuilt from nothing). Committing first checks what it is about to commit
 with the rules ``oxcook inspect`` applies (without hashing payloads), then
 writes ``container.index.bin`` through a temporary file, fsync and rename, and
-drops the journal: a container that breaks a rule is never committed.
+drops the journal: a container that breaks a rule is never committed. An
+index whose bytes would not change is not written again, and the root's build
+record (``_record_file``) is written after the index it names, only when its
+entries changed: a cook that changes nothing writes nothing.
 Aborting (cancel, failure) rolls everything back to the previous container.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 from pathlib import Path
 from typing import Callable
 
@@ -36,8 +41,10 @@ from oxcook.worker import failpoint
 
 from .._errors import CommitRefusedError, RootUnusableError
 from .._types import LooseCookedLayout
+from ..cache import BuildRecord, pack_record, same_entries
 from ._cooked_root import CookedRootFiles
 from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably, write_files_durably
+from ._record_file import LoadedRecord, load_record, write_record
 
 
 class WriterState(enum.Enum):
@@ -100,12 +107,23 @@ class LooseCookedWriter:
     """The only code that writes a cooked root's index, tables' frame and descriptors."""
 
     def __init__(
-        self, root: Path, layout: LooseCookedLayout, *, source_key: bytes | None = None, lock_timeout: float = 600.0, rebuild_invalid: bool = False
+        self,
+        root: Path,
+        layout: LooseCookedLayout,
+        *,
+        source_key: bytes | None = None,
+        lock_timeout: float = 600.0,
+        rebuild_invalid: bool = False,
+        ignore_record: bool = False,
     ) -> None:
         self.root = Path(root)
         self.layout = layout
         self._requested_key = source_key
         self._rebuild_invalid = rebuild_invalid
+        self._ignore_record = ignore_record
+        self._index_bytes: bytes | None = None
+        self.previous = LoadedRecord(None)  # the root's build record, when it describes the index opened
+        self.started_ns = 0  # the file system's time when the root was taken (racy timestamps are measured against it)
         self._lock_timeout = lock_timeout
         self._lock = RootLock(self.root)
         self._journal: CookJournal | None = None
@@ -128,12 +146,14 @@ class LooseCookedWriter:
         self._require(WriterState.CLOSED)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock.acquire(self._lock_timeout, should_stop)
+        self.started_ns = self._lock.acquired_ns
         try:
             self.recovery = recover_root(self.root)
             index_path = self.root / INDEX_FILE_NAME
             if index_path.is_file():
                 try:
-                    self.existing = parse_index(index_path.read_bytes())
+                    self._index_bytes = index_path.read_bytes()
+                    self.existing = parse_index(self._index_bytes)
                 except FormatError as exc:
                     raise RootUnusableError(f"{index_path}: {exc.message}") from exc
                 if self.existing.epoch != Epoch.B:
@@ -147,6 +167,8 @@ class LooseCookedWriter:
                 if not report.ok:  # rebuilt: every table and data file starts empty; the root keeps its identity
                     self._requested_key = self._requested_key or self.existing.source_identity
                     self.existing = None
+                elif not self._ignore_record:
+                    self.previous = load_record(self.root, self._index_bytes, self.existing.source_identity)
             self.source_key = self._requested_key or (self.existing.source_identity if self.existing else new_source_key())
             self._journal = CookJournal.begin(self.root)
         except BaseException:
@@ -194,16 +216,25 @@ class LooseCookedWriter:
             self._journal.will_write_all(list(files))
             write_files_durably(self.root, files)
 
-    def commit(self, assets: list[AssetRecord], files: list[FileRecordInfo]) -> ContainerIndex:
-        """Write the merged index last and atomically; release the root."""
+    def commit(self, assets: list[AssetRecord], files: list[FileRecordInfo], record: BuildRecord | None = None) -> ContainerIndex:
+        """Write the merged index last and atomically (not at all when its bytes would not change), then
+        ``record`` naming it (not at all when its entries would not change); release the root."""
         self._require(WriterState.OPEN)
         index = merge_index(self.existing, assets, files, self.source_key)
         data = build_index(index)
-        report = check_root(_PendingRoot(self.root, data))
-        if not report.ok:
-            raise CommitRefusedError(f"{self.root}: refusing to commit a container that breaks the loader's rules (an oxcook bug): {_first_errors(report)}")
-        write_file_durably(self.root / INDEX_FILE_NAME, data, before_rename=lambda: failpoint("before-index-rename"))
+        unchanged = data == self._index_bytes
+        if not unchanged:
+            report = check_root(_PendingRoot(self.root, data))
+            if not report.ok:
+                raise CommitRefusedError(f"{self.root}: refusing to commit a container that breaks the loader's rules (an oxcook bug): {_first_errors(report)}")
+            write_file_durably(self.root / INDEX_FILE_NAME, data, before_rename=lambda: failpoint("before-index-rename"))
         failpoint("after-index-rename")
+        if record is not None and not (unchanged and same_entries(record, self.previous.record)):
+            named = dataclasses.replace(record, index_sha256=hashlib.sha256(data).hexdigest(), source_key=self.source_key.hex())
+            try:
+                write_record(self.root, pack_record(named))
+            except OSError:
+                pass  # the record left names the previous index, so it is ignored: the next cook checks every input
         self._journal.commit()
         self.state = WriterState.COMMITTED
         self._lock.release()

@@ -6,8 +6,9 @@ shares, fed a plain ``SceneDescription`` by ``_gltf_importer`` (reading with
 ``_gltf_reader``) or ``_fbx_importer`` (reading with ``_fbx_reader`` in a
 child process). Sources on disk are expanded by ``_sources``.
 
-The scene importers are imported on first use (:func:`importer_for`, or their
-names here), so a cook of textures alone never loads the scene readers.
+The importers are imported on first use (:func:`importer_for`, or their names
+here), so a cook of textures alone never loads the scene readers, and a cook
+the build record finds nothing to do for (``_incremental``) loads no importer.
 """
 
 import importlib
@@ -16,13 +17,18 @@ from ._importer import SCENE_FORMATS as SCENE_FORMATS
 from ._importer import Importer as Importer
 from ._importer import ImportFormat as ImportFormat
 from ._importer import detect_format as detect_format
+from ._incremental import MISSING as MISSING
+from ._incremental import Missing as Missing
+from ._incremental import missing_inputs as missing_inputs
+from ._incremental import scene_verdict as scene_verdict
+from ._incremental import texture_verdicts as texture_verdicts
+from ._incremental import unchanged_report_entry as unchanged_report_entry
 from ._material_readiness import MaterialReadinessTracker as MaterialReadinessTracker
 from ._sources import NOT_RENDERED as NOT_RENDERED
 from ._sources import SourceSet as SourceSet
 from ._sources import check_settings as check_settings
 from ._sources import expand_sources as expand_sources
 from ._sources import make_desc as make_desc
-from ._texture_importer import TextureSetImporter as TextureSetImporter
 
 # The one table of importers: source kind -> the module and class that import it.
 IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
@@ -51,6 +57,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "IMPORTERS",
+    "MISSING",
     "NOT_RENDERED",
     "SCENE_FORMATS",
     "FbxImporter",
@@ -58,6 +65,7 @@ __all__ = [
     "ImportFormat",
     "Importer",
     "MaterialReadinessTracker",
+    "Missing",
     "SourceSet",
     "TextureSetImporter",
     "check_settings",
@@ -65,4 +73,8 @@ __all__ = [
     "expand_sources",
     "importer_for",
     "make_desc",
+    "missing_inputs",
+    "scene_verdict",
+    "texture_verdicts",
+    "unchanged_report_entry",
 ]

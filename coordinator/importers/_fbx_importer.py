@@ -47,7 +47,7 @@ def _image(base: Path, texture: dict, index: int, scene_file: str) -> SceneImage
         return SceneImage(source_id, error=PathEscapesRoot(f"{scene_file}: texture {relative!r} leads outside the scene's folder ({exc.message})"))
     if not path.is_file():
         return SceneImage(source_id, error=SceneError(f"{scene_file}: texture file {relative!r} does not exist"))
-    return SceneImage(source_id, path.read_bytes())
+    return SceneImage(source_id, path.read_bytes(), path=path)
 
 
 def _material(data: dict) -> SceneMaterial:
@@ -134,13 +134,15 @@ def fbx_description(path: Path) -> SceneDescription:
     except Exception as exc:  # a reader that printed garbage is a crashed reader
         raise SceneError(f"{path.name}: the FBX reader returned unreadable data") from exc
     warnings: list[ImportDiagnostic] = []
+    images = [_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))]
     return SceneDescription(
         name=path.stem,
-        images=[_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))],
+        images=images,
         materials=[_material(m) for m in data.get("materials", [])],
         meshes=[_mesh(m, path.name, warnings) for m in data.get("meshes", [])],
         nodes=_nodes(data.get("nodes", []), path.name, warnings),
         warnings=warnings,
+        files=[path, *(image.path for image in images if image.path is not None)],
     )
 
 

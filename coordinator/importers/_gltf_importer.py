@@ -225,6 +225,7 @@ def gltf_description(path: Path) -> SceneDescription:
         meshes=[_mesh(doc, m, i, warnings) for i, m in enumerate(doc.list("meshes"))],
         nodes=_nodes(doc, warnings),
         warnings=warnings,
+        files=[path, *doc.files],
     )
 
 

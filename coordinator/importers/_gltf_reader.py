@@ -17,7 +17,7 @@ import base64
 import json
 import struct
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ class GltfDocument:
     buffers: list[bytes | None]  # None: a buffer that could not be loaded (the error is in buffer_errors)
     buffer_errors: dict[int, str]
     synthesized: int = 0  # bytes of zeros made for accessors without a buffer view
+    files: list[Path] = field(default_factory=list)  # every file read besides the scene's own (buffers, images)
 
     @property
     def base(self) -> Path:
@@ -185,6 +186,7 @@ def load_gltf(path: Path) -> GltfDocument:
                 file = resolve_uri(path.parent, uri, what)
                 if not file.is_file():
                     raise SceneError(f"{what}: {uri!r} does not exist")
+                doc.files.append(file)
                 content = file.read_bytes()
             if len(content) < length:
                 raise SceneError(f"{what}: {len(content)} bytes, byteLength says {length}")
@@ -270,6 +272,7 @@ def image_source(doc: GltfDocument, index: int) -> tuple[bytes, str]:
         file = resolve_uri(doc.base, uri, what)
         if not file.is_file():
             raise SceneError(f"{what}: {uri!r} does not exist")
+        doc.files.append(file)
         return file.read_bytes(), file.relative_to(doc.base.resolve()).as_posix()
     if uri is not None:
         return _decode_data_uri(uri, what), f"{doc.path.name}#image{index}"

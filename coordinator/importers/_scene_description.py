@@ -9,6 +9,7 @@ parents before children, each node once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 from oxcook.formats import OxcookError
@@ -22,6 +23,7 @@ class SceneImage:
     source_id: str
     data: bytes | None = None
     error: OxcookError | None = None
+    path: Path | None = None  # the file its bytes were read from (None: embedded)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class SceneDescription:
     meshes: list[SceneMeshDesc]
     nodes: list[SceneNodeDesc]
     warnings: list[ImportDiagnostic] = field(default_factory=list)  # what the reader dropped, reset or clamped
+    files: list[Path] = field(default_factory=list)  # every file read, the scene's own first (what the build record stamps)
 
 def walk_nodes(
     roots: Iterable[int],

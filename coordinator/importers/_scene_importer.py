@@ -6,7 +6,9 @@ once, each material emitted the moment the textures it needs are cooked
 (:class:`MaterialReadinessTracker`), mesh primitives packed through the job's
 mesh pipeline while textures cook, the scene last. A bad image becomes a
 diagnostic and the fallback texture; a bad buffer or a truncated file fails
-the scene (``SceneError``) and leaves the container valid.
+the scene (``SceneError``) and leaves the container valid. A scene the root's
+build record vouches for (every file it read stats as recorded, the same
+options) is not read at all.
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshBuffers
 
 from .._errors import PathEscapesRoot, SceneError
 from .._types import ImportPhase, LooseCookedLayout, TextureSettings, TextureSource
-from ..emit import FALLBACK_INDEX, ImportSession
+from ..cache import SceneEntry, is_verified
+from ..emit import FALLBACK_INDEX, ImportSession, stamp_of
 from ..pipelines import MeshWorkItem
 from ._importer import Importer
+from ._incremental import scene_path, scene_settings_key, scene_verdict
 from ._material_readiness import MaterialReadinessTracker
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc
 from ._sources import make_desc
@@ -233,8 +237,18 @@ class SceneImporter(Importer):
 
     async def import_async(self, request, job: "JobContext") -> None:
         path = Path(request.source_path)
+        session = job.session
+        key = scene_settings_key(request.options.textures, job.config.encoder_target)
+        verdict = scene_verdict(path, request.options.textures, session.previous_record, job.config.encoder_target, session.record_reason)
+        if verdict.unchanged:  # every file it read stats as recorded: nothing is read, emitted or written
+            session.report.unchanged = True
+            return
         job.progress(ImportPhase.PARSING, 0, 0, f"reading {path.name}")
-        scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path)
+        try:
+            scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path)
+        except SceneError:
+            session.record_scenes[scene_path(path)] = None
+            raise
         for warning in scene.warnings:
             job.session.add_diagnostic(warning)
         paths = ScenePaths.plan(scene, request.layout)
@@ -247,6 +261,21 @@ class SceneImporter(Importer):
             geometry = group.create_task(_emit_geometry(scene, paths, job))
         job.progress(ImportPhase.SCENE, 0, 1, "building the scene")
         _emit_scene(scene, paths, geometry.result(), job.session)
+        session.record_scenes[scene_path(path)] = _record_entry(scene, key, session, len(textures))
+
+
+def _record_entry(scene: SceneDescription, key: str, session: ImportSession, textures: int) -> SceneEntry | None:
+    """What the build record keeps of a scene cooked cleanly in this session (``None``: cook it again next time).
+
+    Its files are stamped after they were read: a stamp older than the session's start proves the file did not
+    change since, so the bytes read are the bytes stamped; a newer one leaves the entry unverified."""
+    if any(d.severity == ImportSeverity.ERROR for d in session.diagnostics):
+        return None
+    stamps = tuple(stamp_of(f) for f in dict.fromkeys(scene.files))
+    if not stamps or None in stamps:
+        return None
+    assets = tuple(session.asset_emitter.order)
+    return SceneEntry(stamps[0].path, key, stamps, assets, textures, is_verified(stamps, session.started_ns))
 
 
 async def _pack_primitives(scene: SceneDescription, paths: ScenePaths, job: "JobContext") -> dict[tuple[int, int], MeshBuffers]:

@@ -6,7 +6,9 @@ in one order that depends only on the inputs — longest cooks first
 (bounded by its window); each is placed as soon as it is cooked and every
 texture before it is placed. :func:`cook_textures` is the one texture flow;
 scene importers use it too, with a callback that emits each material once its
-textures are placed.
+textures are placed. A texture the root's build record vouches for
+(``_incremental``) is not read, looked up or placed again: it keeps its row,
+and the report says ``unchanged``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from oxcook.formats import Format
 from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
 
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
-from ..emit import FALLBACK_INDEX, ImportSession
+from ..cache import Stamp, TextureEntry, is_verified
+from ..emit import FALLBACK_INDEX, ImportSession, stamp_from, stamp_of
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
 from ._importer import Importer, ImportFormat
+from ._incremental import recordable, texture_settings_key, texture_verdicts, unchanged_report_entry
 from ._sources import expand_sources
 
 if TYPE_CHECKING:
@@ -46,7 +50,7 @@ class TextureSetImporter(Importer):
         await cook_textures(textures, job)
 
 
-def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession) -> TextureReportEntry:
+def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, why: str = "") -> TextureReportEntry:
     row = session.texture_emitter.row(index)
     return TextureReportEntry(
         source_id=source.source_id,
@@ -64,6 +68,7 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         parts=result.parts,
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
+        why=why,
     )
 
 
@@ -78,8 +83,13 @@ def _wire_paths(paths) -> tuple[str, ...] | None:
     return resolved
 
 
-async def _feed(order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
-    """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave)."""
+async def _feed(
+    order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore, read_here: set[str]
+) -> None:
+    """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave).
+
+    Files in ``read_here`` (racy: their stamp cannot vouch for their bytes) are read here, so the bytes hashed
+    for the cache key are the bytes cooked."""
     loop = asyncio.get_running_loop()
     for source, size in order:
         await window.acquire()
@@ -88,7 +98,7 @@ async def _feed(order: list[tuple[TextureSource, tuple[int, int] | None]], pipel
             await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
         elif source.data:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source, size=size))
-        elif job.shares_files and (paths := _wire_paths(source.paths)) is not None:
+        elif job.shares_files and source.source_id not in read_here and (paths := _wire_paths(source.paths)) is not None:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=paths, tag=source, size=size))
         else:
             try:
@@ -109,6 +119,7 @@ class Extent(NamedTuple):
 
     size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable there
     file_bytes: int = 0  # encoded bytes of its first image: among equal sizes, more detail (more distinct blocks) to encode
+    stamps: tuple[Stamp, ...] | None = None  # its files as stat saw them before any was read (what the build record keeps)
 
 
 def measure(textures: list[TextureSource]) -> list[Extent]:
@@ -135,7 +146,8 @@ def _extent(source: TextureSource) -> Extent:
                 size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
     except OSError:  # unreadable now: the worker reads it and says why
         return Extent(None)
-    return Extent(size, info.st_size)
+    stamps = (stamp_from(source.paths[0], info), *(stamp_of(p) for p in source.paths[1:]))
+    return Extent(size, info.st_size, None if None in stamps else stamps)
 
 
 TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds
@@ -193,7 +205,34 @@ async def cook_textures(
     emitter = session.texture_emitter
     emitter.ensure_fallback()
     indices: dict[str, int] = {}
-    order = schedule(textures, await asyncio.get_running_loop().run_in_executor(None, measure, textures))
+    loop = asyncio.get_running_loop()
+    record = session.previous_record
+    target = job.config.encoder_target
+    verdicts = await loop.run_in_executor(None, texture_verdicts, textures, record, target, session.record_reason)
+    todo: list[TextureSource] = []
+    why: dict[str, str] = {}
+    for source, verdict in zip(textures, verdicts, strict=True):
+        entry = record.textures.get(source.source_id) if record is not None else None
+        if verdict.unchanged and entry is not None and 0 < entry.index < len(emitter):
+            indices[source.source_id] = entry.index
+            for diag in source.notes:
+                session.add_diagnostic(diag)
+            session.report.textures.append(unchanged_report_entry(source, entry))
+            if on_cooked is not None:
+                on_cooked(source, entry.index)
+        else:
+            todo.append(source)
+            why[source.source_id] = verdict.reason if recordable(source) else ""
+    extents = await loop.run_in_executor(None, measure, todo)
+    stamps = {source.source_id: extent.stamps for source, extent in zip(todo, extents, strict=True)}
+    # racy now, or racy when last cooked: the stat cache cannot vouch for these bytes either, so they are read here
+    read_here = {
+        s.source_id
+        for s in todo
+        if (st := stamps[s.source_id]) is not None and not is_verified(st, session.started_ns)
+        or (record is not None and (e := record.textures.get(s.source_id)) is not None and not e.verified)
+    }
+    order = schedule(todo, extents)
     total = len(order)
     position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}
@@ -211,14 +250,17 @@ async def cook_textures(
         else:
             index, is_new = FALLBACK_INDEX, False
         indices[source.source_id] = index
-        session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
+        entry = _entry(source, index, result, is_new, diagnostics, session, why.get(source.source_id, ""))
+        session.report.textures.append(entry)
+        if recordable(source):
+            session.record_textures[source.source_id] = _record_entry(source, entry, stamps[source.source_id], target, session.started_ns)
         if on_cooked is not None:
             on_cooked(source, index)
         job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
-        group.create_task(_feed(order, pipeline, job, window))
+        group.create_task(_feed(order, pipeline, job, window, read_here))
         placed = 0
         for _ in range(total):
             result = await pipeline.collect()
@@ -228,3 +270,23 @@ async def cook_textures(
                 place(held.pop(placed - 1), placed, pipeline.progress())
                 window.release()
     return indices
+
+
+def _record_entry(source: TextureSource, report: TextureReportEntry, stamps: tuple[Stamp, ...] | None, target: str, started_ns: int) -> TextureEntry | None:
+    """What the build record keeps of a texture cooked in this session; ``None`` (cook it again next time)
+    when it failed or its files could not be stamped before they were read."""
+    if stamps is None or report.index == FALLBACK_INDEX or any(d.severity == ImportSeverity.ERROR for d in report.diagnostics):
+        return None
+    return TextureEntry(
+        source_id=source.source_id,
+        stamps=stamps,
+        settings_key=texture_settings_key(source, target),
+        index=report.index,
+        preset=report.preset,
+        format=report.format,
+        width=report.width,
+        height=report.height,
+        mips=report.mips,
+        bytes=report.bytes,
+        verified=is_verified(stamps, started_ns),
+    )

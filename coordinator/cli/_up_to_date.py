@@ -1,0 +1,93 @@
+"""What a cook has to do, by the root's build record, before anything of the cooking stack is loaded.
+
+A stat per input file and one read of the record (and of the small index it
+names): the jobs whose every input the record vouches for are answered from it
+— reported ``unchanged``, never submitted — so a cook that changes nothing
+starts no process, imports no numpy, Pillow, encoder or Celery, and writes
+nothing. Anything doubtful (no record, a damaged or stale one, an interrupted
+cook's journal, files whose sizes are not the index's) leaves the decision to
+the jobs, which take the root's lock and look again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
+
+from .._types import ImportDiagnostic, ImportReport, ImportSeverity, TextureReportEntry, TextureSettings
+from ..cache import BuildRecord, versions_changed
+from ..emit import JOURNAL_FILE, cook_versions, load_record
+from ..importers import MISSING, Missing, SourceSet, missing_inputs, scene_verdict, texture_verdicts, unchanged_report_entry
+
+
+@dataclass
+class CookPlan:
+    """Which jobs have work, and the reports of those that do not."""
+
+    warning: str = ""  # why the record could not be used (printed once)
+    scenes_to_cook: list[Path] = field(default_factory=list)
+    unchanged_scenes: list[Path] = field(default_factory=list)
+    textures_to_cook: bool = True
+    unchanged_textures: list[TextureReportEntry] = field(default_factory=list)
+    missing: Missing = field(default_factory=Missing)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.scenes_to_cook and not self.textures_to_cook
+
+
+def _record(root: Path) -> tuple[BuildRecord | None, str]:
+    """The root's record when it can be trusted without the lock (no interrupted cook, sizes as indexed), and why not."""
+    if (root / JOURNAL_FILE).exists():
+        return None, ""  # an interrupted cook (or one running): the job repairs first, under the lock
+    try:
+        index_bytes = (root / INDEX_FILE_NAME).read_bytes()
+        index = parse_index(index_bytes)
+    except (OSError, FormatError):
+        return None, ""  # a fresh root, or one the writer will name the problem of
+    for record in index.files:
+        try:
+            if (root / record.relpath).stat().st_size != record.size:
+                return None, ""  # an interrupted cook the writer repairs, or data lost: its message, not ours
+        except OSError:
+            return None, ""
+    loaded = load_record(root, index_bytes, index.source_identity)
+    return loaded.record, loaded.warning
+
+
+def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
+    """The plan for cooking ``found`` into ``root`` with the command line's ``settings``."""
+    record, warning = _record(root)
+    if record is None:
+        return CookPlan(warning=warning, scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+    changed = versions_changed(record.versions, cook_versions())
+    if changed:
+        return CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+    plan = CookPlan(missing=missing_inputs(record, found.textures, found.scenes))
+    for scene in found.scenes:
+        unchanged = scene_verdict(scene, settings, record, encoder_target).unchanged
+        (plan.unchanged_scenes if unchanged else plan.scenes_to_cook).append(scene)
+    verdicts = texture_verdicts(found.textures, record, encoder_target)
+    plan.textures_to_cook = any(not v.unchanged for v in verdicts)
+    if not plan.textures_to_cook:
+        plan.unchanged_textures = [unchanged_report_entry(t, record.textures[t.source_id]) for t in found.textures]
+    return plan
+
+
+def missing_diagnostics(missing: Missing, pruned: bool) -> list[ImportDiagnostic]:
+    """A warning per input of an earlier cook whose files are gone."""
+    tail = "; pruned from the build record with what only it produced" if pruned else " (--prune drops what only it produced)"
+    return [ImportDiagnostic(ImportSeverity.WARNING, "input-missing", f"{name}: {MISSING}{tail}", name) for name in (*missing.textures, *missing.scenes)]
+
+
+def unchanged_report(root: Path, textures: list[TextureReportEntry] = (), missing: Missing | None = None) -> ImportReport:
+    """The report of a job the build record answered: every input unchanged, nothing written."""
+    report = ImportReport(cooked_root=root, success=True, unchanged=True, textures=list(textures))
+    for entry in textures:
+        report.diagnostics.extend(entry.diagnostics)
+    if missing is not None:
+        report.missing = [*missing.textures, *missing.scenes]
+        report.diagnostics.extend(missing_diagnostics(missing, pruned=False))
+    return report

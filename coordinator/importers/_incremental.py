@@ -1,0 +1,108 @@
+"""Which inputs a root's build record vouches for: a stat per file, no source read, no cache looked up.
+
+The settings key of an input is everything besides its bytes that its cooked
+output depends on: a loose texture's descriptor and preset (so a changed
+command-line option, manifest rule or preset changes it), a scene's
+command-line texture options; both with the pinned encoder target. The
+versions of oxcook, its cooker and the encoder are the record's own (one
+change cooks everything again). The verdicts are ``cache.entry_verdict``'s;
+this module gathers the stats they are made from and the inputs the record
+knows that are gone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._types import TextureReportEntry, TextureSettings, TextureSource
+from ..cache import BuildRecord, TextureEntry, Verdict, entry_verdict, settings_key
+from ..emit import stamp_of
+
+MISSING = "missing since the last cook"
+
+
+def texture_settings_key(source: TextureSource, encoder_target: str) -> str:
+    """The key of what a loose texture is cooked with (its id is the record's key, so it is left out)."""
+    desc = {k: v for k, v in source.desc.to_dict().items() if k != "source_id"}
+    return settings_key({"desc": desc, "preset": source.preset, "target": encoder_target})
+
+
+def scene_settings_key(settings: TextureSettings, encoder_target: str) -> str:
+    """The key of what a scene is cooked with: the command line's texture options and the encoder target."""
+    return settings_key({"textures": dataclasses.asdict(settings), "target": encoder_target})
+
+
+def scene_path(path: Path) -> str:
+    """A scene's key in the record: its absolute path."""
+    return os.path.abspath(path)
+
+
+def recordable(source: TextureSource) -> bool:
+    """Whether a texture can be vouched for by stamps: files on disk, nothing refused while choosing its settings."""
+    return bool(source.paths) and not source.data and not any(n.severity.value == "error" for n in source.notes)
+
+
+def texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> list[Verdict]:
+    """For each texture, whether the record vouches for it (one ``stat`` per file when it may)."""
+    out = []
+    for source in textures:
+        entry = record.textures.get(source.source_id) if record is not None else None
+        if not recordable(source):
+            out.append(Verdict(False, "not a file on disk" if not source.paths else "refused"))
+        elif entry is None and no_record:
+            out.append(Verdict(False, no_record))
+        else:
+            now = tuple(stamp_of(p) for p in source.paths)
+            out.append(entry_verdict(entry, now, texture_settings_key(source, encoder_target)))
+    return out
+
+
+def scene_verdict(path: Path, settings: TextureSettings, record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Verdict:
+    """Whether the record vouches for a scene: every file it read stats the same, under the same options."""
+    entry = record.scenes.get(scene_path(path)) if record is not None else None
+    if entry is None and no_record:
+        return Verdict(False, no_record)
+    now = tuple(stamp_of(s.path) for s in entry.stamps) if entry is not None else ()
+    if entry is not None and (not entry.stamps or entry.stamps[0].path != scene_path(path)):
+        return Verdict(False, "the record names other files")
+    return entry_verdict(entry, now, scene_settings_key(settings, encoder_target))
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Inputs the record knows whose files are gone (and that no current input names)."""
+
+    textures: tuple[str, ...] = ()  # source ids
+    scenes: tuple[str, ...] = ()  # scene paths
+
+
+def missing_inputs(record: BuildRecord | None, textures: list[TextureSource], scenes: list[Path]) -> Missing:
+    """The recorded inputs whose first file no longer exists and that this cook does not name."""
+    if record is None:
+        return Missing()
+    ids = {t.source_id for t in textures}
+    paths = {scene_path(p) for p in scenes}
+    gone_textures = tuple(sorted(i for i, e in record.textures.items() if i not in ids and e.stamps and not os.path.lexists(e.stamps[0].path)))
+    gone_scenes = tuple(sorted(p for p in record.scenes if p not in paths and not os.path.lexists(p)))
+    return Missing(gone_textures, gone_scenes)
+
+
+def unchanged_report_entry(source: TextureSource, entry: TextureEntry) -> TextureReportEntry:
+    """The report entry of a texture the build record vouched for (its facts are the record's)."""
+    return TextureReportEntry(
+        source_id=source.source_id,
+        index=entry.index,
+        preset=entry.preset,
+        format=entry.format,
+        width=entry.width,
+        height=entry.height,
+        mips=entry.mips,
+        bytes=entry.bytes,
+        cook_ms=0.0,
+        queue_ms=0.0,
+        diagnostics=source.notes,
+        status="unchanged",
+    )
