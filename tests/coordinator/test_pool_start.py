@@ -14,34 +14,39 @@ _PROBE = "sorted(m for m in __import__('sys').modules if m.startswith(('oxcook.c
 def test_a_pool_process_has_the_worker_and_nothing_of_the_coordinator():
     with ProcessPoolExecutor(max_workers=1, mp_context=pool_context()) as pool:
         loaded = pool.submit(eval, _PROBE).result(timeout=60)
-    assert PRELOAD == ["oxcook.worker"]
+    assert PRELOAD == ["oxcook.worker._pool_process"]
     assert "oxcook.worker" in loaded and "oxcook.worker._bcn" in loaded  # preloaded: the first texture imports nothing
     assert not [m for m in loaded if not m.startswith("oxcook.worker")]  # no coordinator, no celery
 
 
-def test_python_m_coordinator_cook_starts_the_fork_server_before_importing_the_coordinator():
-    """The fork server must already be importing the worker while this process imports the CLI."""
+def test_a_cook_with_work_starts_the_fork_server_before_importing_the_service(tmp_path):
+    """The fork server must already be importing the worker while this process imports the service."""
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a_albedo.png")
     code = (
         "import sys, multiprocessing.forkserver as fs, oxcook.coordinator.__main__ as m\n"
-        "sys.argv = ['oxcook', 'cook', '--help']\n"
+        f"sys.argv = ['oxcook', 'cook', {str(tmp_path)!r}, '-o', {str(tmp_path / 'out')!r}, '--progress', 'none']\n"
         "real = fs.ensure_running\n"
-        "fs.ensure_running = lambda: (print('cli imported first:', 'oxcook.coordinator.cli' in sys.modules, flush=True), real())\n"
+        "fs.ensure_running = lambda: (print('service imported first:', 'oxcook.coordinator._service' in sys.modules, flush=True), real())\n"
         "m.main()\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.stdout.splitlines()[0] == "cli imported first: False", out.stderr
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.splitlines()[0] == "service imported first: False", out.stderr
 
 
-def test_only_a_local_cook_starts_the_fork_server_early():
-    from oxcook.coordinator.__main__ import _cooks_locally
+def test_a_farm_cook_does_not_start_the_fork_server(tmp_path):
+    from PIL import Image
 
-    assert _cooks_locally(["cook", "src", "-o", "out"], {})
-    assert _cooks_locally(["cook", "src", "--broker", "local"], {})
-    assert not _cooks_locally(["cook", "src", "--broker", "redis://h:6379/0"], {})
-    assert not _cooks_locally(["cook", "src", "--broker=redis://h:6379/0"], {})
-    assert not _cooks_locally(["cook", "src"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
-    assert _cooks_locally(["cook", "src", "--broker", "local"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
-    assert not _cooks_locally(["worker"], {}) and not _cooks_locally(["inspect", "root"], {})
+    Image.new("RGB", (8, 8)).save(tmp_path / "a_albedo.png")
+    code = (
+        "import sys, multiprocessing.forkserver as fs, oxcook.coordinator.__main__ as m\n"
+        f"sys.argv = ['oxcook', 'cook', {str(tmp_path)!r}, '-o', {str(tmp_path / 'out')!r}, '--broker', 'redis://127.0.0.1:1/0', '--stall-timeout', '1']\n"
+        "fs.ensure_running = lambda: print('fork server started', flush=True)\n"
+        "m.main()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "fork server started" not in out.stdout, out.stderr
 
 
 _LEAVE = (
