@@ -22,7 +22,9 @@ def add_arguments(sub) -> None:
     )
     p.add_argument("root", help="cooked root folder (or its container.index.bin)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--no-hashes", action="store_true", help="skip hashing payloads, buffers and descriptors")
+    hashes = p.add_mutually_exclusive_group()
+    hashes.add_argument("--verify", action="store_true", help="hash every payload, buffer and descriptor against its row (the default; finds a root edited behind oxcook's back)")
+    hashes.add_argument("--no-hashes", action="store_true", help="skip hashing payloads, buffers and descriptors")
     p.set_defaults(func=run)
 
 

@@ -188,6 +188,11 @@ class ImportSession:
         report.seconds = time.perf_counter() - self._started
         return report
 
+    async def remove_files(self, relpaths: list[str]) -> None:
+        """Remove small files of the root (journaled: an abort puts them back)."""
+        self._check_open()
+        await asyncio.get_running_loop().run_in_executor(None, self._writer.remove_all, relpaths)
+
     def _write_small_files(self, files: dict[str, bytes]) -> None:
         self._writer.write_all(files)
 

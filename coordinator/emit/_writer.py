@@ -43,7 +43,7 @@ from .._errors import CommitRefusedError, RootUnusableError
 from .._types import LooseCookedLayout
 from ..cache import BuildRecord, pack_record, same_entries
 from ._cooked_root import CookedRootFiles
-from ._journal import CookJournal, RecoveryResult, RootLock, recover_root, write_file_durably, write_files_durably
+from ._journal import CookJournal, RecoveryResult, RootLock, fsync_dir, recover_root, write_file_durably, write_files_durably
 from ._record_file import LoadedRecord, load_record, write_record
 
 
@@ -215,6 +215,18 @@ class LooseCookedWriter:
         if files:
             self._journal.will_write_all(list(files))
             write_files_durably(self.root, files)
+
+    def remove_all(self, relpaths: list[str]) -> None:
+        """Remove small files (the sidecars of pruned inputs): backed up in the journal first, so an abort restores them."""
+        self._require(WriterState.OPEN)
+        present = [relpath for relpath in relpaths if (self.root / relpath).is_file()]
+        if not present:
+            return
+        self._journal.will_write_all(present)
+        for relpath in present:
+            (self.root / relpath).unlink()
+        for folder in sorted({(self.root / relpath).parent for relpath in present}):
+            fsync_dir(folder)
 
     def commit(self, assets: list[AssetRecord], files: list[FileRecordInfo], record: BuildRecord | None = None) -> ContainerIndex:
         """Write the merged index last and atomically (not at all when its bytes would not change), then

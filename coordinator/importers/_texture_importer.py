@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from oxcook.formats import Format
+from oxcook.formats import Format, otex_relpath
 from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
 
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
@@ -27,7 +27,7 @@ from ..cache import Stamp, TextureEntry, is_verified
 from ..emit import FALLBACK_INDEX, ImportSession, stamp_from, stamp_of
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
 from ._importer import Importer, ImportFormat
-from ._incremental import recordable, texture_settings_key, texture_verdicts, unchanged_report_entry
+from ._incremental import missing_inputs, recordable, texture_settings_key, texture_verdicts, unchanged_report_entry
 from ._sources import expand_sources
 
 if TYPE_CHECKING:
@@ -47,7 +47,20 @@ class TextureSetImporter(Importer):
             job.progress(ImportPhase.PARSING, 0, 0, f"scanning {request.source_path}")
             found = await asyncio.get_running_loop().run_in_executor(None, expand_sources, [request.source_path], request.options.textures)
             textures = found.textures
+        if request.options.prune:
+            await _prune(textures, job)
         await cook_textures(textures, job)
+
+
+async def _prune(textures: list[TextureSource], job: "JobContext") -> None:
+    """Drop the loose textures the build record knows whose files are gone: their entries and their sidecars
+    (their rows stay: rows are never rewritten, and another texture may share one; compaction reclaims the bytes)."""
+    session = job.session
+    gone = missing_inputs(session.previous_record, textures, []).textures
+    for source_id in gone:
+        session.record_textures[source_id] = None
+    if gone and job.session.layout.write_sidecars:
+        await session.remove_files([otex_relpath(source_id) for source_id in gone])
 
 
 def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, why: str = "") -> TextureReportEntry:
