@@ -168,17 +168,22 @@ def same_entries(a: BuildRecord | None, b: BuildRecord | None) -> bool:
 # --- bytes ---------------------------------------------------------------------------------------
 
 
+def _name(text: str) -> bytes:
+    """A path or id as bytes: file names need not be UTF-8 (they reach Python as surrogate escapes)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _stamp_row(s: Stamp) -> list:
-    return [s.path, s.size, s.mtime_ns, s.ino]
+    return [_name(s.path), s.size, s.mtime_ns, s.ino]
 
 
 def pack_record(record: BuildRecord) -> bytes:
     """The record's bytes (entries sorted: the same record always packs to the same bytes)."""
     textures = [
-        [e.source_id, [_stamp_row(s) for s in e.stamps], e.settings_key, e.index, e.preset, e.format, e.width, e.height, e.mips, e.bytes, e.verified]
+        [_name(e.source_id), [_stamp_row(s) for s in e.stamps], e.settings_key, e.index, e.preset, e.format, e.width, e.height, e.mips, e.bytes, e.verified]
         for _, e in sorted(record.textures.items())
     ]
-    scenes = [[e.path, e.settings_key, [_stamp_row(s) for s in e.stamps], list(e.assets), e.textures, e.verified] for _, e in sorted(record.scenes.items())]
+    scenes = [[_name(e.path), e.settings_key, [_stamp_row(s) for s in e.stamps], list(e.assets), e.textures, e.verified] for _, e in sorted(record.scenes.items())]
     return msgpack.packb(
         {
             "magic": MAGIC,
@@ -204,6 +209,9 @@ class _Reader:
             raise self.fail(where, f"expected {kind.__name__}, found {type(value).__name__}")
         return value
 
+    def name(self, value, where: str) -> str:
+        return self.typed(value, bytes, where).decode("utf-8", "surrogateescape")
+
     def count(self, value, where: str) -> int:
         if self.typed(value, int, where) < 0:
             raise self.fail(where, f"expected 0 or more, found {value}")
@@ -227,13 +235,13 @@ class _Reader:
         for i, item in enumerate(value):
             at = f"{where}[{i}]"
             path, size, mtime, ino = self.row(item, at, 4)
-            out.append(Stamp(self.typed(path, str, f"{at}[0]"), self.count(size, f"{at}[1]"), self.count(mtime, f"{at}[2]"), self.count(ino, f"{at}[3]")))
+            out.append(Stamp(self.name(path, f"{at}[0]"), self.count(size, f"{at}[1]"), self.count(mtime, f"{at}[2]"), self.count(ino, f"{at}[3]")))
         return tuple(out)
 
     def texture(self, value, where: str) -> TextureEntry:
         v = self.row(value, where, 11)
         return TextureEntry(
-            source_id=self.typed(v[0], str, f"{where}[0]"),
+            source_id=self.name(v[0], f"{where}[0]"),
             stamps=self.stamps(v[1], f"{where}[1]"),
             settings_key=self.hexdigest(v[2], f"{where}[2]", 64),
             index=self.count(v[3], f"{where}[3]"),
@@ -252,7 +260,7 @@ class _Reader:
         if not isinstance(assets, list):
             raise self.fail(f"{where}[3]", f"expected an array, found {type(assets).__name__}")
         return SceneEntry(
-            path=self.typed(v[0], str, f"{where}[0]"),
+            path=self.name(v[0], f"{where}[0]"),
             settings_key=self.hexdigest(v[1], f"{where}[1]", 64),
             stamps=self.stamps(v[2], f"{where}[2]"),
             assets=tuple(self.typed(a, str, f"{where}[3][{i}]") for i, a in enumerate(assets)),

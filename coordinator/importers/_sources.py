@@ -23,6 +23,7 @@ conventions, overridable) and per-glob manifest options.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import stat
 import tomllib
@@ -95,7 +96,15 @@ def make_desc(source_id: str, settings: TextureSettings, default_preset: str | N
         preset = parse_preset(settings.preset or default_preset) if (settings.preset or default_preset) else detect_preset_from_filename(source_id)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    desc = preset_desc(preset, source_id)
+    name, desc = _desc_for(preset, settings)
+    return name, dataclasses.replace(desc, source_id=source_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _desc_for(preset: TexturePreset, settings: TextureSettings) -> tuple[str, TextureImportDesc]:
+    """The preset's descriptor with ``settings`` applied, for a placeholder id (a project has a few presets and
+    settings, and thousands of textures: each gets its own id on a copy)."""
+    desc = preset_desc(preset, "")
     changes: dict = {}
     quality = _lookup(QUALITY_NAMES, settings.quality, "quality") if settings.quality else None
     if settings.format:
@@ -264,8 +273,13 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
     by_id: dict[str, Path] = {}
     root = _common_root([Path(p) for p in inputs if Path(p).is_dir() or Path(p).suffix.lower() in TEXTURE_EXTENSIONS + (".toml",)])
 
+    folders: dict[Path, Path] = {}  # a folder as given -> resolved (once per folder, not per file)
+
     def add(path: Path, settings: TextureSettings, notes: tuple[ImportDiagnostic, ...] = (), base: Path | None = None) -> None:
-        source_id = printable_name(os.path.relpath(path.absolute().parent.resolve() / path.name, root).replace(os.sep, "/"))
+        parent = folders.get(path.parent)
+        if parent is None:
+            parent = folders[path.parent] = path.absolute().parent.resolve()
+        source_id = printable_name(os.path.relpath(parent / path.name, root).replace(os.sep, "/"))
         problem = _refusal(path, base)
         if problem is not None:  # one unreadable file fails as one texture, never the batch
             notes += (ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", f"{source_id}: {problem}", source_id),)

@@ -39,7 +39,7 @@ def _record(**changes) -> BuildRecord:
 
 
 def test_a_record_round_trips_and_packs_to_the_same_bytes():
-    record = _record()
+    record = _record(textures={"caf\udce9_albedo.png": _texture("caf\udce9_albedo.png", stamps=(Stamp("/src/caf\udce9_albedo.png", 1, 2, 3),))})
     data = pack_record(record)
     assert unpack_record(data) == record
     assert pack_record(unpack_record(data)) == data
@@ -71,10 +71,11 @@ def _top(**changes) -> bytes:
         ({"version": 2}, "version 2"),
         ({"index_sha256": "B" * 64}, "index_sha256"),
         ({"started_ns": -1}, "started_ns"),
-        ({"textures": [["x", [], KEY, "3", "albedo", "BC7", 1, 1, 1, 1, True]]}, "textures[0][3]"),
-        ({"textures": [["x", [["/p", 1, 2]], KEY, 3, "albedo", "BC7", 1, 1, 1, 1, True]]}, "textures[0][1][0]"),
-        ({"textures": [["x", [], KEY, 3, "albedo", "BC7", 1, 1, 1, 1, 1]]}, "textures[0][10]"),
-        ({"scenes": [["/s", KEY, [], "not a list", 0, True]]}, "scenes[0][3]"),
+        ({"textures": [[b"x", [], KEY, "3", "albedo", "BC7", 1, 1, 1, 1, True]]}, "textures[0][3]"),
+        ({"textures": [[b"x", [[b"/p", 1, 2]], KEY, 3, "albedo", "BC7", 1, 1, 1, 1, True]]}, "textures[0][1][0]"),
+        ({"textures": [[b"x", [], KEY, 3, "albedo", "BC7", 1, 1, 1, 1, 1]]}, "textures[0][10]"),
+        ({"scenes": [[b"/s", KEY, [], "not a list", 0, True]]}, "scenes[0][3]"),
+        ({"scenes": [["/s", KEY, [], [], 0, True]]}, "scenes[0][0]"),
         ({"versions": {"oxcook": 1}}, "versions.oxcook"),
         ({"extra": 1}, "keys"),
     ],
