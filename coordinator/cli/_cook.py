@@ -320,7 +320,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
     config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
-    options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild, prune=prune)
+    options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild or args.force, prune=prune)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
     dispatcher = QueueDispatcher()

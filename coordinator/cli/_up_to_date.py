@@ -5,8 +5,8 @@ names): the jobs whose every input the record vouches for are answered from it
 — reported ``unchanged``, never submitted — so a cook that changes nothing
 starts no process, imports no numpy, Pillow, encoder or Celery, and writes
 nothing. Anything doubtful (no record, a damaged or stale one, an interrupted
-cook's journal, files whose sizes are not the index's) leaves the decision to
-the jobs, which take the root's lock and look again.
+cook's journal, files whose sizes are not the index's, a root another cook
+holds) leaves the decision to the jobs, which take the root's lock and look again.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
 
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, TextureReportEntry, TextureSettings
 from ..cache import BuildRecord, versions_changed
-from ..emit import JOURNAL_FILE, cook_versions, load_record
+from ..emit import JOURNAL_FILE, cook_versions, load_record, unlocked_view
 from ..importers import MISSING, Missing, SourceSet, missing_inputs, scene_verdict, texture_verdicts, unchanged_report_entry
 
 
@@ -58,7 +58,13 @@ def _record(root: Path) -> tuple[BuildRecord | None, str]:
 
 
 def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
-    """The plan for cooking ``found`` into ``root`` with the command line's ``settings``."""
+    """The plan for cooking ``found`` into ``root`` with the command line's ``settings`` (a root another cook
+    holds is left to the jobs, which wait for it)."""
+    with unlocked_view(root) as free:
+        return _plan(root, found, settings, encoder_target) if free else CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+
+
+def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
     record, warning = _record(root)
     if record is None:
         return CookPlan(warning=warning, scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))

@@ -20,6 +20,7 @@ from ._journal import CookJournal as CookJournal
 from ._journal import RootLock as RootLock
 from ._journal import read_journal as read_journal
 from ._journal import recover_root as recover_root
+from ._journal import unlocked_view as unlocked_view
 from ._record_file import RECORD_FILE as RECORD_FILE
 from ._record_file import LoadedRecord as LoadedRecord
 from ._record_file import cook_versions as cook_versions
@@ -56,5 +57,6 @@ __all__ = [
     "recover_root",
     "stamp_from",
     "stamp_of",
+    "unlocked_view",
     "stale_bytes",
 ]

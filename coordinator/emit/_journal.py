@@ -25,6 +25,7 @@ The engine rewrites its index and tables in place (spec §6.3); oxcook does not.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -45,6 +46,7 @@ STATE_DIR = ".oxcook"
 JOURNAL_DIR = f"{STATE_DIR}/journal"
 JOURNAL_FILE = f"{JOURNAL_DIR}/journal.jsonl"
 LOCK_FILE = f"{STATE_DIR}/lock"
+RECORD_FILE = f"{STATE_DIR}/build-record.msgpack"  # the build record (``_record_file``); its temporary is repair's too
 TEMP_SUFFIX = ".tmp"
 INDEX_TEMP = INDEX_FILE_NAME + TEMP_SUFFIX
 
@@ -123,6 +125,30 @@ class RootLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+@contextlib.contextmanager
+def unlocked_view(root: Path):
+    """Yield whether ``root`` is free of writers, holding a shared lock meanwhile so none starts (writes nothing).
+
+    A reader that gets ``False`` leaves the root to a cook, which waits for the lock."""
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDONLY)
+    except FileNotFoundError:
+        yield True  # never cooked into: nothing to wait for
+        return
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the shared lock
 
 
 @dataclass
@@ -342,6 +368,9 @@ def recover_root(root: Path) -> RecoveryResult:
     if (root / INDEX_TEMP).exists():
         (root / INDEX_TEMP).unlink()
         result.actions.append(f"removed unfinished {INDEX_TEMP}")
+    if temporary(root / RECORD_FILE).exists():  # a record cut short: the one in place names an older index, or none
+        temporary(root / RECORD_FILE).unlink()
+        result.actions.append(f"removed unfinished {RECORD_FILE}{TEMP_SUFFIX}")
     if journal is None and (root / JOURNAL_DIR).is_dir():
         # a journal whose first record never became durable (nothing was changed under it),
         # or one whose removal was cut short (everything it named was already dealt with)

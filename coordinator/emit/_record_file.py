@@ -22,9 +22,7 @@ from oxcook.formats import INDEX_FILE_NAME
 
 from .._errors import BuildRecordError
 from ..cache import BuildRecord, Stamp, unpack_record
-from ._journal import STATE_DIR, write_file_durably
-
-RECORD_FILE = f"{STATE_DIR}/build-record.msgpack"
+from ._journal import RECORD_FILE, write_file_durably
 
 
 def stamp_of(path: Path | str) -> Stamp | None:

@@ -158,7 +158,11 @@ class LooseCookedWriter:
                     raise RootUnusableError(f"{index_path}: {exc.message}") from exc
                 if self.existing.epoch != Epoch.B:
                     raise RootUnusableError(f"{self.root} holds an Epoch-A container; oxcook writes Epoch B (spec §1.10). Cook into a new root.")
-                report = check_root(CookedRootFiles(self.root))
+                if not self._ignore_record:
+                    self.previous = load_record(self.root, self._index_bytes, self.existing.source_identity)
+                # an index the build record names is the one oxcook checked before committing it: not checked again
+                # (a root edited by hand is for 'oxcook inspect' to find and --rebuild to redo)
+                report = ValidationReport() if self.previous.record is not None else check_root(CookedRootFiles(self.root))
                 if not report.ok and not self._rebuild_invalid:
                     raise RootUnusableError(
                         f"{self.root} holds a container that does not validate: {_first_errors(report)}. "
@@ -167,8 +171,7 @@ class LooseCookedWriter:
                 if not report.ok:  # rebuilt: every table and data file starts empty; the root keeps its identity
                     self._requested_key = self._requested_key or self.existing.source_identity
                     self.existing = None
-                elif not self._ignore_record:
-                    self.previous = load_record(self.root, self._index_bytes, self.existing.source_identity)
+                    self.previous = LoadedRecord(None)
             self.source_key = self._requested_key or (self.existing.source_identity if self.existing else new_source_key())
             self._journal = CookJournal.begin(self.root)
         except BaseException:
