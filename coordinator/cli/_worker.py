@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from worker import share_of_machine
 
 from .._config import Config
-from .._errors import EXIT_OK
+from .._errors import EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_OK
 from ._cook import memory_size
 
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     broker = args.broker or os.environ.get("OXCOOK_BROKER_URL") or "redis://127.0.0.1:6379/0"
     os.environ["OXCOOK_BROKER_URL"] = broker
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
-    from worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
+    from worker.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = args.concurrency or Config().thread_pool_size
     # limits and readable folders come from the worker's own configuration, never from a work item
@@ -52,5 +53,12 @@ def run(args: argparse.Namespace) -> int:
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
     if args.hostname:
         argv += ["--hostname", args.hostname]
-    app.worker_main(argv=argv)
-    return EXIT_OK
+    stopped = serve(argv)
+    if stopped.exit_code == 0:
+        return EXIT_OK
+    if stopped.signal:
+        print(f"oxcook worker: stopped by {stopped.signal}", file=sys.stderr)
+        return EXIT_CANCELLED
+    # non-zero, so a supervisor's on-failure policy restarts it
+    print("oxcook worker: the worker stopped on an unrecoverable error (the log above names it)", file=sys.stderr)
+    return EXIT_INFRASTRUCTURE
