@@ -90,11 +90,11 @@ def _tolerate_garbage_on_the_queue() -> None:
     """A message on the queue that is not a task envelope must cost that message, not the worker.
 
     kombu's Redis transport parses each popped message with ``loads`` and reads
-    it as an envelope without checking; a message that is not JSON, or JSON of
-    another shape, raised inside the consumer ("Unrecoverable error") and ended
-    the worker. Both are checked where kombu meets them: ``loads`` (its other
-    callers parse kombu's own bookkeeping, which is JSON of another shape, so the
-    shape is checked where a message is made from the envelope).
+    it as an envelope without checking: a message that is not JSON, or JSON of
+    another shape, raises inside the consumer ("Unrecoverable error") and ends
+    the worker. Text that is not JSON is caught in ``loads``; the shape is
+    checked where kombu makes a message from the envelope, because ``loads``'
+    other callers parse kombu's own bookkeeping, JSON of another shape.
     """
     from kombu.transport import redis as transport
 
@@ -142,9 +142,9 @@ class WorkerStopped:
 def serve(argv: list[str]) -> WorkerStopped:
     """Run this app's worker with Celery's worker command line ``argv`` until it stops.
 
-    ``app.worker_main`` drops Celery's exit status, which made a worker ended by
-    an unrecoverable error look like one asked to stop; the worker instance and
-    any shutdown request are taken from Celery's signals instead.
+    ``app.worker_main`` drops Celery's exit status, so a worker ended by an
+    unrecoverable error would look like one asked to stop: the worker instance
+    and any shutdown request are taken from Celery's signals instead.
     """
     workers, requests = [], []
 
