@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from worker import share_of_machine
+from oxcook.worker import share_of_machine
 
 from .._config import Config
 from .._errors import EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE, ConfigError
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     # the worker's processes read it from their environment, which only this user can see
     os.environ["OXCOOK_BROKER_URL"] = broker
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
-    from worker.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
+    from oxcook.worker.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = args.concurrency or Config().thread_pool_size
     # limits and readable folders come from the worker's own configuration, never from a work item

@@ -68,7 +68,7 @@ def test_a_worker_and_a_cook_read_the_broker_from_a_file_and_no_command_line_sho
     log = tmp_path / "worker.log"
     env = {k: v for k, v in os.environ.items() if k != "OXCOOK_BROKER_URL"}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "coordinator", "worker", "--broker-file", str(url_file), "--concurrency", "1", "--hostname", "file@oxcook-test"],
+        [sys.executable, "-m", "oxcook", "worker", "--broker-file", str(url_file), "--concurrency", "1", "--hostname", "file@oxcook-test"],
         stdout=open(log, "wb"),
         stderr=subprocess.STDOUT,
         env={**env, "OXCOOK_SOURCE_ROOTS": str(tmp_path)},
@@ -106,7 +106,7 @@ def test_a_password_in_a_cook_command_line_is_warned_about_and_never_printed(tmp
 def test_a_password_in_a_worker_command_line_is_warned_about_and_never_printed(tmp_path):
     server = AclRedis("-brpop")  # the worker starts, warns, and stops on the refused queue read: exit 3
     try:
-        command = [sys.executable, "-m", "coordinator", "worker", "--broker", server.url, "--concurrency", "1", "--hostname", "warned@oxcook-test"]
+        command = [sys.executable, "-m", "oxcook", "worker", "--broker", server.url, "--concurrency", "1", "--hostname", "warned@oxcook-test"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=os.environ)
         assert result.returncode == 3, result.stderr[-3000:]
         assert f"oxcook worker: warning: {WARNING}" in result.stderr and ADVICE in result.stderr

@@ -12,8 +12,8 @@ import redis
 from PIL import Image
 
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, run_oxcook, wait_until
-from worker import celery_app
-from worker import farm_keys as keys
+from oxcook.worker import celery_app
+from oxcook.worker import farm_keys as keys
 
 
 def _exists_calls(store: redis.Redis) -> int:
@@ -95,7 +95,7 @@ def test_a_worker_that_cannot_go_on_exits_non_zero(tmp_path):
         wait_until(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG", 10, "redis")
         env = {**os.environ, "OXCOOK_BROKER_URL": f"redis://oxcook:oxcook-secret@127.0.0.1:{port}/0"}
         # Celery's own log of the error keeps its traceback, for whoever runs the farm
-        command = [sys.executable, "-m", "coordinator", "worker", "--concurrency", "1", "--hostname", "denied@oxcook-test"]
+        command = [sys.executable, "-m", "oxcook", "worker", "--concurrency", "1", "--hostname", "denied@oxcook-test"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
         assert result.returncode == 3, result.stderr[-3000:]  # an infrastructure error: a supervisor's on-failure policy restarts it
         assert "oxcook worker: the worker stopped on an unrecoverable error" in result.stderr

@@ -13,7 +13,7 @@ from PIL import Image
 
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import run_oxcook
-from worker import TextureImportError, TextureImportErrorCode, cook_texture, decode_source, preset_desc, sniff_format
+from oxcook.worker import TextureImportError, TextureImportErrorCode, cook_texture, decode_source, preset_desc, sniff_format
 
 DATA = Path(__file__).parent / "data"
 IMAGES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "images").rglob("*") if p.is_file())

@@ -10,9 +10,9 @@ import pytest
 import redis
 
 from tests.farm_fixtures import RedisServer
-from worker import farm_keys as keys
-from worker._envelope import envelope_problem
-from worker.celery_app import make_app
+from oxcook.worker import farm_keys as keys
+from oxcook.worker._envelope import envelope_problem
+from oxcook.worker.celery_app import make_app
 
 
 @pytest.fixture(scope="module")
