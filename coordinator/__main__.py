@@ -21,6 +21,8 @@ def _cooks_locally(argv: list[str], environ) -> bool:
             broker = argv[i + 1]
         elif arg.startswith("--broker="):
             broker = arg.split("=", 1)[1]
+        elif arg == "--broker-file" or arg.startswith("--broker-file="):
+            return False  # a file naming "local" is unusual: the wrong guess costs little
     return not broker or broker.lower().startswith("local")
 
 

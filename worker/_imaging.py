@@ -3,7 +3,8 @@
 Decoders, chosen per format for correctness:
 
 * PNG: ``imagecodecs`` (libpng). It keeps 16-bit samples (Pillow reduces 16-bit
-  RGB to 8 bits) and checks chunk CRCs (Pillow ignores them).
+  RGB to 8 bits) and checks chunk CRCs (Pillow ignores them). Method bytes PNG
+  forbids are refused first (``_png``): libpng lets some of them through.
 * JPEG, TGA, BMP, GIF, DDS (uncompressed, BC1–BC7): Pillow.
 * Radiance ``.hdr``: ``imagecodecs``' RGBE decoder (imageio's default path can
   return 8-bit data).
@@ -29,6 +30,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ._budget import CookCost, check_budget
 from ._errors import TextureImportError, TextureImportErrorCode
+from ._png import check_png_methods
 
 
 def _configure_pillow() -> None:
@@ -192,6 +194,7 @@ def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost)
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without an IHDR chunk")
     if b"IDAT" not in data:
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without image data (no IDAT chunk)")
+    check_png_methods(data, source_id)
     sample_bytes = 2 if data[24] == 16 else 1
     _check_size(*_png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes)
     pixels = imagecodecs.png_decode(data)

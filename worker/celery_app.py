@@ -13,7 +13,9 @@ result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:cancel:<job>`` and its work key (at most every ``POLL_S``). While an item runs its lease is renewed every 10 s (30 s
 expiry), so the coordinator notices a lost worker within seconds; an item that
 failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
-most ``MAX_ATTEMPTS`` times, then reported as failed.
+most ``MAX_ATTEMPTS`` times, then reported as failed. A message on the queue that is not an oxcook task
+envelope (``_envelope``) is logged and rejected, and the worker carries on; :func:`serve` returns how the
+worker ended, so a fatal stop can exit non-zero.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from celery import Celery, signals
 from . import farm_keys as keys
 from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
 from ._cache_tiers import open_shared as open_shared_tier
+from ._envelope import envelope_problem
 from ._tasks import run_work
 from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 from .redis_clients import bulk_client
@@ -70,13 +73,28 @@ _SETTINGS = dict(
 )
 
 
-def _tolerate_garbage_on_the_queue() -> None:
-    """A message on the queue that is not even a JSON envelope must cost that message, not the worker.
+def _unreadable(why: str, raw: object) -> dict:
+    """An envelope of a content type no worker accepts, standing in for a message that is not a task envelope:
+    Celery logs and rejects it as it does any undecodable message, and the worker carries on."""
+    logger.error("oxcook: discarded a message on the queue that is not a task envelope (%s): %.80r", why, raw)
+    return {
+        "body": "",
+        "content-type": "application/x-oxcook-unreadable",
+        "content-encoding": "binary",
+        "headers": {},
+        "properties": {"delivery_tag": str(uuid.uuid4()), "delivery_info": {"exchange": "", "routing_key": ""}, "body_encoding": "base64"},
+    }
 
-    kombu's Redis transport parses each popped envelope with ``loads`` and lets
-    the error end the worker ("Unrecoverable error: JSONDecodeError"). Here an
-    unparseable envelope becomes one of an unknown content type, which Celery
-    logs and rejects as it does any undecodable message, and the worker carries on.
+
+def _tolerate_garbage_on_the_queue() -> None:
+    """A message on the queue that is not a task envelope must cost that message, not the worker.
+
+    kombu's Redis transport parses each popped message with ``loads`` and reads
+    it as an envelope without checking: a message that is not JSON, or JSON of
+    another shape, raises inside the consumer ("Unrecoverable error") and ends
+    the worker. Text that is not JSON is caught in ``loads``; the shape is
+    checked where kombu makes a message from the envelope, because ``loads``'
+    other callers parse kombu's own bookkeeping, JSON of another shape.
     """
     from kombu.transport import redis as transport
 
@@ -86,16 +104,15 @@ def _tolerate_garbage_on_the_queue() -> None:
         try:
             return parse(text, *args, **kwargs)
         except ValueError:
-            logger.error("oxcook: discarded a message on the queue that is not a JSON envelope: %.80r", text)
-            return {
-                "body": "",
-                "content-type": "application/x-oxcook-unreadable",
-                "content-encoding": "binary",
-                "headers": {},
-                "properties": {"delivery_tag": str(uuid.uuid4()), "delivery_info": {"exchange": "", "routing_key": ""}, "body_encoding": "base64"},
-            }
+            return _unreadable("not JSON", text)
+
+    class CheckedMessage(transport.Channel.Message):
+        def __init__(self, payload, channel=None, **kwargs):
+            problem = envelope_problem(payload)
+            super().__init__(payload if problem is None else _unreadable(problem, payload), channel=channel, **kwargs)
 
     transport.loads = loads
+    transport.Channel.Message = CheckedMessage
 
 
 def make_app(broker_url: str) -> Celery:
@@ -107,6 +124,45 @@ def make_app(broker_url: str) -> Celery:
 
 app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerStopped:
+    """How a worker run by :func:`serve` ended.
+
+    Attributes:
+        exit_code: Celery's status: 0 after a requested warm shutdown, non-zero after a fatal error or a cold shutdown.
+        signal: the signal that asked it to stop (``SIGTERM``, ``SIGINT``…), or ``None`` when nothing asked.
+    """
+
+    exit_code: int
+    signal: str | None
+
+
+def serve(argv: list[str]) -> WorkerStopped:
+    """Run this app's worker with Celery's worker command line ``argv`` until it stops.
+
+    ``app.worker_main`` drops Celery's exit status, so a worker ended by an
+    unrecoverable error would look like one asked to stop: the worker instance
+    and any shutdown request are taken from Celery's signals instead.
+    """
+    workers, requests = [], []
+
+    def started(sender=None, instance=None, **_) -> None:
+        workers.append(instance)
+
+    def asked(sender=None, sig=None, **_) -> None:
+        requests.append(sig)
+
+    signals.celeryd_init.connect(started, weak=False)
+    signals.worker_shutting_down.connect(asked, weak=False)
+    try:
+        app.worker_main(argv=argv)
+    finally:
+        signals.celeryd_init.disconnect(started)
+        signals.worker_shutting_down.disconnect(asked)
+    code = workers[-1].exitcode if workers else 1
+    return WorkerStopped(int(code or 0), requests[0] if requests else None)
 
 _redis: redis.Redis | None = None
 

@@ -31,6 +31,7 @@ from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..emit import compact_root
 from ..importers import NOT_RENDERED, check_settings, expand_sources
+from ._broker import add_broker_arguments, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
@@ -159,7 +160,7 @@ def add_arguments(sub) -> None:
         help="memory one local worker process may use for one texture, e.g. 4G; larger textures are refused by name "
         "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
     )
-    parser.add_argument("--broker", help="farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    add_broker_arguments(parser, "farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
     parser.add_argument(
         "--stall-timeout",
         type=_seconds,
@@ -248,15 +249,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
-    broker = args.broker or os.environ.get("OXCOOK_BROKER_URL")
     try:
+        broker = broker_url(args, "cook")
         check_settings(settings)
         check_output(args.output, force=args.force)
         for path in (args.report, args.junit, args.metrics_file):
             if path is not None:
                 check_report_path(path)
-        if broker:
-            check_broker_url(broker)
         shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE")
         if shared and shared.split(":", 1)[0].lower() in ("redis", "rediss"):
             check_broker_url(shared)

@@ -39,6 +39,7 @@ def test_only_a_local_cook_starts_the_fork_server_early():
     assert _cooks_locally(["cook", "src", "--broker", "local"], {})
     assert not _cooks_locally(["cook", "src", "--broker", "redis://h:6379/0"], {})
     assert not _cooks_locally(["cook", "src", "--broker=redis://h:6379/0"], {})
+    assert not _cooks_locally(["cook", "src", "--broker-file", "broker-url"], {}) and not _cooks_locally(["cook", "src", "--broker-file=broker-url"], {})
     assert not _cooks_locally(["cook", "src"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
     assert _cooks_locally(["cook", "src", "--broker", "local"], {"OXCOOK_BROKER_URL": "redis://h:6379/0"})
     assert not _cooks_locally(["worker"], {}) and not _cooks_locally(["inspect", "root"], {})
