@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker import (
+from oxcook.worker import (
     MAX_ENTRY_BYTES,
     CacheKey,
     CorruptEntry,

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
+from oxcook import formats as f
 from tests.farm_fixtures import run_oxcook
 from tests.helpers import read_report, snapshot
 

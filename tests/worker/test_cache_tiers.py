@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from worker import MAX_ENTRY_BYTES, FolderTier, UnusableEntry
+from oxcook.worker import MAX_ENTRY_BYTES, FolderTier, UnusableEntry
 
 KEY = "ab" * 32
 
