@@ -85,6 +85,8 @@ class AsyncImporter:
             await self.backend.forget_job(job.key)
             if self.cache is not None:
                 await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
+        if self.cache is not None:
+            report.diagnostics.extend(self.cache.take_warnings())  # warnings only: a cache never changes how a job ends
         return report
 
     async def _run(self, entry: JobEntry, job: JobContext) -> ImportReport:

@@ -39,7 +39,10 @@ from ._cache_key import encoder_identity as encoder_identity
 from ._cache_key import mesh_key as mesh_key
 from ._cache_key import miss_reason as miss_reason
 from ._cache_key import texture_key as texture_key
+from ._cache_tiers import MAX_ENTRY_BYTES as MAX_ENTRY_BYTES
 from ._cache_tiers import FolderTier as FolderTier
+from ._cache_tiers import UnusableEntry as UnusableEntry
+from ._cache_tiers import read_cache_file as read_cache_file
 from ._cache_tiers import open_shared as open_shared_tier
 from ._cook import WorkingImage as WorkingImage
 from ._cook import apply_content_processing as apply_content_processing
@@ -104,6 +107,9 @@ from ._wire import peek_version as peek_version
 __all__ = [
     "CorruptEntry",
     "FolderTier",
+    "MAX_ENTRY_BYTES",
+    "UnusableEntry",
+    "read_cache_file",
     "open_shared_tier",
     "pack_entry",
     "readdress",

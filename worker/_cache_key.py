@@ -101,6 +101,6 @@ def _show(name: str, value) -> str:
     if enum_type is not None and value is not None:
         try:
             return enum_type(value).name.lower()
-        except ValueError:
+        except (ValueError, TypeError):  # a record edited by hand
             pass
     return str(value)

@@ -34,6 +34,7 @@ from celery import Celery, signals
 
 from . import farm_keys as keys
 from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
+from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
 from ._envelope import envelope_problem
 from ._tasks import run_work
@@ -295,20 +296,30 @@ def _from_shared_cache(work):
     tier = _shared_tier()
     if tier is None or not work.cache_key:
         return None
-    data = tier.get(work.cache_key)
+    try:
+        data = tier.get(work.cache_key)
+    except UnusableEntry as exc:
+        logger.warning("shared cook cache: %s; cooked again", exc)
+        return None
     if data is None:
         return None
     try:
         return readdress(unpack_entry(data, work.cache_key, RESULT_FOR[type(work)]), work)
     except CorruptEntry:
-        tier.discard(work.cache_key)
+        try:
+            tier.discard(work.cache_key)
+        except OSError as exc:
+            logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
         return None
 
 
 def _to_shared_cache(work, result) -> None:
     tier = _shared_tier()
     if tier is not None and work.cache_key and result.ok:
-        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0)))
+        try:
+            tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0)))
+        except OSError as exc:  # the result is delivered all the same: the shared tier only saves cooking it again
+            logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
 
 
 class CookFailed(Exception):
