@@ -45,7 +45,7 @@ from worker import (
 
 from .._config import SPLIT_ABOVE
 from ..cache import Lookup
-from ._checks import texture_result_problem
+from ._checks import TextureExpectation, expected_texture, shape_problem, texture_result_problem
 from ._pipeline import WorkPipeline
 
 _PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
@@ -121,7 +121,7 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
         results = await asyncio.gather(*(self._counted(w) for w in works))
-        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results)  # placing and hashing megabytes: off the loop
+        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results, _expected(item))  # placing and hashing megabytes: off the loop
 
     async def _counted(self, work: TextureWork) -> TextureResult:
         try:
@@ -171,19 +171,33 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
             self._processes = (now, await self._backend.parallelism())
         return self._processes[1]
 
-    def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
+    def _problem(self, item: TextureWorkItem, work: TextureWork, result: TextureResult) -> str | None:
         # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice
-        return texture_result_problem(work, result.cooked, verify_hash=work.key not in self._split)
+        return texture_result_problem(work, _expected(item), result.cooked, verify_hash=work.key not in self._split)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
 
 
-def joined_result(work: TextureWork, results: list[TextureResult]) -> TextureResult:
-    """One result for ``work`` from the results of its parts: the first failure, or the joined texture."""
+def _expected(item: TextureWorkItem) -> TextureExpectation | None:
+    """What the cook of ``item`` must be, from its settings and the size its header gave the importer (never from a worker)."""
+    return expected_texture(item.desc, item.size, len(item.sources) or len(item.paths))
+
+
+def joined_result(work: TextureWork, results: list[TextureResult], expected: TextureExpectation | None) -> TextureResult:
+    """One result for ``work`` from the results of its parts: the first failure, or the joined texture.
+
+    Each part must claim the shape the coordinator expects before any is placed: the rows a part
+    must hold are then those its place in that shape gives it (the join counts them), and a part
+    claiming another size never makes the join allocate for it."""
     failed = next((r for r in results if not r.ok), None)
     if failed is not None:
         return dataclasses.replace(failed, key=work.key)
+    for k, part in enumerate(results):
+        problem = shape_problem(expected, part.cooked)
+        if problem is not None:
+            message = f"{work.source_id}: a worker returned a part that is not what was asked: part {k + 1} of {len(results)}: {problem}"
+            return error_result(work, "worker-result-invalid", message)
     try:
         cooked = join_texture_parts([r.cooked for r in results], work.desc)
     except ValueError as exc:
