@@ -26,11 +26,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import os
+import stat
 import time
 from dataclasses import dataclass
 
 from formats import TextureType
 from worker import (
+    HEADER_BYTES,
     MAX_PARTS,
     CookedTexture,
     ImportDiagnostic,
@@ -39,6 +42,7 @@ from worker import (
     TextureWork,
     default_encoder_target,
     error_result,
+    image_size,
     join_texture_parts,
     split_worth,
 )
@@ -61,7 +65,7 @@ class TextureWorkItem:
     sources: tuple[bytes, ...] = ()
     paths: tuple[str, ...] = ()
     tag: object = None  # the caller's correlation data, echoed in the result
-    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from
+    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from and every result is checked against (read here if not given)
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,23 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
 
 
 def _expected(item: TextureWorkItem) -> TextureExpectation | None:
-    """What the cook of ``item`` must be, from its settings and the size its header gave the importer (never from a worker)."""
-    return expected_texture(item.desc, item.size, len(item.sources) or len(item.paths))
+    """What the cook of ``item`` must be, from its settings and its header's size (never from a worker): the size
+    the caller read, else read here (blocking: called off the loop)."""
+    return expected_texture(item.desc, item.size or _header_size(item), len(item.sources) or len(item.paths))
+
+
+def _header_size(item: TextureWorkItem) -> tuple[int, int] | None:
+    """``(width, height)`` from the header of the item's first image, or ``None`` when it cannot be read there."""
+    if item.sources:
+        return image_size(item.sources[0], item.source_id)
+    try:  # non-blocking, regular files only: a FIFO named by a caller cannot hang the check
+        with open(os.open(item.paths[0], os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            head = fh.read(HEADER_BYTES)
+            return image_size(head, item.source_id) or (image_size(head + fh.read(), item.source_id) if len(head) == HEADER_BYTES else None)
+    except (OSError, IndexError):
+        return None
 
 
 def joined_result(work: TextureWork, results: list[TextureResult], expected: TextureExpectation | None) -> TextureResult:

@@ -14,7 +14,6 @@ shape (blocks shuffled within their levels and re-hashed): only a re-cook finds 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import logging
