@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 _CHILD = r"""
 import json, sys
 import dataclasses
-from worker import cook_texture, preset_desc, Bc7Quality
+from oxcook.worker import cook_texture, preset_desc, Bc7Quality
 
 def rss(field):
     for line in open("/proc/self/status"):
@@ -80,7 +80,7 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add a 16384² source")
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
-    from worker import cook_cost, preset_desc
+    from oxcook.worker import cook_cost, preset_desc
 
     print(f"{'case':<32}{'peak MB':>10}{'estimate MB':>13}{'peak/est':>10}{'B/pixel':>9}")
     print("-" * 74)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formats import (
+from oxcook.formats import (
     TEXTURE_RESOURCE_DESC,
     VERTEX_STRIDE,
     Epoch,
@@ -32,7 +32,7 @@ from formats import (
     compute_layout,
     texture_payload_problems,
 )
-from worker import CookedTexture, MeshBuffers, TextureImportDesc, TextureWork, mip_levels_for
+from oxcook.worker import CookedTexture, MeshBuffers, TextureImportDesc, TextureWork, mip_levels_for
 
 _ROW = TEXTURE_RESOURCE_DESC[Epoch.B]
 _WORST_BYTES_PER_TEXEL = 16  # RGBA32F

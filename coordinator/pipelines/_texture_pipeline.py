@@ -31,8 +31,8 @@ import stat
 import time
 from dataclasses import dataclass
 
-from formats import TextureType
-from worker import (
+from oxcook.formats import TextureType
+from oxcook.worker import (
     HEADER_BYTES,
     MAX_PARTS,
     CookedTexture,

@@ -7,11 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-import formats as f
-from coordinator.backends._farm_backend import lease_problem
-from coordinator.pipelines._checks import expected_texture, mesh_result_problem, reserved_bc7_blocks, shape_problem, texture_result_problem
+from oxcook import formats as f
+from oxcook.coordinator.backends._farm_backend import lease_problem
+from oxcook.coordinator.pipelines._checks import expected_texture, mesh_result_problem, reserved_bc7_blocks, shape_problem, texture_result_problem
 from tests.helpers import png_bytes
-from worker import MipPolicy, TextureWork, build_mesh_buffers, preset_desc, run_work
+from oxcook.worker import MipPolicy, TextureWork, build_mesh_buffers, preset_desc, run_work
 
 
 def _work(width: int, height: int, preset: str = "albedo", **changes) -> TextureWork:

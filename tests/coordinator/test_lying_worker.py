@@ -24,16 +24,16 @@ import pytest
 import redis
 from PIL import Image
 
-import formats as f
-from coordinator import Config, CookedRootFiles, ImportRequest, ImportService, LocalBackend, TextureImportRequest, TextureSettings, expand_sources
-from coordinator.backends._farm_backend import FarmBackend
-from coordinator.cache import CacheSettings
+from oxcook import formats as f
+from oxcook.coordinator import Config, CookedRootFiles, ImportRequest, ImportService, LocalBackend, TextureImportRequest, TextureSettings, expand_sources
+from oxcook.coordinator.backends._farm_backend import FarmBackend
+from oxcook.coordinator.cache import CacheSettings
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import CeleryWorker, RedisServer, wait_until
 from tests.helpers import png_bytes, read_texture
-from worker import MeshResult, MipPolicy, TextureResult, TextureWork, decode, encode, run_work
-from worker import farm_keys as keys
-from worker.celery_app import _finish
+from oxcook.worker import MeshResult, MipPolicy, TextureResult, TextureWork, decode, encode, run_work
+from oxcook.worker import farm_keys as keys
+from oxcook.worker.celery_app import _finish
 
 
 def _lie_payload(cooked, how):
