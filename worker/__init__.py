@@ -55,6 +55,7 @@ from ._cook import decode_source as decode_source
 from ._cook import encoder_input as encoder_input
 from ._cook import generate_mips as generate_mips
 from ._cook import pack_subresources as pack_subresources
+from ._cook import mip_levels_for as mip_levels_for
 from ._cook import plan_cook as plan_cook
 from ._cook_types import CookedTexture as CookedTexture
 from ._cook_types import CookPlan as CookPlan
@@ -175,6 +176,7 @@ __all__ = [
     "pack_subresources",
     "parse_preset",
     "peek_version",
+    "mip_levels_for",
     "plan_cook",
     "preset_desc",
     "run_work",

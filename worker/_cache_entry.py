@@ -41,7 +41,7 @@ def readdress(result: TextureResult | MeshResult, work: TextureWork | MeshWork) 
 
 
 def pack_entry(result: TextureResult | MeshResult) -> bytes:
-    body = encode(result)
+    body = encode(dataclasses.replace(result, lease=""))  # which worker cooked it is no part of what was cooked
     return MAGIC + bytes([VERSION]) + hashlib.sha256(body).digest() + body
 
 

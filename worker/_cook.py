@@ -119,6 +119,13 @@ def cook_cost(desc: TextureImportDesc) -> CookCost:
     return CookCost(per_texel, max(per_texel, float_texel), holds, max(1, desc.array_layers))
 
 
+def mip_levels_for(desc: TextureImportDesc, width: int, height: int) -> int:
+    """The mip count a cook of a ``width`` x ``height`` image makes under ``desc`` (pure): the coordinator
+    checks every result against it, so the rule lives once."""
+    full = full_mip_count(width, height)
+    return {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
+
+
 def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | None = None) -> CookPlan:
     """The decisions of a cook from the descriptor and what was decoded (pure).
 
@@ -138,8 +145,7 @@ def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | N
                 TextureImportErrorCode.HDR_REQUIRES_FLOAT_FORMAT, sid, f"HDR source needs a float output format, not {out.name}"
             )
     srgb_source = desc.source_color_space == ColorSpace.SRGB and not decoded.is_float
-    full = full_mip_count(decoded.width, decoded.height)
-    levels = {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
+    levels = mip_levels_for(desc, decoded.width, decoded.height)
     premultiply = desc.premultiply_alpha
     return CookPlan(
         source_id=sid,

@@ -11,6 +11,9 @@ type, so a garbage message is a :class:`WireError`, never a crash further in.
     TextureWork  ──▶ worker ──▶ TextureResult   (cooked texture, or an error diagnostic)
     MeshWork     ──▶ worker ──▶ MeshResult      (packed buffers, or an error diagnostic)
 
+A farm worker's result names the lease it held on its item (``lease``), so the
+coordinator takes it only from the worker holding that lease.
+
 A work item carries its sources in exactly one of three ways: ``sources`` (the
 encoded bytes), ``paths`` (storage the worker shares) or ``blobs`` (Redis keys,
 resolved by the farm worker). :func:`error_result` is the one way to build a
@@ -33,7 +36,7 @@ from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._mesh import MeshBuffers
 
-WIRE_VERSION = 3
+WIRE_VERSION = 4
 MAX_PARTS = 64  # the most parts one texture is split into
 
 
@@ -81,6 +84,7 @@ class TextureResult:
     cooked: CookedTexture | None = None
     error: ImportDiagnostic | None = None
     cook_ms: float = 0.0  # time the worker spent on the item (not counting its wait in a queue)
+    lease: str = ""  # the farm lease its worker held on the item (worker.farm_keys.lease); empty off the farm
 
     @property
     def ok(self) -> bool:
@@ -111,6 +115,7 @@ class MeshResult:
     mesh: MeshBuffers | None = None
     error: ImportDiagnostic | None = None
     cook_ms: float = 0.0
+    lease: str = ""  # as TextureResult's
 
     @property
     def ok(self) -> bool:
@@ -178,6 +183,8 @@ def _to_plain(message) -> dict:
         arrays = {name: _array_to_plain(a) for name, a in message.arrays.items() if a is not None}
         return {"key": message.key, "source_id": message.source_id, "arrays": arrays, "job": message.job, "cache_key": message.cache_key}
     body = {"key": message.key, "source_id": message.source_id, "cook_ms": float(message.cook_ms)}
+    if message.lease:
+        body["lease"] = message.lease
     if message.error is not None:
         body["error"] = message.error.to_dict()
     if isinstance(message, TextureResult) and message.cooked is not None:
@@ -250,8 +257,9 @@ def _from_plain(cls, fields: dict):
         return MeshWork(key, source_id, arrays, job=_typed(fields.get("job", ""), str, "job"), cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"))
     error = _diagnostic(fields["error"], "error") if "error" in fields else None
     cook_ms = float(_typed(fields.get("cook_ms", 0.0), (int, float), "cook_ms"))
+    lease = _typed(fields.get("lease", ""), str, "lease")
     if cls is TextureResult:
-        _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "cooked", "payload", "diagnostics", "timings_ms"})
+        _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "lease", "error", "cooked", "payload", "diagnostics", "timings_ms"})
         cooked = None
         if "cooked" in fields:
             row = _typed(fields["cooked"], dict, "cooked")
@@ -265,8 +273,8 @@ def _from_plain(cls, fields: dict):
             )
         if (cooked is None) == (error is None):
             raise WireError(f"{source_id}: a texture result needs exactly one of cooked and error")
-        return TextureResult(key, source_id, cooked, error, cook_ms)
-    _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "mesh"})
+        return TextureResult(key, source_id, cooked, error, cook_ms, lease)
+    _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "lease", "error", "mesh"})
     mesh = None
     if "mesh" in fields:
         m = _typed(fields["mesh"], dict, "mesh")
@@ -281,7 +289,7 @@ def _from_plain(cls, fields: dict):
         )
     if (mesh is None) == (error is None):
         raise WireError(f"{source_id}: a mesh result needs exactly one of mesh and error")
-    return MeshResult(key, source_id, mesh, error, cook_ms)
+    return MeshResult(key, source_id, mesh, error, cook_ms, lease)
 
 
 def encode(message: Work | Result) -> bytes:

@@ -11,7 +11,10 @@ item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
 result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
 ``oxcook:cancel:<job>`` and its work key (at most every ``POLL_S``). While an item runs its lease is renewed every 10 s (30 s
-expiry), so the coordinator notices a lost worker within seconds; an item that
+expiry), so the coordinator notices a lost worker within seconds. The lease holds a token of this
+attempt's own, which the result names: a result is published only while its worker still holds the
+lease, and the coordinator takes it only then (one whose lease lapsed and went to another worker is
+dropped, and so is any result for an item its sender never took). An item that
 failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
 most ``MAX_ATTEMPTS`` times, then reported as failed. A message on the queue that is not an oxcook task
 envelope (``_envelope``) is logged and rejected, and the worker carries on; :func:`serve` returns how the
@@ -176,25 +179,34 @@ def _store() -> redis.Redis:
     return _redis
 
 
-# Publish a result only while the job still wants it: a job that is over has deleted its work keys, and must
-# not find new keys appearing afterwards (the lease goes either way). The result is staged under its own key
-# first and renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: 264 ms as an argument, 60 ms staged).
+# Publish a result only while the job still wants it and this worker holds the item's lease: a job that is over
+# has deleted its work keys, and must not find new keys appearing afterwards; a worker whose lease lapsed (and
+# went to another) has nothing to publish. A published result's lease is kept, with the result's expiry: it is
+# what the coordinator checks the result's lease against. The result is staged under its own key first and
+# renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: 264 ms as an argument, 60 ms staged).
 _FINISH = """
+local holds = redis.call('GET', KEYS[4]) == ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[4], KEYS[5])
+  if holds then redis.call('DEL', KEYS[4]) end
+  redis.call('DEL', KEYS[5])
   return 0
+end
+if not holds then
+  redis.call('DEL', KEYS[5])
+  return -1
 end
 redis.call('RENAME', KEYS[5], KEYS[2])
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
-redis.call('DEL', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[2])
 return 1
 """
 
 
-# Start an item atomically: nothing is created for a job that is cancelled or over.
+# Start an item atomically: nothing is created for a job that is cancelled or over, nor for an item whose
+# result is published and waits for the coordinator (a redelivered task would take its lease from under it).
 _START = """
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local attempts = redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2])
@@ -202,36 +214,48 @@ return attempts
 """
 
 
-def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
-    """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code.
-    An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
+def _finish(store: redis.Redis, job: str, key: str, result: Result, holder: str) -> None:
+    """Hand the result to the coordinator, as the holder of the item's lease (``holder``: the token :func:`_start` set);
+    a failed item then ends its task in FAILURE, named by its code. An item its job no longer wants (over, or
+    delivered by another worker), or whose lease this worker no longer holds, ends quietly: nobody failed."""
     ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
     pipe = store.pipeline(transaction=False)  # one round trip
-    pipe.set(staged, encode(result), ex=ttl)
-    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl)
+    pipe.set(staged, encode(dataclasses.replace(result, lease=holder)), ex=ttl)
+    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl, holder)
     _, taken = pipe.execute()
-    if not taken:
+    if taken < 0:
+        logger.warning("oxcook: %s: result dropped: this worker (%s) no longer holds the item's lease", key, holder)
+    if taken <= 0:
         return
     if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
         raise CookFailed(f"{result.error.code}: {result.error.message}")
 
 
-def _start(store: redis.Redis, job: str, key: str, hostname: str) -> int:
-    """Take item ``key``: its attempt number, with its lease held by ``hostname``; 0 when its job is cancelled or over."""
-    return store.eval(_START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), hostname, LEASE_S, int(TASK_TIMEOUT * 4))
+def _start(store: redis.Redis, job: str, key: str, holder: str) -> int:
+    """Take item ``key``: its attempt number, with its lease held by ``holder`` (this attempt's own token); 0 when its
+    job is cancelled or over, or its result is already published."""
+    return store.eval(
+        _START, 5, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), keys.result(job, key), holder, LEASE_S, int(TASK_TIMEOUT * 4)
+    )
+
+
+def _holder(hostname: str) -> str:
+    """A lease token no other attempt has: the worker's name (for people reading Redis) and a random part."""
+    return f"{hostname}/{uuid.uuid4().hex}"
 
 
 def _run_stored(task, ref: WorkRef, job: str) -> None:
     """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
     key, source_id = ref.key, ref.source_id
-    attempts = _start(store, job, key, task.request.hostname or "worker")
+    holder = _holder(task.request.hostname or "worker")
+    attempts = _start(store, job, key, holder)
     if not attempts:
         return  # cancelled, or the job is over
     kind = ref.kind.KIND.split("-")[0]
     if attempts > MAX_ATTEMPTS:
         failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
-        _finish(store, job, key, failed)
+        _finish(store, job, key, failed, holder)
         return
     stored = store.get(keys.work(job, key))
     if stored is None:  # the job ended meanwhile
@@ -242,12 +266,12 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
     except WireError as exc:
         version = peek_version(stored)
         detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
-        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"))
+        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"), holder)
         return
     if isinstance(work, TextureWork) and work.blobs:
         blobs = store.mget(list(work.blobs))
         if any(b is None for b in blobs):
-            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
+            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"), holder)
             return
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
     result = _from_shared_cache(work)
@@ -258,7 +282,7 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
             except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
                 result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
         _to_shared_cache(work, result)
-    _finish(store, job, key, result)
+    _finish(store, job, key, result, holder)
 
 
 def _stop_check(store: redis.Redis, job: str, key: str):

@@ -107,13 +107,15 @@ _FIRST_READ = 16 * 1024
 class Extent(NamedTuple):
     """What the plan knows of a texture before anything is decoded."""
 
-    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable there
+    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable (every result is then refused)
     file_bytes: int = 0  # encoded bytes of its first image: among equal sizes, more detail (more distinct blocks) to encode
 
 
 def measure(textures: list[TextureSource]) -> list[Extent]:
     """Each texture's :class:`Extent`, from the header of its first image — embedded bytes, or the
-    first :data:`~worker.HEADER_BYTES` of its file. Decodes no pixel; the one file read of the plan."""
+    first :data:`~worker.HEADER_BYTES` of its file (the whole file only when its header lies beyond
+    them). Decodes no pixel; the one file read of the plan. The size is also what every worker's
+    result is checked against, so it is read here and never taken from a worker."""
     return [_extent(source) for source in textures]
 
 
@@ -121,7 +123,7 @@ def _extent(source: TextureSource) -> Extent:
     if any(n.severity == ImportSeverity.ERROR for n in source.notes):
         return Extent(None)  # refused already (a FIFO, a device, a path outside the folder): never opened
     if source.data:
-        return Extent(image_size(source.data[0][:HEADER_BYTES], source.source_id), len(source.data[0]))
+        return Extent(image_size(source.data[0], source.source_id), len(source.data[0]))
     if not source.paths:
         return Extent(None)
     try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
@@ -132,7 +134,10 @@ def _extent(source: TextureSource) -> Extent:
             head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
             size = image_size(head, source.source_id)
             if size is None and len(head) == _FIRST_READ:
-                size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
+                head += fh.read(HEADER_BYTES - _FIRST_READ)
+                size = image_size(head, source.source_id)
+            if size is None and len(head) == HEADER_BYTES:  # a header behind more metadata (a JPEG's big EXIF): rare, so read whole
+                size = image_size(head + fh.read(), source.source_id)
     except OSError:  # unreadable now: the worker reads it and says why
         return Extent(None)
     return Extent(size, info.st_size)

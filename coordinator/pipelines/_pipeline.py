@@ -96,8 +96,8 @@ class WorkPipeline(Generic[Item, Outcome]):
         """The result of ``work`` (made from ``item``) from the backend (a subclass may split it into several items)."""
         return await self._backend.submit(work)
 
-    def _problem(self, work, result) -> str | None:
-        """Why a successful result cannot be what ``work`` asked for (checked before anything is written)."""
+    def _problem(self, item: Item, work, result) -> str | None:
+        """Why a successful result cannot be what ``work`` (made from ``item``) asked for (checked before anything is written or cached)."""
         return None
 
     def _refused(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
@@ -139,7 +139,7 @@ class WorkPipeline(Generic[Item, Outcome]):
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
         try:
-            lookup, key = await self._look_up(work)
+            lookup, key = await self._look_up(item, work)
         finally:
             self._at_cache -= 1
             self._notify()
@@ -149,7 +149,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
         result = await self._compute(item, work)  # BackendError fails the job
-        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, work, result) if result.ok else None  # it hashes the payload
+        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, item, work, result) if result.ok else None  # it hashes the payload
         if problem is not None:
             result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")
         if lookup.result is not None:
@@ -158,20 +158,20 @@ class WorkPipeline(Generic[Item, Outcome]):
             await asyncio.get_running_loop().run_in_executor(None, self._cache.store, work, key, result)
         self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0, lookup))
 
-    async def _look_up(self, work) -> tuple[Lookup, CacheKey | None]:
+    async def _look_up(self, item: Item, work) -> tuple[Lookup, CacheKey | None]:
         """The cache's answer for ``work``, in one trip off the loop (hashing the source, reading the entry, checking it)."""
         if self._cache is None:
             return Lookup(None, "off"), None
-        return await asyncio.get_running_loop().run_in_executor(None, self._checked_lookup, work)
+        return await asyncio.get_running_loop().run_in_executor(None, self._checked_lookup, item, work)
 
-    def _checked_lookup(self, work) -> tuple[Lookup, CacheKey | None]:
+    def _checked_lookup(self, item: Item, work) -> tuple[Lookup, CacheKey | None]:
         """A hit only if its result is what ``work`` asks for (an executor thread's: checking hashes the payload)."""
         try:
             key = self._cache.key_for(work)
         except OSError:  # an unreadable source: the worker will say so
             return Lookup(None, "miss", "source unreadable"), None
         lookup = self._cache.lookup(work, key)
-        if lookup.result is not None and self._problem(work, lookup.result) is not None:
+        if lookup.result is not None and self._problem(item, work, lookup.result) is not None:
             return Lookup(None, "miss", "entry corrupt"), key  # a well-framed entry that is not what it claims: never trusted
         return lookup, key
 

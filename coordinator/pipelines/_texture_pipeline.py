@@ -26,11 +26,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import os
+import stat
 import time
 from dataclasses import dataclass
 
 from oxcook.formats import TextureType
 from oxcook.worker import (
+    HEADER_BYTES,
     MAX_PARTS,
     CookedTexture,
     ImportDiagnostic,
@@ -39,13 +42,14 @@ from oxcook.worker import (
     TextureWork,
     default_encoder_target,
     error_result,
+    image_size,
     join_texture_parts,
     split_worth,
 )
 
 from .._config import SPLIT_ABOVE
 from ..cache import Lookup
-from ._checks import texture_result_problem
+from ._checks import TextureExpectation, expected_texture, shape_problem, texture_result_problem
 from ._pipeline import WorkPipeline
 
 _PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
@@ -61,7 +65,7 @@ class TextureWorkItem:
     sources: tuple[bytes, ...] = ()
     paths: tuple[str, ...] = ()
     tag: object = None  # the caller's correlation data, echoed in the result
-    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from
+    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from and every result is checked against (read here if not given)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
         results = await asyncio.gather(*(self._counted(w) for w in works))
-        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results)  # placing and hashing megabytes: off the loop
+        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results, _expected(item))  # placing and hashing megabytes: off the loop
 
     async def _counted(self, work: TextureWork) -> TextureResult:
         try:
@@ -171,19 +175,48 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
             self._processes = (now, await self._backend.parallelism())
         return self._processes[1]
 
-    def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
+    def _problem(self, item: TextureWorkItem, work: TextureWork, result: TextureResult) -> str | None:
         # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice
-        return texture_result_problem(work, result.cooked, verify_hash=work.key not in self._split)
+        return texture_result_problem(work, _expected(item), result.cooked, verify_hash=work.key not in self._split)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
 
 
-def joined_result(work: TextureWork, results: list[TextureResult]) -> TextureResult:
-    """One result for ``work`` from the results of its parts: the first failure, or the joined texture."""
+def _expected(item: TextureWorkItem) -> TextureExpectation | None:
+    """What the cook of ``item`` must be, from its settings and its header's size (never from a worker): the size
+    the caller read, else read here (blocking: called off the loop)."""
+    return expected_texture(item.desc, item.size or _header_size(item), len(item.sources) or len(item.paths))
+
+
+def _header_size(item: TextureWorkItem) -> tuple[int, int] | None:
+    """``(width, height)`` from the header of the item's first image, or ``None`` when it cannot be read there."""
+    if item.sources:
+        return image_size(item.sources[0], item.source_id)
+    try:  # non-blocking, regular files only: a FIFO named by a caller cannot hang the check
+        with open(os.open(item.paths[0], os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            head = fh.read(HEADER_BYTES)
+            return image_size(head, item.source_id) or (image_size(head + fh.read(), item.source_id) if len(head) == HEADER_BYTES else None)
+    except (OSError, IndexError):
+        return None
+
+
+def joined_result(work: TextureWork, results: list[TextureResult], expected: TextureExpectation | None) -> TextureResult:
+    """One result for ``work`` from the results of its parts: the first failure, or the joined texture.
+
+    Each part must claim the shape the coordinator expects before any is placed: the rows a part
+    must hold are then those its place in that shape gives it (the join counts them), and a part
+    claiming another size never makes the join allocate for it."""
     failed = next((r for r in results if not r.ok), None)
     if failed is not None:
         return dataclasses.replace(failed, key=work.key)
+    for k, part in enumerate(results):
+        problem = shape_problem(expected, part.cooked)
+        if problem is not None:
+            message = f"{work.source_id}: a worker returned a part that is not what was asked: part {k + 1} of {len(results)}: {problem}"
+            return error_result(work, "worker-result-invalid", message)
     try:
         cooked = join_texture_parts([r.cooked for r in results], work.desc)
     except ValueError as exc:
