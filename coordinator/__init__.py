@@ -38,6 +38,7 @@ _EXPORTS = {
     "SceneError": "._errors",
     "inspect_root": "._inspect",
     "summary_dict": "._inspect",
+    "result_estimate": "._memory",
     "JobContext": "._job",
     "JobScope": "._job",
     "DirectDispatcher": "._service",
