@@ -140,6 +140,7 @@ __all__ = [
     "QueueDispatcher",
     "RangeAllocator",
     "recover_root",
+    "result_estimate",
     "ResourcePipeline",
     "ResourceTable",
     "RootLockedError",
