@@ -51,7 +51,7 @@ def farm(tmp: Path, workers: int, *worker_args: str):
         env = {**os.environ, "OXCOOK_BROKER_URL": url}
         for i in range(workers):
             log = tmp / f"worker{i}.log"
-            cmd = [sys.executable, "-m", "coordinator", "worker", "--concurrency", "1", "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO", *worker_args]
+            cmd = [sys.executable, "-m", "oxcook", "worker", "--concurrency", "1", "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO", *worker_args]
             procs.append(subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True))
             _bounded_wait(lambda: b"ready." in log.read_bytes() or procs[-1].poll() is not None, 60, f"worker {i}")
         yield url

@@ -42,7 +42,7 @@ QUALITY = ["--quality", "fast"]
 
 def timed(*args: str) -> float:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "coordinator", "cook", "--progress", "none", *QUALITY, *args], capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run([sys.executable, "-m", "oxcook", "cook", "--progress", "none", *QUALITY, *args], capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         raise SystemExit(f"cook failed: {proc.stderr}")
     return time.perf_counter() - start

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._installed import compile_sources  # noqa: E402
 from bench.cook_stages import raw_encode_ms  # noqa: E402
-from coordinator import Config  # noqa: E402
+from oxcook.coordinator import Config  # noqa: E402
 
 PHOTOS = [
     "gltf/AlphaBlendModeTest/MatBed_baseColor.jpg",
@@ -54,7 +54,7 @@ def peak():
     print("MAXRSS_KB", hwm.split()[1], file=sys.stderr, flush=True)
 atexit.register(peak)
 sys.argv[0] = "oxcook"
-from coordinator.__main__ import main
+from oxcook.coordinator.__main__ import main
 sys.exit(main())
 """
 

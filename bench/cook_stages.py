@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from formats import Format  # noqa: E402
-from worker import (  # noqa: E402
+from oxcook.formats import Format  # noqa: E402
+from oxcook.worker import (  # noqa: E402
     Bc7Quality,
     apply_content_processing,
     convert_to_working_format,
@@ -53,7 +53,7 @@ def _plain_bc7(level: np.ndarray, quality: Bc7Quality) -> bytes:
     """One level through the binding as a script calls it: the whole padded surface, every block encoded."""
     import ispc_texcomp
 
-    from worker import BC7_PROFILES
+    from oxcook.worker import BC7_PROFILES
 
     padded = np.ascontiguousarray(np.pad(level, ((0, -level.shape[0] % 4), (0, -level.shape[1] % 4), (0, 0)), mode="edge"))
     profile = BC7_PROFILES[quality][bool((level[..., 3] < 255).any())]

@@ -33,14 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._farm_services import farm  # noqa: E402
 from bench._installed import compile_sources  # noqa: E402
 from bench.cook_local import make_textures  # noqa: E402
-from coordinator import Config  # noqa: E402
-from worker import farm_keys as keys  # noqa: E402
+from oxcook.coordinator import Config  # noqa: E402
+from oxcook.worker import farm_keys as keys  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def timed_cook(src: Path, root: Path, quality: str, broker: str | None) -> float:
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache"]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache"]
     if broker:
         cmd += ["--broker", broker]
     start = time.perf_counter()

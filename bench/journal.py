@@ -31,8 +31,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coordinator.cli import main as oxcook  # noqa: E402
-from coordinator.emit import CookJournal  # noqa: E402
+from oxcook.coordinator.cli import main as oxcook  # noqa: E402
+from oxcook.coordinator.emit import CookJournal  # noqa: E402
 
 
 class JournalClock:

@@ -46,7 +46,7 @@ def rss(field):
 WORKER = _RSS + r"""
 import dataclasses, json, os, sys
 from multiprocessing.reduction import ForkingPickler
-from worker import Bc7Quality, TextureWork, decode, encode, preset_desc, run_in_pool_process
+from oxcook.worker import Bc7Quality, TextureWork, decode, encode, preset_desc, run_in_pool_process
 
 os.environ["OXCOOK_SOURCE_ROOTS"] = os.sep  # as a pool process reads the files its coordinator resolved
 path, preset, quality = sys.argv[1:4]
@@ -63,7 +63,7 @@ print(json.dumps({"peak": peak, "sent": len(sent), "ok": decode(ForkingPickler.l
 COORDINATOR = _RSS + r"""
 import json, sys
 if __name__ == "__main__":
-    from coordinator.cli._main import main
+    from oxcook.coordinator.cli._main import main
     path, preset, quality, root, cache = sys.argv[1:6]
     before = rss("VmRSS:")
     code = main(["cook", path, "-o", root, "--preset", preset, "--quality", quality, "--progress", "none", "--workers", "2",
@@ -128,8 +128,8 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add 8192² and 16384² sources")
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
-    from coordinator import result_estimate
-    from worker import cook_cost, image_size, preset_desc
+    from oxcook.coordinator import result_estimate
+    from oxcook.worker import cook_cost, image_size, preset_desc
 
     print(f"{'case':<30}{'worker MB':>10}{'estimate':>9}{'ratio':>7}{'coord. MB':>11}{'estimate':>9}{'ratio':>7}")
     print("-" * 83)

@@ -55,7 +55,7 @@ def odd_shapes(out: Path) -> list[Path]:
 
 
 def _cook(job: tuple[str, str, str, int]) -> str:
-    from worker import Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc
+    from oxcook.worker import Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc
 
     path, preset, quality, parts = job
     desc = preset_desc(preset, path)

@@ -52,7 +52,7 @@ def cook(src: Path, root: Path, quality: str, *extra: str) -> tuple[float, str, 
     """Wall seconds, the digest of the written texture data, and how the texture was cooked: its parts, the
     longest part's cook and the rest of its time in the job (waiting for a worker, travelling)."""
     report = root.with_suffix(".json")
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", "--report", str(report), *extra]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--quality", quality, "--progress", "none", "--no-cache", "--report", str(report), *extra]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
@@ -91,7 +91,7 @@ def main() -> int:
         make_source(src, args.size)
         import dataclasses
 
-        from worker import Bc7Quality, cook_texture, preset_desc
+        from oxcook.worker import Bc7Quality, cook_texture, preset_desc
 
         stages = cook_texture(src.read_bytes(), dataclasses.replace(preset_desc("albedo", src.name), bc7_quality=Bc7Quality[args.quality.upper()])).timings_ms
         print(f"{args.size}² {args.quality}: one unsplit cook's stages (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if v >= 1), flush=True)

@@ -37,7 +37,7 @@ def timed_cook(tree: Path, src: Path, out: Path) -> tuple[float, float]:
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(out), "--progress", "none", "--no-cache"], cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(out), "--progress", "none", "--no-cache"], cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     exited: list[float] = []
     watcher = threading.Thread(target=lambda: (proc.wait(), exited.append(time.perf_counter())))

@@ -88,7 +88,7 @@ def script(files: list[str], out: Path, processes: int, quality: str) -> float:
 
 
 def oxcook(folder: Path, root: Path, processes: int, quality: str) -> float:
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(folder), "-o", str(root), "--progress", "none", "--no-cache", "--quality", quality]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(folder), "-o", str(root), "--progress", "none", "--no-cache", "--quality", quality]
     return _timed(cmd + ["--workers", str(processes), "--preset", "albedo", "--report", str(root) + ".json"])
 
 
@@ -105,7 +105,7 @@ def _decode_bc7(data: bytes, width: int, height: int) -> np.ndarray:
 
 def psnr_deltas(src: Path, script_out: Path, root: Path, size: int) -> list[float]:
     """Per texture: level-0 PSNR against the source, oxcook's minus the script's."""
-    import formats as f
+    from oxcook import formats as f
 
     row_layout = f.TEXTURE_RESOURCE_DESC[f.Epoch.B]
     table = (root / "Resources/textures.table").read_bytes()
@@ -126,7 +126,7 @@ def psnr_deltas(src: Path, script_out: Path, root: Path, size: int) -> list[floa
 
 def distinct_share(files: list[str]) -> float:
     """The share of level-0 4x4 blocks that are distinct within their image (what the encoder must really encode)."""
-    from worker import distinct_blocks
+    from oxcook.worker import distinct_blocks
 
     total = distinct = 0
     for path in files:

@@ -15,7 +15,7 @@ the seed's actor families, so the tree draws the design's diagram:
 
 Everything public is re-exported here; other packages import only from here.
 The names are bound on first use (PEP 562), so importing the package costs
-nothing until one is asked for: ``python -m coordinator cook`` starts the local
+nothing until one is asked for: ``python -m oxcook cook`` starts the local
 pool's fork server first (``__main__``), and it imports the cooking stack on the
 other core while this process imports the rest.
 """
@@ -24,8 +24,8 @@ import importlib
 
 # public name -> the module it lives in (relative to this package, or another package)
 _EXPORTS = {
-    "ImportDiagnostic": "worker",
-    "ImportSeverity": "worker",
+    "ImportDiagnostic": "oxcook.worker",
+    "ImportSeverity": "oxcook.worker",
     "AssetImporter": "._asset_importer",
     "AsyncImporter": "._async_importer",
     "Config": "._config",

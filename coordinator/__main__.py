@@ -1,4 +1,4 @@
-"""``python -m coordinator`` and the ``oxcook`` console script."""
+"""``python -m oxcook`` and the ``oxcook`` console script."""
 
 from __future__ import annotations
 
@@ -45,10 +45,10 @@ def main() -> int:
     """Run the command line; a local cook first starts the pool's fork server, so it imports the
     cooking stack while this process imports the coordinator (``coordinator._fork_server``)."""
     if _cooks_locally(sys.argv[1:], os.environ):
-        from coordinator._fork_server import start_fork_server
+        from oxcook.coordinator._fork_server import start_fork_server
 
         start_fork_server()
-    from coordinator.cli import main as cli_main
+    from oxcook.coordinator.cli import main as cli_main
 
     code = cli_main()
     _leave(code)

@@ -14,8 +14,8 @@ import asyncio
 import traceback
 from dataclasses import dataclass
 
-from formats import INDEX_FILE_NAME, OxcookError
-from worker import ImportDiagnostic, ImportSeverity
+from oxcook.formats import INDEX_FILE_NAME, OxcookError
+from oxcook.worker import ImportDiagnostic, ImportSeverity
 
 from ._config import Config
 from ._errors import EXIT_FOR_CODE, EXIT_INPUT_FAILED, OutputWriteError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from worker import default_encoder_target
+from oxcook.worker import default_encoder_target
 
 from .cache import CacheSettings
 

@@ -20,7 +20,7 @@ code is 1. Using a closed session or service is a caller bug and raises
 
 from __future__ import annotations
 
-from formats import OxcookError
+from oxcook.formats import OxcookError
 
 # oxcook cook / repair / worker
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130

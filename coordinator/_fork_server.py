@@ -1,6 +1,6 @@
 """The local pool's fork server: one per coordinator process, importing only the worker package.
 
-Pool processes fork from it ready to cook. ``python -m coordinator cook`` (and
+Pool processes fork from it ready to cook. ``python -m oxcook cook`` (and
 the ``oxcook`` script) start it before the coordinator imports its own modules
 (``__main__``), so the two imports run side by side on two cores instead of
 one after the other: the first texture no longer waits for them in turn
@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing import forkserver
 
-PRELOAD = ["worker"]  # what every pool process needs; never the coordinator
+PRELOAD = ["oxcook.worker"]  # what every pool process needs; never the coordinator
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

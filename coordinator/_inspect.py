@@ -10,7 +10,7 @@ import collections
 import time
 from pathlib import Path
 
-from formats import (
+from oxcook.formats import (
     INDEX_FILE_NAME,
     AssetType,
     Format,

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
-from worker import ImportDiagnostic
+from oxcook.worker import ImportDiagnostic
 
 from ._config import Config
 from ._types import ImportJobId, ImportPhase, ImportProgress

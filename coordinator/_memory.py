@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from worker import TextureImportDesc, cook_cost, memory_budget
+from oxcook.worker import TextureImportDesc, cook_cost, memory_budget
 
 RESULT_COPIES = 5
 RESULT_SLACK = 16 * 2**20  # per texture: heap the allocator keeps, and the job's own buffers

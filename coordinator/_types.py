@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
-from worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
+from oxcook.formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
+from oxcook.worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
 
 ImportJobId = int
 

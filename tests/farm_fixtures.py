@@ -76,7 +76,7 @@ class CeleryWorker:
         roots = os.pathsep.join([str(REPO.parent / "shared"), tempfile.gettempdir()])
         env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots, **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "coordinator", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
+            [sys.executable, "-m", "oxcook", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
             stdout=open(log, "wb"),
             stderr=subprocess.STDOUT,
             env=env,
@@ -125,9 +125,9 @@ class Flower:
 
 
 def run_oxcook(*args: str, env: dict | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
-    """``python -m coordinator ARGS`` as a build pipeline runs it; no path of the CLI may end in a traceback."""
+    """``python -m oxcook ARGS`` as a build pipeline runs it; no path of the CLI may end in a traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})}
+        [sys.executable, "-m", "oxcook", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})}
     )
     assert "Traceback" not in result.stderr + result.stdout, result.stderr
     return result

@@ -9,7 +9,7 @@ import OpenEXR
 import texture2ddecoder
 from PIL import Image
 
-import formats as f
+from oxcook import formats as f
 
 _DECODERS = {
     f.Format.BC7_UNORM: texture2ddecoder.decode_bc7,
@@ -136,7 +136,7 @@ def blocks_of(pixels: np.ndarray) -> np.ndarray:
 
 def kernel_blocks(monkeypatch) -> list[int]:
     """Spy on the real kernels: the number of blocks of every surface handed to one."""
-    import worker._bcn as bcn
+    import oxcook.worker._bcn as bcn
 
     seen: list[int] = []
     real = bcn._kernel

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import formats as f
+from oxcook import formats as f
 
 B = f.Epoch.B
 

@@ -126,7 +126,7 @@ def main() -> None:
     if kill_at == 0:
         atexit.register(lambda: print(f"steps: {counter.count}", file=sys.stderr))
     _install(counter)
-    from coordinator.__main__ import main as oxcook
+    from oxcook.coordinator.__main__ import main as oxcook
 
     sys.exit(oxcook())
 

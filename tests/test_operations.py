@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 import redis
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.farm_fixtures import REPO, free_port, wait_until
 
 
@@ -53,7 +53,7 @@ def test_honcho_procfile_runs_a_farm(tmp_path, shared_assets):
         wait_until(lambda: b"ready." in log.read_bytes() or honcho.poll() is not None, 90, "the honcho worker")
         assert honcho.poll() is None, log.read_text()[-3000:]
         cooked = subprocess.run(
-            [sys.executable, "-m", "coordinator", "cook", str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", url, "--progress", "none"],
+            [sys.executable, "-m", "oxcook", "cook", str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", url, "--progress", "none"],
             capture_output=True,
             text=True,
             timeout=180,

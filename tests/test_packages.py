@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import coordinator
-import formats
-import worker
+from oxcook import coordinator
+from oxcook import formats
+from oxcook import worker
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("formats", "worker", "coordinator")
@@ -68,7 +68,7 @@ def test_dependencies_point_one_way(package, forbidden):
 
 
 def test_importing_worker_leaves_pillow_alone():
-    code = "from PIL import Image; before = Image.MAX_IMAGE_PIXELS; import worker; print(Image.MAX_IMAGE_PIXELS == before)"
+    code = "from PIL import Image; before = Image.MAX_IMAGE_PIXELS; from oxcook import worker; print(Image.MAX_IMAGE_PIXELS == before)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
 
 

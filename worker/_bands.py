@@ -21,7 +21,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
+from oxcook.formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
 
 from ._bcn import ENCODABLE, EncoderError, encode_surfaces, finds_repeats
 from ._color import float_to_unorm16, srgb_to_linear

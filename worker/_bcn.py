@@ -46,7 +46,7 @@ from typing import Sequence
 import ispc_texcomp
 import numpy as np
 
-from formats import FORMAT_INFO, Format
+from oxcook.formats import FORMAT_INFO, Format
 
 from ._desc import Bc7Quality
 

@@ -46,7 +46,7 @@ from typing import Sequence
 
 import numpy as np
 
-from formats import (
+from oxcook.formats import (
     FORMAT_INFO,
     Format,
     PayloadFlags,

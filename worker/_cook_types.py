@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from formats import Format, PayloadFlags, compression_type_for
+from oxcook.formats import Format, PayloadFlags, compression_type_for
 
 from ._diagnostics import ImportDiagnostic
 

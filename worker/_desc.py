@@ -13,7 +13,7 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 
-from formats import FORMAT_INFO, Format, TextureType
+from oxcook.formats import FORMAT_INFO, Format, TextureType
 
 from ._errors import TextureImportError, TextureImportErrorCode
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from typing import Callable
 
-from formats import OxcookError
+from oxcook.formats import OxcookError
 
 
 class TextureImportErrorCode(enum.IntEnum):

@@ -20,7 +20,7 @@ import dataclasses
 import enum
 from pathlib import PurePosixPath
 
-from formats import Format
+from oxcook.formats import Format
 
 from ._desc import Bc7Quality, ColorSpace, HdrHandling, MipPolicy, TextureImportDesc, TextureIntent
 

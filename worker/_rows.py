@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formats import Format
+from oxcook.formats import Format
 
 from ._color import float_to_unorm8, samples_to_float
 from ._cook_types import CookPlan

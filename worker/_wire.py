@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Union
 import msgpack
 import numpy as np
 
-from formats import OxcookError
+from oxcook.formats import OxcookError
 
 from ._bcn import DEFAULT_TARGET
 from ._cook_types import CookedTexture

@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 import redis
 import redis.asyncio as aioredis
 
-from worker import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
-from worker import farm_keys as keys
-from worker.celery_app import make_app
-from worker.redis_clients import bulk_client
+from oxcook.worker import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from oxcook.worker import farm_keys as keys
+from oxcook.worker.celery_app import make_app
+from oxcook.worker.redis_clients import bulk_client
 
 from .._errors import BackendError
 from ._urls import mask_url

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker import (
+from oxcook.worker import (
     CacheKey,
     CorruptEntry,
     FolderTier,

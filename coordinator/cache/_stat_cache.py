@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from formats import printable_name
+from oxcook.formats import printable_name
 
 _CHUNK = 1 << 20
 

@@ -6,7 +6,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from worker import FolderTier
+from oxcook.worker import FolderTier
 
 from .._errors import EXIT_OK
 from ..cache import DEFAULT_MAX_BYTES, default_cache_dir

@@ -20,8 +20,8 @@ import time
 import uuid
 from pathlib import Path
 
-from formats import OxcookError, is_uuid_v7
-from worker import parse_size
+from oxcook.formats import OxcookError, is_uuid_v7
+from oxcook.worker import parse_size
 
 from .._config import SPLIT_ABOVE, Config
 from .._errors import EXIT_CANCELLED, EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from formats import ValidationReport
+from oxcook.formats import ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_VALID
 from .._inspect import inspect_root, render_summary, summary_dict

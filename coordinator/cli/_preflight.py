@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from formats import INDEX_FILE_NAME
+from oxcook.formats import INDEX_FILE_NAME
 
 from .._errors import ConfigError
 

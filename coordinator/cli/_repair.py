@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from formats import OxcookError
+from oxcook.formats import OxcookError
 
 from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
 from ..emit import RootLock, recover_root

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from worker import share_of_machine
+from oxcook.worker import share_of_machine
 
 from .._config import Config
 from .._errors import EXIT_OK
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     broker = args.broker or os.environ.get("OXCOOK_BROKER_URL") or "redis://127.0.0.1:6379/0"
     os.environ["OXCOOK_BROKER_URL"] = broker
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
-    from worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
+    from oxcook.worker.celery_app import app  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = args.concurrency or Config().thread_pool_size
     # limits and readable folders come from the worker's own configuration, never from a work item

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable
 
-from formats import align_up
+from oxcook.formats import align_up
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ rolled back until the new index is committed.
 
 from __future__ import annotations
 
-from formats import AssetRecord, AssetType, LayoutError, asset_key_for, relative_path_problem, seal_descriptor, virtual_path_problem
+from oxcook.formats import AssetRecord, AssetType, LayoutError, asset_key_for, relative_path_problem, seal_descriptor, virtual_path_problem
 
 from .._types import LooseCookedLayout
 

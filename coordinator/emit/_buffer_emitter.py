@@ -8,7 +8,7 @@ at 4, otherwise 16).
 
 from __future__ import annotations
 
-from formats import BUFFER_RESOURCE_DESC, DEFAULT_BUFFER_ALIGNMENT, Epoch, FileKind, FileRecordInfo, content_hash, sentinel_row
+from oxcook.formats import BUFFER_RESOURCE_DESC, DEFAULT_BUFFER_ALIGNMENT, Epoch, FileKind, FileRecordInfo, content_hash, sentinel_row
 
 from .._types import LooseCookedLayout
 from ._allocation import buffer_signature

@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formats import (
+from oxcook.formats import (
     BUFFER_RESOURCE_DESC,
     DEFAULT_BUFFER_ALIGNMENT,
     INDEX_ALIGNMENT,
@@ -48,7 +48,7 @@ from formats import (
     unpack_material,
     unpack_otex,
 )
-from worker import failpoint
+from oxcook.worker import failpoint
 
 from .._errors import RootUnusableError
 from ._cooked_root import confined

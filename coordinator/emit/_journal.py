@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from formats import INDEX_FILE_NAME, FormatError, parse_index
+from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
 
 from .._errors import PathEscapesRoot, RootLockedError, RootUnusableError
 from ._cooked_root import confined

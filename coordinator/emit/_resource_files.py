@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable
 
-from formats import FileKind, FileRecordInfo, Layout
+from oxcook.formats import FileKind, FileRecordInfo, Layout
 
 from ._allocation import RangeAllocator, ResourceTable
 from ._file_io import AsyncFileWriter

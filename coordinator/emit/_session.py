@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from formats import AssetType
-from worker import failpoint
+from oxcook.formats import AssetType
+from oxcook.worker import failpoint
 
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, LooseCookedLayout
 from ._asset_emitter import AssetEmitter

@@ -13,7 +13,7 @@ Contracts (seed "Emitter Contracts", spec §2.5–§2.9):
 
 from __future__ import annotations
 
-from formats import (
+from oxcook.formats import (
     TEXTURE_ALIGNMENT,
     TEXTURE_RESOURCE_DESC,
     Epoch,
@@ -24,7 +24,7 @@ from formats import (
     otex_relpath,
     pack_otex,
 )
-from worker import CookedTexture
+from oxcook.worker import CookedTexture
 
 from .._types import LooseCookedLayout
 from ._allocation import texture_signature

@@ -17,7 +17,7 @@ import enum
 from pathlib import Path
 from typing import Callable
 
-from formats import (
+from oxcook.formats import (
     INDEX_FILE_NAME,
     AssetRecord,
     ContainerIndex,
@@ -32,7 +32,7 @@ from formats import (
     parse_index,
     validate_container,
 )
-from worker import failpoint
+from oxcook.worker import failpoint
 
 from .._errors import CommitRefusedError, RootUnusableError
 from .._types import LooseCookedLayout

@@ -19,7 +19,7 @@ from pathlib import Path
 import msgpack
 import numpy as np
 
-from worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker import ImportDiagnostic, ImportSeverity
 
 from .._errors import PathEscapesRoot, SceneError
 from ..emit import confined

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker import ImportDiagnostic, ImportSeverity
 
 from .._errors import PathEscapesRoot, SceneError
 from ._gltf_reader import GltfDocument, image_source, load_gltf, read_accessor

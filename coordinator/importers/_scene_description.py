@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from formats import OxcookError
-from worker import ImportDiagnostic
+from oxcook.formats import OxcookError
+from oxcook.worker import ImportDiagnostic
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from formats import (
+from oxcook.formats import (
     INDEX_ALIGNMENT,
     MATERIAL_ASSET_DESC,
     VERTEX_ALIGNMENT,
@@ -46,7 +46,7 @@ from formats import (
     sanitize_segment,
     unorm16,
 )
-from worker import ImportDiagnostic, ImportSeverity, MeshBuffers
+from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshBuffers
 
 from .._errors import PathEscapesRoot, SceneError
 from .._types import ImportPhase, LooseCookedLayout, TextureSettings, TextureSource

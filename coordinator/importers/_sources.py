@@ -29,8 +29,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from formats import Format, printable_name
-from worker import (
+from oxcook.formats import Format, printable_name
+from oxcook.worker import (
     Bc7Quality,
     ImportDiagnostic,
     ImportSeverity,

@@ -17,8 +17,8 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
-from formats import Format
-from worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
+from oxcook.formats import Format
+from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
 
 from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource

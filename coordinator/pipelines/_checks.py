@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from formats import TEXTURE_RESOURCE_DESC, VERTEX_STRIDE, Epoch, texture_payload_problems
-from worker import CookedTexture, MeshBuffers, TextureWork
+from oxcook.formats import TEXTURE_RESOURCE_DESC, VERTEX_STRIDE, Epoch, texture_payload_problems
+from oxcook.worker import CookedTexture, MeshBuffers, TextureWork
 
 _ROW = TEXTURE_RESOURCE_DESC[Epoch.B]
 _WORST_BYTES_PER_TEXEL = 16  # RGBA32F

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from worker import ImportDiagnostic, MeshBuffers, MeshResult, MeshWork
+from oxcook.worker import ImportDiagnostic, MeshBuffers, MeshResult, MeshWork
 
 from ..cache import Lookup
 from ._checks import mesh_result_problem

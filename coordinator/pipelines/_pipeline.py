@@ -22,7 +22,7 @@ import itertools
 import time
 from typing import Generic, Protocol, TypeVar
 
-from worker import CacheKey, ImportDiagnostic, Result, TextureResult, error_result
+from oxcook.worker import CacheKey, ImportDiagnostic, Result, TextureResult, error_result
 
 from .._types import PipelineProgress
 from ..backends import ComputeBackend

@@ -29,8 +29,8 @@ import itertools
 import time
 from dataclasses import dataclass
 
-from formats import TextureType
-from worker import (
+from oxcook.formats import TextureType
+from oxcook.worker import (
     MAX_PARTS,
     CookedTexture,
     ImportDiagnostic,

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-import formats as f
-from coordinator import ImportSession, LooseCookedLayout, RangeAllocator, ResourceTable, SessionClosedError
-from coordinator.emit._allocation import texture_signature
-from coordinator.emit._writer import merge_index
+from oxcook import formats as f
+from oxcook.coordinator import ImportSession, LooseCookedLayout, RangeAllocator, ResourceTable, SessionClosedError
+from oxcook.coordinator.emit._allocation import texture_signature
+from oxcook.coordinator.emit._writer import merge_index
 
 
 def test_reservations_are_aligned_disjoint_and_padded():
@@ -70,7 +70,7 @@ def test_session_refuses_use_after_finalize(tmp_path):
 
 
 def test_session_writes_buffers_and_descriptors(tmp_path):
-    from coordinator import CookedRootFiles
+    from oxcook.coordinator import CookedRootFiles
 
     async def scenario():
         session = ImportSession(tmp_path / "root", LooseCookedLayout())

@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-import formats._validate as validate_module
-from coordinator import Config, CookedRootFiles, ImportService, TextureImportRequest, TextureSettings, expand_sources
-from coordinator.cache import CacheSettings, CookCache
+from oxcook import formats as f
+import oxcook.formats._validate as validate_module
+from oxcook.coordinator import Config, CookedRootFiles, ImportService, TextureImportRequest, TextureSettings, expand_sources
+from oxcook.coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import read_jobs, read_report, read_texture, snapshot
-from worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, texture_key, unpack_entry
+from oxcook.worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, texture_key, unpack_entry
 
 KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
@@ -137,7 +137,7 @@ def test_a_consistent_forgery_is_caught_by_cache_verify(tmp_path, cold):
 def test_two_cooks_share_one_cache_without_torn_entries(tmp_path):
     src = sources(tmp_path / "src", n=12)
     cache = tmp_path / "cache"
-    cmd = lambda root: [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", str(src), "-o", str(root), "--cache", str(cache)]  # noqa: E731
+    cmd = lambda root: [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "fast", str(src), "-o", str(root), "--cache", str(cache)]  # noqa: E731
     procs = [subprocess.Popen(cmd(tmp_path / f"r{i}"), stderr=subprocess.PIPE, text=True, cwd=REPO) for i in range(2)]
     assert [p.wait(timeout=240) for p in procs] == [0, 0]
     for i in range(2):
@@ -151,7 +151,7 @@ def test_two_cooks_share_one_cache_without_torn_entries(tmp_path):
 
 def test_cache_commands(tmp_path, cold):
     _, cache = cold
-    run = lambda *a: subprocess.run([sys.executable, "-m", "coordinator", "cache", *a, "--cache", str(cache)], capture_output=True, text=True, cwd=REPO)  # noqa: E731
+    run = lambda *a: subprocess.run([sys.executable, "-m", "oxcook", "cache", *a, "--cache", str(cache)], capture_output=True, text=True, cwd=REPO)  # noqa: E731
     assert "16 entries" in run("stats").stdout
     assert "removed 16 entries" in run("prune", "--max-size", "1").stdout
     assert "0 entries" in run("stats").stdout

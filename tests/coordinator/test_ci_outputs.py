@@ -24,7 +24,7 @@ def test_junit_annotations_metrics_and_json_log(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), str(scene), "-o", str(tmp_path / "root"),
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), str(scene), "-o", str(tmp_path / "root"),
          "--junit", str(out / "junit.xml"), "--metrics-file", str(out / "oxcook.prom"), "--log-format", "json"],
         capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "GITHUB_ACTIONS": "true"},
     )  # fmt: skip

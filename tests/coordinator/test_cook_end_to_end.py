@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
-from coordinator.cli import main
-from coordinator.importers._importer import TEXTURE_EXTENSIONS
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
+from oxcook.coordinator.cli import main
+from oxcook.coordinator.importers._importer import TEXTURE_EXTENSIONS
 from tests.helpers import decode_payload, psnr, read_jobs, read_report, read_texture
 
 LDR_DIRS = ("png", "jpeg", "tga", "bmp", "dds")
@@ -190,7 +190,7 @@ def test_manifest_glob_cannot_escape(tmp_path, capsys):
 
 def test_cli_entry_point_runs(tmp_path, shared_assets):
     proc = subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", str(shared_assets / "images/png/hopper.png"), "-o", str(tmp_path / "r")],
+        [sys.executable, "-m", "oxcook", "cook", str(shared_assets / "images/png/hopper.png"), "-o", str(tmp_path / "r")],
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.helpers import snapshot
 
 POINTS = ["texture-emitted:2", "data-written", "tables-written", "before-index-rename", "after-index-rename"]
@@ -21,7 +21,7 @@ POINTS = ["texture-emitted:2", "data-written", "tables-written", "before-index-r
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coordinator", *args], capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})}
+        [sys.executable, "-m", "oxcook", *args], capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})}
     )
 
 
@@ -82,7 +82,7 @@ def test_next_cook_repairs_automatically(cooked):
 
 def test_two_cooks_into_one_root(cooked):
     src, root = cooked
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--progress", "none"]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--progress", "none"]
     first = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     second = subprocess.Popen(cmd + ["--lock-timeout", "0"], stderr=subprocess.PIPE, text=True)
     codes = sorted([first.wait(timeout=180), second.wait(timeout=180)])

@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
-from coordinator.emit import RootLock, recover_root
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
+from oxcook.coordinator.emit import RootLock, recover_root
 from tests.conftest import REPO, SHARED_ASSETS
 from tests.helpers import snapshot
 
@@ -85,7 +85,7 @@ def paint(path: Path, seed: int, size: int = 32) -> None:
 
 
 def oxcook(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coordinator", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "oxcook", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 def cook(src: Path, root: Path) -> None:

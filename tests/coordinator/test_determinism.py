@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import snapshot

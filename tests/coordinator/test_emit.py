@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles, ImportSession, LooseCookedLayout, LooseCookedWriter, RootUnusableError, SessionClosedError
-from worker import cook_texture, preset_desc
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles, ImportSession, LooseCookedLayout, LooseCookedWriter, RootUnusableError, SessionClosedError
+from oxcook.worker import cook_texture, preset_desc
 
 LAYOUT = LooseCookedLayout()
 

@@ -17,9 +17,9 @@ import time
 import pytest
 import redis
 
-import formats as f
-from coordinator import Config, CookedRootFiles, ImportPhase, ImportService, TextureImportRequest, expand_sources
-from coordinator._types import TextureSettings
+from oxcook import formats as f
+from oxcook.coordinator import Config, CookedRootFiles, ImportPhase, ImportService, TextureImportRequest, expand_sources
+from oxcook.coordinator._types import TextureSettings
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, Flower, RedisServer, free_port, wait_until
 from tests.helpers import read_report, read_texture, snapshot
@@ -48,7 +48,7 @@ def workers(broker, tmp_path_factory):
 
 def cook(*args: str, env: dict | None = None, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", *args],
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "none", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -101,7 +101,7 @@ def test_worker_process_killed_mid_job_completes_with_same_textures(tmp_path, sh
     local = tmp_path / "local"
     assert cook(str(src), "-o", str(local), "--report", str(tmp_path / "local.json")).returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(tmp_path / "farm"), "--broker", broker, "--progress", "none", "--report", str(tmp_path / "farm.json")],
+        [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(tmp_path / "farm"), "--broker", broker, "--progress", "none", "--report", str(tmp_path / "farm.json")],
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
@@ -161,7 +161,7 @@ def test_broker_killed_mid_job_exits_3_and_keeps_the_container(tmp_path, shared_
         before = snapshot(root)
         src = _slow_sources(tmp_path, shared_assets, 4)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--broker", server.url, "--progress", "none"],
+            [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--broker", server.url, "--progress", "none"],
             cwd=REPO,
             stderr=subprocess.PIPE,
             text=True,

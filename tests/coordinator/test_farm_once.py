@@ -19,14 +19,14 @@ import numpy as np
 import pytest
 import redis
 
-from coordinator.backends import _farm_backend
-from coordinator.backends._farm_backend import FarmBackend
+from oxcook.coordinator.backends import _farm_backend
+from oxcook.coordinator.backends._farm_backend import FarmBackend
 from tests.farm_fixtures import RedisServer, wait_until
 from tests.helpers import png_bytes
-from worker import celery_app, preset_desc
-from worker import farm_keys as keys
-from worker._tasks import run_work
-from worker._wire import TextureWork, WorkRef, encode
+from oxcook.worker import celery_app, preset_desc
+from oxcook.worker import farm_keys as keys
+from oxcook.worker._tasks import run_work
+from oxcook.worker._wire import TextureWork, WorkRef, encode
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_flower_sees_the_workers_and_counts_failed_textures_as_failed(farm, tmp_
 
 def test_celery_inspect_answers(farm):
     url, _ = farm
-    proc = subprocess.run([sys.executable, "-m", "celery", "-A", "worker.celery_app", "inspect", "active", "--timeout", "5"], capture_output=True, text=True, cwd=REPO, timeout=60, env={**__import__("os").environ, "OXCOOK_BROKER_URL": url})
+    proc = subprocess.run([sys.executable, "-m", "celery", "-A", "oxcook.worker.celery_app", "inspect", "active", "--timeout", "5"], capture_output=True, text=True, cwd=REPO, timeout=60, env={**__import__("os").environ, "OXCOOK_BROKER_URL": url})
     assert proc.returncode == 0 and "truth@" in proc.stdout, proc.stdout + proc.stderr
 
 
@@ -142,7 +142,7 @@ def test_a_job_whose_only_worker_is_killed_ends_with_exit_3_and_a_clean_redis(tm
         src.mkdir()
         for i in range(3):
             Image.fromarray(np.random.default_rng(i).integers(0, 256, (1024, 1024, 3), dtype=np.uint8)).save(src / f"t{i}_albedo.png")
-        cmd = [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(tmp_path / "root"), "--broker", server.url, "--stall-timeout", "5"]
+        cmd = [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(tmp_path / "root"), "--broker", server.url, "--stall-timeout", "5"]
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=REPO)
         wait_until(lambda: b"received" in (tmp_path / "worker.log").read_bytes(), 60, "the worker to take a task")
@@ -175,7 +175,7 @@ def test_sigterm_on_the_farm_cancels_cleans_redis_and_keeps_the_root(farm, tmp_p
     before = sorted(p.relative_to(root) for p in root.rglob("*") if ".oxcook" not in p.parts)
     before_index = (root / "container.index.bin").read_bytes()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(root), "--broker", url],
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "high", "--no-cache", str(src), "-o", str(root), "--broker", url],
         stderr=subprocess.PIPE, text=True, cwd=REPO,
     )  # fmt: skip
     wait_until(lambda: bool(oxcook_keys(url)), 60, "the job to reach the farm")
@@ -188,5 +188,5 @@ def test_sigterm_on_the_farm_cancels_cleans_redis_and_keeps_the_root(farm, tmp_p
         time.sleep(0.1)
     assert oxcook_keys(url) == []  # (the assertion shows any key left behind)
     assert (root / "container.index.bin").read_bytes() == before_index
-    assert subprocess.run([sys.executable, "-m", "coordinator", "repair", str(root)], capture_output=True, cwd=REPO).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "oxcook", "repair", str(root)], capture_output=True, cwd=REPO).returncode == 0
     assert sorted(p.relative_to(root) for p in root.rglob("*") if ".oxcook" not in p.parts) == before

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
-from coordinator.importers._fbx_importer import fbx_description
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
+from oxcook.coordinator.importers._fbx_importer import fbx_description
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
 from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_report, read_texture, snapshot
@@ -22,7 +22,7 @@ BAD = ["bad/made_embedded_textures_truncated.fbx", "bad/ufbx_synthetic_truncated
 
 def cook(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args], capture_output=True, text=True, timeout=240, cwd=REPO
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "fast", *args], capture_output=True, text=True, timeout=240, cwd=REPO
     )
 
 

@@ -11,22 +11,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
-from coordinator.importers import MaterialReadinessTracker
-from coordinator.importers._gltf_importer import node_trs
-from coordinator.importers._gltf_reader import load_gltf, read_accessor
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
+from oxcook.coordinator.importers import MaterialReadinessTracker
+from oxcook.coordinator.importers._gltf_importer import node_trs
+from oxcook.coordinator.importers._gltf_reader import load_gltf, read_accessor
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO
 from tests.helpers import decode_payload, psnr, read_buffer, read_descriptor, read_report, read_texture, snapshot
-from worker import build_mesh_buffers
+from oxcook.worker import build_mesh_buffers
 
 SCENES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "gltf").rglob("*") if p.suffix in (".gltf", ".glb"))
 
 
 def cook(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "none", "--quality", "fast", *args],
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "fast", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

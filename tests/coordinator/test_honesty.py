@@ -20,9 +20,9 @@ import OpenEXR
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles, ImportSession, LooseCookedLayout
-from coordinator._errors import CommitRefusedError
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles, ImportSession, LooseCookedLayout
+from oxcook.coordinator._errors import CommitRefusedError
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, run_oxcook
 from tests.helpers import decode_payload, read_jobs, read_report, read_texture, snapshot
@@ -314,7 +314,7 @@ def test_signals_cancel_cleanly(tmp_path, signals):
     srcs = [png(tmp_path / f"src/t{i}_albedo.png", i, 1024) for i in range(8)]
     root = tmp_path / "root"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coordinator", "cook", "--progress", "lines", "--quality", "high", "--workers", "1", str(srcs[0].parent), "-o", str(root)],
+        [sys.executable, "-m", "oxcook", "cook", "--progress", "lines", "--quality", "high", "--workers", "1", str(srcs[0].parent), "-o", str(root)],
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,

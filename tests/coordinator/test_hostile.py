@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, run_oxcook
 from tests.helpers import read_jobs
@@ -88,7 +88,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def cook_measured(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, int, float]:
-    cmd = [sys.executable, "-m", "coordinator", "cook", "--progress", "none", *args]
+    cmd = [sys.executable, "-m", "oxcook", "cook", "--progress", "none", *args]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     meter = PeakRss()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import formats as f
-from coordinator import AsyncImporter, Config, CookedRootFiles, Importer, ImportFormat, ImportRequest, JobScope, LocalBackend, detect_format
-from coordinator._async_importer import JobEntry
+from oxcook import formats as f
+from oxcook.coordinator import AsyncImporter, Config, CookedRootFiles, Importer, ImportFormat, ImportRequest, JobScope, LocalBackend, detect_format
+from oxcook.coordinator._async_importer import JobEntry
 
 
 class SyncMeshImporter(Importer):

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from coordinator.cli import main
+from oxcook.coordinator.cli import main
 from tests.conftest import SHARED_ASSETS
 from tests.sample_container import build_sample_root
 
@@ -43,7 +43,7 @@ def test_inspect_invalid_root_exits_1(tmp_path, capsys):
 @pytest.mark.parametrize("name", sorted(p.name for p in BAD.iterdir()) if BAD.is_dir() else [])
 def test_inspect_garbage_files_exit_2_without_traceback(name):
     proc = subprocess.run(
-        [sys.executable, "-m", "coordinator", "inspect", str(BAD / name)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "oxcook", "inspect", str(BAD / name)], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -54,7 +54,7 @@ def test_inspect_garbage_files_exit_2_without_traceback(name):
 def test_inspect_garbage_index(tmp_path, payload):
     (tmp_path / "container.index.bin").write_bytes(payload)
     proc = subprocess.run(
-        [sys.executable, "-m", "coordinator", "inspect", str(tmp_path)], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "oxcook", "inspect", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode in (1, 2)
     assert "Traceback" not in proc.stderr

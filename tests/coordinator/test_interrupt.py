@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.helpers import snapshot
 
 
@@ -17,7 +17,7 @@ def test_ctrl_c_cancels_cleanly(tmp_path, shared_assets):
     src, root = tmp_path / "src", tmp_path / "root"
     src.mkdir()
     shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--progress", "lines"]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--progress", "lines"]
     assert subprocess.run(cmd, capture_output=True, timeout=120).returncode == 0
     before = snapshot(root)
     for i in range(6):

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
-from coordinator import Config, CookedRootFiles, ImportRequest, ImportService, LocalBackend, TextureImportRequest, TextureSettings, expand_sources
+from oxcook import formats as f
+from oxcook.coordinator import Config, CookedRootFiles, ImportRequest, ImportService, LocalBackend, TextureImportRequest, TextureSettings, expand_sources
 from tests.conftest import SHARED_ASSETS
-from worker import MeshResult, TextureResult
+from oxcook.worker import MeshResult, TextureResult
 
 
 def _lie_payload(cooked, how):

@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from bench.memory import COORDINATOR
-from coordinator._memory import HeldBytes, result_estimate
+from oxcook.coordinator._memory import HeldBytes, result_estimate
 from tests.worker.test_budget import KINDS, measured, one_bit
-from worker import preset_desc
+from oxcook.worker import preset_desc
 
 from .test_hostile import REPO
 
@@ -30,7 +30,7 @@ def test_a_texture_whose_result_is_over_the_coordinators_budget_is_refused_by_na
     path = one_bit(tmp_path, 2048)
     (tmp_path / "bits_data.png").write_bytes(path.read_bytes())
     budget = result_estimate(preset_desc("data"), (2048, 2048), 1) - 1
-    cmd = [sys.executable, "-m", "coordinator", "cook", str(tmp_path / "bits_data.png"), "-o", str(tmp_path / "root"), "--progress", "none", "--memory-budget", str(budget)]
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(tmp_path / "bits_data.png"), "-o", str(tmp_path / "root"), "--progress", "none", "--memory-budget", str(budget)]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 1, result.stderr
     assert "texture-image-too-large" in result.stderr and "in the coordinator" in result.stderr and "bits_data.png" in result.stderr

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import sys
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer
 from tests.helpers import read_report
 
@@ -24,7 +24,7 @@ def _sources(tmp_path, shared_assets):
 
 def _cook(src, root, report, *extra, env=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coordinator", "cook", str(src), "-o", str(root), "--progress", "none", "--report", str(report), *extra],
+        [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--progress", "none", "--report", str(report), *extra],
         capture_output=True,
         text=True,
         timeout=180,

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-from coordinator._fork_server import PRELOAD, pool_context
+from oxcook.coordinator._fork_server import PRELOAD, pool_context
 
 _PROBE = "sorted(m for m in __import__('sys').modules if m.split('.')[0] in ('coordinator', 'worker', 'celery'))"
 
@@ -33,7 +33,7 @@ def test_python_m_coordinator_cook_starts_the_fork_server_before_importing_the_c
 
 
 def test_only_a_local_cook_starts_the_fork_server_early():
-    from coordinator.__main__ import _cooks_locally
+    from oxcook.coordinator.__main__ import _cooks_locally
 
     assert _cooks_locally(["cook", "src", "-o", "out"], {})
     assert _cooks_locally(["cook", "src", "--broker", "local"], {})
@@ -46,7 +46,7 @@ def test_only_a_local_cook_starts_the_fork_server_early():
 
 _LEAVE = (
     "import atexit, sys, threading, time\n"
-    "from coordinator.__main__ import _leave\n"
+    "from oxcook.coordinator.__main__ import _leave\n"
     "atexit.register(lambda: print('exit handler ran', flush=True))\n"
     "sys.stdout.write('buffered, no newline')\n"
     "if sys.argv[1] == 'thread':\n"

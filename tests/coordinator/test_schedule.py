@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from coordinator import TextureSource
-from coordinator.importers._texture_importer import Extent, measure, schedule
+from oxcook.coordinator import TextureSource
+from oxcook.coordinator.importers._texture_importer import Extent, measure, schedule
 from tests.farm_fixtures import run_oxcook
-from worker import ImportDiagnostic, ImportSeverity, preset_desc
+from oxcook.worker import ImportDiagnostic, ImportSeverity, preset_desc
 
 
 def _source(name: str, **kw) -> TextureSource:

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-import formats as f
-from coordinator import (
+from oxcook import formats as f
+from oxcook.coordinator import (
     Config,
     CookedRootFiles,
     ImportPhase,
@@ -21,7 +21,7 @@ from coordinator import (
     TextureImportRequest,
     expand_sources,
 )
-from coordinator._types import TextureSettings
+from oxcook.coordinator._types import TextureSettings
 from tests.helpers import snapshot
 
 TIMEOUT = 120

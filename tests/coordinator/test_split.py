@@ -10,10 +10,10 @@ import pytest
 import redis
 from PIL import Image
 
-import formats._texture_payload as payload_module
-import formats._validate as validate_module
-from coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
-from coordinator.cache import CacheSettings
+import oxcook.formats._texture_payload as payload_module
+import oxcook.formats._validate as validate_module
+from oxcook.coordinator import Config, ImportService, TextureImportRequest, TextureSettings, expand_sources
+from oxcook.coordinator.cache import CacheSettings
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook, wait_until
 
 

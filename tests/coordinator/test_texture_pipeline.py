@@ -8,9 +8,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from coordinator import LocalBackend, TexturePipeline, TextureWorkItem
-from coordinator._config import SPLIT_ABOVE
-from worker import preset_desc
+from oxcook.coordinator import LocalBackend, TexturePipeline, TextureWorkItem
+from oxcook.coordinator._config import SPLIT_ABOVE
+from oxcook.worker import preset_desc
 
 
 def test_pipeline_drains_in_completion_order_within_its_window(shared_assets):

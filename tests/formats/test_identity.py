@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-import formats as f
+from oxcook import formats as f
 
 GOLDEN = {
     "/Game/Physics/Materials/Rubber.opmat": "5793612a-1c25-ca81-a7a2-8e696378559e",

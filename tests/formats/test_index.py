@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import formats as f
+from oxcook import formats as f
 
 SOURCE = bytes.fromhex("01930000000070008000000000000001")
 BRICK = "/.cooked/Materials/Brick.omat"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import formats as f
+from oxcook import formats as f
 
 
 @pytest.mark.parametrize("path", ["Materials/Brick.omat", "Resources/textures.data", "a/b/c.d", "x"])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import formats as f
+from oxcook import formats as f
 
 B = f.Epoch.B
 

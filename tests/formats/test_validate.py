@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-import formats as f
-from coordinator import CookedRootFiles
+from oxcook import formats as f
+from oxcook.coordinator import CookedRootFiles
 from tests.sample_container import build_sample_root
 
 B = f.Epoch.B

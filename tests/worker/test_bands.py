@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-import formats as f
+from oxcook import formats as f
 from tests.helpers import blocks_of, exr_bytes, kernel_blocks, payload_subresources, png_bytes
-from worker import (
+from oxcook.worker import (
     BAND_ROWS,
     Bc7Quality,
     MipFilter,
@@ -28,8 +28,8 @@ from worker import (
     split_bands,
     split_worth,
 )
-from worker._bands import chain_weight
-from worker._mips import MipStream, mip_chain
+from oxcook.worker._bands import chain_weight
+from oxcook.worker._mips import MipStream, mip_chain
 
 
 def smooth(height: int, width: int, channels: int = 4, seed: int = 3) -> np.ndarray:

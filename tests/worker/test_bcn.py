@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from formats import FORMAT_INFO, Format
+from oxcook.formats import FORMAT_INFO, Format
 from tests.conftest import SHARED_ASSETS as ASSETS
 from tests.helpers import blocks_of, kernel_blocks
-from worker._bcn import BC7_PROFILES, distinct_blocks, encode_blocks, supported_targets
-from worker._desc import Bc7Quality
+from oxcook.worker._bcn import BC7_PROFILES, distinct_blocks, encode_blocks, supported_targets
+from oxcook.worker._desc import Bc7Quality
 
 
 def _tiles(rng, distinct: int, grid: tuple[int, int], dtype=np.uint8) -> np.ndarray:
@@ -61,7 +61,7 @@ def test_a_surface_with_few_repeats_is_not_worth_reducing():
 
 def test_a_hash_collision_does_not_merge_different_blocks() -> None:
     """Blocks whose words differ by (+K1, -K0) have the same linear hash: they must still be told apart."""
-    from worker._bcn import _HASH_WEIGHTS
+    from oxcook.worker._bcn import _HASH_WEIGHTS
 
     a = np.random.default_rng(3).integers(0, 256, (4, 4, 4), dtype=np.uint8)
     words = a.reshape(-1).view(np.uint64).copy()
@@ -121,7 +121,7 @@ def test_bc6h_and_odd_sizes_decode_as_the_unreduced_encode() -> None:
 def test_surfaces_encoded_together_are_each_encoded_alone(fmt, quality) -> None:
     """``encode_surfaces`` returns each surface's own bytes, whatever its company: opaque and translucent
     surfaces keep their own BC7 profile, odd sizes their edge replication."""
-    from worker._bcn import encode_surfaces
+    from oxcook.worker._bcn import encode_surfaces
 
     photo = _photo(256)
     translucent = photo.copy()
@@ -134,7 +134,7 @@ def test_surfaces_encoded_together_are_each_encoded_alone(fmt, quality) -> None:
 
 def test_a_block_repeated_across_surfaces_is_encoded_once(monkeypatch) -> None:
     """Bands of one level encoded together find the repeats a single band cannot see."""
-    from worker._bcn import encode_surfaces
+    from oxcook.worker._bcn import encode_surfaces
 
     rng = np.random.default_rng(8)
     band = _tiles(rng, 40, (8, 16))

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from bench.memory import WORKER
-from worker import cook_cost, preset_desc
+from oxcook.worker import cook_cost, preset_desc
 
 REPO = Path(__file__).resolve().parents[2]
 

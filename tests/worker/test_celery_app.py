@@ -5,8 +5,8 @@ from __future__ import annotations
 import redis
 
 from tests.farm_fixtures import RedisServer
-from worker import celery_app
-from worker import farm_keys as keys
+from oxcook.worker import celery_app
+from oxcook.worker import farm_keys as keys
 
 
 def _exists_calls(store: redis.Redis) -> int:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import formats as f
+from oxcook import formats as f
 from tests.helpers import decode_payload, exr_bytes, payload_subresources, png_bytes, psnr
-from worker import (
+from oxcook.worker import (
     Bc7Quality,
     MipPolicy,
     TextureCancelled,

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SHARED_ASSETS
-from worker import TextureImportError, TextureImportErrorCode, cook_texture, decode_source, preset_desc, sniff_format
+from oxcook.worker import TextureImportError, TextureImportErrorCode, cook_texture, decode_source, preset_desc, sniff_format
 
 IMAGES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "images").rglob("*") if p.is_file())
 BAD = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "bad").iterdir() if p.is_file())

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from formats import Format, TextureType
-from worker import (
+from oxcook.formats import Format, TextureType
+from oxcook.worker import (
     Bc7Quality,
     ColorSpace,
     TextureImportDesc,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import formats as f
-from formats import Format
+from oxcook import formats as f
+from oxcook.formats import Format
 from tests.helpers import decode_payload, payload_subresources, png_bytes
-from worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
-from worker._color import float_to_unorm8, samples_to_float, srgb_to_linear
-from worker._cook_types import CookPlan
-from worker._mips import alpha_coverage, mip_chain
-from worker._rows import halved_rows, rgba8, to_rgba, working_rows
+from oxcook.worker import Bc7Quality, ColorSpace, MipFilter, MipPolicy, cook_texture, preset_desc
+from oxcook.worker._color import float_to_unorm8, samples_to_float, srgb_to_linear
+from oxcook.worker._cook_types import CookPlan
+from oxcook.worker._mips import alpha_coverage, mip_chain
+from oxcook.worker._rows import halved_rows, rgba8, to_rgba, working_rows
 
 
 def checkerboard(size: int = 16) -> np.ndarray:

@@ -25,7 +25,7 @@ import pytest
 from PIL import Image
 
 from tests.helpers import decode_payload, psnr
-from worker import Bc7Quality, MipPolicy, cook_texture, preset_desc
+from oxcook.worker import Bc7Quality, MipPolicy, cook_texture, preset_desc
 
 FLOORS = [
     ("images/png/hopper.png", "albedo", {Bc7Quality.FAST: 36.05, Bc7Quality.DEFAULT: 39.78, Bc7Quality.HIGH: 40.63}),

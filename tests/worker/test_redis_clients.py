@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis.utils
 
 from tests.farm_fixtures import RedisServer
-from worker.redis_clients import bulk_client
+from oxcook.worker.redis_clients import bulk_client
 
 
 def test_big_replies_are_parsed_by_hiredis():

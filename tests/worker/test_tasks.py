@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from worker import TextureWork, preset_desc, run_work
+from oxcook.worker import TextureWork, preset_desc, run_work
 
 
 def _png(path, size=64):

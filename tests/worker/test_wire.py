@@ -6,7 +6,7 @@ import msgpack
 import numpy as np
 import pytest
 
-from worker import (
+from oxcook.worker import (
     WIRE_VERSION,
     CookedTexture,
     ImportDiagnostic,
