@@ -41,7 +41,7 @@ COORDINATOR_PUBLIC = {
     "RootUnusableError", "SceneError", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
     "TextureImportRequest", "TexturePipeline", "TextureSetImporter", "TextureSettings", "TextureSource",
     "TextureWorkItem", "TextureWorkResult", "confined", "detect_format", "expand_sources", "inspect_root",
-    "open_backend", "recover_root", "summary_dict",
+    "open_backend", "recover_root", "result_estimate", "summary_dict",
 }  # fmt: skip
 
 

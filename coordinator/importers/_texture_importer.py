@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable, NamedTuple
 from oxcook.formats import Format
 from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
 
+from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
 from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
@@ -78,12 +79,29 @@ def _wire_paths(paths) -> tuple[str, ...] | None:
     return resolved
 
 
-async def _feed(order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore) -> None:
-    """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave)."""
+def _too_large(source: TextureSource, estimate: int, budget: int) -> ImportDiagnostic:
+    message = (
+        f"{source.source_id}: its result would take about {human_size(estimate)} in the coordinator, "
+        f"over its memory budget of {human_size(budget)} (--memory-budget); refused before cooking"
+    )
+    return ImportDiagnostic(ImportSeverity.ERROR, "texture-image-too-large", message, source.source_id)
+
+
+async def _feed(
+    order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore, holding: HeldBytes, taken: dict[int, int]
+) -> None:
+    """Submit every texture in order, each once its result fits the coordinator's budget beside those not yet placed
+    (``coordinator._memory``): embedded bytes as they are, files by path or read here (with the size its header gave)."""
     loop = asyncio.get_running_loop()
     for source, size in order:
         await window.acquire()
         refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
+        estimate = holding.capacity if size is None else result_estimate(source.desc, size, len(source.data) or len(source.paths))
+        if refused is None and estimate > holding.capacity:
+            refused = _too_large(source, estimate, holding.capacity)
+        if refused is None:
+            await holding.take(estimate)
+            taken[id(source)] = estimate
         if refused is not None:
             await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
         elif source.data:
@@ -203,6 +221,7 @@ async def cook_textures(
     position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}
     window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
+    holding, taken = HeldBytes(coordinator_budget(job.config.memory_budget)), {}
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
     def place(result: TextureWorkResult, done: int, progress) -> None:
@@ -216,6 +235,7 @@ async def cook_textures(
         else:
             index, is_new = FALLBACK_INDEX, False
         indices[source.source_id] = index
+        holding.give(taken.pop(id(source), 0))
         session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
         if on_cooked is not None:
             on_cooked(source, index)
@@ -223,7 +243,7 @@ async def cook_textures(
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
-        group.create_task(_feed(order, pipeline, job, window))
+        group.create_task(_feed(order, pipeline, job, window, holding, taken))
         placed = 0
         for _ in range(total):
             result = await pipeline.collect()
