@@ -10,7 +10,8 @@ the seed's actor families, so the tree draws the design's diagram:
 * ``pipelines/`` — ``TexturePipeline`` and ``MeshPipeline``: bounded windows of
   pure compute, results in completion order;
 * ``backends/`` — where work runs: the local process pool or the Celery farm;
-* ``emit/`` — ``ImportSession``, the emitters, and the writer that owns the root;
+* ``emit/`` — ``ImportSession``, the emitters, and the writer that owns the root (journal, lock, compaction);
+* ``cache/`` — the cook cache (its tiers live in ``worker``) and the stat cache;
 * ``cli/`` — the ``oxcook`` commands.
 
 Everything public is re-exported here; other packages import only from here.

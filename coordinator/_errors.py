@@ -24,6 +24,8 @@ from oxcook.formats import OxcookError
 
 # oxcook cook / repair / worker
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130
+# any command whose reader went away (``oxcook inspect --json | head``): 128 + SIGPIPE, as a shell reports it
+EXIT_BROKEN_PIPE = 141
 # oxcook inspect
 EXIT_VALID, EXIT_INVALID, EXIT_NOT_A_CONTAINER = 0, 1, 2
 

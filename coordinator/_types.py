@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oxcook.formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
+from oxcook.formats import DEFAULT_RELPATHS, MOUNT_ROOT, FileKind
 from oxcook.worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
 
 ImportJobId = int
@@ -61,7 +61,6 @@ class LooseCookedLayout:
     """Where things live inside a cooked root (spec §1.11 defaults)."""
 
     virtual_mount_root: str = MOUNT_ROOT
-    index_file_name: str = INDEX_FILE_NAME
     textures_table: str = DEFAULT_RELPATHS[FileKind.TEXTURES_TABLE]
     textures_data: str = DEFAULT_RELPATHS[FileKind.TEXTURES_DATA]
     buffers_table: str = DEFAULT_RELPATHS[FileKind.BUFFERS_TABLE]

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.conftest import SHARED_ASSETS
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -73,7 +75,7 @@ class CeleryWorker:
         self.name = f"{name}@oxcook-test"
         self.log = log
         # shared-storage tests read the shared assets and pytest's temporary folders, nothing else
-        roots = os.pathsep.join([str(REPO.parent / "shared"), tempfile.gettempdir()])
+        roots = os.pathsep.join([str(SHARED_ASSETS), tempfile.gettempdir()])
         env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oxcook", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],

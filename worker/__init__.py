@@ -5,12 +5,14 @@ processing, mips, output, packing), descriptors and presets in
 ``_desc``/``_presets``, the one door to each foreign library (``_imaging`` for
 decoders, ``_bcn`` for the block encoder), errors and diagnostics that cross
 the wire as data, and the wire itself (``_wire``: typed work and result
-messages). The only file access is ``_tasks.load_sources``, for work items
-sent by path to workers that share storage. Depends on ``formats`` only.
+messages). File access: ``_tasks.load_sources`` reads sources for work items
+sent by path to workers that share storage (only under the worker's source
+roots), and the cache tiers (``_cache_tiers``) read and write entries in a
+cache folder. Depends on ``formats`` only.
 
-Public modules, loaded by tools by name: ``worker.celery_app`` (the Celery
-app), ``worker.farm_keys`` (Redis key and task names) and
-``worker.redis_clients`` (clients for big values), the last two shared with
+Public modules, loaded by tools by name: ``oxcook.worker.celery_app`` (the
+Celery app), ``oxcook.worker.farm_keys`` (Redis key and task names) and
+``oxcook.worker.redis_clients`` (clients for big values), the last two shared with
 the coordinator's farm backend.
 """
 

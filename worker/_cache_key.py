@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import ispc_texcomp
 import numpy as np
 
-from ._bcn import DEFAULT_TARGET
+from ._targets import DEFAULT_TARGET
 from ._desc import ENUM_FIELDS, TextureImportDesc
 
 # 2: BC7 profiles chosen per band of 256 rows (banded cooking)

@@ -30,7 +30,7 @@ import numpy as np
 
 from oxcook.formats import OxcookError
 
-from ._bcn import DEFAULT_TARGET
+from ._targets import DEFAULT_TARGET
 from ._cook_types import CookedTexture
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity

@@ -81,7 +81,6 @@ class _Pending:
     label: str
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
-    resubmits: int = 0
 
 
 class FarmBackend:
@@ -269,7 +268,6 @@ class FarmBackend:
             elif pending.started and not await self._redis.exists(keys.result(job, key)):
                 # its worker vanished mid-task (machine lost): run it again elsewhere
                 pending.started = False
-                pending.resubmits += 1
                 await self._publish(job, key, pending)
 
     async def _check_stall(self, job: str) -> None:

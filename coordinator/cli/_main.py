@@ -11,11 +11,9 @@ import argparse
 import os
 import sys
 
-from .._errors import EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
+from .._errors import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
 from . import _cache, _compact, _cook, _inspect, _repair, _worker
 from ._report import versions
-
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away (``oxcook inspect --json | head``)
 
 COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 

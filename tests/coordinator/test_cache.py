@@ -1,4 +1,4 @@
-"""Issue 9: the cook cache — a re-cook of unchanged sources does no encoding, every miss says why.
+"""The cook cache — a re-cook of unchanged sources does no encoding, every miss says why.
 
 Real image files, real cooks through the CLI, a real redis-server and real
 Celery workers for the shared tier.

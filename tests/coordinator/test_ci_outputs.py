@@ -1,4 +1,4 @@
-"""Issue 11: what CI systems read — JUnit XML, GitHub Actions annotations, Prometheus metrics, JSON log lines."""
+"""What CI systems read — JUnit XML, GitHub Actions annotations, Prometheus metrics, JSON log lines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10: every mistake is refused (exit 2) or named in a diagnostic — never an exit 0 with wrong output, never a traceback.
+"""Every mistake is refused (exit 2) or named in a diagnostic — never an exit 0 with wrong output, never a traceback.
 
 Each test drives one defect seen when the product was tried as a new user
 would. Cooks run as real subprocesses (the CLI a build pipeline runs), on real

@@ -1,4 +1,4 @@
-"""Issue 15: hostile input and resource bounds — tiny files cannot take gigabytes, malformed scenes are
+"""Hostile input and resource bounds — tiny files cannot take gigabytes, malformed scenes are
 named, one bad file never sinks a batch. The hostile files are made here, small."""
 
 from __future__ import annotations
