@@ -164,3 +164,11 @@ def test_installing_adds_one_name_to_site_packages_and_both_commands_run_from_it
     for command in ([sys.executable, "-m", "oxcook", "--version"], [str(target / "bin" / "oxcook"), "--version"]):
         ran = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
         assert ran.returncode == 0 and "oxcook" in ran.stdout + ran.stderr, (command, ran.stderr)
+
+
+def test_no_dead_code():
+    """What vulture is sure of (80 % confidence and up) is gone: an unused function, import, field or variable."""
+    found = subprocess.run(
+        [sys.executable, "-m", "vulture", "--min-confidence", "80", *(str(REPO / p) for p in (*PACKAGES, "oxcook"))], capture_output=True, text=True, timeout=120
+    )
+    assert found.returncode == 0 and found.stdout == "", found.stdout + found.stderr
