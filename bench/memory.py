@@ -71,6 +71,66 @@ if __name__ == "__main__":
     print(json.dumps({"peak": rss("VmHWM:") - before, "code": code}))
 """
 
+SCENE_COORDINATOR = _RSS + r"""
+import json, sys
+if __name__ == "__main__":
+    from oxcook.coordinator.cli._main import main
+    path, root, cache = sys.argv[1:4]
+    before = rss("VmRSS:")
+    code = main(["cook", path, "-o", root, "--progress", "none", "--workers", "2", "--cache", cache])
+    print(json.dumps({"peak": rss("VmHWM:") - before, "code": code}))
+"""
+
+
+def write_scene(folder: Path, name: str, *, vertices: int, meshes: int = 1, primitives: int = 1, shared: bool = True) -> Path:
+    """A glTF (``name.gltf`` and ``name.bin``) of ``meshes`` meshes of ``primitives`` primitives each, one node a mesh.
+
+    Every primitive has positions, normals, UVs and a triangle list over ``vertices`` vertices; with ``shared``
+    they all read the same four accessors, otherwise each has its own (different data).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(vertices)
+    blob, views, accessors = bytearray(), [], []
+
+    def accessor(array: np.ndarray, kind: str, component: int, **extra) -> int:
+        views.append({"buffer": 0, "byteOffset": len(blob), "byteLength": array.nbytes})
+        blob.extend(array.tobytes())
+        accessors.append({"bufferView": len(views) - 1, "componentType": component, "count": len(array), "type": kind, **extra})
+        return len(accessors) - 1
+
+    def attributes() -> dict:
+        positions = rng.uniform(-1.0, 1.0, (vertices, 3)).astype(np.float32)
+        normals = rng.normal(size=(vertices, 3)).astype(np.float32)
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        uvs = rng.uniform(0.0, 1.0, (vertices, 2)).astype(np.float32)
+        first = np.arange(vertices - 2, dtype=np.uint32)
+        indices = np.stack([first, first + 1, first + 2], axis=1).reshape(-1)
+        return {
+            "attributes": {
+                "POSITION": accessor(positions, "VEC3", 5126, min=positions.min(axis=0).tolist(), max=positions.max(axis=0).tolist()),
+                "NORMAL": accessor(normals, "VEC3", 5126),
+                "TEXCOORD_0": accessor(uvs, "VEC2", 5126),
+            },
+            "indices": accessor(indices, "SCALAR", 5125),
+        }
+
+    common = attributes() if shared else None
+    doc_meshes = [{"name": f"mesh{m}", "primitives": [dict(common or attributes()) for _ in range(primitives)]} for m in range(meshes)]
+    (folder / f"{name}.bin").write_bytes(bytes(blob))
+    doc = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": list(range(meshes))}],
+        "nodes": [{"name": f"node{m}", "mesh": m, "translation": [float(m), 0.0, 0.0]} for m in range(meshes)],
+        "meshes": doc_meshes,
+        "accessors": accessors,
+        "bufferViews": views,
+        "buffers": [{"uri": f"{name}.bin", "byteLength": len(blob)}],
+    }
+    path = folder / f"{name}.gltf"
+    path.write_text(json.dumps(doc))
+    return path
+
 
 def _png(path: Path, array: np.ndarray) -> Path:
     import imagecodecs

@@ -135,7 +135,43 @@ def _material(doc: GltfDocument, material: dict, i: int) -> SceneMaterial:
     )
 
 
-def _mesh(doc: GltfDocument, mesh: dict, index: int, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
+class _Accessors:
+    """Each accessor read once per scene, as the arrays the primitives hold.
+
+    Primitives that read the same accessors then hold the same arrays, not a
+    copy each: a scene that reuses one large accessor in many primitives costs
+    its size once.
+    """
+
+    def __init__(self, doc: GltfDocument) -> None:
+        self._doc = doc
+        self._floats: dict[int, tuple[np.ndarray, bool]] = {}  # accessor -> (float32 values, all finite)
+        self._finite: dict[int, np.ndarray] = {}  # accessor -> its values with NaN and Inf replaced by 0
+        self._indices: dict[int, tuple[np.ndarray, int, int]] = {}  # accessor -> (u32 indices, min, max)
+
+    def floats(self, index: int, pointer: str) -> tuple[np.ndarray, bool]:
+        """An attribute accessor's values as float32, and whether they are all finite."""
+        if index not in self._floats:
+            values = read_accessor(self._doc, index, pointer).astype(np.float32)
+            self._floats[index] = values, bool(np.isfinite(values).all())
+        return self._floats[index]
+
+    def finite(self, index: int) -> np.ndarray:
+        """The values of an accessor already read by :meth:`floats`, NaN and Inf replaced by 0."""
+        if index not in self._finite:
+            self._finite[index] = np.nan_to_num(self._floats[index][0], nan=0.0, posinf=0.0, neginf=0.0)
+        return self._finite[index]
+
+    def indices(self, index: int, pointer: str) -> tuple[np.ndarray, int, int]:
+        """An index accessor's values as u32, with their smallest and largest value (as read, before the cast)."""
+        if index not in self._indices:
+            values = read_accessor(self._doc, index, pointer).reshape(-1)
+            low, high = (int(values.min()), int(values.max())) if len(values) else (0, -1)
+            self._indices[index] = values.astype(np.uint32), low, high
+        return self._indices[index]
+
+
+def _mesh(doc: GltfDocument, mesh: dict, index: int, accessors: _Accessors, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
     at = f"/meshes/{index}"
     name = doc.value(mesh, "name", at, str) or f"mesh{index}"
     primitives = []
@@ -150,25 +186,25 @@ def _mesh(doc: GltfDocument, mesh: dict, index: int, warnings: list[ImportDiagno
         if "POSITION" not in attrs:
             warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at} has no POSITION; the primitive is skipped"))
             continue
-        arrays = {
-            ours: read_accessor(doc, doc.value(attrs, theirs, f"{p_at}/attributes", int), f"{p_at}/attributes/{theirs}").astype(np.float32)
-            for ours, theirs in _ATTRIBUTES.items()
-            if theirs in attrs
-        }
-        if not np.isfinite(arrays["positions"]).all():
+        sources = {ours: doc.value(attrs, theirs, f"{p_at}/attributes", int) for ours, theirs in _ATTRIBUTES.items() if theirs in attrs}
+        read = {ours: accessors.floats(source, f"{p_at}/attributes/{_ATTRIBUTES[ours]}") for ours, source in sources.items()}
+        if not read["positions"][1]:
             warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at}: POSITION holds NaN or Inf; the primitive is skipped"))
             continue
+        arrays = {ours: values for ours, (values, _) in read.items()}
         for ours in ("normals", "uvs", "tangents", "colors"):
-            if ours in arrays and not np.isfinite(arrays[ours]).all():
-                arrays[ours] = np.nan_to_num(arrays[ours], nan=0.0, posinf=0.0, neginf=0.0)
+            if ours in read and not read[ours][1]:
+                arrays[ours] = accessors.finite(sources[ours])
                 warnings.append(_warning(doc, "scene-vertex-data-clamped", f"{p_at}: NaN or Inf in {ours} replaced by 0"))
+        index_source = None
         if "indices" in prim:
-            indices = read_accessor(doc, doc.value(prim, "indices", p_at, int), f"{p_at}/indices").reshape(-1)
-            if len(indices) and (indices.min() < 0 or indices.max() >= len(arrays["positions"])):
+            index_source = doc.value(prim, "indices", p_at, int)
+            indices, low, high = accessors.indices(index_source, f"{p_at}/indices")
+            if low < 0 or high >= len(arrays["positions"]):
                 raise doc.invalid(f"{p_at}/indices", f"an index is outside the {len(arrays['positions'])} vertices")
-            arrays["indices"] = indices.astype(np.uint32)
+            arrays["indices"] = indices
         material = doc.value(prim, "material", p_at, int)
-        primitives.append(ScenePrimitive(arrays, material))
+        primitives.append(ScenePrimitive(arrays, material, key=(tuple(sorted(sources.items())), index_source)))
     return SceneMeshDesc(name, primitives)
 
 
@@ -218,11 +254,12 @@ def gltf_description(path: Path) -> SceneDescription:
         except (SceneError, PathEscapesRoot) as exc:
             images.append(SceneImage(f"{path.name}#image{i}", error=exc))
     warnings: list[ImportDiagnostic] = []
+    accessors = _Accessors(doc)
     return SceneDescription(
         name=path.stem,
         images=images,
         materials=[_material(doc, m, i) for i, m in enumerate(doc.list("materials"))],
-        meshes=[_mesh(doc, m, i, warnings) for i, m in enumerate(doc.list("meshes"))],
+        meshes=[_mesh(doc, m, i, accessors, warnings) for i, m in enumerate(doc.list("meshes"))],
         nodes=_nodes(doc, warnings),
         warnings=warnings,
     )
