@@ -20,7 +20,9 @@ from oxcook.worker import ImportDiagnostic, ImportSeverity
 
 from .._errors import PathEscapesRoot, SceneError
 from ._gltf_reader import GltfDocument, image_source, load_gltf, read_accessor
+from ._gltf_shape import gltf_shape
 from ._importer import ImportFormat
+from ._scene_budget import SceneBudget
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc, SceneNodeDesc, ScenePrimitive, walk_nodes
 from ._scene_importer import SceneImporter
 
@@ -145,8 +147,7 @@ class _Accessors:
 
     def __init__(self, doc: GltfDocument) -> None:
         self._doc = doc
-        self._floats: dict[int, tuple[np.ndarray, bool]] = {}  # accessor -> (float32 values, all finite)
-        self._finite: dict[int, np.ndarray] = {}  # accessor -> its values with NaN and Inf replaced by 0
+        self._floats: dict[int, tuple[np.ndarray, bool]] = {}  # accessor -> (float32 values, all finite as read)
         self._indices: dict[int, tuple[np.ndarray, int, int]] = {}  # accessor -> (u32 indices, min, max)
 
     def floats(self, index: int, pointer: str) -> tuple[np.ndarray, bool]:
@@ -157,10 +158,14 @@ class _Accessors:
         return self._floats[index]
 
     def finite(self, index: int) -> np.ndarray:
-        """The values of an accessor already read by :meth:`floats`, NaN and Inf replaced by 0."""
-        if index not in self._finite:
-            self._finite[index] = np.nan_to_num(self._floats[index][0], nan=0.0, posinf=0.0, neginf=0.0)
-        return self._finite[index]
+        """The values of an accessor already read by :meth:`floats`, NaN and Inf replaced by 0.
+
+        Replaced in place: no primitive uses the values as they were, since a
+        position that is not finite skips its primitive (the flag :meth:`floats`
+        returns keeps saying so), whatever else reads the same accessor.
+        """
+        values = self._floats[index][0]
+        return np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
     def indices(self, index: int, pointer: str) -> tuple[np.ndarray, int, int]:
         """An index accessor's values as u32, with their smallest and largest value (as read, before the cast)."""
@@ -243,8 +248,13 @@ def _nodes(doc: GltfDocument, warnings: list[ImportDiagnostic]) -> list[SceneNod
     return walk_nodes(roots, children, make, revisited)
 
 
-def gltf_description(path: Path) -> SceneDescription:
-    """Read a glTF file into a plain scene description (blocking; run off the loop)."""
+def gltf_description(path: Path, budget: SceneBudget | None = None) -> SceneDescription:
+    """Read a glTF file into a plain scene description (blocking; run off the loop).
+
+    Raises:
+        SceneTooLarge: its estimate (from the JSON, before any accessor is read) is over ``budget``.
+        SceneError: the file cannot be read as a scene.
+    """
     doc = load_gltf(path)
     images = []
     for i in range(len(doc.list("images"))):
@@ -253,6 +263,8 @@ def gltf_description(path: Path) -> SceneDescription:
             images.append(SceneImage(source_id, data))
         except (SceneError, PathEscapesRoot) as exc:
             images.append(SceneImage(f"{path.name}#image{i}", error=exc))
+    shape = gltf_shape(doc, sum(len(image.data or b"") for image in images))
+    estimate = budget.check(path.name, shape) if budget is not None else 0
     warnings: list[ImportDiagnostic] = []
     accessors = _Accessors(doc)
     return SceneDescription(
@@ -262,6 +274,7 @@ def gltf_description(path: Path) -> SceneDescription:
         meshes=[_mesh(doc, m, i, accessors, warnings) for i, m in enumerate(doc.list("meshes"))],
         nodes=_nodes(doc, warnings),
         warnings=warnings,
+        estimate=estimate,
     )
 
 
@@ -269,5 +282,5 @@ class GltfImporter(SceneImporter):
     name = "gltf"
     formats = frozenset({ImportFormat.GLTF, ImportFormat.GLB})
 
-    def describe(self, path: Path) -> SceneDescription:
-        return gltf_description(path)
+    def describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
+        return gltf_description(path, budget)

@@ -80,6 +80,7 @@ class SceneDescription:
     meshes: list[SceneMeshDesc]
     nodes: list[SceneNodeDesc]
     warnings: list[ImportDiagnostic] = field(default_factory=list)  # what the reader dropped, reset or clamped
+    estimate: int = 0  # the bytes the coordinator holds for it at most (``_scene_budget``); 0: not estimated
 
 def walk_nodes(
     roots: Iterable[int],

@@ -49,11 +49,13 @@ from oxcook.formats import (
 from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshBuffers
 
 from .._errors import PathEscapesRoot, SceneError
+from .._memory import coordinator_budget
 from .._types import ImportPhase, LooseCookedLayout, TextureSettings, TextureSource
 from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import MeshWorkItem
 from ._importer import Importer
 from ._material_readiness import MaterialReadinessTracker
+from ._scene_budget import SceneBudget
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc
 from ._sources import make_desc
 from ._texture_importer import cook_textures
@@ -216,14 +218,15 @@ class _MaterialEmission:
 class SceneImporter(Importer):
     """The streaming scene flow; subclasses supply ``describe(path)``."""
 
-    def describe(self, path: Path) -> SceneDescription:
+    def describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
+        """The scene of ``path``, refused (``SceneTooLarge``) before its vertex data is read when its estimate is over ``budget``."""
         raise NotImplementedError
 
-    def _describe(self, path: Path) -> SceneDescription:
+    def _describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
         """``describe``, with whatever a malformed file still provokes named as ``scene-invalid`` (never an internal error)."""
         try:
             with np.errstate(all="ignore"):  # non-finite data is checked and named by the readers
-                return self.describe(path)
+                return self.describe(path, budget)
         except (SceneError, PathEscapesRoot):
             raise
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
@@ -234,7 +237,8 @@ class SceneImporter(Importer):
     async def import_async(self, request, job: "JobContext") -> None:
         path = Path(request.source_path)
         job.progress(ImportPhase.PARSING, 0, 0, f"reading {path.name}")
-        scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path)
+        budget = SceneBudget(coordinator_budget(job.config.memory_budget), job.config.texture_queue_capacity)
+        scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path, budget)
         for warning in scene.warnings:
             job.session.add_diagnostic(warning)
         paths = ScenePaths.plan(scene, request.layout)
@@ -243,7 +247,9 @@ class SceneImporter(Importer):
         materials.start()
 
         async with asyncio.TaskGroup() as group:
-            group.create_task(cook_textures(list(textures.values()), job, materials.texture_placed))
+            # the scene's geometry is held while its textures cook: their results get what it leaves of the budget
+            texture_budget = max(budget.budget - scene.estimate, 1)
+            group.create_task(cook_textures(list(textures.values()), job, materials.texture_placed, budget=texture_budget))
             geometry = group.create_task(_emit_geometry(scene, paths, job))
         job.progress(ImportPhase.SCENE, 0, 1, "building the scene")
         _emit_scene(scene, paths, geometry.result(), job.session)
