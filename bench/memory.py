@@ -13,6 +13,11 @@ the work:
   joined here); estimate: ``coordinator.result_estimate``, what the
   coordinator's budget reserves for it.
 
+Then the coordinator alone for generated glTF scenes (:func:`write_scene`:
+primitives sharing one accessor set, and scenes sharing nothing), against the
+scene estimate its budget checks before the vertex data is read
+(``coordinator.importers._scene_budget``).
+
 The goal is every ratio < 1: the estimates are upper bounds. Sources: 1-bit
 PNGs (a 16384² one is 32 KB), smooth RGB and 16-bit RGBA PNGs, an RLE
 Radiance HDR and a half-float EXR.
@@ -175,6 +180,14 @@ def make_sources(folder: Path, large: bool) -> list[tuple[str, Path, str, int, b
     return cases
 
 
+SCENES = [  # (name, write_scene arguments): glTF scenes whose geometry is all the coordinator holds
+    ("300 primitives, 1 accessor set", dict(vertices=100_000, primitives=300)),
+    ("16 meshes sharing nothing", dict(vertices=200_000, meshes=16, shared=False)),
+    ("200 primitives sharing nothing", dict(vertices=5_000, primitives=200, shared=False)),
+    ("2 primitives of 1M vertices", dict(vertices=1_000_000, primitives=2, shared=False)),
+]
+
+
 def _child(script: str, *args: str) -> dict | str:
     env = {**os.environ, "OXCOOK_MEMORY_BUDGET": "64G", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env)
@@ -188,7 +201,10 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add 8192² and 16384² sources")
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
-    from oxcook.coordinator import result_estimate
+    from oxcook.coordinator import Config, result_estimate
+    from oxcook.coordinator.importers._gltf_reader import load_gltf
+    from oxcook.coordinator.importers._gltf_shape import gltf_shape
+    from oxcook.coordinator.importers._scene_budget import scene_estimate
     from oxcook.worker import cook_cost, image_size, preset_desc
 
     print(f"{'case':<30}{'worker MB':>10}{'estimate':>9}{'ratio':>7}{'coord. MB':>11}{'estimate':>9}{'ratio':>7}")
@@ -210,6 +226,18 @@ def main() -> int:
                 f"{name:<30}{work['peak'] / 2**20:>10.0f}{w_est / 2**20:>9.0f}{work['peak'] / w_est:>7.2f}"
                 f"{coord['peak'] / 2**20:>11.0f}{c_est / 2**20:>9.0f}{coord['peak'] / c_est:>7.2f}"
             )
+    print(f"\n{'scene':<30}{'coord. MB':>10}{'estimate':>9}{'ratio':>7}")
+    print("-" * 56)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (name, shape) in enumerate(SCENES):
+            path = write_scene(Path(tmp) / f"scene{n}", "scene", **shape)
+            coord = _child(SCENE_COORDINATOR, str(path), f"{tmp}/root{n}", f"{tmp}/cache{n}")
+            if isinstance(coord, str) or coord["code"]:
+                print(f"{name:<30} failed: {coord}")
+                continue
+            estimate = scene_estimate(gltf_shape(load_gltf(path), 0), Config().texture_queue_capacity)
+            worst = max(worst, coord["peak"] / estimate)
+            print(f"{name:<30}{coord['peak'] / 2**20:>10.0f}{estimate / 2**20:>9.0f}{coord['peak'] / estimate:>7.2f}")
     print("(peak = VmHWM - VmRSS before the work, one fresh process each; MB = 2**20 bytes)")
     print(f"largest peak/estimate: {worst:.2f}")
     return 0 if worst <= 1.0 else 1

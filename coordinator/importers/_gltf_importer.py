@@ -6,7 +6,9 @@ they share an image, with the GltfOrmPacked flag), emissive → emissive sRGB.
 ``KHR_texture_transform`` on the base colour texture gives the material's UV
 transform and set; ``KHR_materials_emissive_strength`` scales the emissive
 factor. glTF samplers' wrap and filter modes have no field in the engine's
-material or texture row, so they are not carried.
+material or texture row, so they are not carried. Each accessor is read once
+per scene, and a primitive is keyed by the accessors it reads, so primitives
+sharing them are packed and stored once.
 """
 
 from __future__ import annotations

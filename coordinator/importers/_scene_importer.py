@@ -4,9 +4,12 @@ A format adapter (glTF, FBX) turns its file into a ``SceneDescription``;
 :class:`SceneImporter` then does the seed's flow: every texture submitted at
 once, each material emitted the moment the textures it needs are cooked
 (:class:`MaterialReadinessTracker`), mesh primitives packed through the job's
-mesh pipeline while textures cook, the scene last. A bad image becomes a
-diagnostic and the fallback texture; a bad buffer or a truncated file fails
-the scene (``SceneError``) and leaves the container valid.
+mesh pipeline while textures cook (primitives made from the same source data
+once, viewed by each), the scene last. A bad image becomes a diagnostic and the
+fallback texture; a bad buffer or a truncated file fails the scene
+(``SceneError``), and one whose estimate is over the coordinator's budget is
+refused before its vertex data is read (``SceneTooLarge``, ``_scene_budget``);
+either leaves the container valid.
 """
 
 from __future__ import annotations
