@@ -13,6 +13,11 @@ the work:
   joined here); estimate: ``coordinator.result_estimate``, what the
   coordinator's budget reserves for it.
 
+Then the coordinator alone for generated glTF scenes (:func:`write_scene`:
+primitives sharing one accessor set, and scenes sharing nothing), against the
+scene estimate its budget checks before the vertex data is read
+(``coordinator.importers._scene_budget``).
+
 The goal is every ratio < 1: the estimates are upper bounds. Sources: 1-bit
 PNGs (a 16384² one is 32 KB), smooth RGB and 16-bit RGBA PNGs, an RLE
 Radiance HDR and a half-float EXR.
@@ -71,6 +76,66 @@ if __name__ == "__main__":
     print(json.dumps({"peak": rss("VmHWM:") - before, "code": code}))
 """
 
+SCENE_COORDINATOR = _RSS + r"""
+import json, sys
+if __name__ == "__main__":
+    from oxcook.coordinator.cli._main import main
+    path, root, cache = sys.argv[1:4]
+    before = rss("VmRSS:")
+    code = main(["cook", path, "-o", root, "--progress", "none", "--workers", "2", "--cache", cache])
+    print(json.dumps({"peak": rss("VmHWM:") - before, "code": code}))
+"""
+
+
+def write_scene(folder: Path, name: str, *, vertices: int, meshes: int = 1, primitives: int = 1, shared: bool = True) -> Path:
+    """A glTF (``name.gltf`` and ``name.bin``) of ``meshes`` meshes of ``primitives`` primitives each, one node a mesh.
+
+    Every primitive has positions, normals, UVs and a triangle list over ``vertices`` vertices; with ``shared``
+    they all read the same four accessors, otherwise each has its own (different data).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(vertices)
+    blob, views, accessors = bytearray(), [], []
+
+    def accessor(array: np.ndarray, kind: str, component: int, **extra) -> int:
+        views.append({"buffer": 0, "byteOffset": len(blob), "byteLength": array.nbytes})
+        blob.extend(array.tobytes())
+        accessors.append({"bufferView": len(views) - 1, "componentType": component, "count": len(array), "type": kind, **extra})
+        return len(accessors) - 1
+
+    def attributes() -> dict:
+        positions = rng.uniform(-1.0, 1.0, (vertices, 3)).astype(np.float32)
+        normals = rng.normal(size=(vertices, 3)).astype(np.float32)
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        uvs = rng.uniform(0.0, 1.0, (vertices, 2)).astype(np.float32)
+        first = np.arange(vertices - 2, dtype=np.uint32)
+        indices = np.stack([first, first + 1, first + 2], axis=1).reshape(-1)
+        return {
+            "attributes": {
+                "POSITION": accessor(positions, "VEC3", 5126, min=positions.min(axis=0).tolist(), max=positions.max(axis=0).tolist()),
+                "NORMAL": accessor(normals, "VEC3", 5126),
+                "TEXCOORD_0": accessor(uvs, "VEC2", 5126),
+            },
+            "indices": accessor(indices, "SCALAR", 5125),
+        }
+
+    common = attributes() if shared else None
+    doc_meshes = [{"name": f"mesh{m}", "primitives": [dict(common or attributes()) for _ in range(primitives)]} for m in range(meshes)]
+    (folder / f"{name}.bin").write_bytes(bytes(blob))
+    doc = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": list(range(meshes))}],
+        "nodes": [{"name": f"node{m}", "mesh": m, "translation": [float(m), 0.0, 0.0]} for m in range(meshes)],
+        "meshes": doc_meshes,
+        "accessors": accessors,
+        "bufferViews": views,
+        "buffers": [{"uri": f"{name}.bin", "byteLength": len(blob)}],
+    }
+    path = folder / f"{name}.gltf"
+    path.write_text(json.dumps(doc))
+    return path
+
 
 def _png(path: Path, array: np.ndarray) -> Path:
     import imagecodecs
@@ -115,6 +180,14 @@ def make_sources(folder: Path, large: bool) -> list[tuple[str, Path, str, int, b
     return cases
 
 
+SCENES = [  # (name, write_scene arguments): glTF scenes whose geometry is all the coordinator holds
+    ("300 primitives, 1 accessor set", dict(vertices=100_000, primitives=300)),
+    ("16 meshes sharing nothing", dict(vertices=200_000, meshes=16, shared=False)),
+    ("200 primitives sharing nothing", dict(vertices=5_000, primitives=200, shared=False)),
+    ("2 primitives of 1M vertices", dict(vertices=1_000_000, primitives=2, shared=False)),
+]
+
+
 def _child(script: str, *args: str) -> dict | str:
     env = {**os.environ, "OXCOOK_MEMORY_BUDGET": "64G", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env)
@@ -128,7 +201,10 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="add 8192² and 16384² sources")
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
-    from oxcook.coordinator import result_estimate
+    from oxcook.coordinator import Config, result_estimate
+    from oxcook.coordinator.importers._gltf_reader import load_gltf
+    from oxcook.coordinator.importers._gltf_shape import gltf_shape
+    from oxcook.coordinator.importers._scene_budget import scene_estimate
     from oxcook.worker import cook_cost, image_size, preset_desc
 
     print(f"{'case':<30}{'worker MB':>10}{'estimate':>9}{'ratio':>7}{'coord. MB':>11}{'estimate':>9}{'ratio':>7}")
@@ -150,6 +226,18 @@ def main() -> int:
                 f"{name:<30}{work['peak'] / 2**20:>10.0f}{w_est / 2**20:>9.0f}{work['peak'] / w_est:>7.2f}"
                 f"{coord['peak'] / 2**20:>11.0f}{c_est / 2**20:>9.0f}{coord['peak'] / c_est:>7.2f}"
             )
+    print(f"\n{'scene':<30}{'coord. MB':>10}{'estimate':>9}{'ratio':>7}")
+    print("-" * 56)
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, (name, shape) in enumerate(SCENES):
+            path = write_scene(Path(tmp) / f"scene{n}", "scene", **shape)
+            coord = _child(SCENE_COORDINATOR, str(path), f"{tmp}/root{n}", f"{tmp}/cache{n}")
+            if isinstance(coord, str) or coord["code"]:
+                print(f"{name:<30} failed: {coord}")
+                continue
+            estimate = scene_estimate(gltf_shape(load_gltf(path), 0), Config().texture_queue_capacity)
+            worst = max(worst, coord["peak"] / estimate)
+            print(f"{name:<30}{coord['peak'] / 2**20:>10.0f}{estimate / 2**20:>9.0f}{coord['peak'] / estimate:>7.2f}")
     print("(peak = VmHWM - VmRSS before the work, one fresh process each; MB = 2**20 bytes)")
     print(f"largest peak/estimate: {worst:.2f}")
     return 0 if worst <= 1.0 else 1

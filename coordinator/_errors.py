@@ -11,6 +11,7 @@
     ├── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
     ├── CommitRefusedError     commit-invalid      what a cook would commit breaks a loader rule (a bug)  -> exit 3
     └── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
+        └── SceneTooLarge      scene-too-large     a scene whose estimated memory in the coordinator is over its budget -> exit 1
 
 A failed *input* (one texture that does not decode) is not an error of the
 job: it is a diagnostic, the texture resolves to the fallback, and the exit
@@ -21,6 +22,8 @@ code is 1. Using a closed session or service is a caller bug and raises
 from __future__ import annotations
 
 from oxcook.formats import OxcookError
+
+from ._memory import human_size
 
 # oxcook cook / repair / worker
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130
@@ -64,6 +67,25 @@ class SceneError(OxcookError):
     code = "scene-invalid"
 
 
+class SceneTooLarge(SceneError):
+    """A scene refused before its vertex data is read: what it would take in the coordinator is over the budget.
+
+    Attributes:
+        file: the scene file's name.
+        estimate: the bytes the coordinator would hold for it (``importers._scene_budget``).
+        budget: the coordinator's budget (``--memory-budget``, ``OXCOOK_MEMORY_BUDGET`` or half the machine).
+    """
+
+    code = "scene-too-large"
+
+    def __init__(self, file: str, estimate: int, budget: int) -> None:
+        self.file, self.estimate, self.budget = file, estimate, budget
+        super().__init__(
+            f"{file}: the scene would take about {human_size(estimate)} in the coordinator, "
+            f"over its memory budget of {human_size(budget)} (--memory-budget); refused before its vertex data is read"
+        )
+
+
 EXIT_FOR_CODE = {
     ConfigError.code: EXIT_USAGE,
     PathEscapesRoot.code: EXIT_USAGE,
@@ -73,4 +95,5 @@ EXIT_FOR_CODE = {
     BackendError.code: EXIT_INFRASTRUCTURE,
     CommitRefusedError.code: EXIT_INFRASTRUCTURE,
     SceneError.code: EXIT_INPUT_FAILED,
+    SceneTooLarge.code: EXIT_INPUT_FAILED,
 }

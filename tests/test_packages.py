@@ -39,7 +39,7 @@ COORDINATOR_PUBLIC = {
     "ImportSession", "ImportSeverity", "Importer", "JobContext", "JobScope", "LocalBackend", "LooseCookedLayout",
     "LooseCookedWriter", "MeshPipeline", "MeshWorkItem", "MeshWorkResult", "OutputWriteError", "PathEscapesRoot",
     "PipelineProgress", "QueueDispatcher", "RangeAllocator", "ResourcePipeline", "ResourceTable", "RootLockedError",
-    "RootUnusableError", "SceneError", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
+    "RootUnusableError", "SceneError", "SceneTooLarge", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
     "TextureImportRequest", "TexturePipeline", "TextureSetImporter", "TextureSettings", "TextureSource",
     "TextureWorkItem", "TextureWorkResult", "confined", "detect_format", "expand_sources", "inspect_root",
     "open_backend", "recover_root", "result_estimate", "summary_dict",

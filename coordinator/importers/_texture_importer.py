@@ -198,6 +198,8 @@ async def cook_textures(
     textures: list[TextureSource],
     job: "JobContext",
     on_cooked: Callable[[TextureSource, int], None] | None = None,
+    *,
+    budget: int | None = None,
 ) -> dict[str, int]:
     """Cook ``textures`` through the job's texture pipeline and emit them in a deterministic order.
 
@@ -207,7 +209,9 @@ async def cook_textures(
     bounds the results held back). A texture that fails resolves to the fallback
     (index 0) with an error diagnostic naming it; the job goes on.
     ``on_cooked(source, index)`` runs after each emission (scene importers emit
-    materials from it).
+    materials from it). ``budget``: the bytes the results may take in the
+    coordinator (default: the coordinator's whole budget; a scene gives what
+    its geometry leaves).
 
     Returns:
         source id → texture index.
@@ -221,7 +225,7 @@ async def cook_textures(
     position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}
     window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
-    holding, taken = HeldBytes(coordinator_budget(job.config.memory_budget)), {}
+    holding, taken = HeldBytes(budget or coordinator_budget(job.config.memory_budget)), {}
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
     def place(result: TextureWorkResult, done: int, progress) -> None:
