@@ -154,6 +154,7 @@ class TextureReportEntry:
     miss_reason: str = ""
     diagnostics: tuple[ImportDiagnostic, ...] = ()
     parts: int = 1  # processes or farm workers its cook was split across
+    path: str = ""  # its (first) source file; empty for an image embedded in a scene
 
 
 @dataclass

@@ -9,8 +9,12 @@ collector.
 
 from __future__ import annotations
 
+import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from ._sinks import github_data, github_property, workspace_path, xml_text
 
 _COOK_SECONDS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -19,36 +23,55 @@ def _errors(entry: dict) -> list[dict]:
     return [d for d in entry["diagnostics"] if d["severity"] == "error"]
 
 
-def junit_xml(jobs: list[dict]) -> bytes:
-    """A JUnit report: a testsuite per job, a testcase per texture (and one for a scene that failed)."""
+def junit_xml(jobs: list[dict], *, finished: float | None = None) -> bytes:
+    """A JUnit report: a testsuite per job (named for its input, with when and where it ran), a testcase per
+    texture (and one for a scene that failed), every name and message as XML may hold it."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() if finished is None else finished))
     suites = ET.Element("testsuites", name="oxcook cook")
     for job in jobs:
         cases = [(t["source"], t["cook_ms"] / 1000.0, _errors(t)) for t in job["textures"]]
         if job["failure_code"]:
             failure = [d for d in job["diagnostics"] if d["code"] == job["failure_code"]] or [{"code": job["failure_code"], "message": job["failure_code"]}]
             cases.append((job["input"], job["totals"]["seconds"], failure))
-        suite = ET.SubElement(suites, "testsuite", name=job["input"], tests=str(len(cases)), failures=str(sum(bool(e) for _, _, e in cases)), time=f"{job['totals']['seconds']:.3f}")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=xml_text(job["input"]),
+            tests=str(len(cases)),
+            failures=str(sum(bool(e) for _, _, e in cases)),
+            errors="0",
+            time=f"{job['totals']['seconds']:.3f}",
+            timestamp=stamp,
+            hostname=xml_text(socket.gethostname()),
+        )
         for name, seconds, errors in cases:
-            case = ET.SubElement(suite, "testcase", classname=job["input"], name=name, time=f"{seconds:.3f}")
+            case = ET.SubElement(suite, "testcase", classname=xml_text(job["input"]), name=xml_text(name), time=f"{seconds:.3f}")
             for error in errors:
-                failure = ET.SubElement(case, "failure", type=error["code"], message=error["message"])
-                failure.text = f"{error['code']}: {error['message']}"
+                failure = ET.SubElement(case, "failure", type=xml_text(error["code"]), message=xml_text(error["message"]))
+                failure.text = xml_text(f"{error['code']}: {error['message']}")
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
 
 
-def _escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _paths(job: dict) -> dict[str, str]:
+    """Each texture's source file (``source`` id → path), for annotations GitHub can place."""
+    return {t["source"]: t.get("path", "") for t in job["textures"]}
 
 
-def github_annotations(jobs: list[dict]) -> list[str]:
-    """``::error file=…,title=code::message`` lines (and ``::warning``) for GitHub Actions."""
+def github_annotations(jobs: list[dict], environ=None) -> list[str]:
+    """``::error file=…,title=code::message`` lines (and ``::warning``) for GitHub Actions, the file relative to
+    ``$GITHUB_WORKSPACE``; names and messages escaped so that none can end the line or start another command."""
+    import os
+
+    environ = os.environ if environ is None else environ
     lines = []
     for job in jobs:
+        paths = _paths(job)
         for d in job["diagnostics"]:
             level = {"error": "error", "warning": "warning"}.get(d["severity"])
             if level:
-                where = d.get("source_id") or job["input"]
-                lines.append(f"::{level} file={_escape(where)},title={_escape(d['code'])}::{_escape(d['message'])}")
+                where = paths.get(d.get("source_id", "")) or job.get("path") or d.get("source_id") or job["input"]
+                file = github_property(workspace_path(where, environ))
+                lines.append(f"::{level} file={file},title={github_property(d['code'])}::{github_data(d['message'])}")
     return lines
 
 

@@ -33,6 +33,7 @@ from ..emit import compact_root
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._broker import add_broker_arguments, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
+from ._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
 from ._report import job_dict, report_dict
@@ -242,7 +243,7 @@ class _Stop:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"oxcook cook: {message}", file=sys.stderr)
+    print(terminal(f"oxcook cook: {message}"), file=sys.stderr)
     return code
 
 
@@ -319,7 +320,7 @@ def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
     try:
         result = compact_root(root, lock_timeout=lock_timeout, min_stale_fraction=threshold)
         if result.committed:
-            print(f"oxcook cook: {root}: compact: {result.describe()}", file=sys.stderr)
+            print(terminal(f"oxcook cook: {root}: compact: {result.describe()}"), file=sys.stderr)
     except (OxcookError, OSError) as exc:
         print(f"oxcook cook: {root}: compaction skipped: {getattr(exc, 'message', exc)}", file=sys.stderr)
 
@@ -340,8 +341,8 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         if args.verbose:
             for t in report.textures:
                 why = f" ({t.miss_reason})" if t.miss_reason else ""
-                print(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms", file=sys.stderr)
-        print(f"oxcook cook: {label}: {_describe(report, summary)}", file=sys.stderr)
+                print(terminal(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms"), file=sys.stderr)
+        print(terminal(f"oxcook cook: {label}: {_describe(report, summary)}"), file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(summaries):
             print(line)
@@ -353,7 +354,7 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         try:
             write(path)
         except OSError as exc:
-            print(f"oxcook cook: {path} could not be written: {exc.strerror or exc}", file=sys.stderr)
+            print(terminal(f"oxcook cook: {path} could not be written: {exc.strerror or exc}"), file=sys.stderr)
             code = max(code, EXIT_INFRASTRUCTURE) if code != EXIT_CANCELLED else code
     return code
 
@@ -377,7 +378,7 @@ def _print_diagnostics(report: ImportReport, *, quiet: bool = False) -> None:
             continue
         shown[diag.code] = shown.get(diag.code, 0) + 1
         if diag.severity != ImportSeverity.WARNING or shown[diag.code] <= _SAME_CODE_SHOWN:
-            print(str(diag), file=sys.stderr)
+            print(terminal(str(diag)), file=sys.stderr)
     for code, count in shown.items():
         if not quiet and count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
             print(f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)", file=sys.stderr)

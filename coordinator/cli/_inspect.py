@@ -11,6 +11,7 @@ from oxcook.formats import ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_VALID
 from .._inspect import inspect_root, render_summary, summary_dict
+from ._sinks import terminal
 
 
 def add_arguments(sub) -> None:
@@ -45,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(render_summary(summary))
+        print("\n".join(terminal(line) for line in render_summary(summary).splitlines()))
     return exit_code(root, report)

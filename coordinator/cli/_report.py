@@ -5,7 +5,7 @@ not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
 ``queue_ms`` the rest of the time from submission to result (waiting for a
 worker, transport); ``cache`` is ``hit``, ``miss`` or ``off`` and
 ``miss_reason`` says why a miss missed; ``parts`` how many processes or farm
-workers a huge texture was split across. Totals add every job up: ``cache_hits``
+workers a huge texture was split across; ``path`` its source file. Totals add every job up: ``cache_hits``
 and ``encoded`` (textures actually cooked by a worker in this run).
 """
 
@@ -54,6 +54,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
         "textures": [
             {
                 "source": t.source_id,
+                "path": t.path,
                 "index": t.index,
                 "preset": t.preset,
                 "format": t.format,

@@ -62,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_dimension:
         os.environ["OXCOOK_MAX_DIMENSION"] = str(args.max_dimension)
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
-    if args.hostname:
-        argv += ["--hostname", args.hostname]
+    argv += ["--hostname", args.hostname or "oxcook@%h"]  # Celery's own default, celery@%h, would not say whose worker it is
     stopped = serve(argv)
     if stopped.exit_code == 0:
         return EXIT_OK

@@ -175,12 +175,31 @@ def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) ->
     return settings
 
 
+def _unclosed_bracket(glob: str) -> bool:
+    """Whether a ``[`` of ``glob`` opens a character class that no ``]`` closes (wcmatch would match it as a
+    literal ``[``, so the rule would silently match nothing). A ``]`` right after ``[`` or ``[!`` belongs to the class."""
+    i = 0
+    while i < len(glob):
+        if glob[i] == "[":
+            j = i + 1
+            if j < len(glob) and glob[j] in "!^":
+                j += 1
+            if j < len(glob) and glob[j] == "]":
+                j += 1
+            close = glob.find("]", j)
+            if close < 0:
+                return True
+            i = close
+        i += 1
+    return False
+
+
 def parse_manifest(text: str, where: str) -> tuple[TextureSettings, list[ManifestRule]]:
     """A TOML manifest: ``[defaults]`` and ``[[textures]]`` tables with a ``glob`` each.
 
     Raises:
         ConfigError: not TOML, unknown sections or keys, values of the wrong type or
-            out of range, or a glob that is absolute or uses ``..`` (named by file, rule and key).
+            out of range, a glob that is absolute or uses ``..``, or one with a ``[`` never closed (named by file, rule and key).
     """
     try:
         data = tomllib.loads(text)
@@ -203,6 +222,8 @@ def parse_manifest(text: str, where: str) -> tuple[TextureSettings, list[Manifes
             raise ConfigError(f"{what}: needs a glob (a string)")
         if glob.startswith("/") or ".." in PurePosixPath(glob).parts or "\\" in glob:
             raise ConfigError(f"{what}: glob {glob!r} must stay inside the manifest's folder")
+        if _unclosed_bracket(glob):
+            raise ConfigError(f"{what}: glob {glob!r} has a '[' that is never closed (write '[[]' for a literal '[')")
         rules.append(ManifestRule(i, glob, _settings(table, what, frozenset({"glob"}))))
     return defaults, rules
 

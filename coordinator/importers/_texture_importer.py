@@ -63,6 +63,7 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         cache=result.cache,
         miss_reason=result.miss_reason,
         parts=result.parts,
+        path=str(source.paths[0]) if source.paths else "",
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
     )

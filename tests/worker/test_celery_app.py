@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -103,3 +104,20 @@ def test_a_worker_that_cannot_go_on_exits_non_zero(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_worker_names_itself_oxcook_at_its_host(tmp_path):
+    server = RedisServer(tmp_path)
+    log = tmp_path / "worker.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oxcook", "worker", "--concurrency", "1", "--loglevel", "INFO"],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, "OXCOOK_BROKER_URL": server.url},
+    )  # fmt: skip
+    try:
+        wait_until(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, 60, "the worker to start")
+        assert f"oxcook@{socket.gethostname()}".encode() in log.read_bytes()
+        assert b"celery@" not in log.read_bytes()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        server.stop()
