@@ -202,9 +202,7 @@ def main() -> int:
     parser.add_argument("--quality", default="fast", choices=["fast", "default", "high"])
     args = parser.parse_args()
     from oxcook.coordinator import Config, result_estimate
-    from oxcook.coordinator.importers._gltf_reader import load_gltf
-    from oxcook.coordinator.importers._gltf_shape import gltf_shape
-    from oxcook.coordinator.importers._scene_budget import scene_estimate
+    from oxcook.coordinator.importers import gltf_scene_estimate
     from oxcook.worker import cook_cost, image_size, preset_desc
 
     print(f"{'case':<30}{'worker MB':>10}{'estimate':>9}{'ratio':>7}{'coord. MB':>11}{'estimate':>9}{'ratio':>7}")
@@ -235,7 +233,7 @@ def main() -> int:
             if isinstance(coord, str) or coord["code"]:
                 print(f"{name:<30} failed: {coord}")
                 continue
-            estimate = scene_estimate(gltf_shape(load_gltf(path), 0), Config().texture_queue_capacity)
+            estimate = gltf_scene_estimate(path, Config().texture_queue_capacity)
             worst = max(worst, coord["peak"] / estimate)
             print(f"{name:<30}{coord['peak'] / 2**20:>10.0f}{estimate / 2**20:>9.0f}{coord['peak'] / estimate:>7.2f}")
     print("(peak = VmHWM - VmRSS before the work, one fresh process each; MB = 2**20 bytes)")

@@ -32,6 +32,7 @@ IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
     ImportFormat.FBX: ("._fbx_importer", "FbxImporter"),
 }
 _LAZY = {name: module for module, name in IMPORTERS.values()}
+_LAZY["gltf_scene_estimate"] = "._gltf_shape"  # numpy: only when asked
 
 
 def importer_for(fmt: ImportFormat) -> type[Importer] | None:
@@ -63,6 +64,7 @@ __all__ = [
     "check_settings",
     "detect_format",
     "expand_sources",
+    "gltf_scene_estimate",
     "importer_for",
     "make_desc",
 ]

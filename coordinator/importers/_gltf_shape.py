@@ -103,3 +103,16 @@ def gltf_shape(doc: GltfDocument, image_bytes: int) -> SceneShape:
         packs=tuple(packs.values()),
         meshes=tuple(tuple(order[key] for key in mesh) for mesh in meshes),
     )
+
+
+def gltf_scene_estimate(path, window: int) -> int:
+    """The coordinator's estimated peak for cooking the glTF/GLB at ``path`` with an in-flight window of
+    ``window`` (its images not counted), read from its JSON before any accessor is.
+
+    Raises:
+        SceneError: the file is not a glTF the reader accepts.
+    """
+    from ._gltf_reader import load_gltf
+    from ._scene_budget import scene_estimate
+
+    return scene_estimate(gltf_shape(load_gltf(path), 0), window)
