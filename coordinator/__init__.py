@@ -36,6 +36,7 @@ _EXPORTS = {
     "RootLockedError": "._errors",
     "RootUnusableError": "._errors",
     "SceneError": "._errors",
+    "WorkerResultMismatch": "._errors",
     "inspect_root": "._inspect",
     "summary_dict": "._inspect",
     "result_estimate": "._memory",
@@ -157,4 +158,5 @@ __all__ = [
     "TextureSource",
     "TextureWorkItem",
     "TextureWorkResult",
+    "WorkerResultMismatch",
 ]

@@ -168,6 +168,13 @@ def add_arguments(sub) -> None:
         help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
     )
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
+    parser.add_argument(
+        "--verify-results",
+        type=_fraction,
+        metavar="FRACTION",
+        help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
+        "a worker whose bytes differ is named, its results replaced, exit 1 (default: $OXCOOK_VERIFY_RESULTS, else 0)",
+    )
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
     parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
     parser.add_argument(
@@ -273,8 +280,24 @@ def run(args: argparse.Namespace) -> int:
             budget = parse_size(os.environ["OXCOOK_MEMORY_BUDGET"])
         except ValueError:
             return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
+    verify = args.verify_results
+    if verify is None and os.environ.get("OXCOOK_VERIFY_RESULTS"):
+        try:
+            verify = _fraction(os.environ["OXCOOK_VERIFY_RESULTS"])
+        except argparse.ArgumentTypeError as exc:
+            return _fail(f"OXCOOK_VERIFY_RESULTS: {exc}")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
-    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
+    config = Config(
+        max_concurrent_jobs=1,
+        stall_timeout=args.stall_timeout,
+        lock_timeout=args.lock_timeout,
+        broker_url=broker,
+        shared_storage=args.shared_storage,
+        memory_budget=budget,
+        cache=cache_settings(args),
+        split_above=args.split_above,
+        verify_results=verify or 0.0,
+    )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)
