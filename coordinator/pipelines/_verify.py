@@ -28,17 +28,14 @@ import asyncio
 import dataclasses
 from typing import Callable, Collection
 
-from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshWork, Result, TextureResult, TextureWork
+from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshWork, Result, TextureWork
 
 from .._errors import WorkerResultMismatch
 from .._sampling import sampled
 from ..backends import ComputeBackend
-from ..cache import CookCache
+from ..cache import CookCache, same_cook
 
 LOCAL = "local"  # who cooked a result of the coordinator's own pool
-_SETTLED = asyncio.Event()
-_SETTLED.set()  # a host none of whose results was ever compared
-_SHAPE = ("texture_type", "width", "height", "depth", "array_layers", "mip_levels", "format", "content_hash", "flags")
 
 
 def cooked_by(result: Result) -> str:
@@ -58,13 +55,6 @@ def to_verify(fraction: float, work: TextureWork | MeshWork, result: Result, cau
     """Whether ``result`` of ``work`` is cooked again here: a farm worker's success, chosen by name or from a caught worker."""
     host = cooked_by(result)
     return result.ok and host != LOCAL and (host in caught or sampled(fraction, sample_name(work)))
-
-
-def same_cook(a: Result, b: Result) -> bool:
-    """Whether two successful results are the same cook, byte for byte (payload and every field the container records)."""
-    if isinstance(a, TextureResult):
-        return a.cooked.payload == b.cooked.payload and all(getattr(a.cooked, n) == getattr(b.cooked, n) for n in _SHAPE)
-    return a.mesh == b.mesh
 
 
 class ResultVerifier:
@@ -101,7 +91,8 @@ class ResultVerifier:
         host = cooked_by(result)
         if not to_verify(self.fraction, work, result, self._caught):
             if result.ok and host != LOCAL:
-                await self._settled.get(host, _SETTLED).wait()
+                if host in self._settled:
+                    await self._settled[host].wait()
                 if host in self._caught:  # caught while this one waited
                     return await self._cook_here(work)
                 self._unverified[host] = self._unverified.get(host, 0) + 1

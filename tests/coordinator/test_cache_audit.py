@@ -97,7 +97,7 @@ def test_entries_that_cannot_be_cooked_again_are_listed_with_why(cooked):
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(changed)
     result = audit("--tier", "shared", "--shared-cache", str(shared), "--fraction", "1")
     assert result.returncode == 0, result.stdout + result.stderr  # nothing found to differ ...
-    unaudited = [line for line in result.stdout.splitlines() if "not audited" in line]
+    unaudited = [line for line in result.stdout.splitlines() if ": not audited " in line]
     assert len(unaudited) == 2, result.stdout  # ... but two entries were not checked, and it says so
     assert any(files[0].stem in line and "does not record its source" in line for line in unaudited), unaudited
     assert any(files[1].stem in line and "changed" in line for line in unaudited), unaudited
