@@ -19,8 +19,7 @@ from oxcook.worker import FolderTier, UnusableEntry, open_shared_tier
 from .._errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 from .._sampling import sampled
 from ..backends import check_broker_url, mask_url
-from ..cache import DEFAULT_MAX_BYTES, audit_entry, default_cache_dir
-from ..cache._audit import CORRUPT, MATCH, MISMATCH
+from ..cache import CORRUPT, DEFAULT_MAX_BYTES, MATCH, MISMATCH, UNAUDITED, audit_entry, default_cache_dir
 from ._cook import _fraction, memory_size
 
 
@@ -76,13 +75,13 @@ def _verify(args: argparse.Namespace, root: Path) -> int:
         return EXIT_USAGE
     keys = tier.keys()
     chosen = [k for k in keys if sampled(args.fraction, k)]
-    counts = {MATCH: 0, MISMATCH: 0, "not audited": 0, CORRUPT: 0}
+    counts = {MATCH: 0, MISMATCH: 0, UNAUDITED: 0, CORRUPT: 0}
     for key in chosen:
         try:
             data = tier.get(key)
         except UnusableEntry as exc:
             print(f"oxcook cache verify: {where}: not audited {key}: {exc.problem}")
-            counts["not audited"] += 1
+            counts[UNAUDITED] += 1
             continue
         if data is None:
             continue  # pruned or evicted since it was listed
@@ -99,6 +98,6 @@ def _verify(args: argparse.Namespace, root: Path) -> int:
     audited = counts[MATCH] + counts[MISMATCH]
     print(
         f"oxcook cache verify: {where} ({args.tier}): {len(keys)} entries, {len(chosen)} chosen, {audited} audited, "
-        f"{counts[MISMATCH]} mismatches (discarded), {counts['not audited']} not audited, {counts[CORRUPT]} corrupt (discarded)"
+        f"{counts[MISMATCH]} mismatches (discarded), {counts[UNAUDITED]} not audited, {counts[CORRUPT]} corrupt (discarded)"
     )
     return EXIT_INPUT_FAILED if counts[MISMATCH] else EXIT_OK

@@ -39,7 +39,9 @@ from ._report import job_dict, report_dict
 
 EPILOG = """exit codes:
   0    every input cooked
-  1    some inputs failed: the container is valid and they use the fallback texture (index 0)
+  1    some inputs failed: the container is valid and they use the fallback texture (index 0);
+       or a farm worker returned other bytes than a cook here (--verify-results, worker-result-mismatch):
+       it is named and its results were replaced, or, if some were already used unverified, nothing was committed
   2    usage or configuration error (bad option, manifest, output folder, unreadable or invalid root)
   3    infrastructure error (disk full, worker pool or broker down, root locked)
   130  cancelled (Ctrl-C, SIGTERM, SIGHUP): no index was written, the previous container is intact
@@ -173,7 +175,8 @@ def add_arguments(sub) -> None:
         type=_fraction,
         metavar="FRACTION",
         help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
-        "a worker whose bytes differ is named, its results replaced, exit 1 (default: $OXCOOK_VERIFY_RESULTS, else 0)",
+        "a worker whose bytes differ is named, its results replaced, exit 1. Without it a worker's lie of the right shape "
+        "(shuffled blocks, hashed again) passes every other check (default: $OXCOOK_VERIFY_RESULTS, else 0)",
     )
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
     parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")

@@ -12,19 +12,23 @@ them, so ``oxcook cache verify`` finds them.
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from oxcook import formats as f
 from oxcook.coordinator._sampling import sampled
-from oxcook.worker import MeshResult, TextureResult, read_entry
+from oxcook.coordinator.pipelines._verify import cooked_by, to_verify
+from oxcook.worker import MeshResult, TextureResult, TextureWork, error_result, preset_desc, read_entry, run_work
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
-from tests.helpers import read_report, read_texture
+from tests.helpers import png_bytes, read_report, read_texture, snapshot
 
 LIAR = "liar@oxcook-test"
+KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
 
 def cook(*args: str, timeout: float = 240):
@@ -107,6 +111,23 @@ def test_without_verification_the_lie_is_accepted_but_only_the_coordinator_publi
     assert entries(shared) == []
 
 
+def test_with_honest_workers_verification_changes_no_byte(tmp_path, honest):
+    src, _ = honest
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "honest", tmp_path / "honest.log")
+    try:
+        roots = {}
+        for share in ("1", "0"):
+            root = tmp_path / f"verified-{share}"
+            result = cook(str(src), "-o", str(root), "--broker", server.url, "--no-cache", "--source-key", KEY, "--verify-results", share)
+            assert result.returncode == 0 and "worker-result" not in result.stderr, result.stderr
+            roots[share] = snapshot(root)
+        assert roots["1"] == roots["0"]
+    finally:
+        worker.stop()
+        server.stop()
+
+
 def test_the_share_verified_is_chosen_by_name_and_reproducible():
     names = [f"textures/t{i:03d}_albedo.png" for i in range(400)]
     assert not any(sampled(0.0, n) for n in names) and all(sampled(1.0, n) for n in names)
@@ -122,3 +143,15 @@ def test_a_bad_share_is_refused_before_anything_runs(tmp_path, value):
     assert result.returncode == 2
     assert "--verify-results" in result.stderr
     assert not (tmp_path / "root").exists()
+
+
+def test_who_cooked_a_result_is_the_hostname_in_its_lease_and_only_farm_results_are_verified():
+    source = png_bytes(np.full((8, 8, 3), 90, np.uint8))
+    work = TextureWork("k", "a_albedo.png", preset_desc("albedo", "a_albedo.png"), sources=(source,))
+    own = run_work(work)  # the coordinator's own pool names no lease
+    farm = dataclasses.replace(own, lease="w1@farm/0f3a")
+    assert cooked_by(farm) == "w1@farm" and cooked_by(own) == "local"
+    assert to_verify(1.0, work, farm, caught=()) and not to_verify(0.0, work, farm, caught=())
+    assert to_verify(0.0, work, farm, caught={"w1@farm"})  # every later result of a caught worker
+    assert not to_verify(1.0, work, own, caught=())
+    assert not to_verify(1.0, work, dataclasses.replace(error_result(work, "texture-decode-failed", "no"), lease="w1@farm/0f3a"), caught=())
