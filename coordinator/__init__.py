@@ -38,6 +38,7 @@ _EXPORTS = {
     "RootUnusableError": "._errors",
     "SceneError": "._errors",
     "SceneTooLarge": "._errors",
+    "WorkerResultMismatch": "._errors",
     "inspect_root": "._inspect",
     "summary_dict": "._inspect",
     "result_estimate": "._memory",
@@ -160,4 +161,5 @@ __all__ = [
     "TextureSource",
     "TextureWorkItem",
     "TextureWorkResult",
+    "WorkerResultMismatch",
 ]

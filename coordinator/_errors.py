@@ -10,12 +10,20 @@
     ├── OutputWriteError       output-write-failed disk full, permissions, I/O errors                     -> exit 3
     ├── BackendError           backend-unreachable the worker pool or broker cannot run work              -> exit 3
     ├── CommitRefusedError     commit-invalid      what a cook would commit breaks a loader rule (a bug)  -> exit 3
-    └── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
-        └── SceneTooLarge      scene-too-large     a scene whose estimated memory in the coordinator is over its budget -> exit 1
+    ├── SceneError             scene-invalid       a scene file that cannot be read (truncated, missing buffer) -> exit 1
+    │   └── SceneTooLarge      scene-too-large     a scene whose estimated memory in the coordinator is over its budget -> exit 1
+    └── WorkerResultMismatch   worker-result-mismatch  a farm worker's result differs from a cook of the same
+                                                   input on the coordinator (--verify-results)               -> exit 1
 
 A failed *input* (one texture that does not decode) is not an error of the
 job: it is a diagnostic, the texture resolves to the fallback, and the exit
-code is 1. Using a closed session or service is a caller bug and raises
+code is 1. Likewise a farm worker caught returning other bytes than a cook of
+the same input here (``worker-result-mismatch``) is an error diagnostic naming
+the worker: its results were replaced by the coordinator's own cooks, the
+container is committed with them, and the exit code is 1. Only when results of
+that worker were already accepted unverified (a ``--verify-results`` share
+below 1) is it raised, failing the job: nothing is committed. Using a closed
+session or service is a caller bug and raises
 ``RuntimeError`` subclasses, not these.
 """
 
@@ -84,6 +92,10 @@ class SceneTooLarge(SceneError):
             f"{file}: the scene would take about {human_size(estimate)} in the coordinator, "
             f"over its memory budget of {human_size(budget)} (--memory-budget); refused before its vertex data is read"
         )
+class WorkerResultMismatch(OxcookError):
+    """A farm worker returned bytes that differ from a cook of the same input on the coordinator."""
+
+    code = "worker-result-mismatch"
 
 
 EXIT_FOR_CODE = {
@@ -96,4 +108,5 @@ EXIT_FOR_CODE = {
     CommitRefusedError.code: EXIT_INFRASTRUCTURE,
     SceneError.code: EXIT_INPUT_FAILED,
     SceneTooLarge.code: EXIT_INPUT_FAILED,
+    WorkerResultMismatch.code: EXIT_INPUT_FAILED,
 }

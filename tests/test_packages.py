@@ -21,7 +21,7 @@ PACKAGES = ("formats", "worker", "coordinator")
 
 # The public surface of each package, pinned: a change here is an API change, made on purpose.
 WORKER_PUBLIC = {
-    "BC7_PROFILES", "Bc7Quality", "CorruptEntry", "FolderTier", "MAX_ENTRY_BYTES", "UnusableEntry", "read_cache_file", "open_shared_tier", "pack_entry", "readdress", "unpack_entry", "COOKER_VERSION", "CacheKey", "encoder_identity", "mesh_key", "miss_reason", "texture_key", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
+    "BC7_PROFILES", "Bc7Quality", "CorruptEntry", "FolderTier", "MAX_ENTRY_BYTES", "UnusableEntry", "read_cache_file", "open_shared_tier", "pack_entry", "read_entry", "CacheEntry", "readdress", "unpack_entry", "COOKER_VERSION", "CacheKey", "encoder_identity", "mesh_key", "miss_reason", "texture_key", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
     "ENCODABLE", "ENCODER_TARGETS", "HdrHandling", "default_encoder_target", "encoder_target", "supported_encoder_targets", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
     "MipPolicy", "RESULT_FOR", "Result", "TextureCancelled", "TextureImportDesc", "TextureImportError",
     "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureResult", "TextureWork", "WIRE_VERSION",
@@ -42,7 +42,7 @@ COORDINATOR_PUBLIC = {
     "RootUnusableError", "SceneError", "SceneTooLarge", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
     "TextureImportRequest", "TexturePipeline", "TextureSetImporter", "TextureSettings", "TextureSource",
     "TextureWorkItem", "TextureWorkResult", "confined", "detect_format", "expand_sources", "inspect_root",
-    "open_backend", "recover_root", "result_estimate", "summary_dict",
+    "open_backend", "recover_root", "result_estimate", "summary_dict", "WorkerResultMismatch",
 }  # fmt: skip
 
 

@@ -31,8 +31,10 @@ from ._budget import CookCost as CookCost
 from ._budget import memory_budget as memory_budget
 from ._budget import parse_size as parse_size
 from ._budget import share_of_machine as share_of_machine
+from ._cache_entry import CacheEntry as CacheEntry
 from ._cache_entry import CorruptEntry as CorruptEntry
 from ._cache_entry import pack_entry as pack_entry
+from ._cache_entry import read_entry as read_entry
 from ._cache_entry import readdress as readdress
 from ._cache_entry import unpack_entry as unpack_entry
 from ._cache_key import COOKER_VERSION as COOKER_VERSION
@@ -115,6 +117,8 @@ __all__ = [
     "read_cache_file",
     "open_shared_tier",
     "pack_entry",
+    "read_entry",
+    "CacheEntry",
     "readdress",
     "unpack_entry",
     "ENCODER_TARGETS",

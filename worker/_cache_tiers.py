@@ -101,6 +101,8 @@ class Tier(Protocol):
 
     def discard(self, key: str) -> None: ...
 
+    def keys(self) -> list[str]: ...
+
 
 @dataclass(frozen=True)
 class FolderStats:
@@ -161,6 +163,10 @@ class FolderTier:
                             continue  # another cook pruned it meanwhile
                         if stat.S_ISREG(st.st_mode):
                             yield entry.name, Path(entry.path), st
+
+    def keys(self) -> list[str]:
+        """The key of every entry, in order."""
+        return sorted(path.stem for _, _, path in self._files())
 
     def _files(self) -> list[tuple[float, int, Path]]:
         return [(st.st_mtime, st.st_size, path) for name, path, st in self._scan() if name.endswith(".oxc") and not name.startswith(".tmp-")]
@@ -226,6 +232,13 @@ class RedisTier:
             self._redis.delete(REDIS_PREFIX + key)
         except self._errors:
             pass
+
+    def keys(self) -> list[str]:
+        """The key of every entry, in order (a server that is down has none)."""
+        try:
+            return sorted(name.decode(errors="replace").removeprefix(REDIS_PREFIX) for name in self._redis.scan_iter(match=REDIS_PREFIX + "*", count=1000))
+        except self._errors:
+            return []
 
 
 def open_shared(spec: str) -> Tier:

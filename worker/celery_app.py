@@ -19,6 +19,10 @@ failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A
 most ``MAX_ATTEMPTS`` times, then reported as failed. A message on the queue that is not an oxcook task
 envelope (``_envelope``) is logged and rejected, and the worker carries on; :func:`serve` returns how the
 worker ended, so a fatal stop can exit non-zero.
+
+With a shared cook-cache tier (``OXCOOK_SHARED_CACHE``) a worker serves items
+from it, but writes to it only when let (``OXCOOK_WORKER_PUBLISHES_CACHE=1``):
+by default the coordinator publishes the results it accepted.
 """
 
 from __future__ import annotations
@@ -281,7 +285,7 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
                 result = run_work(work, cancel=_stop_check(store, job, key))
             except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
                 result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
-        _to_shared_cache(work, result)
+        _to_shared_cache(work, result, task.request.hostname or "worker")
     _finish(store, job, key, result, holder)
 
 
@@ -337,13 +341,24 @@ def _from_shared_cache(work):
         return None
 
 
-def _to_shared_cache(work, result) -> None:
+def publishes_shared_cache() -> bool:
+    """Whether this worker writes what it cooks to the shared tier itself (``OXCOOK_WORKER_PUBLISHES_CACHE=1``).
+
+    Off by default: the coordinator publishes only results it checked and accepted, so one lying or broken
+    worker cannot put entries in front of every later cook on every machine. A deployment whose coordinators
+    keep no shared tier, and that trusts its workers, lets them."""
+    return os.environ.get("OXCOOK_WORKER_PUBLISHES_CACHE", "") == "1"
+
+
+def _to_shared_cache(work, result, hostname: str) -> None:
     tier = _shared_tier()
-    if tier is not None and work.cache_key and result.ok:
-        try:
-            tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0)))
-        except OSError as exc:  # the result is delivered all the same: the shared tier only saves cooking it again
-            logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
+    if tier is None or not publishes_shared_cache() or not work.cache_key or not result.ok:
+        return
+    recipe = dataclasses.replace(work, key=work.cache_key, job="", part=None) if isinstance(work, TextureWork) and work.paths else None
+    try:
+        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0), cooked_by=hostname, recipe=recipe))
+    except OSError as exc:  # the result is delivered all the same: the shared tier only saves cooking it again
+        logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
 
 
 class CookFailed(Exception):

@@ -199,15 +199,26 @@ class CookCache:
             previous = self._records.get(self.identity(work))
         return Lookup(None, "miss", "entry corrupt" if corrupt else miss_reason(key, previous))
 
-    def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult) -> None:
-        """Keep a successful result under ``key`` in every tier (failures are never cached)."""
+    def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult, *, cooked_by: str = "local", recipe: TextureWork | None = None) -> None:
+        """Keep a successful result under ``key`` in every tier (failures are never cached).
+
+        Args:
+            cooked_by: who cooked it — a farm worker's hostname, or ``local`` — recorded in the entry.
+            recipe: the work item by paths that cooks it again (``oxcook cache verify``), when its sources are files.
+        """
         if not self.enabled or not result.ok:
             return
-        data = pack_entry(dataclasses.replace(result, key=key.digest, cook_ms=0.0))
+        data = pack_entry(dataclasses.replace(result, key=key.digest, cook_ms=0.0), cooked_by=cooked_by, recipe=recipe)
         for tier in (self.local, self.shared):
             if tier is not None:
                 self._put(tier, key.digest, data)
         self._remember(work, key)
+
+    def discard(self, digest: str) -> None:
+        """Drop the entry under ``digest`` from every tier (one the job learnt it must not keep)."""
+        for tier in (self.local, self.shared):
+            if tier is not None:
+                self._discard(tier, digest)
 
     def _remember(self, work, key: CacheKey) -> None:
         with self._lock:

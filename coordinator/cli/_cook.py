@@ -40,7 +40,9 @@ from ._report import job_dict, report_dict
 
 EPILOG = """exit codes:
   0    every input cooked
-  1    some inputs failed: the container is valid and they use the fallback texture (index 0)
+  1    some inputs failed: the container is valid and they use the fallback texture (index 0);
+       or a farm worker returned other bytes than a cook here (--verify-results, worker-result-mismatch):
+       it is named and its results were replaced, or, if some were already used unverified, nothing was committed
   2    usage or configuration error (bad option, manifest, output folder, unreadable or invalid root)
   3    infrastructure error (disk full, worker pool or broker down, root locked)
   130  cancelled (Ctrl-C, SIGTERM, SIGHUP): no index was written, the previous container is intact
@@ -169,6 +171,14 @@ def add_arguments(sub) -> None:
         help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
     )
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
+    parser.add_argument(
+        "--verify-results",
+        type=_fraction,
+        metavar="FRACTION",
+        help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
+        "a worker whose bytes differ is named, its results replaced, exit 1. Without it a worker's lie of the right shape "
+        "(shuffled blocks, hashed again) passes every other check (default: $OXCOOK_VERIFY_RESULTS, else 0)",
+    )
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
     parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
     parser.add_argument(
@@ -274,8 +284,24 @@ def run(args: argparse.Namespace) -> int:
             budget = parse_size(os.environ["OXCOOK_MEMORY_BUDGET"])
         except ValueError:
             return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
+    verify = args.verify_results
+    if verify is None and os.environ.get("OXCOOK_VERIFY_RESULTS"):
+        try:
+            verify = _fraction(os.environ["OXCOOK_VERIFY_RESULTS"])
+        except argparse.ArgumentTypeError as exc:
+            return _fail(f"OXCOOK_VERIFY_RESULTS: {exc}")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
-    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
+    config = Config(
+        max_concurrent_jobs=1,
+        stall_timeout=args.stall_timeout,
+        lock_timeout=args.lock_timeout,
+        broker_url=broker,
+        shared_storage=args.shared_storage,
+        memory_budget=budget,
+        cache=cache_settings(args),
+        split_above=args.split_above,
+        verify_results=verify or 0.0,
+    )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force)

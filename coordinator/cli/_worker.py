@@ -39,6 +39,12 @@ def add_arguments(sub) -> None:
         help="with --shared-storage cooks: a folder this worker may read sources from (repeatable; default $OXCOOK_SOURCE_ROOTS, else none)",
     )
     p.add_argument("--max-dimension", type=int, help="the largest image edge this worker decodes (a work item may ask for less, never more)")
+    p.add_argument(
+        "--publish-shared-cache",
+        action="store_true",
+        help="write what this worker cooks to its shared cook-cache tier ($OXCOOK_SHARED_CACHE) itself "
+        "(default: $OXCOOK_WORKER_PUBLISHES_CACHE=1, else only coordinators publish the results they accepted)",
+    )
     p.add_argument("--loglevel", default="INFO")
     p.set_defaults(func=run)
 
@@ -59,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ["OXCOOK_MEMORY_BUDGET"] = str(args.memory_budget or share_of_machine(concurrency))
     if args.source_root:
         os.environ["OXCOOK_SOURCE_ROOTS"] = os.pathsep.join(str(r.resolve()) for r in args.source_root)
+    if args.publish_shared_cache:
+        os.environ["OXCOOK_WORKER_PUBLISHES_CACHE"] = "1"
     if args.max_dimension:
         os.environ["OXCOOK_MAX_DIMENSION"] = str(args.max_dimension)
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]

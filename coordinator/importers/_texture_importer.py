@@ -117,7 +117,8 @@ async def _feed(
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source, size=size))
+            named = _wire_paths(source.paths) or ()  # what a cache entry names to cook it again
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
 
 
 _FIRST_READ = 16 * 1024

@@ -12,7 +12,10 @@ fail with ``worker-result-invalid`` — never a corrupt container, never a cache
 entry. Pure functions over plain data.
 
 What no such check can see is a lie of the right shape (blocks shuffled within
-their levels, then re-hashed): only cooking the item again finds that.
+their levels, then re-hashed): only cooking the item again finds that
+(``oxcook cook --verify-results``, :class:`ResultVerifier`). Without it such a
+lie is accepted — and, since only results the coordinator accepted are
+published to the cache, ``oxcook cache verify`` is what finds it there later.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ class TextureWorkItem:
     source_id: str
     desc: TextureImportDesc
     sources: tuple[bytes, ...] = ()
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # beside ``sources``: the files they were read from (what a cache entry's recipe names)
     tag: object = None  # the caller's correlation data, echoed in the result
     size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from and every result is checked against (read here if not given)
 
@@ -88,8 +88,8 @@ class TextureWorkResult:
 class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     kind = "texture"
 
-    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE) -> None:
-        super().__init__(backend, capacity=capacity, job=job, cache=cache)
+    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE, verifier=None) -> None:
+        super().__init__(backend, capacity=capacity, job=job, cache=cache, verifier=verifier)
         self.encoder_target = encoder_target or default_encoder_target()
         self.split_above = split_above  # 0: never split
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
@@ -121,15 +121,15 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         parts = await self._parts(item, work, place)
         self._busy += parts - 1  # before the next await: the items that follow see these processes taken
         if parts < 2:
-            return await self._counted(work)
+            return await self._counted(work, work.key)
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
-        results = await asyncio.gather(*(self._counted(w) for w in works))
+        results = await asyncio.gather(*(self._counted(w, work.key) for w in works))
         return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results, _expected(item))  # placing and hashing megabytes: off the loop
 
-    async def _counted(self, work: TextureWork) -> TextureResult:
+    async def _counted(self, work: TextureWork, owner: str) -> TextureResult:
         try:
-            return await self._backend.submit(work)
+            return await self._cooked(work, owner)
         finally:
             self._busy -= 1
 
@@ -181,6 +181,12 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
+
+    def _recipe(self, item: TextureWorkItem, work: TextureWork, digest: str) -> TextureWork | None:
+        paths = work.paths or item.paths
+        if not paths:
+            return None  # embedded bytes (a glTF's image): the entry cannot name them
+        return dataclasses.replace(work, key=digest, job="", sources=(), paths=paths, blobs=(), cache_key="", part=None)
 
 
 def _expected(item: TextureWorkItem) -> TextureExpectation | None:

@@ -31,6 +31,7 @@ from oxcook.coordinator.cache import CacheSettings
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import CeleryWorker, RedisServer, wait_until
 from tests.helpers import png_bytes, read_texture
+from tests.lying_worker import repacked
 from oxcook.worker import MeshResult, MipPolicy, TextureResult, TextureWork, decode, encode, run_work
 from oxcook.worker import farm_keys as keys
 from oxcook.worker.celery_app import _finish
@@ -55,17 +56,8 @@ def _lie_payload(cooked, how):
     if how == "oversized":
         return dataclasses.replace(cooked, payload=payload + bytes(200 * 2**20))
     if how == "zeroed-rehashed":
-        return _repacked(cooked, lambda tight: bytes(len(tight)))
+        return repacked(cooked, lambda tight: bytes(len(tight)))
     raise AssertionError(how)
-
-
-def _repacked(cooked, change):
-    """``cooked`` with every subresource's bytes changed by ``change`` and packed again: a payload whose hash is right."""
-    layout = f.compute_layout(f.TextureType(cooked.texture_type), f.Format(cooked.format), cooked.width, cooked.height, array_layers=cooked.array_layers, mip_levels=cooked.mip_levels)
-    data = cooked.payload[layout.data_offset :]
-    tight = [b"".join(data[s.offset + r * s.row_pitch : s.offset + r * s.row_pitch + s.row_bytes] for r in range(s.rows)) for s in layout.subresources]
-    payload, digest = f.pack_payload(layout, [change(t) for t in tight], flags=f.PayloadFlags(cooked.flags))
-    return dataclasses.replace(cooked, payload=payload, content_hash=digest)
 
 
 def _png(width: int, height: int, seed: int = 0) -> bytes:
