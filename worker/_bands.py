@@ -209,7 +209,7 @@ class Placed:
 # from 8-bit bytes the chain of an 8192² photo costs ~12 ns a level-0 pixel (its rows, box and RGBA8
 # levels) against BC7 fast / default / high encoding at ~27 / 364 / 1284 ns a pixel; the split parts of that photo
 # were timed apart in-process: at default 0.07 left the first part 1.3 s longer than the last, 0.03 balances it to
-# a band (21.2 -> 20.2 s for the longer part); at fast 0.6 -> 0.35 took the longer part 4.1 -> 3.3 s; high is the ratio, not timed.
+# a band (the longer part 20.2 s, against 21.2 s at 0.07); at fast 0.35 takes the longer part 3.3 s, 0.6 took it 4.1 s; high is the ratio, not timed.
 _CHAIN_WEIGHT = {Bc7Quality.FAST: 0.35, Bc7Quality.DEFAULT: 0.03, Bc7Quality.HIGH: 0.01}
 
 
