@@ -1,4 +1,4 @@
-"""The Celery app of an oxcook worker (load it with ``celery -A worker.celery_app``).
+"""The Celery app of an oxcook worker (load it with ``celery -A oxcook.worker.celery_app``).
 
 Configured from the environment: ``OXCOOK_BROKER_URL`` (default
 ``redis://127.0.0.1:6379/0``) and ``OXCOOK_TASK_TIMEOUT`` (seconds one texture
