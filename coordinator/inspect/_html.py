@@ -15,9 +15,9 @@ from typing import Callable
 
 from oxcook.formats import FileKind, ValidationReport
 
-from ..emit import CookedRootFiles
 from ._album import Card, render_texture, worst_first
 from ._catalog import read_catalog
+from ._files import HeldFiles
 from ._cook_report import CookReport, source_candidates
 from ._page import PageFacts, render_page
 
@@ -54,20 +54,20 @@ def write_html(
         OSError: ``out`` cannot be written.
     """
     out.mkdir(parents=True, exist_ok=True)
-    files = CookedRootFiles(root)
     by_index = cook.by_index() if cook else {}
-    catalog = read_catalog(root, files, report, by_index)
     data = report.index.file(FileKind.TEXTURES_DATA) if report.index is not None else None
     cards: list[Card] = []
-    total = len(catalog.textures)
-    for done, info in enumerate(catalog.textures, 1):
-        sources = [p for e in info.cook for p in source_candidates(cook, e.source, source_folders)] if cook else []
-        if data is None:
-            cards.append(Card(info, error="the index records no textures data file"))
-        else:
-            cards.append(render_texture(files, data.relpath, info, out, sources))
-        if progress is not None:
-            progress(done, total, info.title)
+    with HeldFiles(root, frozenset({data.relpath}) if data is not None else frozenset()) as files:
+        catalog = read_catalog(root, files, report, by_index)
+        total = len(catalog.textures)
+        for done, info in enumerate(catalog.textures, 1):
+            if data is None:
+                cards.append(Card(info, error="the index records no textures data file"))
+            else:
+                sources = [p for e in info.cook for p in source_candidates(cook, e.source, source_folders)] if cook else []
+                cards.append(render_texture(files, data.relpath, info, out, sources))
+            if progress is not None:
+                progress(done, total, info.title)
     if cook is not None:
         cards = worst_first(cards)
     facts = PageFacts(
