@@ -3,7 +3,7 @@
 No network and nothing from a CDN: inline CSS and a little inline script (the
 filter box, a banner for script errors, and a self-check that ``#check`` at the
 end of the URL runs: every picture is loaded once and the result written into
-``<pre id="check">``). Every name from the container or the report is data:
+``<pre id="check">``; ``#filter=WORDS`` opens the page filtered). Every name from the container or the report is data:
 escaped, never markup. Pictures load lazily, so a root of 10 000 textures opens.
 """
 
@@ -55,7 +55,7 @@ _SCRIPT = """
   var filter = document.getElementById('filter');
   var shown = document.getElementById('shown');
   var cards = Array.prototype.slice.call(document.querySelectorAll('[data-search]'));
-  filter.addEventListener('input', function () {
+  function applyFilter() {
     var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
     var count = 0;
     cards.forEach(function (card) {
@@ -65,7 +65,10 @@ _SCRIPT = """
       if (keep) { count += 1; }
     });
     shown.textContent = words.length ? count + ' of ' + cards.length + ' shown' : '';
-  });
+  }
+  filter.addEventListener('input', applyFilter);
+  var params = new URLSearchParams(location.hash.slice(1));
+  if (params.has('filter')) { filter.value = params.get('filter'); applyFilter(); }
   function check() {
     var images = Array.prototype.slice.call(document.images);
     Promise.all(images.map(function (img) {
@@ -87,7 +90,7 @@ _SCRIPT = """
       out.setAttribute('data-done', 'yes');
     });
   }
-  if (location.hash === '#check') { check(); }
+  if (params.has('check')) { check(); }
 })();
 """
 
@@ -229,6 +232,6 @@ def render_page(facts: PageFacts, catalog: Catalog, cards: list[Card]) -> str:
             counts_text = ", ".join(f"{n:,} {label}" for label, n in a.counts)
             rows.append(f'<tr data-search="{_e((a.kind + " " + a.virtual_path).lower())}"><td>{_e(a.kind)}</td><td>{_e(a.virtual_path)}</td><td>{_e(a.problem or counts_text)}</td></tr>')
         out.append("<table><tr><th>kind</th><th>virtual path</th><th>contents</th></tr>" + "".join(rows) + "</table>")
-    out.append('</main><footer class="muted">Written by oxcook inspect --html. Open with #check at the end of the address to load every picture once and report the result.<pre id="check"></pre></footer>')
+    out.append('</main><footer class="muted">Written by oxcook inspect --html. Add #filter=WORDS to the address to open it filtered, or #check to load every picture once and report the result here.<pre id="check"></pre></footer>')
     out.append(f"<script>{_SCRIPT}</script></body></html>\n")
     return "".join(out)

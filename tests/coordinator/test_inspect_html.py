@@ -245,3 +245,26 @@ def test_page_folder_inside_the_root_is_refused(cooked, tmp_path, where):
     proc = inspect_html(str(root), "--html", str(out))
     assert proc.returncode == 2 and "inside the cooked root" in proc.stderr
     assert snapshot(root) == before
+
+
+def test_filter_box_hides_what_does_not_match(cooked, tmp_path):
+    """``#filter=`` fills the filter box on load: the one normal map and the material's slot stay."""
+    root, _, _ = cooked
+    assert inspect_html(str(root), "--html", str(tmp_path / "page")).returncode == 0
+    dom, log = chromium_dom((tmp_path / "page/index.html").as_uri() + "#filter=normal", tmp_path / "profile")
+    assert "Uncaught" not in log
+    cards = re.findall(r'<article class="card texture[^"]*" id="tex-(\d+)"([^>]*)>', dom)
+    shown = [i for i, attrs in cards if "hidden" not in attrs]
+    normal = f.unpack_otex((root / f.otex_relpath("checkerboard_normal.png")).read_bytes()).resource_index
+    assert len(cards) == rows_of(root) and shown == [str(normal)]
+    counted = re.search(r'<span id="shown"[^>]*>(\d+) of (\d+) shown</span>', dom)
+    assert counted and counted.groups() == ("1", str(rows_of(root) + 3))  # the material, geometry and scene are filtered too
+
+
+def test_progress_lines_like_the_cook(cooked, tmp_path):
+    root, _, _ = cooked
+    proc = subprocess.run(
+        [sys.executable, "-m", "oxcook", "inspect", str(root), "--html", str(tmp_path / "page"), "--progress", "lines"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0
+    assert f"textures  {rows_of(root)}/{rows_of(root)} done" in proc.stderr and "pictures of" in proc.stderr
