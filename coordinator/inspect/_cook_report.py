@@ -146,6 +146,21 @@ def read_cook_report(path: Path) -> CookReport:
     return parse_cook_report(text, path)
 
 
+def mismatches(report: CookReport, rows) -> list[str]:
+    """Entries that do not describe this root's rows (a report of another cook, or of an older one)."""
+    out = []
+    for e in report.entries:
+        if e.failed or e.index == 0:
+            continue
+        if e.index >= len(rows):
+            out.append(f"{report.path}: {e.source} is row {e.index}, the textures table has {len(rows)} rows")
+            continue
+        row = rows[e.index]
+        if (e.size is not None and e.size != (row.width, row.height)) or (e.mips is not None and e.mips != row.mip_levels):
+            out.append(f"{report.path}: {e.source} is {e.size[0]}x{e.size[1]}, {e.mips} mips in the report, row {e.index} is {row.width}x{row.height}, {row.mip_levels} mips" if e.size else f"{report.path}: {e.source} does not match row {e.index}")
+    return out
+
+
 def source_candidates(report: CookReport, source: str, folders: tuple[Path, ...]) -> list[Path]:
     """Where the source file of ``source`` (an id relative to the cook's inputs) may be, in order:
     under each ``folders`` given, the report's folder, and beside each scene the report names."""

@@ -8,6 +8,7 @@ refuses a ``DIR`` inside the cooked root.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from oxcook.formats import FileKind, ValidationReport
 from ._album import Card, render_texture, worst_first
 from ._catalog import read_catalog
 from ._files import HeldFiles
-from ._cook_report import CookReport, source_candidates
+from ._cook_report import CookReport, mismatches, source_candidates
 from ._page import PageFacts, render_page
 
 PAGE = "index.html"
@@ -70,6 +71,7 @@ def write_html(
                 progress(done, total, info.title)
     if cook is not None:
         cards = worst_first(cards)
+        catalog = dataclasses.replace(catalog, problems=catalog.problems + tuple(mismatches(cook, report.texture_rows)))
     facts = PageFacts(
         root=str(root),
         recognized=report.recognized,

@@ -140,7 +140,8 @@ def _texture_card(card: Card, material_ids: dict[str, int]) -> str:
     if card.error:
         parts.append(f'<div class="placeholder" role="img" aria-label="row {info.index} unreadable">row {info.index} does not read:<br>{_e(card.error)}</div>')
     for p in views:
-        parts.append(f"<figure>{_img(p.file, p.width, p.height, f'texture {info.index}: {_CAPTIONS[p.view]}')}<figcaption>{_CAPTIONS[p.view]}</figcaption></figure>")
+        caption = _CAPTIONS[p.view] + (", layer 0" if row.array_layers > 1 else "")
+        parts.append(f"<figure>{_img(p.file, p.width, p.height, f'texture {info.index}: {caption}')}<figcaption>{caption}</figcaption></figure>")
     parts.append("</div>")
     for p in card.pictures:
         if p.view == "mips":

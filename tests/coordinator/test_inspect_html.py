@@ -268,3 +268,17 @@ def test_progress_lines_like_the_cook(cooked, tmp_path):
     )
     assert proc.returncode == 0
     assert f"textures  {rows_of(root)}/{rows_of(root)} done" in proc.stderr and "pictures of" in proc.stderr
+
+
+def test_a_report_of_another_root_is_named_at_the_top(cooked, tmp_path):
+    root, report_path, _ = cooked
+    report = json.loads(report_path.read_text())
+    entry = next(e for j in report["jobs"] for e in j["textures"] if e["source"] == "photo.jpg")
+    entry["size"] = [9, 9]
+    report["jobs"][-1]["textures"].append({**entry, "source": "elsewhere.png", "index": 500})
+    edited = tmp_path / "cook.json"
+    edited.write_text(json.dumps(report))
+    assert inspect_html(str(root), "--html", str(tmp_path / "page"), "--report", str(edited)).returncode == 0
+    text = (tmp_path / "page/index.html").read_text()
+    top = text[: text.index('id="textures"')]
+    assert "photo.jpg is 9x9" in top and "elsewhere.png is row 500" in top
