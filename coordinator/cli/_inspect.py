@@ -67,7 +67,7 @@ def exit_code(path: Path, report: ValidationReport) -> int:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"oxcook inspect: {message}", file=sys.stderr)
+    print(terminal(f"oxcook inspect: {message}"), file=sys.stderr)
     return code
 
 
@@ -149,7 +149,7 @@ def _run_html(args: argparse.Namespace, root: Path) -> int:
     finally:
         progress.finish()
     for v in report.violations:
-        print(v)
+        print(terminal(str(v)))
     for index in result.unreadable:
         print(f"error: texture row {index} does not read; drawn as a placeholder (see the page)")
     code = exit_code(root, report)
@@ -173,5 +173,5 @@ def _run_export(args: argparse.Namespace, root: Path) -> int:
         return _fail(exc.message)
     except FormatError as exc:
         return _fail(f"{root}: {exc.message}", EXIT_INVALID)
-    print(f"wrote {out}: texture {info.index} ({info.title}), mip {args.mip}")
+    print(terminal(f"wrote {out}: texture {info.index} ({info.title}), mip {args.mip}"))
     return EXIT_VALID
