@@ -125,6 +125,7 @@ class JobContext:
             cache=self.cache,
             encoder_target=self.config.encoder_target,
             split_above=self.config.split_above,
+            quality=self.config.quality,
         )
 
     def mesh_pipeline(self) -> MeshPipeline:
