@@ -22,7 +22,9 @@ processes (``split_bands``) cuts level 0 at block rows: a part encodes only its
 rows (only the last one makes the mip chain; a band the cut falls in is made
 whole and encoded with its whole-band profile), and its bytes are its rows'
 run of the texture's tightly packed subresources; ``join_texture_parts``
-places them. Per-row conversions live in ``worker._rows``. A ``cancel`` callable is polled between stages (and between band
+places them. With ``quality`` on, every encoded band is also decoded and
+compared with the samples it was encoded from (``worker._quality``: sums only,
+a few rows at a time; the bytes do not change). Per-row conversions live in ``worker._rows``. A ``cancel`` callable is polled between stages (and between band
 encodes) so a cancelled job stops at the next boundary. No file I/O and no
 knowledge of containers: the payload layout and hashes come from ``formats``.
 

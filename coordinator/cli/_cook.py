@@ -54,6 +54,13 @@ manifests: [defaults] and [[textures]] rules, each with a glob relative to the
   Settings apply in this order, later winning: the preset the file name implies,
   [defaults], every matching rule in file order, the command line. A file that no
   rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+  Quality gates min_psnr (dB) and max_normal_error_deg (99th percentile) may sit
+  in [defaults] and rules; a texture below one is an error (exit 1) and is still written.
+
+quality figures: each cooked texture's blocks are decoded and compared with what
+  the encoder was given: psnr_db (level 0), psnr_alpha_db, mip_psnr_db (lowest mip),
+  normal_error_deg (normal maps), alpha_coverage (alpha-test textures); in --report,
+  -v, --log-format json, --junit and --metrics-file. An exact PSNR is "inf".
 
 formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
   Also bc1, bc1_srgb, bc3, bc3_srgb, bc4, bc5, bc6h: valid containers, but the
