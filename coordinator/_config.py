@@ -48,6 +48,8 @@ class Config:
             the coordinator's own pool and compared byte for byte; a worker
             whose bytes differ is named and its results replaced (chosen by
             source id, so the same ones every run).
+        quality: workers measure every cooked texture's quality figures (``worker.quality_figures``);
+            they change no byte and no cache key.
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -64,3 +66,4 @@ class Config:
     stall_timeout: float = field(default_factory=lambda: float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")))
     split_above: int = SPLIT_ABOVE
     verify_results: float = 0.0
+    quality: bool = True

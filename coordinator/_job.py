@@ -128,6 +128,7 @@ class JobContext:
             encoder_target=self.config.encoder_target,
             split_above=self.config.split_above,
             verifier=self.verifier,
+            quality=self.config.quality,
         )
 
     def mesh_pipeline(self) -> MeshPipeline:

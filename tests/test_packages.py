@@ -30,7 +30,7 @@ WORKER_PUBLIC = {
     "decode_source", "detect_preset_from_filename", "memory_budget", "parse_size", "share_of_machine", "encode", "encode_blocks", "encoder_input", "error_result",
     "failpoint", "generate_mips", "pack_subresources", "parse_preset", "peek_version", "mip_levels_for", "plan_cook", "preset_desc",
     "run_work", "sniff_format", "validate_pre_decode", "BAND_ROWS", "CookCost", "cook_cost", "join_texture_parts", "split_bands", "split_worth", "HEADER_BYTES", "image_size", "MAX_PARTS",
-    "pool_process_init", "run_in_pool_process", "distinct_blocks",
+    "pool_process_init", "run_in_pool_process", "distinct_blocks", "lacks_quality", "QualityFigures", "QualitySums", "quality_figures",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {
     "AssetEmitter", "AssetImporter", "AsyncImporter", "BackendError", "BufferEmitter", "ComputeBackend", "Config",

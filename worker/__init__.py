@@ -2,8 +2,9 @@
 
 No knowledge of containers: stages in ``_cook`` (decode, working format,
 processing, mips, output, packing), descriptors and presets in
-``_desc``/``_presets``, the one door to each foreign library (``_imaging`` for
-decoders, ``_bcn`` for the block encoder), errors and diagnostics that cross
+``_desc``/``_presets``, quality figures of cooked blocks in ``_quality``, the
+one door to each foreign library (``_imaging`` for image decoders, ``_bcn`` for
+the block encoder, ``_bcn_decode`` for the block decoder), errors and diagnostics that cross
 the wire as data, and the wire itself (``_wire``: typed work and result
 messages). File access: ``_tasks.load_sources`` reads sources for work items
 sent by path to workers that share storage (only under the worker's source
@@ -33,6 +34,7 @@ from ._budget import parse_size as parse_size
 from ._budget import share_of_machine as share_of_machine
 from ._cache_entry import CacheEntry as CacheEntry
 from ._cache_entry import CorruptEntry as CorruptEntry
+from ._cache_entry import lacks_quality as lacks_quality
 from ._cache_entry import pack_entry as pack_entry
 from ._cache_entry import read_entry as read_entry
 from ._cache_entry import readdress as readdress
@@ -91,6 +93,9 @@ from ._presets import apply_preset as apply_preset
 from ._presets import detect_preset_from_filename as detect_preset_from_filename
 from ._presets import parse_preset as parse_preset
 from ._presets import preset_desc as preset_desc
+from ._quality import QualityFigures as QualityFigures
+from ._quality import QualitySums as QualitySums
+from ._quality import quality_figures as quality_figures
 from ._rows import BAND_ROWS as BAND_ROWS
 from ._tasks import run_work as run_work
 from ._wire import MAX_PARTS as MAX_PARTS
@@ -111,6 +116,10 @@ from ._wire import peek_version as peek_version
 
 __all__ = [
     "CorruptEntry",
+    "lacks_quality",
+    "QualityFigures",
+    "QualitySums",
+    "quality_figures",
     "FolderTier",
     "MAX_ENTRY_BYTES",
     "UnusableEntry",

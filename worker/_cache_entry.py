@@ -16,7 +16,8 @@ are still read, as cooked by nobody known and with no recipe.
 A frame that is short, of an unknown version, whose bytes do not hash to its
 checksum, or whose body is not a result for this key is corrupt: the reader
 treats it as a miss (``entry corrupt``) and it is cooked again — a corrupt
-entry can never reach a container.
+entry can never reach a container. A texture entry holds the sums of its
+quality figures unless it was cooked without them (:func:`lacks_quality`).
 """
 
 from __future__ import annotations
@@ -50,11 +51,20 @@ class CacheEntry:
     recipe: TextureWork | None = None
 
 
+def lacks_quality(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> bool:
+    """Whether ``result`` (a cached texture cooked without its quality figures) cannot serve ``work``, which asks
+    for them: it is cooked again, and the new entry, with them, serves both kinds of cook."""
+    return isinstance(work, TextureWork) and work.quality and result.cooked is not None and result.cooked.quality is None
+
+
 def readdress(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> TextureResult | MeshResult:
-    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source)."""
+    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source; no quality
+    sums when ``work`` asks for none)."""
     if isinstance(result, MeshResult):
         return dataclasses.replace(result, key=work.key, source_id=work.source_id)
     cooked = result.cooked
+    if not work.quality:
+        cooked = dataclasses.replace(cooked, quality=None)
     old = cooked.source_id
     diagnostics = tuple(
         dataclasses.replace(d, source_id=work.source_id, message=work.source_id + d.message[len(old) :] if d.message.startswith(old) else d.message)

@@ -8,7 +8,9 @@ cooker version. Two different inputs never share a key; the same input always
 gets the same one.
 
 ``COOKER_VERSION`` changes whenever oxcook's cooked bytes would change for
-the same input and settings (a new filter, a fixed rounding, another layout).
+the same input and settings (a new filter, a fixed rounding, another layout),
+and whenever an entry's result changes form (a new wire version of its body):
+an entry of another form is then a clean miss, not a corrupt entry.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from ._desc import ENUM_FIELDS, TextureImportDesc
 # 2: BC7 profiles chosen per band of 256 rows (banded cooking)
 # 3: an 8-bit source cooked to a float or 16-bit format without a chain (one level, or a split part) is
 #    converted as with one, where 2 wrote its raw samples (wrong values, or a refused payload for 1x1 sources)
-COOKER_VERSION = "oxcook-cook-3"
+# 4: results carry the sums of their quality figures (wire version 5); the cooked bytes are those of 3
+COOKER_VERSION = "oxcook-cook-4"
 
 
 def encoder_identity(target: str = DEFAULT_TARGET) -> str:

@@ -40,7 +40,7 @@ import redis
 from celery import Celery, signals
 
 from . import farm_keys as keys
-from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
+from ._cache_entry import CorruptEntry, lacks_quality, pack_entry, readdress, unpack_entry
 from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
 from ._envelope import envelope_problem
@@ -332,7 +332,8 @@ def _from_shared_cache(work):
     if data is None:
         return None
     try:
-        return readdress(unpack_entry(data, work.cache_key, RESULT_FOR[type(work)]), work)
+        result = unpack_entry(data, work.cache_key, RESULT_FOR[type(work)])
+        return None if lacks_quality(result, work) else readdress(result, work)
     except CorruptEntry:
         try:
             tier.discard(work.cache_key)

@@ -4,7 +4,7 @@ Tiers, looked up in order: the local folder (on by default), then the shared
 tier (a Redis or a folder on shared storage) whose hits are copied to the local
 one. A miss says why — ``new source``, ``source changed``, ``settings changed
 (quality: default → high)``, ``cooker version changed``, ``evicted``, ``entry
-corrupt`` — from the facts recorded the last time the same source was cooked.
+corrupt``, ``entry without quality figures`` (cooked with ``--no-quality``) — from the facts recorded the last time the same source was cooked.
 Every entry is checksummed; a corrupt one is dropped and cooked again. Sources
 on disk are hashed through the stat cache. Blocking: call it off the loop.
 
@@ -38,6 +38,7 @@ from oxcook.worker import (
     TextureResult,
     TextureWork,
     UnusableEntry,
+    lacks_quality,
     mesh_key,
     miss_reason,
     open_shared_tier,
@@ -174,7 +175,7 @@ class CookCache:
         if not self.enabled:
             return Lookup(None, "off")
         kind = TextureResult if isinstance(work, TextureWork) else MeshResult
-        corrupt = False
+        corrupt = unmeasured = False
         for tier in (self.local, self.shared):
             if tier is None:
                 continue
@@ -191,13 +192,18 @@ class CookCache:
                 corrupt = True
                 self._discard(tier, key.digest)
                 continue
+            if lacks_quality(result, work):
+                unmeasured = True  # a valid entry, cooked without figures: this cook asks for them
+                continue
             if tier is self.shared and self.local is not None:
                 self._put(self.local, key.digest, data)
             self._remember(work, key)
             return Lookup(readdress(result, work), "hit")
         with self._lock:
             previous = self._records.get(self.identity(work))
-        return Lookup(None, "miss", "entry corrupt" if corrupt else miss_reason(key, previous))
+        if corrupt or unmeasured:
+            return Lookup(None, "miss", "entry corrupt" if corrupt else "entry without quality figures")
+        return Lookup(None, "miss", miss_reason(key, previous))
 
     def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult, *, cooked_by: str = "local", recipe: TextureWork | None = None) -> None:
         """Keep a successful result under ``key`` in every tier (failures are never cached).

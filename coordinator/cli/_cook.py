@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import signal
 import sys
@@ -36,7 +37,7 @@ from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._progress import ProgressDisplay
-from ._report import job_dict, report_dict
+from ._report import describe_quality, job_dict, report_dict
 
 EPILOG = """exit codes:
   0    every input cooked
@@ -56,6 +57,13 @@ manifests: [defaults] and [[textures]] rules, each with a glob relative to the
   Settings apply in this order, later winning: the preset the file name implies,
   [defaults], every matching rule in file order, the command line. A file that no
   rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+  Quality gates min_psnr (dB) and max_normal_error_deg (99th percentile) may sit
+  in [defaults] and rules; a texture below one is an error (exit 1) and is still written.
+
+quality figures: each cooked texture's blocks are decoded and compared with what
+  the encoder was given: psnr_db (level 0), psnr_alpha_db, mip_psnr_db (lowest mip),
+  normal_error_deg (normal maps), alpha_coverage (alpha-test textures); in --report,
+  -v, --log-format json, --junit and --metrics-file. An exact PSNR is "inf".
 
 formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
   Also bc1, bc1_srgb, bc3, bc3_srgb, bc4, bc5, bc6h: valid containers, but the
@@ -85,6 +93,7 @@ def _number(kind: type, low: float, high: float, what: str):
 _positive_int = _number(int, 1, 2**31, "at least 1")
 _seconds = _number(float, 0.0, 1e9, "0 or more seconds")
 _fraction = _number(float, 0.0, 1.0, "between 0 and 1")
+_float = _number(float, -math.inf, math.inf, "a number")  # a gate's range is checked with the manifest's (check_settings)
 
 
 def _source_key(text: str) -> bytes:
@@ -148,6 +157,14 @@ def add_arguments(sub) -> None:
     parser.add_argument("--mips", help="none, full, or a maximum count")
     parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
     parser.add_argument("--filter", choices=FILTERS, help="mip filter")
+    parser.add_argument(
+        "--min-psnr",
+        type=_float,
+        metavar="DB",
+        help="a texture whose level-0 PSNR (decoded blocks against the encoder's input) is below DB is an error "
+        "(texture-quality-below-threshold, exit 1), and still written; manifests: min_psnr and max_normal_error_deg per rule",
+    )
+    parser.add_argument("--no-quality", action="store_true", help="measure no quality figures (PSNR, normal error, alpha coverage); they change no byte")
     parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
     parser.add_argument(
         "--split-above",
@@ -259,7 +276,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
+    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter, min_psnr=args.min_psnr)
     try:
         broker = broker_url(args, "cook")
         check_settings(settings)
@@ -277,6 +294,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
+    gated = next((t.source_id for t in found.textures if t.gates.any), None) or (args.min_psnr is not None and "--min-psnr")
+    if args.no_quality and gated:
+        return _fail(f"--no-quality measures no figures, so the quality gates ({gated}) could not be checked; drop one or the other")
 
     budget = args.memory_budget
     if budget is None and os.environ.get("OXCOOK_MEMORY_BUDGET"):
@@ -301,6 +321,7 @@ def run(args: argparse.Namespace) -> int:
         cache=cache_settings(args),
         split_above=args.split_above,
         verify_results=verify or 0.0,
+        quality=not args.no_quality,
     )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
@@ -367,7 +388,7 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         if args.verbose:
             for t in report.textures:
                 why = f" ({t.miss_reason})" if t.miss_reason else ""
-                print(terminal(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms"), file=sys.stderr)
+                print(terminal(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}"), file=sys.stderr)
         print(terminal(f"oxcook cook: {label}: {_describe(report, summary)}"), file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(summaries):

@@ -182,7 +182,7 @@ def texture_sources(
             preset, desc = make_desc(source_id, settings, slot_preset)
             if preset == "albedo-alpha-test":
                 desc = dataclasses.replace(desc, alpha_cutoff=min(max(material.alpha_cutoff, 0.01), 0.99))
-            textures[source_id] = TextureSource(source_id, (), desc, preset, data=(source.data,))
+            textures[source_id] = TextureSource(source_id, (), desc, preset, data=(source.data,), gates=settings.gates())
     return textures, slot_texture
 
 

@@ -15,6 +15,8 @@ conventions, overridable) and per-glob manifest options.
   preset from the file name, ``[defaults]``, every matching rule in file
   order, the command line. A file no rule matches is cooked with
   ``[defaults]`` and named in a warning (an error with ``--strict``).
+  ``min_psnr`` and ``max_normal_error_deg`` are quality gates
+  (:func:`check_gate`): they travel beside the descriptor, never in it.
 * Only regular files are read: a FIFO, device or socket, or a symlink that
   leads outside its input folder or manifest folder, is refused as one failed
   texture (``texture-file-refused``); the rest of the batch cooks.
@@ -131,6 +133,9 @@ def check_settings(settings: TextureSettings, where: str = "") -> None:
     """
     try:
         make_desc("check.png", settings)
+        for name in GATE_RANGES:
+            if getattr(settings, name) is not None:
+                check_gate(name, getattr(settings, name))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}" if where else exc.message) from None
 
@@ -145,7 +150,20 @@ def _data_fallback_warning(source_id: str) -> ImportDiagnostic:
     )
 
 
-_SETTING_TYPES = {"preset": (str,), "format": (str,), "mips": (str, int), "quality": (str,), "filter": (str,)}
+_SETTING_TYPES = {"preset": (str,), "format": (str,), "mips": (str, int), "quality": (str,), "filter": (str,), "min_psnr": (int, float), "max_normal_error_deg": (int, float)}
+GATE_RANGES = {"min_psnr": (0.0, 200.0, "dB"), "max_normal_error_deg": (0.0, 180.0, "degrees")}  # (above, at most, unit)
+
+
+def check_gate(name: str, value: object) -> float:
+    """A quality gate's value, checked: a number above its range's floor and at most its ceiling.
+
+    Raises:
+        ConfigError: not a number, not finite, or out of range (naming the gate).
+    """
+    low, high, unit = GATE_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
+        raise ConfigError(f"{name} must be a number of {unit} above {low:g} and at most {high:g}, not {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -165,6 +183,12 @@ def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) ->
     values = {}
     for key, value in table.items():
         if key in extra:
+            continue
+        if key in GATE_RANGES:
+            try:
+                values[key] = check_gate(key, value)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc.message}") from None
             continue
         if isinstance(value, bool) or not isinstance(value, _SETTING_TYPES[key]):
             kinds = " or ".join("a string" if t is str else "a whole number" for t in _SETTING_TYPES[key])
@@ -300,7 +324,8 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
         preset, desc = make_desc(source_id, merged)
         if not merged.preset and preset == TexturePreset.DATA.value and problem is None:
             notes += (_data_fallback_warning(source_id),)
-        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=tuple(dataclasses.replace(n, source_id=source_id) for n in notes)))
+        notes = tuple(dataclasses.replace(n, source_id=source_id) for n in notes)
+        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=notes, gates=merged.gates()))
 
     for raw in inputs:
         path = Path(raw)

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from oxcook.formats import Format
-from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
+from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size, quality_figures
 
 from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
 from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
+from ._gates import gate_failures
 from ._importer import Importer, ImportFormat
 from ._sources import expand_sources
 
@@ -47,7 +48,7 @@ class TextureSetImporter(Importer):
         await cook_textures(textures, job)
 
 
-def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession) -> TextureReportEntry:
+def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, figures) -> TextureReportEntry:
     row = session.texture_emitter.row(index)
     return TextureReportEntry(
         source_id=source.source_id,
@@ -66,6 +67,7 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         path=str(source.paths[0]) if source.paths else "",
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
+        quality=figures,
     )
 
 
@@ -233,6 +235,9 @@ async def cook_textures(
     def place(result: TextureWorkResult, done: int, progress) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
+        figures = quality_figures(result.cooked.quality) if result.cooked is not None and result.cooked.quality is not None else None
+        if figures is not None:
+            diagnostics += gate_failures(source.source_id, figures, source.gates)
         for diag in diagnostics:
             session.add_diagnostic(diag)
         if result.cooked is not None:
@@ -242,7 +247,7 @@ async def cook_textures(
             index, is_new = FALLBACK_INDEX, False
         indices[source.source_id] = index
         holding.give(taken.pop(id(source), 0))
-        session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session))
+        session.report.textures.append(_entry(source, index, result, is_new, diagnostics, session, figures))
         if on_cooked is not None:
             on_cooked(source, index)
         job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)

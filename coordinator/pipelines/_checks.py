@@ -95,6 +95,20 @@ def shape_problem(expected: TextureExpectation | None, cooked: CookedTexture) ->
     return None
 
 
+def quality_problem(work: TextureWork, cooked: CookedTexture) -> str | None:
+    """Why the quality sums a cooked texture carries cannot be its own (a level count, a texel count), or ``None``."""
+    sums = cooked.quality
+    if sums is None:
+        return "no quality figures, the work asked for them" if work.quality else None
+    if sums.format != cooked.format or len(sums.levels) != cooked.mip_levels:
+        return f"quality sums of {len(sums.levels)} levels of format {sums.format}, the texture has {cooked.mip_levels} of {cooked.format}"
+    for mip, level in enumerate(sums.levels):
+        texels = max(1, cooked.width >> mip) * max(1, cooked.height >> mip) * cooked.array_layers
+        if level.texels != texels:
+            return f"quality sums over {level.texels} texels of mip {mip}, which has {texels}"
+    return None
+
+
 def texture_result_problem(work: TextureWork, expected: TextureExpectation | None, cooked: CookedTexture, *, verify_hash: bool = True) -> str | None:
     """Why a cooked texture cannot be what ``work`` asked for, or ``None`` (its payload hash recomputed unless ``verify_hash`` is off)."""
     desc = work.desc
@@ -109,7 +123,7 @@ def texture_result_problem(work: TextureWork, expected: TextureExpectation | Non
     full_chain = int(math.log2(max(cooked.width, cooked.height))) + 1
     if not 1 <= cooked.mip_levels <= full_chain:
         return f"{cooked.mip_levels} mips for {cooked.width}x{cooked.height} (at most {full_chain})"
-    problem = shape_problem(expected, cooked)
+    problem = shape_problem(expected, cooked) or quality_problem(work, cooked)
     if problem is not None:
         return problem
     problems = texture_payload_problems(_ROW.make(data_offset=0, **cooked.row_fields()), cooked.payload, verify_hash=verify_hash)

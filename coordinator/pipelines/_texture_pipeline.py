@@ -88,8 +88,11 @@ class TextureWorkResult:
 class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     kind = "texture"
 
-    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE, verifier=None) -> None:
+    def __init__(
+        self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE, verifier=None, quality: bool = True
+    ) -> None:
         super().__init__(backend, capacity=capacity, job=job, cache=cache, verifier=verifier)
+        self.quality = quality  # workers measure quality figures (a cache entry without them is then a miss)
         self.encoder_target = encoder_target or default_encoder_target()
         self.split_above = split_above  # 0: never split
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
@@ -102,7 +105,14 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
         self._place[key] = next(self._places)
         return TextureWork(
-            key, item.source_id, item.desc, job=self._job, sources=item.sources, paths=() if item.sources else item.paths, encoder_target=self.encoder_target
+            key,
+            item.source_id,
+            item.desc,
+            job=self._job,
+            sources=item.sources,
+            paths=() if item.sources else item.paths,
+            encoder_target=self.encoder_target,
+            quality=self.quality,
         )
 
     def _outcome(self, item: TextureWorkItem, result: TextureResult, milliseconds: float, lookup: Lookup) -> TextureWorkResult:
