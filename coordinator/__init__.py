@@ -10,7 +10,8 @@ the seed's actor families, so the tree draws the design's diagram:
 * ``pipelines/`` — ``TexturePipeline`` and ``MeshPipeline``: bounded windows of
   pure compute, results in completion order;
 * ``backends/`` — where work runs: the local process pool or the Celery farm;
-* ``emit/`` — ``ImportSession``, the emitters, and the writer that owns the root;
+* ``emit/`` — ``ImportSession``, the emitters, and the writer that owns the root (journal, lock, compaction);
+* ``cache/`` — the cook cache (its tiers live in ``worker``) and the stat cache;
 * ``cli/`` — the ``oxcook`` commands.
 
 Everything public is re-exported here; other packages import only from here.
@@ -36,8 +37,11 @@ _EXPORTS = {
     "RootLockedError": "._errors",
     "RootUnusableError": "._errors",
     "SceneError": "._errors",
+    "SceneTooLarge": "._errors",
+    "WorkerResultMismatch": "._errors",
     "inspect_root": "._inspect",
     "summary_dict": "._inspect",
+    "result_estimate": "._memory",
     "JobContext": "._job",
     "JobScope": "._job",
     "DirectDispatcher": "._service",
@@ -139,11 +143,13 @@ __all__ = [
     "QueueDispatcher",
     "RangeAllocator",
     "recover_root",
+    "result_estimate",
     "ResourcePipeline",
     "ResourceTable",
     "RootLockedError",
     "RootUnusableError",
     "SceneError",
+    "SceneTooLarge",
     "ServiceClosedError",
     "SessionClosedError",
     "summary_dict",
@@ -155,4 +161,5 @@ __all__ = [
     "TextureSource",
     "TextureWorkItem",
     "TextureWorkResult",
+    "WorkerResultMismatch",
 ]

@@ -3,7 +3,9 @@
 Each job owns a :class:`JobScope` (its cancel object: ``cancel(reason)`` is
 idempotent, records why, cancels the job's task and stops its remote work), an
 :class:`ImportSession`, and the :class:`JobContext` its importer works through.
-At most ``max_concurrent_jobs`` run at once. No exception leaves a job:
+At most ``max_concurrent_jobs`` run at once. When the configuration asks for
+farm results to be verified, each job gets a :class:`ResultVerifier`, and the
+importer owns the local pool it re-cooks on (opened on first use). No exception leaves a job:
 failures become diagnostics in its ``ImportReport``, with the job's
 ``failure_code`` set for infrastructure failures.
 """
@@ -21,10 +23,11 @@ from ._config import Config
 from ._errors import EXIT_FOR_CODE, EXIT_INPUT_FAILED, OutputWriteError
 from ._job import JobContext, JobScope, ProgressSink
 from ._types import ImportJobId, ImportPhase, ImportReport
-from .backends import ComputeBackend
+from .backends import ComputeBackend, LocalBackend
 from .cache import CookCache
 from .emit import ImportSession
 from .importers import Importer
+from .pipelines import ResultVerifier
 
 
 def _first_leaf(exc: BaseException) -> BaseException:
@@ -51,6 +54,23 @@ class AsyncImporter:
         self.config = config
         self._slots = asyncio.Semaphore(config.max_concurrent_jobs) if config.max_concurrent_jobs > 0 else None
         self.cache = CookCache(config.cache) if config.cache.enabled else None
+        self._recook_backend: ComputeBackend | None = None
+
+    def _recooker(self) -> ComputeBackend:
+        """The coordinator's own pool, where farm results are cooked again (the backend itself when it is one)."""
+        if self.backend.name == "local":
+            return self.backend
+        if self._recook_backend is None:
+            backend = LocalBackend(workers=self.config.thread_pool_size, memory_budget=self.config.memory_budget)
+            backend.warm_up()
+            self._recook_backend = backend
+        return self._recook_backend
+
+    async def close(self) -> None:
+        """Stop the pool farm results were cooked again on, if one was opened."""
+        if self._recook_backend is not None:
+            await self._recook_backend.close()
+            self._recook_backend = None
 
     async def run_job(self, entry: JobEntry) -> ImportReport:
         """Run one job to its report; never raises (cancellation included)."""
@@ -66,8 +86,10 @@ class AsyncImporter:
             rebuild_invalid=request.options.rebuild_invalid_root,
             ignore_record=request.options.ignore_record,
         )
-        job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress, self.cache)
+        verifier = ResultVerifier(self.config.verify_results, self._recooker, session.add_diagnostic, self.cache) if self.config.verify_results > 0 else None
+        job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress, self.cache, verifier)
         entry.scope.on_cancel(lambda: self.backend.cancel_job(job.key))
+        entry.scope.on_cancel(lambda: self._recook_backend is not None and self._recook_backend.cancel_job(job.key))
         try:
             if self._slots is not None:
                 async with self._slots:
@@ -84,8 +106,12 @@ class AsyncImporter:
             job.progress(ImportPhase.CANCELLED, 0, 0, entry.scope.reason or "cancelled")
         finally:
             await self.backend.forget_job(job.key)
+            if self._recook_backend is not None:
+                await self._recook_backend.forget_job(job.key)
             if self.cache is not None:
                 await asyncio.get_running_loop().run_in_executor(None, self.cache.close)
+        if self.cache is not None:
+            report.diagnostics.extend(self.cache.take_warnings())  # warnings only: a cache never changes how a job ends
         return report
 
     async def _run(self, entry: JobEntry, job: JobContext) -> ImportReport:

@@ -44,6 +44,12 @@ class Config:
             several processes or farm workers; below it a texture is split only
             across processes that would otherwise idle (0 = never split); the
             bytes do not change.
+        verify_results: the share (0..1) of fresh farm results cooked again on
+            the coordinator's own pool and compared byte for byte; a worker
+            whose bytes differ is named and its results replaced (chosen by
+            source id, so the same ones every run).
+        quality: workers measure every cooked texture's quality figures (``worker.quality_figures``);
+            they change no byte and no cache key.
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -59,3 +65,5 @@ class Config:
     encoder_target: str = field(default_factory=default_encoder_target)
     stall_timeout: float = field(default_factory=lambda: float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")))
     split_above: int = SPLIT_ABOVE
+    verify_results: float = 0.0
+    quality: bool = True

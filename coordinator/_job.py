@@ -21,7 +21,7 @@ from ._types import ImportJobId, ImportPhase, ImportProgress
 from .backends import ComputeBackend
 from .cache import CookCache
 from .emit import ImportSession
-from .pipelines import MeshPipeline, TexturePipeline
+from .pipelines import MeshPipeline, ResultVerifier, TexturePipeline
 
 ProgressSink = Callable[[ImportProgress], None]
 
@@ -94,6 +94,7 @@ class JobContext:
         backend: where work items run (pipelines use it; importers need not).
         sink: where progress snapshots go (``None``: nobody listens).
         cache: the cook cache the pipelines consult (``None``: off).
+        verifier: re-cooks a share of fresh farm results here (``None``: none).
         token: makes :attr:`key` unique across coordinators sharing one farm.
     """
 
@@ -104,6 +105,7 @@ class JobContext:
     backend: ComputeBackend
     sink: ProgressSink | None = None
     cache: CookCache | None = None
+    verifier: ResultVerifier | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     @property
@@ -125,11 +127,13 @@ class JobContext:
             cache=self.cache,
             encoder_target=self.config.encoder_target,
             split_above=self.config.split_above,
+            verifier=self.verifier,
+            quality=self.config.quality,
         )
 
     def mesh_pipeline(self) -> MeshPipeline:
         """A new mesh pipeline for this job (use it as ``async with``)."""
-        return MeshPipeline(self.backend, capacity=self.config.texture_queue_capacity, job=self.key, cache=self.cache)
+        return MeshPipeline(self.backend, capacity=self.config.texture_queue_capacity, job=self.key, cache=self.cache, verifier=self.verifier)
 
     def progress(
         self,

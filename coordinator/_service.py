@@ -255,6 +255,8 @@ class ImportService:
                 self._state = ServiceState.SHUTTING_DOWN
             futures = list(self._futures.values())
         concurrent.futures.wait(futures, timeout=timeout)
+        if self._importer is not None:
+            self._door.run(self._importer.close()).result(timeout=timeout)
         if self._backend is not None:
             self._door.run(self._backend.close()).result(timeout=timeout)
         self._door.stop()

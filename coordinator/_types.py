@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oxcook.formats import DEFAULT_RELPATHS, INDEX_FILE_NAME, MOUNT_ROOT, FileKind
-from oxcook.worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
+from oxcook.formats import DEFAULT_RELPATHS, MOUNT_ROOT, FileKind
+from oxcook.worker import ImportDiagnostic, ImportSeverity, QualityFigures, TextureImportDesc
 
 ImportJobId = int
 
@@ -61,7 +61,6 @@ class LooseCookedLayout:
     """Where things live inside a cooked root (spec §1.11 defaults)."""
 
     virtual_mount_root: str = MOUNT_ROOT
-    index_file_name: str = INDEX_FILE_NAME
     textures_table: str = DEFAULT_RELPATHS[FileKind.TEXTURES_TABLE]
     textures_data: str = DEFAULT_RELPATHS[FileKind.TEXTURES_DATA]
     buffers_table: str = DEFAULT_RELPATHS[FileKind.BUFFERS_TABLE]
@@ -77,16 +76,42 @@ class LooseCookedLayout:
 
 @dataclass(frozen=True)
 class TextureSettings:
-    """User-facing options for a group of textures; ``None`` means "the preset decides"."""
+    """User-facing options for a group of textures; ``None`` means "the preset decides" (for a gate: none).
+
+    The quality gates (``min_psnr`` in dB, ``max_normal_error_deg``) judge the
+    figures of the cooked texture; they are no part of its descriptor, so
+    changing one never cooks anything again.
+    """
 
     preset: str | None = None
     format: str | None = None
     mips: str | None = None  # none | full | <max count>
     quality: str | None = None
     filter: str | None = None
+    min_psnr: float | None = None
+    max_normal_error_deg: float | None = None
 
     def over(self, base: "TextureSettings") -> "TextureSettings":
-        return TextureSettings(**{f.name: getattr(self, f.name) or getattr(base, f.name) for f in dataclasses.fields(self)})
+        return TextureSettings(**{f.name: _first_set(getattr(self, f.name), getattr(base, f.name)) for f in dataclasses.fields(self)})
+
+    def gates(self) -> "QualityGates":
+        return QualityGates(self.min_psnr, self.max_normal_error_deg)
+
+
+def _first_set(value, base):
+    return base if value is None or value == "" else value
+
+
+@dataclass(frozen=True)
+class QualityGates:
+    """The least quality a cooked texture must show (``None``: no gate); one below is an error, and still written."""
+
+    min_psnr: float | None = None  # dB, against psnr_db (level 0)
+    max_normal_error_deg: float | None = None  # degrees, against the 99th percentile of a normal map's angle error
+
+    @property
+    def any(self) -> bool:
+        return self.min_psnr is not None or self.max_normal_error_deg is not None
 
 
 
@@ -131,6 +156,7 @@ class TextureSource:
     preset: str = ""
     data: tuple[bytes, ...] = ()  # the encoded bytes, for images embedded in a scene (no paths)
     notes: tuple[ImportDiagnostic, ...] = ()  # warnings found while choosing its settings (listed with it in the report)
+    gates: QualityGates = field(default_factory=QualityGates)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,6 +189,8 @@ class TextureReportEntry:
     parts: int = 1  # processes or farm workers its cook was split across
     status: str = "cooked"  # "cooked" | "unchanged" (the build record vouched for it: nothing was read or placed)
     why: str = ""  # why it was cooked rather than left unchanged ("new input", "source changed (mtime: ...)", ...)
+    path: str = ""  # its (first) source file; empty for an image embedded in a scene
+    quality: QualityFigures | None = None  # None: not measured (--no-quality) or not cooked
 
 
 @dataclass

@@ -120,7 +120,6 @@ class TextureType(enum.IntEnum):
     TEXTURE_3D = 9
 
 
-RENDERABLE_TEXTURE_TYPES = frozenset({TextureType.TEXTURE_2D, TextureType.TEXTURE_2D_ARRAY, TextureType.TEXTURE_CUBE})
 
 _TEXTURE_ROW_FIELDS = [
     ("data_offset", "u64"),

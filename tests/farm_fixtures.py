@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.conftest import SHARED_ASSETS
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -67,16 +69,17 @@ def _pings(client) -> bool:
 
 
 class CeleryWorker:
-    """One ``oxcook worker`` subprocess (prefork, ``concurrency`` child processes)."""
+    """One ``oxcook worker`` subprocess (prefork, ``concurrency`` child processes); ``module`` runs another
+    command line in its place (``tests.lying_worker``: a worker whose results are lies)."""
 
-    def __init__(self, url: str, name: str, log: Path, concurrency: int = 1, env: dict | None = None) -> None:
+    def __init__(self, url: str, name: str, log: Path, concurrency: int = 1, env: dict | None = None, module: str = "oxcook") -> None:
         self.name = f"{name}@oxcook-test"
         self.log = log
         # shared-storage tests read the shared assets and pytest's temporary folders, nothing else
-        roots = os.pathsep.join([str(REPO.parent / "shared"), tempfile.gettempdir()])
+        roots = os.pathsep.join([str(SHARED_ASSETS), tempfile.gettempdir()])
         env = {**os.environ, "OXCOOK_BROKER_URL": url, "OXCOOK_TASK_TIMEOUT": "120", "OXCOOK_SOURCE_ROOTS": roots, **(env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oxcook", "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
+            [sys.executable, "-m", module, "worker", "--concurrency", str(concurrency), "--hostname", self.name, "--loglevel", "INFO"],
             stdout=open(log, "wb"),
             stderr=subprocess.STDOUT,
             env=env,

@@ -2,15 +2,18 @@
 
 No knowledge of containers: stages in ``_cook`` (decode, working format,
 processing, mips, output, packing), descriptors and presets in
-``_desc``/``_presets``, the one door to each foreign library (``_imaging`` for
-decoders, ``_bcn`` for the block encoder), errors and diagnostics that cross
+``_desc``/``_presets``, quality figures of cooked blocks in ``_quality``, the
+one door to each foreign library (``_imaging`` for image decoders, ``_bcn`` for
+the block encoder, ``_bcn_decode`` for the block decoder), errors and diagnostics that cross
 the wire as data, and the wire itself (``_wire``: typed work and result
-messages). The only file access is ``_tasks.load_sources``, for work items
-sent by path to workers that share storage. Depends on ``formats`` only.
+messages). File access: ``_tasks.load_sources`` reads sources for work items
+sent by path to workers that share storage (only under the worker's source
+roots), and the cache tiers (``_cache_tiers``) read and write entries in a
+cache folder. Depends on ``formats`` only.
 
-Public modules, loaded by tools by name: ``worker.celery_app`` (the Celery
-app), ``worker.farm_keys`` (Redis key and task names) and
-``worker.redis_clients`` (clients for big values), the last two shared with
+Public modules, loaded by tools by name: ``oxcook.worker.celery_app`` (the
+Celery app), ``oxcook.worker.farm_keys`` (Redis key and task names) and
+``oxcook.worker.redis_clients`` (clients for big values), the last two shared with
 the coordinator's farm backend.
 
 The names are bound on first use (PEP 562): importing the package costs nothing until one
@@ -27,8 +30,6 @@ _EXPORTS = {
     "split_worth": ("._bands", "split_worth"),
     "BC7_PROFILES": ("._bcn", "BC7_PROFILES"),
     "ENCODABLE": ("._bcn", "ENCODABLE"),
-    "ENCODER_TARGETS": ("._bcn", "TARGETS"),
-    "default_encoder_target": ("._versions", "default_target"),
     "distinct_blocks": ("._bcn", "distinct_blocks"),
     "encode_blocks": ("._bcn", "encode_blocks"),
     "encoder_target": ("._bcn", "encoder_target"),
@@ -37,18 +38,23 @@ _EXPORTS = {
     "memory_budget": ("._budget", "memory_budget"),
     "parse_size": ("._budget", "parse_size"),
     "share_of_machine": ("._budget", "share_of_machine"),
+    "CacheEntry": ("._cache_entry", "CacheEntry"),
     "CorruptEntry": ("._cache_entry", "CorruptEntry"),
+    "lacks_quality": ("._cache_entry", "lacks_quality"),
     "pack_entry": ("._cache_entry", "pack_entry"),
+    "read_entry": ("._cache_entry", "read_entry"),
     "readdress": ("._cache_entry", "readdress"),
     "unpack_entry": ("._cache_entry", "unpack_entry"),
-    "COOKER_VERSION": ("._versions", "COOKER_VERSION"),
     "CacheKey": ("._cache_key", "CacheKey"),
     "encoder_identity": ("._cache_key", "encoder_identity"),
     "mesh_key": ("._cache_key", "mesh_key"),
     "miss_reason": ("._cache_key", "miss_reason"),
     "texture_key": ("._cache_key", "texture_key"),
     "FolderTier": ("._cache_tiers", "FolderTier"),
+    "MAX_ENTRY_BYTES": ("._cache_tiers", "MAX_ENTRY_BYTES"),
+    "UnusableEntry": ("._cache_tiers", "UnusableEntry"),
     "open_shared_tier": ("._cache_tiers", "open_shared"),
+    "read_cache_file": ("._cache_tiers", "read_cache_file"),
     "WorkingImage": ("._cook", "WorkingImage"),
     "apply_content_processing": ("._cook", "apply_content_processing"),
     "convert_to_output_format": ("._cook", "convert_to_output_format"),
@@ -59,13 +65,14 @@ _EXPORTS = {
     "decode_source": ("._cook", "decode_source"),
     "encoder_input": ("._cook", "encoder_input"),
     "generate_mips": ("._cook", "generate_mips"),
+    "mip_levels_for": ("._cook", "mip_levels_for"),
     "pack_subresources": ("._cook", "pack_subresources"),
     "plan_cook": ("._cook", "plan_cook"),
-    "CookedTexture": ("._cook_types", "CookedTexture"),
     "CookPlan": ("._cook_types", "CookPlan"),
-    "DEFAULT_MAX_DIMENSION": ("._desc", "DEFAULT_MAX_DIMENSION"),
+    "CookedTexture": ("._cook_types", "CookedTexture"),
     "Bc7Quality": ("._desc", "Bc7Quality"),
     "ColorSpace": ("._desc", "ColorSpace"),
+    "DEFAULT_MAX_DIMENSION": ("._desc", "DEFAULT_MAX_DIMENSION"),
     "HdrHandling": ("._desc", "HdrHandling"),
     "MipFilter": ("._desc", "MipFilter"),
     "MipPolicy": ("._desc", "MipPolicy"),
@@ -78,8 +85,8 @@ _EXPORTS = {
     "TextureImportError": ("._errors", "TextureImportError"),
     "TextureImportErrorCode": ("._errors", "TextureImportErrorCode"),
     "failpoint": ("._failpoints", "failpoint"),
-    "HEADER_BYTES": ("._imaging", "HEADER_BYTES"),
     "DecodedImage": ("._imaging", "DecodedImage"),
+    "HEADER_BYTES": ("._imaging", "HEADER_BYTES"),
     "image_size": ("._imaging", "image_size"),
     "sniff_format": ("._imaging", "sniff_format"),
     "MeshBuffers": ("._mesh", "MeshBuffers"),
@@ -91,16 +98,22 @@ _EXPORTS = {
     "detect_preset_from_filename": ("._presets", "detect_preset_from_filename"),
     "parse_preset": ("._presets", "parse_preset"),
     "preset_desc": ("._presets", "preset_desc"),
+    "QualityFigures": ("._quality", "QualityFigures"),
+    "QualitySums": ("._quality", "QualitySums"),
+    "quality_figures": ("._quality", "quality_figures"),
     "BAND_ROWS": ("._rows", "BAND_ROWS"),
+    "ENCODER_TARGETS": ("._targets", "TARGETS"),
     "run_work": ("._tasks", "run_work"),
+    "COOKER_VERSION": ("._versions", "COOKER_VERSION"),
+    "default_encoder_target": ("._versions", "default_target"),
     "MAX_PARTS": ("._wire", "MAX_PARTS"),
-    "RESULT_FOR": ("._wire", "RESULT_FOR"),
-    "WIRE_VERSION": ("._wire", "WIRE_VERSION"),
     "MeshResult": ("._wire", "MeshResult"),
     "MeshWork": ("._wire", "MeshWork"),
+    "RESULT_FOR": ("._wire", "RESULT_FOR"),
     "Result": ("._wire", "Result"),
     "TextureResult": ("._wire", "TextureResult"),
     "TextureWork": ("._wire", "TextureWork"),
+    "WIRE_VERSION": ("._wire", "WIRE_VERSION"),
     "WireError": ("._wire", "WireError"),
     "Work": ("._wire", "Work"),
     "WorkRef": ("._wire", "WorkRef"),
@@ -126,9 +139,18 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "CorruptEntry",
+    "lacks_quality",
+    "QualityFigures",
+    "QualitySums",
+    "quality_figures",
     "FolderTier",
+    "MAX_ENTRY_BYTES",
+    "UnusableEntry",
+    "read_cache_file",
     "open_shared_tier",
     "pack_entry",
+    "read_entry",
+    "CacheEntry",
     "readdress",
     "unpack_entry",
     "ENCODER_TARGETS",
@@ -192,6 +214,7 @@ __all__ = [
     "pack_subresources",
     "parse_preset",
     "peek_version",
+    "mip_levels_for",
     "plan_cook",
     "preset_desc",
     "run_work",

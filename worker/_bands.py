@@ -24,11 +24,13 @@ import numpy as np
 from oxcook.formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
 
 from ._bcn import ENCODABLE, EncoderError, encode_surfaces, finds_repeats
+from ._bcn_decode import DecoderError
 from ._color import float_to_unorm16, srgb_to_linear
 from ._cook_types import CookedTexture, CookPlan
 from ._desc import BC7_FORMATS, Bc7Quality, ColorSpace, MipPolicy, TextureImportDesc
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._mips import level_sizes, preserve_alpha_coverage, renormalize_normals
+from ._quality import QualityMeter, QualitySums
 from ._rows import BAND_ROWS, BATCH_PIXELS, FLOAT_CHANNELS, HALF_MAX, UNCOMPRESSED_8BIT, checks_normals, rgba8, to_rgba
 
 
@@ -51,8 +53,11 @@ class LevelEncoder:
         emit,
         shares: dict[tuple[int, int], tuple[int, int]] | None = None,
         cancel: CancelCheck | None = None,
+        meter: QualityMeter | None = None,
     ) -> None:
         self._desc = desc
+        self._meter = meter  # sees every encoded band beside the samples it was encoded from (quality figures)
+        self.quality_ms = 0.0  # of encode_ms, the time the meter took
         self._cancel = cancel
         self._plan = plan
         self._base_u8 = base_u8
@@ -126,7 +131,14 @@ class LevelEncoder:
         if not batch:
             return
         check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} bands {batch[0][0]}..{batch[-1][0]}")
-        for (band, _, _), data in zip(batch, self._encode([samples for _, samples, _ in batch], [rows for _, _, rows in batch])):
+        for (band, samples, (first, end)), data in zip(batch, self._encode([samples for _, samples, _ in batch], [rows for _, _, rows in batch])):
+            if self._meter is not None:
+                start = time.perf_counter()
+                try:
+                    self._meter.add(mip, samples[first:end], data)
+                except DecoderError as exc:
+                    raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, f"its blocks do not decode: {exc}") from exc
+                self.quality_ms += (time.perf_counter() - start) * 1000.0
             self._emit(mip, band, data)
 
     def _samples(self, rows: np.ndarray) -> np.ndarray:
@@ -206,10 +218,10 @@ class Placed:
 
 
 # What making the chain costs per level-0 pixel, in pixels of encoding at each quality. Since level 1 is made straight
-# from 8-bit bytes (session 8) the chain of an 8192² photo costs ~12 ns a level-0 pixel (its rows, box and RGBA8
+# from 8-bit bytes the chain of an 8192² photo costs ~12 ns a level-0 pixel (its rows, box and RGBA8
 # levels) against BC7 fast / default / high encoding at ~27 / 364 / 1284 ns a pixel; the split parts of that photo
 # were timed apart in-process: at default 0.07 left the first part 1.3 s longer than the last, 0.03 balances it to
-# a band (21.2 -> 20.2 s for the longer part); at fast 0.6 -> 0.35 took the longer part 4.1 -> 3.3 s; high is the ratio, not timed.
+# a band (the longer part 20.2 s, against 21.2 s at 0.07); at fast 0.35 takes the longer part 3.3 s, 0.6 took it 4.1 s; high is the ratio, not timed.
 _CHAIN_WEIGHT = {Bc7Quality.FAST: 0.35, Bc7Quality.DEFAULT: 0.03, Bc7Quality.HIGH: 0.01}
 
 
@@ -299,5 +311,9 @@ def join_texture_parts(parts: Sequence[CookedTexture], desc: TextureImportDesc) 
     except (ValueError, LayoutError) as exc:
         raise ValueError(str(exc)) from None
     payload, digest = writer.finish()
-    return dataclasses.replace(first, payload=payload, content_hash=digest, timings_ms={})
+    measured = [part.quality for part in parts if part.quality is not None]
+    if measured and len(measured) != len(parts):
+        raise ValueError("some parts carry quality sums and some do not")
+    quality = QualitySums.combine(measured) if measured else None
+    return dataclasses.replace(first, payload=payload, content_hash=digest, timings_ms={}, quality=quality)
 

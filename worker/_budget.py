@@ -1,14 +1,26 @@
 """The memory budget of one cooking process: a texture whose cook would exceed it is refused by name, before decoding.
 
-A cook streams its rows (``worker._cook``): what it holds is the decoded
-source, the output payload, a few bands of float rows and the bands encoded together
-(up to ``BATCH_PIXELS``), so the peak follows
-from the image header (dimensions, channels, sample size) and the output
-format before a byte is decoded. :class:`CookCost` is that estimate; its
-factors cover the decoders' own copies (libpng, Pillow and OpenEXR hand back
-one more array than they keep) and the payload's one copy when it is finished.
-Measured with ``bench/memory.py`` (peak RSS of a cook minus the process before
-it) the estimate stays above the real peak for every case there.
+A cook streams its rows (``worker._cook``): what it holds is the source
+file's bytes, the decoded source, the output payload, a few bands of float rows
+and the bands encoded together (up to ``BATCH_PIXELS``), so the peak follows
+from the image header (dimensions, channels, sample size), the file's size and
+the output format before a byte is decoded. :class:`CookCost` is that estimate,
+the sum of:
+
+* the file's bytes, held for the whole cook;
+* the decoded source twice: the decoders hand back one more array than they
+  keep (libpng, Pillow, OpenEXR; a bottom-up Radiance file's flip);
+* the payload three times: a whole cook's ``PayloadWriter`` buffer and the
+  bytes it becomes, then the result on its way out — the payload, the msgpack
+  encoder's buffer and the message it becomes (``worker._wire.encode``), and a
+  pool process's pickled copy of that message after the payload is dropped.
+  A part of a split texture holds its bands and their join: less than the whole;
+* float work rows, the bands encoded together, and levels kept whole for
+  alpha coverage.
+
+Measured with ``bench/memory.py`` (peak RSS of a pool process's run of one
+work item, minus the process before it) the estimate stays above the real
+peak for every input kind there; a test checks the same at 2048².
 
 The budget comes from ``OXCOOK_MEMORY_BUDGET`` (bytes, or with a K/M/G/T
 suffix), which the local pool and ``oxcook worker`` set to their share of the
@@ -24,13 +36,13 @@ from ._errors import TextureImportError, TextureImportErrorCode
 from ._rows import BAND_ROWS, BATCH_PIXELS, CHUNK_ROWS
 
 _DECODER_COPIES = 2  # the decoded array and the decoder's own buffer (or a conversion) at the moment of handing over
-_PAYLOAD_COPIES = 2  # the payload being filled, and the bytes it becomes
+_PAYLOAD_COPIES = 3  # the payload, the wire encoder's buffer and the message it becomes (the largest of the module docstring's moments)
 _CHAIN = 4 / 3  # a full mip chain's texels per level-0 texel
 _WORK_ROWS = CHUNK_ROWS * 16 * 8  # per column: a chunk of float RGBA rows and its transients
 _ENCODER_BYTES = 4 * 2  # per pixel of the bands encoded together: their encoder samples and its block rows
 _HELD_LEVELS = 16 / 3  # float RGBA levels 1.. kept whole when alpha coverage is preserved
+_PAYLOAD_TABLES = 64 * 1024  # the payload's header and subresource table, with room to spare
 _SUFFIXES = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-
 
 
 def parse_size(text: str) -> int:
@@ -81,24 +93,30 @@ class CookCost:
     holds_levels: bool = False  # alpha coverage is preserved: levels 1.. are kept whole before encoding
     layers: int = 1
 
-    def estimate(self, width: int, height: int, source_bytes_per_pixel: float, *, float_source: bool = False) -> int:
-        """Bytes at the peak of cooking a ``width`` × ``height`` source with that many decoded bytes per pixel."""
-        pixels = width * height
+    def payload_bytes(self, width: int, height: int, *, float_source: bool = False) -> int:
+        """At least the size of the payload of a ``width`` × ``height`` texture (every layer, a full chain)."""
         output = self.float_output_bytes_per_texel if float_source else self.output_bytes_per_texel
-        per_pixel = source_bytes_per_pixel * _DECODER_COPIES + output * _CHAIN * _PAYLOAD_COPIES * self.layers
-        if self.holds_levels:
-            per_pixel += _HELD_LEVELS
+        return int(width * height * output * _CHAIN * self.layers) + _PAYLOAD_TABLES
+
+    def estimate(self, width: int, height: int, source_bytes_per_pixel: float, *, float_source: bool = False, file_bytes: int = 0) -> int:
+        """Bytes at the peak of cooking a ``width`` × ``height`` source with that many decoded bytes per pixel,
+        read from a file of ``file_bytes`` (each layer's: layers are decoded one at a time)."""
+        pixels = width * height
+        per_pixel = source_bytes_per_pixel * _DECODER_COPIES + (_HELD_LEVELS if self.holds_levels else 0.0)
         encoded_together = min(pixels, max(width * BAND_ROWS, BATCH_PIXELS))  # worker._bands.LevelEncoder's batch
-        return int(pixels * per_pixel + width * _WORK_ROWS + encoded_together * _ENCODER_BYTES)
+        payload = self.payload_bytes(width, height, float_source=float_source) * _PAYLOAD_COPIES
+        return int(file_bytes * self.layers + pixels * per_pixel + payload + width * _WORK_ROWS + encoded_together * _ENCODER_BYTES)
 
 
-def check_budget(width: int, height: int, source_id: str, *, source_bytes_per_pixel: float, cost: CookCost, float_source: bool = False) -> None:
+def check_budget(
+    width: int, height: int, source_id: str, *, source_bytes_per_pixel: float, cost: CookCost, float_source: bool = False, file_bytes: int = 0
+) -> None:
     """Refuse a texture whose estimated peak exceeds the budget.
 
     Raises:
         TextureImportError: ``texture-image-too-large``, naming the estimate and the limit.
     """
-    estimate = cost.estimate(width, height, source_bytes_per_pixel, float_source=float_source)
+    estimate = cost.estimate(width, height, source_bytes_per_pixel, float_source=float_source, file_bytes=file_bytes)
     budget = memory_budget()
     if estimate > budget:
         raise TextureImportError(

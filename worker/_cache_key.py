@@ -8,7 +8,9 @@ cooker version. Two different inputs never share a key; the same input always
 gets the same one.
 
 ``COOKER_VERSION`` changes whenever oxcook's cooked bytes would change for
-the same input and settings (a new filter, a fixed rounding, another layout).
+the same input and settings (a new filter, a fixed rounding, another layout),
+and whenever an entry's result changes form (a new wire version of its body):
+an entry of another form is then a clean miss, not a corrupt entry.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 import ispc_texcomp
 import numpy as np
 
-from ._bcn import DEFAULT_TARGET
+from ._targets import DEFAULT_TARGET
 from ._desc import ENUM_FIELDS, TextureImportDesc
 from ._versions import COOKER_VERSION
 
@@ -98,6 +100,6 @@ def _show(name: str, value) -> str:
     if enum_type is not None and value is not None:
         try:
             return enum_type(value).name.lower()
-        except ValueError:
+        except (ValueError, TypeError):  # a record edited by hand
             pass
     return str(value)

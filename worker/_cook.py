@@ -22,7 +22,9 @@ processes (``split_bands``) cuts level 0 at block rows: a part encodes only its
 rows (only the last one makes the mip chain; a band the cut falls in is made
 whole and encoded with its whole-band profile), and its bytes are its rows'
 run of the texture's tightly packed subresources; ``join_texture_parts``
-places them. Per-row conversions live in ``worker._rows``. A ``cancel`` callable is polled between stages (and between band
+places them. With ``quality`` on, every encoded band is also decoded and
+compared with the samples it was encoded from (``worker._quality``: sums only,
+a few rows at a time; the bytes do not change). Per-row conversions live in ``worker._rows``. A ``cancel`` callable is polled between stages (and between band
 encodes) so a cancelled job stops at the next boundary. No file I/O and no
 knowledge of containers: the payload layout and hashes come from ``formats``.
 
@@ -74,6 +76,7 @@ from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode, check_cancelled
 from ._imaging import DecodedImage, decode_image
 from ._mips import MipStream, alpha_coverage, mip_chain, normal_deviation, plan_steps, preserve_alpha_coverage, renormalize_normals
+from ._quality import QualityMeter
 from ._rows import BAND_ROWS, CHUNK_ROWS, HALF_MAX, UNIT_TOLERANCE, checks_normals, finish_rows, float_rows, halved_rows, mip_clamp, prepare_rows, rgba8, to_rgba, working_rows
 
 
@@ -119,6 +122,13 @@ def cook_cost(desc: TextureImportDesc) -> CookCost:
     return CookCost(per_texel, max(per_texel, float_texel), holds, max(1, desc.array_layers))
 
 
+def mip_levels_for(desc: TextureImportDesc, width: int, height: int) -> int:
+    """The mip count a cook of a ``width`` x ``height`` image makes under ``desc`` (pure): the coordinator
+    checks every result against it, so the rule lives once."""
+    full = full_mip_count(width, height)
+    return {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
+
+
 def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | None = None) -> CookPlan:
     """The decisions of a cook from the descriptor and what was decoded (pure).
 
@@ -138,8 +148,7 @@ def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | N
                 TextureImportErrorCode.HDR_REQUIRES_FLOAT_FORMAT, sid, f"HDR source needs a float output format, not {out.name}"
             )
     srgb_source = desc.source_color_space == ColorSpace.SRGB and not decoded.is_float
-    full = full_mip_count(decoded.width, decoded.height)
-    levels = {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
+    levels = mip_levels_for(desc, decoded.width, decoded.height)
     premultiply = desc.premultiply_alpha
     return CookPlan(
         source_id=sid,
@@ -281,7 +290,7 @@ def pack_subresources(
     )
 
 
-def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, facts: SourceFacts, emit, timings: dict, part=None, cancel=None) -> None:
+def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, facts: SourceFacts, emit, timings: dict, part=None, cancel=None, meter=None) -> None:
     """Stages 3-6 of one layer, band by band (see the module docstring); a part without levels 1.. makes no chain."""
     base_u8 = decoded.pixels if decoded.pixels.dtype == np.uint8 and not facts.changed else None
     shares, rows_wanted = None, range(0, plan.height, CHUNK_ROWS)
@@ -292,7 +301,7 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
         chain = chain and any(s.mip for s in mine)
         if not chain:
             rows_wanted = [a for a in rows_wanted if (0, a // BAND_ROWS) in shares]
-    encoder = LevelEncoder(desc, plan, base_u8, emit, shares, cancel)
+    encoder = LevelEncoder(desc, plan, base_u8, emit, shares, cancel, meter)
     steps = plan_steps(plan.width, plan.height, plan.mip_levels, desc.mip_filter) if chain else []
     # level 0 is the source's own bytes and its first step a 2x2 box: level 1 is made from those bytes (halved_rows), the stream starts there
     halve = bool(steps) and steps[0].mode == "box2x" and encoder.level0_from_source and not encoder.counts_coverage
@@ -325,11 +334,19 @@ def _cook_layer(decoded: DecodedImage, desc: TextureImportDesc, plan: CookPlan, 
     encoder.flush()
     timings["convert_to_working_format"] = timings.get("convert_to_working_format", 0.0) + working * 1000.0
     timings["generate_mips"] = timings.get("generate_mips", 0.0) + streaming * 1000.0
-    timings["convert_to_output_format"] = timings.get("convert_to_output_format", 0.0) + encoder.encode_ms
+    timings["convert_to_output_format"] = timings.get("convert_to_output_format", 0.0) + encoder.encode_ms - encoder.quality_ms
+    if meter is not None:
+        timings["quality"] = timings.get("quality", 0.0) + encoder.quality_ms
 
 
 def cook_texture(
-    source: bytes, desc: TextureImportDesc, source_id: str | None = None, *, cancel: CancelCheck | None = None, part: tuple[int, int] | None = None
+    source: bytes,
+    desc: TextureImportDesc,
+    source_id: str | None = None,
+    *,
+    cancel: CancelCheck | None = None,
+    part: tuple[int, int] | None = None,
+    quality: bool = True,
 ) -> CookedTexture:
     """Cook one image into a 2D texture payload (or, with ``part``, one part of it: see :func:`cook_texture_layers`).
 
@@ -340,7 +357,7 @@ def cook_texture(
         raise TextureImportError(
             TextureImportErrorCode.ARRAY_LAYER_COUNT_INVALID, _sid(desc, source_id), f"{desc.texture_type.name} needs one image per layer"
         )
-    return cook_texture_layers([source], desc, source_id, cancel=cancel, part=part)
+    return cook_texture_layers([source], desc, source_id, cancel=cancel, part=part, quality=quality)
 
 
 def cook_texture_layers(
@@ -350,6 +367,7 @@ def cook_texture_layers(
     *,
     cancel: CancelCheck | None = None,
     part: tuple[int, int] | None = None,
+    quality: bool = True,
 ) -> CookedTexture:
     """Cook one image per layer (2D array, or a cube in +X −X +Y −Y +Z −Z order).
 
@@ -359,6 +377,8 @@ def cook_texture_layers(
             part's run of tightly packed subresource bytes, not an OTX1 payload,
             and its ``content_hash`` is 0. Joining the parts in order and
             packing them gives the unsplit payload byte for byte.
+        quality: measure the quality figures as the bands are encoded (``worker._quality``:
+            the result's ``quality``; a part's sums, which the join adds up). They change no byte.
 
     Raises:
         TextureImportError: a layer failed, or the layers differ in size.
@@ -381,6 +401,7 @@ def cook_texture_layers(
     run: Bands | None = None
     diagnostics: list[ImportDiagnostic] = []
     plan = None
+    meter: QualityMeter | None = None
     for i, source in enumerate(sources):
         layer_id = sid if len(sources) == 1 else f"{sid}[layer {i}]"
         decoded = timed("decode_source", decode_source, source, desc, layer_id)
@@ -388,6 +409,9 @@ def cook_texture_layers(
         if plan is None:
             plan = layer_plan
             layout = compute_layout(desc.texture_type, plan.output_format, plan.width, plan.height, array_layers=len(sources), mip_levels=plan.mip_levels)
+            if quality:
+                cutoff = desc.alpha_cutoff if desc.preserve_alpha_coverage else None
+                meter = QualityMeter(plan.output_format, plan.mip_levels, alpha_cutoff=cutoff, normals=desc.intent == TextureIntent.NORMAL_TS)
             if part is None:
                 writer = PayloadWriter(layout, flags=plan.flags)
             else:
@@ -398,7 +422,7 @@ def cook_texture_layers(
             )
         facts = timed("apply_content_processing", survey, decoded, desc, plan)
         sink = run if run is not None else Placed(writer, i, plan.mip_levels)
-        _cook_layer(decoded, desc, plan, facts, sink.emit, timings, part, cancel)
+        _cook_layer(decoded, desc, plan, facts, sink.emit, timings, part, cancel, meter)
         del decoded
         diagnostics.extend(facts.diagnostics(sid))
     if run is not None:
@@ -410,6 +434,6 @@ def cook_texture_layers(
     cooked = CookedTexture(
         sid, payload, int(desc.texture_type), plan.width, plan.height, 1, len(sources), plan.mip_levels, int(plan.output_format), digest, int(plan.flags), tuple(diagnostics)
     )
-    return dataclasses.replace(cooked, timings_ms=timings)
+    return dataclasses.replace(cooked, timings_ms=timings, quality=meter.sums() if meter is not None else None)
 
 

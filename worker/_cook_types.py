@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from oxcook.formats import Format, PayloadFlags, compression_type_for
 
 from ._diagnostics import ImportDiagnostic
+from ._quality import QualitySums
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class CookedTexture:
     flags: int = 0
     diagnostics: tuple[ImportDiagnostic, ...] = ()
     timings_ms: dict = field(default_factory=dict, compare=False)
+    quality: QualitySums | None = None  # what its quality figures are made of (worker._quality); None: not measured
 
     @property
     def size_bytes(self) -> int:

@@ -23,7 +23,6 @@ from oxcook.formats import OxcookError
 class TextureImportErrorCode(enum.IntEnum):
     UNSUPPORTED_FORMAT = 1
     CORRUPTED_DATA = 2
-    DECODE_FAILED = 3
     OUT_OF_MEMORY = 4
     IMAGE_TOO_LARGE = 5  # oxcook: refused before decoding
     INVALID_DIMENSIONS = 20

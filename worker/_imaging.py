@@ -3,7 +3,8 @@
 Decoders, chosen per format for correctness:
 
 * PNG: ``imagecodecs`` (libpng). It keeps 16-bit samples (Pillow reduces 16-bit
-  RGB to 8 bits) and checks chunk CRCs (Pillow ignores them).
+  RGB to 8 bits) and checks chunk CRCs (Pillow ignores them). Method bytes PNG
+  forbids are refused first (``_png``): libpng lets some of them through.
 * JPEG, TGA, BMP, GIF, DDS (uncompressed, BC1–BC7): Pillow.
 * Radiance ``.hdr``: ``imagecodecs``' RGBE decoder (imageio's default path can
   return 8-bit data).
@@ -29,6 +30,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ._budget import CookCost, check_budget
 from ._errors import TextureImportError, TextureImportErrorCode
+from ._png import check_png_methods
 
 
 def _configure_pillow() -> None:
@@ -156,8 +158,10 @@ def image_size(head: bytes, hint: str = "") -> tuple[int, int] | None:
     return None
 
 
-def _check_size(width: int, height: int, source_id: str, max_dimension: int, cost: CookCost, source_bytes_per_pixel: float, *, float_source: bool = False) -> None:
-    """The header's dimensions against the limit and the memory budget, before any pixel is decoded."""
+def _check_size(
+    width: int, height: int, source_id: str, max_dimension: int, cost: CookCost, source_bytes_per_pixel: float, *, float_source: bool = False, file_bytes: int = 0
+) -> None:
+    """The header's dimensions against the limit and the memory budget (a cook holds its file's ``file_bytes`` too), before any pixel is decoded."""
     if width <= 0 or height <= 0:
         raise TextureImportError(TextureImportErrorCode.INVALID_DIMENSIONS, source_id, f"image header says {width}x{height}")
     if width > max_dimension or height > max_dimension:
@@ -166,7 +170,7 @@ def _check_size(width: int, height: int, source_id: str, max_dimension: int, cos
             source_id,
             f"{width}x{height} exceeds the {max_dimension}x{max_dimension} limit; refused before decoding",
         )
-    check_budget(width, height, source_id, source_bytes_per_pixel=source_bytes_per_pixel, cost=cost, float_source=float_source)
+    check_budget(width, height, source_id, source_bytes_per_pixel=source_bytes_per_pixel, cost=cost, float_source=float_source, file_bytes=file_bytes)
 
 
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # by colour type (a palette may expand to RGBA)
@@ -192,13 +196,14 @@ def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost)
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without an IHDR chunk")
     if b"IDAT" not in data:
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without image data (no IDAT chunk)")
+    check_png_methods(data, source_id)
     sample_bytes = 2 if data[24] == 16 else 1
-    _check_size(*_png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes)
+    _check_size(*_png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes, file_bytes=len(data))
     pixels = imagecodecs.png_decode(data)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     if pixels.dtype == np.bool_:
-        pixels = pixels.astype(np.uint8) * 255
+        pixels = pixels.view(np.uint8) * np.uint8(255)  # one new array: astype first would make two
     return DecodedImage(np.ascontiguousarray(pixels), "png")
 
 
@@ -218,7 +223,7 @@ def _hdr_dimensions(data: bytes, source_id: str) -> tuple[int, int, bool]:
 
 def _decode_hdr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     width, height, bottom_up = _hdr_dimensions(data, source_id)
-    _check_size(width, height, source_id, max_dimension, cost, 3 * 4, float_source=True)
+    _check_size(width, height, source_id, max_dimension, cost, 3 * 4, float_source=True, file_bytes=len(data))
     pixels = np.asarray(imagecodecs.rgbe_decode(data), dtype=np.float32)
     if pixels.shape[:2] != (height, width):
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, f"decoded {pixels.shape[1]}x{pixels.shape[0]}, header says {width}x{height}")
@@ -228,7 +233,7 @@ def _decode_hdr(data: bytes, source_id: str, max_dimension: int, cost: CookCost)
 
 
 def _decode_exr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
-    _check_size(*_exr_size(data), source_id, max_dimension, cost, 4 * 4, float_source=True)
+    _check_size(*_exr_size(data), source_id, max_dimension, cost, 4 * 4, float_source=True, file_bytes=len(data))
     import OpenEXR
 
     channels = OpenEXR.File(io.BytesIO(data)).channels()
@@ -250,7 +255,7 @@ _PILLOW_FORMATS = {"jpeg": ["JPEG"], "bmp": ["BMP", "DIB"], "dds": ["DDS"], "gif
 def _decode_pillow(data: bytes, fmt: str, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
     _configure_pillow()
     with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[fmt]) as im:
-        _check_size(im.width, im.height, source_id, max_dimension, cost, 4 if len(im.getbands()) > 1 or im.mode in ("I", "F") else 2 if im.mode.startswith("I;16") else 1)
+        _check_size(im.width, im.height, source_id, max_dimension, cost, 4 if len(im.getbands()) > 1 or im.mode in ("I", "F") else 2 if im.mode.startswith("I;16") else 1, file_bytes=len(data))
         im.load()
         mode = im.mode
         if mode in ("I;16", "I;16L", "I;16B", "I;16N"):

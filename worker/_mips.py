@@ -130,7 +130,7 @@ def _box2x(band: np.ndarray) -> np.ndarray:
     """The 2x2 box means of ``band`` (even height and width): ``(((tl + bl) + tr) + br) * 0.25`` per sample.
 
     Each few rows' even and odd columns are first copied apart, whole pixels at a time, so the sums run
-    over long contiguous rows instead of a pixel's 4 samples at a time (a 2048² level: 40 -> 19 ms);
+    over long contiguous rows instead of a pixel's 4 samples at a time (a 2048² level: 19 ms, against 40 ms strided);
     the arithmetic and its order, and so every value, are the strided sums'.
     """
     band = np.ascontiguousarray(band)

@@ -104,7 +104,7 @@ def halved_rows(samples: np.ndarray, plan: CookPlan) -> np.ndarray:
     """Level-1 working rows straight from 8-bit level-0 rows (an even number of them, of even width): the
     2x2 box of their :func:`working_rows`, value for value, without making those rows. The bytes of even
     and odd columns are first copied apart (whole pixels at a time), each sample is then looked up once,
-    and the sums run at half size (a 2048² RGB level: 39 -> 29 ms, and no 64 MB float copy of it).
+    and the sums run at half size (a 2048² RGB level: 29 ms, against 39 ms through float rows, and no 64 MB float copy of it).
     For level-0 rows that content processing leaves as they are."""
     channels = samples.shape[2]
     even, odd = columns_apart(samples)

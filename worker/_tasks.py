@@ -69,9 +69,9 @@ def run_texture_work(work: TextureWork, cancel: CancelCheck | None = None) -> Te
         sources = load_sources(work)
         with encoder_target(work.encoder_target):
             if len(sources) == 1 and work.desc.array_layers == 1:
-                cooked = cook_texture(sources[0], work.desc, work.source_id, cancel=cancel, part=work.part)
+                cooked = cook_texture(sources[0], work.desc, work.source_id, cancel=cancel, part=work.part, quality=work.quality)
             else:
-                cooked = cook_texture_layers(list(sources), work.desc, work.source_id, cancel=cancel, part=work.part)
+                cooked = cook_texture_layers(list(sources), work.desc, work.source_id, cancel=cancel, part=work.part, quality=work.quality)
     except TextureImportError as exc:
         return error_result(work, exc.code, exc.message)
     except (ValueError, TypeError) as exc:

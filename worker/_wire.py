@@ -11,6 +11,11 @@ type, so a garbage message is a :class:`WireError`, never a crash further in.
     TextureWork  ──▶ worker ──▶ TextureResult   (cooked texture, or an error diagnostic)
     MeshWork     ──▶ worker ──▶ MeshResult      (packed buffers, or an error diagnostic)
 
+A texture result carries the sums its quality figures are made of
+(``worker._quality``) unless its work item asked for none (``quality``).
+A farm worker's result names the lease it held on its item (``lease``), so the
+coordinator takes it only from the worker holding that lease.
+
 A work item carries its sources in exactly one of three ways: ``sources`` (the
 encoded bytes), ``paths`` (storage the worker shares) or ``blobs`` (Redis keys,
 resolved by the farm worker). :func:`error_result` is the one way to build a
@@ -27,13 +32,14 @@ import numpy as np
 
 from oxcook.formats import OxcookError
 
-from ._bcn import DEFAULT_TARGET
+from ._targets import DEFAULT_TARGET
 from ._cook_types import CookedTexture
 from ._desc import TextureImportDesc
 from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._mesh import MeshBuffers
+from ._quality import QualitySums
 
-WIRE_VERSION = 3
+WIRE_VERSION = 5  # 5: a texture work item says whether to measure quality, a cooked texture carries its quality sums
 MAX_PARTS = 64  # the most parts one texture is split into
 
 
@@ -58,6 +64,7 @@ class TextureWork:
     encoder_target: str = DEFAULT_TARGET  # the instruction set whose encoder kernels every worker must use (same bytes everywhere)
     cache_key: str = ""  # the cook-cache key the coordinator computed: a worker with a shared tier consults and fills it
     part: tuple[int, int] | None = None  # (index, count): encode only this part's rows of a split texture (worker.split_bands)
+    quality: bool = True  # measure the quality figures (worker._quality); no part of the cache key: they change no byte
 
     def __post_init__(self) -> None:
         if sum(bool(x) for x in (self.sources, self.paths, self.blobs)) != 1:
@@ -81,6 +88,7 @@ class TextureResult:
     cooked: CookedTexture | None = None
     error: ImportDiagnostic | None = None
     cook_ms: float = 0.0  # time the worker spent on the item (not counting its wait in a queue)
+    lease: str = ""  # the farm lease its worker held on the item (worker.farm_keys.lease); empty off the farm
 
     @property
     def ok(self) -> bool:
@@ -111,6 +119,7 @@ class MeshResult:
     mesh: MeshBuffers | None = None
     error: ImportDiagnostic | None = None
     cook_ms: float = 0.0
+    lease: str = ""  # as TextureResult's
 
     @property
     def ok(self) -> bool:
@@ -167,7 +176,15 @@ _COOKED_FIELDS = ("texture_type", "width", "height", "depth", "array_layers", "m
 
 def _to_plain(message) -> dict:
     if isinstance(message, TextureWork):
-        body = {"key": message.key, "source_id": message.source_id, "desc": message.desc.to_dict(), "job": message.job, "encoder_target": message.encoder_target, "cache_key": message.cache_key}
+        body = {
+            "key": message.key,
+            "source_id": message.source_id,
+            "desc": message.desc.to_dict(),
+            "job": message.job,
+            "encoder_target": message.encoder_target,
+            "cache_key": message.cache_key,
+            "quality": message.quality,
+        }
         for name in ("sources", "paths", "blobs"):
             if getattr(message, name):
                 body[name] = list(getattr(message, name))
@@ -178,6 +195,8 @@ def _to_plain(message) -> dict:
         arrays = {name: _array_to_plain(a) for name, a in message.arrays.items() if a is not None}
         return {"key": message.key, "source_id": message.source_id, "arrays": arrays, "job": message.job, "cache_key": message.cache_key}
     body = {"key": message.key, "source_id": message.source_id, "cook_ms": float(message.cook_ms)}
+    if message.lease:
+        body["lease"] = message.lease
     if message.error is not None:
         body["error"] = message.error.to_dict()
     if isinstance(message, TextureResult) and message.cooked is not None:
@@ -186,6 +205,8 @@ def _to_plain(message) -> dict:
         body["payload"] = cooked.payload
         body["diagnostics"] = [d.to_dict() for d in cooked.diagnostics]
         body["timings_ms"] = dict(cooked.timings_ms)
+        if cooked.quality is not None:
+            body["quality"] = cooked.quality.to_plain()
     if isinstance(message, MeshResult) and message.mesh is not None:
         mesh = message.mesh
         body["mesh"] = {
@@ -223,11 +244,18 @@ def _diagnostic(value: Any, what: str) -> ImportDiagnostic:
         raise WireError(f"{what}: {exc}") from exc
 
 
+def _quality(value: Any) -> QualitySums:
+    try:
+        return QualitySums.from_plain(value)
+    except ValueError as exc:
+        raise WireError(f"quality: {exc}") from exc
+
+
 def _from_plain(cls, fields: dict):
     key = _typed(fields.get("key"), str, "key")
     source_id = _typed(fields.get("source_id"), str, "source_id")
     if cls is TextureWork:
-        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key", "part"})
+        _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key", "part", "quality"})
         try:
             desc = TextureImportDesc.from_dict(_typed(fields["desc"], dict, "desc"))
         except (TypeError, ValueError) as exc:
@@ -243,6 +271,7 @@ def _from_plain(cls, fields: dict):
             encoder_target=_typed(fields.get("encoder_target", DEFAULT_TARGET), str, "encoder_target"),
             cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"),
             part=_str_list(fields["part"], "part", int) if "part" in fields else None,
+            quality=_typed(fields.get("quality", True), bool, "quality"),
         )
     if cls is MeshWork:
         _check_fields(cls.KIND, fields, {"key", "source_id", "arrays"}, {"job", "cache_key"})
@@ -250,8 +279,9 @@ def _from_plain(cls, fields: dict):
         return MeshWork(key, source_id, arrays, job=_typed(fields.get("job", ""), str, "job"), cache_key=_typed(fields.get("cache_key", ""), str, "cache_key"))
     error = _diagnostic(fields["error"], "error") if "error" in fields else None
     cook_ms = float(_typed(fields.get("cook_ms", 0.0), (int, float), "cook_ms"))
+    lease = _typed(fields.get("lease", ""), str, "lease")
     if cls is TextureResult:
-        _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "cooked", "payload", "diagnostics", "timings_ms"})
+        _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "lease", "error", "cooked", "payload", "diagnostics", "timings_ms", "quality"})
         cooked = None
         if "cooked" in fields:
             row = _typed(fields["cooked"], dict, "cooked")
@@ -261,12 +291,13 @@ def _from_plain(cls, fields: dict):
                 payload=_typed(fields.get("payload"), bytes, "payload"),
                 diagnostics=tuple(_diagnostic(d, "diagnostic") for d in _typed(fields.get("diagnostics", []), list, "diagnostics")),
                 timings_ms=_typed(fields.get("timings_ms", {}), dict, "timings_ms"),
+                quality=_quality(fields["quality"]) if "quality" in fields else None,
                 **{name: _typed(row[name], int, name) for name in _COOKED_FIELDS},
             )
         if (cooked is None) == (error is None):
             raise WireError(f"{source_id}: a texture result needs exactly one of cooked and error")
-        return TextureResult(key, source_id, cooked, error, cook_ms)
-    _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "error", "mesh"})
+        return TextureResult(key, source_id, cooked, error, cook_ms, lease)
+    _check_fields(cls.KIND, fields, {"key", "source_id"}, {"cook_ms", "lease", "error", "mesh"})
     mesh = None
     if "mesh" in fields:
         m = _typed(fields["mesh"], dict, "mesh")
@@ -281,7 +312,7 @@ def _from_plain(cls, fields: dict):
         )
     if (mesh is None) == (error is None):
         raise WireError(f"{source_id}: a mesh result needs exactly one of mesh and error")
-    return MeshResult(key, source_id, mesh, error, cook_ms)
+    return MeshResult(key, source_id, mesh, error, cook_ms, lease)
 
 
 def encode(message: Work | Result) -> bytes:

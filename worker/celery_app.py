@@ -1,4 +1,4 @@
-"""The Celery app of an oxcook worker (load it with ``celery -A worker.celery_app``).
+"""The Celery app of an oxcook worker (load it with ``celery -A oxcook.worker.celery_app``).
 
 Configured from the environment: ``OXCOOK_BROKER_URL`` (default
 ``redis://127.0.0.1:6379/0``) and ``OXCOOK_TASK_TIMEOUT`` (seconds one texture
@@ -11,9 +11,18 @@ item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
 result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
 ``oxcook:cancel:<job>`` and its work key (at most every ``POLL_S``). While an item runs its lease is renewed every 10 s (30 s
-expiry), so the coordinator notices a lost worker within seconds; an item that
+expiry), so the coordinator notices a lost worker within seconds. The lease holds a token of this
+attempt's own, which the result names: a result is published only while its worker still holds the
+lease, and the coordinator takes it only then (one whose lease lapsed and went to another worker is
+dropped, and so is any result for an item its sender never took). An item that
 failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
-most ``MAX_ATTEMPTS`` times, then reported as failed.
+most ``MAX_ATTEMPTS`` times, then reported as failed. A message on the queue that is not an oxcook task
+envelope (``_envelope``) is logged and rejected, and the worker carries on; :func:`serve` returns how the
+worker ended, so a fatal stop can exit non-zero.
+
+With a shared cook-cache tier (``OXCOOK_SHARED_CACHE``) a worker serves items
+from it, but writes to it only when let (``OXCOOK_WORKER_PUBLISHES_CACHE=1``):
+by default the coordinator publishes the results it accepted.
 """
 
 from __future__ import annotations
@@ -31,8 +40,10 @@ import redis
 from celery import Celery, signals
 
 from . import farm_keys as keys
-from ._cache_entry import CorruptEntry, pack_entry, readdress, unpack_entry
+from ._cache_entry import CorruptEntry, lacks_quality, pack_entry, readdress, unpack_entry
+from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
+from ._envelope import envelope_problem
 from ._tasks import run_work
 from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 from .redis_clients import bulk_client
@@ -70,13 +81,28 @@ _SETTINGS = dict(
 )
 
 
-def _tolerate_garbage_on_the_queue() -> None:
-    """A message on the queue that is not even a JSON envelope must cost that message, not the worker.
+def _unreadable(why: str, raw: object) -> dict:
+    """An envelope of a content type no worker accepts, standing in for a message that is not a task envelope:
+    Celery logs and rejects it as it does any undecodable message, and the worker carries on."""
+    logger.error("oxcook: discarded a message on the queue that is not a task envelope (%s): %.80r", why, raw)
+    return {
+        "body": "",
+        "content-type": "application/x-oxcook-unreadable",
+        "content-encoding": "binary",
+        "headers": {},
+        "properties": {"delivery_tag": str(uuid.uuid4()), "delivery_info": {"exchange": "", "routing_key": ""}, "body_encoding": "base64"},
+    }
 
-    kombu's Redis transport parses each popped envelope with ``loads`` and lets
-    the error end the worker ("Unrecoverable error: JSONDecodeError"). Here an
-    unparseable envelope becomes one of an unknown content type, which Celery
-    logs and rejects as it does any undecodable message, and the worker carries on.
+
+def _tolerate_garbage_on_the_queue() -> None:
+    """A message on the queue that is not a task envelope must cost that message, not the worker.
+
+    kombu's Redis transport parses each popped message with ``loads`` and reads
+    it as an envelope without checking: a message that is not JSON, or JSON of
+    another shape, raises inside the consumer ("Unrecoverable error") and ends
+    the worker. Text that is not JSON is caught in ``loads``; the shape is
+    checked where kombu makes a message from the envelope, because ``loads``'
+    other callers parse kombu's own bookkeeping, JSON of another shape.
     """
     from kombu.transport import redis as transport
 
@@ -86,16 +112,15 @@ def _tolerate_garbage_on_the_queue() -> None:
         try:
             return parse(text, *args, **kwargs)
         except ValueError:
-            logger.error("oxcook: discarded a message on the queue that is not a JSON envelope: %.80r", text)
-            return {
-                "body": "",
-                "content-type": "application/x-oxcook-unreadable",
-                "content-encoding": "binary",
-                "headers": {},
-                "properties": {"delivery_tag": str(uuid.uuid4()), "delivery_info": {"exchange": "", "routing_key": ""}, "body_encoding": "base64"},
-            }
+            return _unreadable("not JSON", text)
+
+    class CheckedMessage(transport.Channel.Message):
+        def __init__(self, payload, channel=None, **kwargs):
+            problem = envelope_problem(payload)
+            super().__init__(payload if problem is None else _unreadable(problem, payload), channel=channel, **kwargs)
 
     transport.loads = loads
+    transport.Channel.Message = CheckedMessage
 
 
 def make_app(broker_url: str) -> Celery:
@@ -108,6 +133,45 @@ def make_app(broker_url: str) -> Celery:
 app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
 
+
+@dataclasses.dataclass(frozen=True)
+class WorkerStopped:
+    """How a worker run by :func:`serve` ended.
+
+    Attributes:
+        exit_code: Celery's status: 0 after a requested warm shutdown, non-zero after a fatal error or a cold shutdown.
+        signal: the signal that asked it to stop (``SIGTERM``, ``SIGINT``…), or ``None`` when nothing asked.
+    """
+
+    exit_code: int
+    signal: str | None
+
+
+def serve(argv: list[str]) -> WorkerStopped:
+    """Run this app's worker with Celery's worker command line ``argv`` until it stops.
+
+    ``app.worker_main`` drops Celery's exit status, so a worker ended by an
+    unrecoverable error would look like one asked to stop: the worker instance
+    and any shutdown request are taken from Celery's signals instead.
+    """
+    workers, requests = [], []
+
+    def started(sender=None, instance=None, **_) -> None:
+        workers.append(instance)
+
+    def asked(sender=None, sig=None, **_) -> None:
+        requests.append(sig)
+
+    signals.celeryd_init.connect(started, weak=False)
+    signals.worker_shutting_down.connect(asked, weak=False)
+    try:
+        app.worker_main(argv=argv)
+    finally:
+        signals.celeryd_init.disconnect(started)
+        signals.worker_shutting_down.disconnect(asked)
+    code = workers[-1].exitcode if workers else 1
+    return WorkerStopped(int(code or 0), requests[0] if requests else None)
+
 _redis: redis.Redis | None = None
 
 
@@ -119,25 +183,34 @@ def _store() -> redis.Redis:
     return _redis
 
 
-# Publish a result only while the job still wants it: a job that is over has deleted its work keys, and must
-# not find new keys appearing afterwards (the lease goes either way). The result is staged under its own key
-# first and renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: 264 ms as an argument, 60 ms staged).
+# Publish a result only while the job still wants it and this worker holds the item's lease: a job that is over
+# has deleted its work keys, and must not find new keys appearing afterwards; a worker whose lease lapsed (and
+# went to another) has nothing to publish. A published result's lease is kept, with the result's expiry: it is
+# what the coordinator checks the result's lease against. The result is staged under its own key first and
+# renamed here: a script's arguments cost Redis ~4x a SET's (an 89 MB result: 264 ms as an argument, 60 ms staged).
 _FINISH = """
+local holds = redis.call('GET', KEYS[4]) == ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[4], KEYS[5])
+  if holds then redis.call('DEL', KEYS[4]) end
+  redis.call('DEL', KEYS[5])
   return 0
+end
+if not holds then
+  redis.call('DEL', KEYS[5])
+  return -1
 end
 redis.call('RENAME', KEYS[5], KEYS[2])
 redis.call('RPUSH', KEYS[3], ARGV[1])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
-redis.call('DEL', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[2])
 return 1
 """
 
 
-# Start an item atomically: nothing is created for a job that is cancelled or over.
+# Start an item atomically: nothing is created for a job that is cancelled or over, nor for an item whose
+# result is published and waits for the coordinator (a redelivered task would take its lease from under it).
 _START = """
-if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
 local attempts = redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[2])
@@ -145,36 +218,48 @@ return attempts
 """
 
 
-def _finish(store: redis.Redis, job: str, key: str, result: Result) -> None:
-    """Hand the result to the coordinator; a failed item then ends its task in FAILURE, named by its code.
-    An item its job no longer wants (over, or delivered by another worker) ends quietly: nobody failed."""
+def _finish(store: redis.Redis, job: str, key: str, result: Result, holder: str) -> None:
+    """Hand the result to the coordinator, as the holder of the item's lease (``holder``: the token :func:`_start` set);
+    a failed item then ends its task in FAILURE, named by its code. An item its job no longer wants (over, or
+    delivered by another worker), or whose lease this worker no longer holds, ends quietly: nobody failed."""
     ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
     pipe = store.pipeline(transaction=False)  # one round trip
-    pipe.set(staged, encode(result), ex=ttl)
-    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl)
+    pipe.set(staged, encode(dataclasses.replace(result, lease=holder)), ex=ttl)
+    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl, holder)
     _, taken = pipe.execute()
-    if not taken:
+    if taken < 0:
+        logger.warning("oxcook: %s: result dropped: this worker (%s) no longer holds the item's lease", key, holder)
+    if taken <= 0:
         return
     if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
         raise CookFailed(f"{result.error.code}: {result.error.message}")
 
 
-def _start(store: redis.Redis, job: str, key: str, hostname: str) -> int:
-    """Take item ``key``: its attempt number, with its lease held by ``hostname``; 0 when its job is cancelled or over."""
-    return store.eval(_START, 4, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), hostname, LEASE_S, int(TASK_TIMEOUT * 4))
+def _start(store: redis.Redis, job: str, key: str, holder: str) -> int:
+    """Take item ``key``: its attempt number, with its lease held by ``holder`` (this attempt's own token); 0 when its
+    job is cancelled or over, or its result is already published."""
+    return store.eval(
+        _START, 5, keys.cancel(job), keys.work(job, key), keys.attempts(job, key), keys.lease(job, key), keys.result(job, key), holder, LEASE_S, int(TASK_TIMEOUT * 4)
+    )
+
+
+def _holder(hostname: str) -> str:
+    """A lease token no other attempt has: the worker's name (for people reading Redis) and a random part."""
+    return f"{hostname}/{uuid.uuid4().hex}"
 
 
 def _run_stored(task, ref: WorkRef, job: str) -> None:
     """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
     key, source_id = ref.key, ref.source_id
-    attempts = _start(store, job, key, task.request.hostname or "worker")
+    holder = _holder(task.request.hostname or "worker")
+    attempts = _start(store, job, key, holder)
     if not attempts:
         return  # cancelled, or the job is over
     kind = ref.kind.KIND.split("-")[0]
     if attempts > MAX_ATTEMPTS:
         failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
-        _finish(store, job, key, failed)
+        _finish(store, job, key, failed, holder)
         return
     stored = store.get(keys.work(job, key))
     if stored is None:  # the job ended meanwhile
@@ -185,12 +270,12 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
     except WireError as exc:
         version = peek_version(stored)
         detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
-        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"))
+        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"), holder)
         return
     if isinstance(work, TextureWork) and work.blobs:
         blobs = store.mget(list(work.blobs))
         if any(b is None for b in blobs):
-            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"))
+            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"), holder)
             return
         work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
     result = _from_shared_cache(work)
@@ -200,8 +285,8 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
                 result = run_work(work, cancel=_stop_check(store, job, key))
             except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
                 result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
-        _to_shared_cache(work, result)
-    _finish(store, job, key, result)
+        _to_shared_cache(work, result, task.request.hostname or "worker")
+    _finish(store, job, key, result, holder)
 
 
 def _stop_check(store: redis.Redis, job: str, key: str):
@@ -239,20 +324,42 @@ def _from_shared_cache(work):
     tier = _shared_tier()
     if tier is None or not work.cache_key:
         return None
-    data = tier.get(work.cache_key)
+    try:
+        data = tier.get(work.cache_key)
+    except UnusableEntry as exc:
+        logger.warning("shared cook cache: %s; cooked again", exc)
+        return None
     if data is None:
         return None
     try:
-        return readdress(unpack_entry(data, work.cache_key, RESULT_FOR[type(work)]), work)
+        result = unpack_entry(data, work.cache_key, RESULT_FOR[type(work)])
+        return None if lacks_quality(result, work) else readdress(result, work)
     except CorruptEntry:
-        tier.discard(work.cache_key)
+        try:
+            tier.discard(work.cache_key)
+        except OSError as exc:
+            logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
         return None
 
 
-def _to_shared_cache(work, result) -> None:
+def publishes_shared_cache() -> bool:
+    """Whether this worker writes what it cooks to the shared tier itself (``OXCOOK_WORKER_PUBLISHES_CACHE=1``).
+
+    Off by default: the coordinator publishes only results it checked and accepted, so one lying or broken
+    worker cannot put entries in front of every later cook on every machine. A deployment whose coordinators
+    keep no shared tier, and that trusts its workers, lets them."""
+    return os.environ.get("OXCOOK_WORKER_PUBLISHES_CACHE", "") == "1"
+
+
+def _to_shared_cache(work, result, hostname: str) -> None:
     tier = _shared_tier()
-    if tier is not None and work.cache_key and result.ok:
-        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0)))
+    if tier is None or not publishes_shared_cache() or not work.cache_key or not result.ok:
+        return
+    recipe = dataclasses.replace(work, key=work.cache_key, job="", part=None) if isinstance(work, TextureWork) and work.paths else None
+    try:
+        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0), cooked_by=hostname, recipe=recipe))
+    except OSError as exc:  # the result is delivered all the same: the shared tier only saves cooking it again
+        logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
 
 
 class CookFailed(Exception):

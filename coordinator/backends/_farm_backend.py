@@ -17,6 +17,10 @@ Transport only (style rule 9): the pipeline above never knows it is here.
   a result that arrives twice is ignored (results are keyed by item), and a
   worker whose item's work key is gone (delivered, or its job over) stops at
   its next check.
+* Workers are not trusted: a result is taken only from the worker holding its
+  item's lease (the result names the lease token it held, :func:`lease_problem`);
+  any other, and any result for an item this job is not waiting for (never
+  submitted, or taken already), is ignored and logged, and the item waits on.
 * Cancelling a job sets ``oxcook:cancel:<job>`` (workers check it between
   stages) and revokes its queued tasks. ``forget_job`` deletes every key the job
   created. Redis errors become :class:`BackendError` at once — never a hang.
@@ -27,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import logging
 import os
 import time
 import uuid
@@ -49,6 +54,16 @@ _LEASE_CHECK_S = 5.0
 _UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
 _SPENT_BATCH = 96  # delivered items' keys deleted together (and by forget_job's sweep in the end)
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
+logger = logging.getLogger(__name__)
+
+
+def lease_problem(claimed: str, holder: bytes | None) -> str | None:
+    """Why a result naming lease ``claimed`` is not its item's lease holder's (``holder``: the lease as Redis has it), or ``None``."""
+    if holder is None:
+        return f"no worker holds the item's lease, and the result names {claimed or 'none'}"
+    if not claimed or claimed.encode() != holder:
+        return f"the item's lease is held by {holder.decode(errors='replace')}, the result names {claimed or 'none'}"
+    return None
 
 
 def _describe(work: Work) -> str:
@@ -66,7 +81,6 @@ class _Pending:
     label: str
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
-    resubmits: int = 0
 
 
 class FarmBackend:
@@ -194,12 +208,9 @@ class FarmBackend:
                     spent.clear()
                 if popped is not None:
                     self._alive[job] = time.monotonic()
-                    key = popped[1].decode()
-                    data = await self._redis.getdel(keys.result(job, key))
-                    spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
-                    pending = self._pending.get(job, {}).get(key)
-                    if pending is not None and data is not None and not pending.future.done():
-                        pending.future.set_result(self._result(pending.work, data))
+                    key = popped[1].decode(errors="replace")
+                    if await self._take(job, key):
+                        spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
                 if time.monotonic() >= next_lease_check:
                     next_lease_check = time.monotonic() + _LEASE_CHECK_S
                     await self._check_leases(job)
@@ -210,18 +221,39 @@ class FarmBackend:
                 if not pending.future.done():
                     pending.future.set_exception(error)
 
-    @staticmethod
-    def _result(work: WorkRef, data: bytes) -> Result:
-        """The typed result a worker stored; one that is not ours fails its item, not the job."""
+    async def _take(self, job: str, key: str) -> bool:
+        """Deliver the result of item ``key`` if it is one this job waits for, from the worker holding its lease."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.getdel(keys.result(job, key))
+        pipe.get(keys.lease(job, key))
+        data, holder = await pipe.execute()
+        if data is None:
+            return False  # announced twice: its result was taken already
+        pending = self._pending.get(job, {}).get(key)
+        if pending is None or pending.future.done():
+            logger.warning("oxcook: ignored a result for %s, an item job %s never submitted or has taken already", key, job)
+            return False
         try:
-            return decode(data, expect=RESULT_FOR[work.kind])
-        except WireError as exc:
-            version = peek_version(data)
-            if version is not None and version != WIRE_VERSION:
-                detail = f"the worker speaks wire v{version}, this coordinator v{WIRE_VERSION} (upgrade one of them)"
-            else:
-                detail = f"a worker returned an unreadable result: {exc.message}"
-            return error_result(work, exc.code, f"{work.source_id}: {detail}")
+            result = decode(data, expect=RESULT_FOR[pending.work.kind])
+        except WireError as exc:  # it names no lease to check: it fails its item by name (a worker of another version, usually)
+            result = self._unreadable(pending.work, data, exc)
+        else:
+            problem = lease_problem(result.lease, holder)
+            if problem is not None:
+                logger.warning("oxcook: ignored a result for %s (%s): %s", pending.work.source_id, key, problem)
+                return False
+        pending.future.set_result(result)
+        return True
+
+    @staticmethod
+    def _unreadable(work: WorkRef, data: bytes, exc: WireError) -> Result:
+        """The failed result of ``work`` whose worker stored bytes that are not a result of ours: it fails its item, not the job."""
+        version = peek_version(data)
+        if version is not None and version != WIRE_VERSION:
+            detail = f"the worker speaks wire v{version}, this coordinator v{WIRE_VERSION} (upgrade one of them)"
+        else:
+            detail = f"a worker returned an unreadable result: {exc.message}"
+        return error_result(work, exc.code, f"{work.source_id}: {detail}")
 
     async def _check_leases(self, job: str) -> None:
         # an item delivered in this turn is still pending until its future's callbacks run: not lost, done
@@ -236,7 +268,6 @@ class FarmBackend:
             elif pending.started and not await self._redis.exists(keys.result(job, key)):
                 # its worker vanished mid-task (machine lost): run it again elsewhere
                 pending.started = False
-                pending.resubmits += 1
                 await self._publish(job, key, pending)
 
     async def _check_stall(self, job: str) -> None:

@@ -1,8 +1,8 @@
 """The cook cache: cooked results kept by what they were made of (local folder, shared Redis or folder),
-and the build record a cooked root keeps of what produced it.
+its audit, and the build record a cooked root keeps of what produced it.
 
-``CookCache`` and ``Lookup`` are bound on first use (PEP 562): the settings and
-the build record load without the cooking stack.
+``CookCache``, ``Lookup`` and the audit are bound on first use (PEP 562): the
+settings and the build record load without the cooking stack.
 """
 
 import importlib
@@ -24,7 +24,11 @@ from ._cache_settings import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
 from ._cache_settings import CacheSettings as CacheSettings
 from ._cache_settings import default_cache_dir as default_cache_dir
 
-_LAZY = {"CookCache": "._cook_cache", "Lookup": "._cook_cache"}
+_LAZY = {
+    "CookCache": "._cook_cache",
+    "Lookup": "._cook_cache",
+    **{name: "._audit" for name in ("CORRUPT", "MATCH", "MISMATCH", "UNAUDITED", "Finding", "audit_entry", "same_cook")},
+}
 
 
 def __getattr__(name: str):
@@ -41,6 +45,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CORRUPT",
+    "MATCH",
+    "MISMATCH",
+    "UNAUDITED",
+    "Finding",
+    "audit_entry",
+    "same_cook",
     "DEFAULT_MAX_BYTES",
     "BuildRecord",
     "CacheSettings",

@@ -4,9 +4,16 @@ Tiers, looked up in order: the local folder (on by default), then the shared
 tier (a Redis or a folder on shared storage) whose hits are copied to the local
 one. A miss says why — ``new source``, ``source changed``, ``settings changed
 (quality: default → high)``, ``cooker version changed``, ``evicted``, ``entry
-corrupt`` — from the facts recorded the last time the same source was cooked.
+corrupt``, ``entry without quality figures`` (cooked with ``--no-quality``) — from the facts recorded the last time the same source was cooked.
 Every entry is checksummed; a corrupt one is dropped and cooked again. Sources
 on disk are hashed through the stat cache. Blocking: call it off the loop.
+
+The cache is an accelerator, never a reason for a cook to fail or wait: a file
+in its folder that cannot be one of its own (a link, a FIFO, a directory, a
+device, too large) is a miss, and a tier that cannot be written (read-only,
+full, gone) keeps nothing. Either is a warning, said once per problem and
+collected by :meth:`CookCache.take_warnings`; the cook's outcome is what it
+would be without a cache.
 """
 
 from __future__ import annotations
@@ -15,30 +22,41 @@ import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from oxcook.worker import (
+    MAX_ENTRY_BYTES,
     CacheKey,
     CorruptEntry,
     FolderTier,
+    ImportDiagnostic,
+    ImportSeverity,
     MeshResult,
     MeshWork,
     TextureResult,
     TextureWork,
+    UnusableEntry,
+    lacks_quality,
     mesh_key,
     miss_reason,
     open_shared_tier,
     pack_entry,
+    read_cache_file,
     readdress,
     texture_key,
     unpack_entry,
 )
 
 from ._cache_settings import CacheSettings
-from ._stat_cache import StatCache
+from ._stat_cache import StatCache, write_atomically
+
+# stat.json and sources.json hold some 150 and 700 bytes a source: this is room for ~700 000 sources. A larger file
+# is ignored with a warning, and the cook's end rewrites it with what this cook learnt, which is smaller.
+MAX_RECORDS_BYTES = 512 * 2**20
+FILE_UNUSABLE, UNWRITABLE = "cache-file-unusable", "cache-unwritable"
+
 
 @dataclass(frozen=True)
 class Lookup:
@@ -50,25 +68,68 @@ class Lookup:
 class CookCache:
     def __init__(self, settings: CacheSettings) -> None:
         self.settings = settings
-        self.local = FolderTier(settings.local) if settings.local is not None else None
-        self.shared = open_shared_tier(settings.shared) if settings.shared else None
-        self.stat = StatCache(settings.local / "stat.json" if settings.local is not None else None)
-        self._records_path = settings.local / "sources.json" if settings.local is not None else None
-        self._records: dict[str, dict] = self._load_records()
         self._lock = threading.Lock()
+        self._warnings: dict[tuple[str, str], ImportDiagnostic] = {}  # (code, what it is about): said once
+        # an entry larger than the whole cache would be pruned as soon as the cook ends: it is not worth reading
+        self.local = FolderTier(settings.local, max_entry_bytes=min(settings.max_bytes, MAX_ENTRY_BYTES)) if settings.local is not None else None
+        self.shared = open_shared_tier(settings.shared) if settings.shared else None
+        stat_path = settings.local / "stat.json" if settings.local is not None else None
+        self.stat = StatCache(stat_path, self._load_json(stat_path))
+        self._records_path = settings.local / "sources.json" if settings.local is not None else None
+        # the file is anyone's to edit: a record that is not as :meth:`_remember` writes it is forgotten
+        self._records: dict[str, dict] = {k: v for k, v in self._load_json(self._records_path).items() if isinstance(v, dict) and isinstance(v.get("settings", {}), dict)}
 
     @property
     def enabled(self) -> bool:
         return self.local is not None or self.shared is not None
 
-    def _load_records(self) -> dict:
-        if self._records_path is None:
+    def _load_json(self, path: Path | None) -> dict:
+        """The JSON object a cache file holds; ``{}`` when there is none, or it is not one (warned when unsafe to read)."""
+        if path is None:
             return {}
         try:
-            data = json.loads(self._records_path.read_text())
-            return data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+            data = read_cache_file(path, MAX_RECORDS_BYTES)
+        except UnusableEntry as exc:
+            self._unusable(exc, "ignored")
             return {}
+        try:
+            value = json.loads(data) if data is not None else {}
+        except ValueError:
+            return {}  # a torn or hand-edited file: rebuilt as the cook goes
+        return value if isinstance(value, dict) else {}
+
+    # --- warnings ----------------------------------------------------------------------------------
+
+    def _warn(self, code: str, about: str, message: str) -> None:
+        with self._lock:
+            self._warnings.setdefault((code, about), ImportDiagnostic(ImportSeverity.WARNING, code, message))
+
+    def _unusable(self, exc: UnusableEntry, outcome: str) -> None:
+        self._warn(FILE_UNUSABLE, str(exc.path), f"cook cache: {exc.path} {exc.problem}; {outcome} (the cache reads only its own regular files)")
+
+    def _unwritable(self, tier, exc: OSError) -> None:
+        where = getattr(tier, "root", tier.name)
+        name = exc.filename2 or exc.filename
+        detail = f"{exc.strerror or exc}: {name}" if name else f"{exc.strerror or exc}"
+        self._warn(UNWRITABLE, str(where), f"the {tier.name} cook cache at {where} cannot be written ({detail}); the cook goes on without keeping its results there")
+
+    def take_warnings(self) -> list[ImportDiagnostic]:
+        """The warnings since the last call (each problem once), for the report of the job that ends."""
+        with self._lock:
+            warnings, self._warnings = list(self._warnings.values()), {}
+        return warnings
+
+    def _put(self, tier, digest: str, data: bytes) -> None:
+        try:
+            tier.put(digest, data)
+        except OSError as exc:
+            self._unwritable(tier, exc)
+
+    def _discard(self, tier, digest: str) -> None:
+        try:
+            tier.discard(digest)
+        except OSError as exc:
+            self._unwritable(tier, exc)
 
     # --- keys --------------------------------------------------------------------------------------
 
@@ -93,36 +154,56 @@ class CookCache:
         if not self.enabled:
             return Lookup(None, "off")
         kind = TextureResult if isinstance(work, TextureWork) else MeshResult
-        corrupt = False
+        corrupt = unmeasured = False
         for tier in (self.local, self.shared):
             if tier is None:
                 continue
-            data = tier.get(key.digest)
+            try:
+                data = tier.get(key.digest)
+            except UnusableEntry as exc:
+                self._unusable(exc, "cooked again")
+                continue
             if data is None:
                 continue
             try:
                 result = unpack_entry(data, key.digest, kind)
             except CorruptEntry:
                 corrupt = True
-                tier.discard(key.digest)
+                self._discard(tier, key.digest)
+                continue
+            if lacks_quality(result, work):
+                unmeasured = True  # a valid entry, cooked without figures: this cook asks for them
                 continue
             if tier is self.shared and self.local is not None:
-                self.local.put(key.digest, data)
+                self._put(self.local, key.digest, data)
             self._remember(work, key)
             return Lookup(readdress(result, work), "hit")
         with self._lock:
             previous = self._records.get(self.identity(work))
-        return Lookup(None, "miss", "entry corrupt" if corrupt else miss_reason(key, previous))
+        if corrupt or unmeasured:
+            return Lookup(None, "miss", "entry corrupt" if corrupt else "entry without quality figures")
+        return Lookup(None, "miss", miss_reason(key, previous))
 
-    def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult) -> None:
-        """Keep a successful result under ``key`` in every tier (failures are never cached)."""
+    def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult, *, cooked_by: str = "local", recipe: TextureWork | None = None) -> None:
+        """Keep a successful result under ``key`` in every tier (failures are never cached).
+
+        Args:
+            cooked_by: who cooked it — a farm worker's hostname, or ``local`` — recorded in the entry.
+            recipe: the work item by paths that cooks it again (``oxcook cache verify``), when its sources are files.
+        """
         if not self.enabled or not result.ok:
             return
-        data = pack_entry(dataclasses.replace(result, key=key.digest, cook_ms=0.0))
+        data = pack_entry(dataclasses.replace(result, key=key.digest, cook_ms=0.0), cooked_by=cooked_by, recipe=recipe)
         for tier in (self.local, self.shared):
             if tier is not None:
-                tier.put(key.digest, data)
+                self._put(tier, key.digest, data)
         self._remember(work, key)
+
+    def discard(self, digest: str) -> None:
+        """Drop the entry under ``digest`` from every tier (one the job learnt it must not keep)."""
+        for tier in (self.local, self.shared):
+            if tier is not None:
+                self._discard(tier, digest)
 
     def _remember(self, work, key: CacheKey) -> None:
         with self._lock:
@@ -134,19 +215,18 @@ class CookCache:
         return fraction > 0 and int(key.digest[:8], 16) < fraction * 2**32
 
     def close(self) -> None:
-        """Write what this run learnt (stat cache, source records) and keep the local tier within its size."""
-        try:
-            self.stat.save()
-            if self._records_path is not None:
-                self._records_path.parent.mkdir(parents=True, exist_ok=True)
-                with self._lock:
-                    text = json.dumps(self._records, separators=(",", ":"))
-                fd, temp = tempfile.mkstemp(dir=self._records_path.parent, prefix=".tmp-sources-")
-                with os.fdopen(fd, "w") as fh:
-                    fh.write(text)
-                os.replace(temp, self._records_path)
-            if self.local is not None:
-                self.local.prune(self.settings.max_bytes)
-        except OSError:
-            pass  # the cache is an optimisation: failing to update it never fails a cook
+        """Write what this run learnt (stat cache, source records) and keep the local tier within its size.
 
+        Each step that fails is a warning (:meth:`take_warnings`), never an error: the cache is an optimisation."""
+        if self.local is None:
+            return
+        for step in (self.stat.save, self._save_records, lambda: self.local.prune(self.settings.max_bytes)):
+            try:
+                step()
+            except OSError as exc:
+                self._unwritable(self.local, exc)
+
+    def _save_records(self) -> None:
+        with self._lock:
+            text = json.dumps(self._records, separators=(",", ":"))
+        write_atomically(self._records_path, text)

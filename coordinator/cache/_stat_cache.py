@@ -2,8 +2,9 @@
 
 A warm re-cook of unchanged files then costs a ``stat`` per file, not a read.
 A file whose size, modification time or inode changed is hashed again. The
-cache is one JSON file, read when a cook starts and written (atomically) when
-it ends; two cooks that race simply keep the last one's view.
+cache is one JSON file, read when a cook starts (by the cook cache, which
+vets the file) and written (atomically) when it ends; two cooks that race
+simply keep the last one's view.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 from oxcook.formats import printable_name
 
 _CHUNK = 1 << 20
+_DIGEST = re.compile("[0-9a-f]{64}")
 
 
 def file_sha256(path: Path) -> bytes:
@@ -29,18 +32,14 @@ def file_sha256(path: Path) -> bytes:
 
 
 class StatCache:
-    def __init__(self, path: Path | None) -> None:
+    """``known``: what ``path`` held when the cook started (saved back there, with what this run learnt)."""
+
+    def __init__(self, path: Path | None, known: dict | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._entries: dict[str, list] = {}
+        self._entries: dict[str, list] = {name: v for name, v in (known or {}).items() if _well_formed(v)}
         self._dirty = False
         self.hashed = 0  # files read and hashed during this run (the rest were known)
-        if path is not None:
-            try:
-                data = json.loads(path.read_text())
-                self._entries = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
-                self._entries = {}
 
     def digest(self, path: Path) -> bytes:
         """The SHA-256 of ``path``'s bytes: from the cache when its stat is unchanged, else read and hashed."""
@@ -59,13 +58,39 @@ class StatCache:
         return digest
 
     def save(self) -> None:
+        """Write the cache to ``path`` atomically; raises ``OSError`` when it cannot be written."""
         if self.path is None or not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
             text = json.dumps(self._entries, separators=(",", ":"))
+        write_atomically(self.path, text)
+        with self._lock:
             self._dirty = False
-        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-stat-")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """``text`` as ``path``'s new content, all or nothing (a temporary file renamed over it; a link there is replaced, not followed).
+
+    Raises:
+        OSError: the folder cannot be written (read-only, full, gone); no temporary file is left behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-")
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
-        os.replace(temp, self.path)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _well_formed(value) -> bool:
+    """A record as :meth:`StatCache.digest` writes it: ``[size, mtime_ns, inode, sha256 hex]`` (the file is anyone's to edit)."""
+    return (
+        isinstance(value, list)
+        and len(value) == 4
+        and all(type(v) is int for v in value[:3])
+        and isinstance(value[3], str)
+        and _DIGEST.fullmatch(value[3]) is not None
+    )

@@ -1,4 +1,4 @@
-"""The ``oxcook`` command line: ``cook``, ``worker``, ``repair`` and ``inspect``, one module each."""
+"""The ``oxcook`` command line: ``cook``, ``worker``, ``repair``, ``compact``, ``inspect`` and ``cache``, one module each (``_main.COMMANDS``)."""
 
 from ._main import main as main
 

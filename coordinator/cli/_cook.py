@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import signal
 import sys
@@ -33,9 +34,11 @@ from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity,
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..importers import NOT_RENDERED, check_settings, expand_sources
+from ._broker import add_broker_arguments, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
+from ._sinks import terminal
 from ._preflight import check_output, check_report_path
-from ._report import job_dict, report_dict
+from ._report import describe_quality, job_dict, report_dict
 from ._up_to_date import CookPlan, missing_diagnostics, plan_cook, unchanged_report
 
 if TYPE_CHECKING:
@@ -43,7 +46,9 @@ if TYPE_CHECKING:
 
 EPILOG = """exit codes:
   0    every input cooked
-  1    some inputs failed: the container is valid and they use the fallback texture (index 0)
+  1    some inputs failed: the container is valid and they use the fallback texture (index 0);
+       or a farm worker returned other bytes than a cook here (--verify-results, worker-result-mismatch):
+       it is named and its results were replaced, or, if some were already used unverified, nothing was committed
   2    usage or configuration error (bad option, manifest, output folder, unreadable or invalid root)
   3    infrastructure error (disk full, worker pool or broker down, root locked)
   130  cancelled (Ctrl-C, SIGTERM, SIGHUP): no index was written, the previous container is intact
@@ -57,6 +62,13 @@ manifests: [defaults] and [[textures]] rules, each with a glob relative to the
   Settings apply in this order, later winning: the preset the file name implies,
   [defaults], every matching rule in file order, the command line. A file that no
   rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+  Quality gates min_psnr (dB) and max_normal_error_deg (99th percentile) may sit
+  in [defaults] and rules; a texture below one is an error (exit 1) and is still written.
+
+quality figures: each cooked texture's blocks are decoded and compared with what
+  the encoder was given: psnr_db (level 0), psnr_alpha_db, mip_psnr_db (lowest mip),
+  normal_error_deg (normal maps), alpha_coverage (alpha-test textures); in --report,
+  -v, --log-format json, --junit and --metrics-file. An exact PSNR is "inf".
 
 formats: rgba8, rgba8_srgb, bc7, bc7_srgb, rgba16f, rgba32f, r8, rg8, r16.
   Also bc1, bc1_srgb, bc3, bc3_srgb, bc4, bc5, bc6h: valid containers, but the
@@ -86,6 +98,7 @@ def _number(kind: type, low: float, high: float, what: str):
 _positive_int = _number(int, 1, 2**31, "at least 1")
 _seconds = _number(float, 0.0, 1e9, "0 or more seconds")
 _fraction = _number(float, 0.0, 1.0, "between 0 and 1")
+_float = _number(float, -math.inf, math.inf, "a number")  # a gate's range is checked with the manifest's (check_settings)
 
 
 def _source_key(text: str) -> bytes:
@@ -155,6 +168,14 @@ def add_arguments(sub) -> None:
     parser.add_argument("--mips", help="none, full, or a maximum count")
     parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
     parser.add_argument("--filter", choices=FILTERS, help="mip filter")
+    parser.add_argument(
+        "--min-psnr",
+        type=_float,
+        metavar="DB",
+        help="a texture whose level-0 PSNR (decoded blocks against the encoder's input) is below DB is an error "
+        "(texture-quality-below-threshold, exit 1), and still written; manifests: min_psnr and max_normal_error_deg per rule",
+    )
+    parser.add_argument("--no-quality", action="store_true", help="measure no quality figures (PSNR, normal error, alpha coverage); they change no byte")
     parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
     parser.add_argument(
         "--split-above",
@@ -170,7 +191,7 @@ def add_arguments(sub) -> None:
         help="memory one local worker process may use for one texture, e.g. 4G; larger textures are refused by name "
         "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
     )
-    parser.add_argument("--broker", help="farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
+    add_broker_arguments(parser, "farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
     parser.add_argument(
         "--stall-timeout",
         type=_seconds,
@@ -178,6 +199,14 @@ def add_arguments(sub) -> None:
         help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
     )
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
+    parser.add_argument(
+        "--verify-results",
+        type=_fraction,
+        metavar="FRACTION",
+        help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
+        "a worker whose bytes differ is named, its results replaced, exit 1. Without it a worker's lie of the right shape "
+        "(shuffled blocks, hashed again) passes every other check (default: $OXCOOK_VERIFY_RESULTS, else 0)",
+    )
     parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
     parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
     parser.add_argument(
@@ -258,22 +287,20 @@ class _Stop:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(f"oxcook cook: {message}", file=sys.stderr)
+    print(terminal(f"oxcook cook: {message}"), file=sys.stderr)
     return code
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter)
-    broker = args.broker or os.environ.get("OXCOOK_BROKER_URL")
+    settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter, min_psnr=args.min_psnr)
     try:
+        broker = broker_url(args, "cook")
         check_settings(settings)
         check_output(args.output, force=args.force)
         for path in (args.report, args.junit, args.metrics_file):
             if path is not None:
                 check_report_path(path)
-        if broker:
-            check_broker_url(broker)
         shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE")
         if shared and shared.split(":", 1)[0].lower() in ("redis", "rediss"):
             check_broker_url(shared)
@@ -284,6 +311,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
+    gated = next((t.source_id for t in found.textures if t.gates.any), None) or (args.min_psnr is not None and "--min-psnr")
+    if args.no_quality and gated:
+        return _fail(f"--no-quality measures no figures, so the quality gates ({gated}) could not be checked; drop one or the other")
 
     if args.rebuild or args.force:
         plan = CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
@@ -316,8 +346,25 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
             budget = parse_size(os.environ["OXCOOK_MEMORY_BUDGET"])
         except ValueError:
             return _fail(f"OXCOOK_MEMORY_BUDGET={os.environ['OXCOOK_MEMORY_BUDGET']!r} is not a size (bytes, or with K, M, G or T)")
+    verify = args.verify_results
+    if verify is None and os.environ.get("OXCOOK_VERIFY_RESULTS"):
+        try:
+            verify = _fraction(os.environ["OXCOOK_VERIFY_RESULTS"])
+        except argparse.ArgumentTypeError as exc:
+            return _fail(f"OXCOOK_VERIFY_RESULTS: {exc}")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
-    config = Config(max_concurrent_jobs=1, stall_timeout=args.stall_timeout, lock_timeout=args.lock_timeout, broker_url=broker, shared_storage=args.shared_storage, memory_budget=budget, cache=cache_settings(args), split_above=args.split_above)
+    config = Config(
+        max_concurrent_jobs=1,
+        stall_timeout=args.stall_timeout,
+        lock_timeout=args.lock_timeout,
+        broker_url=broker,
+        shared_storage=args.shared_storage,
+        memory_budget=budget,
+        cache=cache_settings(args),
+        split_above=args.split_above,
+        verify_results=verify or 0.0,
+        quality=not args.no_quality,
+    )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild or args.force, prune=prune)
@@ -379,7 +426,7 @@ def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
     try:
         result = compact_root(root, lock_timeout=lock_timeout, min_stale_fraction=threshold)
         if result.committed:
-            print(f"oxcook cook: {root}: compact: {result.describe()}", file=sys.stderr)
+            print(terminal(f"oxcook cook: {root}: compact: {result.describe()}"), file=sys.stderr)
     except (OxcookError, OSError) as exc:
         print(f"oxcook cook: {root}: compaction skipped: {getattr(exc, 'message', exc)}", file=sys.stderr)
 
@@ -400,8 +447,8 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         if args.verbose:
             for t in report.textures:
                 why = f" ({t.miss_reason})" if t.miss_reason else ""
-                print(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms", file=sys.stderr)
-        print(f"oxcook cook: {label}: {_describe(report, summary)}", file=sys.stderr)
+                print(terminal(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}"), file=sys.stderr)
+        print(terminal(f"oxcook cook: {label}: {_describe(report, summary)}"), file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(summaries):
             print(line)
@@ -413,7 +460,7 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         try:
             write(path)
         except OSError as exc:
-            print(f"oxcook cook: {path} could not be written: {exc.strerror or exc}", file=sys.stderr)
+            print(terminal(f"oxcook cook: {path} could not be written: {exc.strerror or exc}"), file=sys.stderr)
             code = max(code, EXIT_INFRASTRUCTURE) if code != EXIT_CANCELLED else code
     return code
 
@@ -437,7 +484,7 @@ def _print_diagnostics(report: ImportReport, *, quiet: bool = False) -> None:
             continue
         shown[diag.code] = shown.get(diag.code, 0) + 1
         if diag.severity != ImportSeverity.WARNING or shown[diag.code] <= _SAME_CODE_SHOWN:
-            print(str(diag), file=sys.stderr)
+            print(terminal(str(diag)), file=sys.stderr)
     for code, count in shown.items():
         if not quiet and count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
             print(f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)", file=sys.stderr)

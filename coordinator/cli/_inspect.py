@@ -1,30 +1,64 @@
-"""``oxcook inspect ROOT``: summary and validation of a cooked root; exit 0 valid, 1 invalid, 2 not a container."""
+"""``oxcook inspect ROOT``: summary and validation of a cooked root; exit 0 valid, 1 invalid, 2 not a container.
+
+``--html DIR`` writes a browsable page of every texture as pictures (with
+``--report``: the cook's cache status, diagnostics and source comparison);
+``--export`` writes one decoded texture as a PNG. Neither ever writes into the root.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
-from oxcook.formats import ValidationReport
+from oxcook.formats import FormatError, ValidationReport
 
-from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_VALID
+from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID, ConfigError
 from .._inspect import inspect_root, render_summary, summary_dict
+from ._sinks import terminal
+from .._types import ImportPhase, ImportProgress
+from ..inspect import export_texture, read_cook_report, write_html
+from ._progress import ProgressDisplay
+
+EPILOG = """pictures:
+  --html DIR writes DIR/index.html and one PNG per view (t<row>.png, ...): every texture's
+  level 0, its mip chain, alpha, normal maps lit, HDR tone-mapped, with the materials
+  that use it; a filter box; the validation errors at the top. With --report (the JSON
+  of 'oxcook cook --report') each texture also shows its cache status and diagnostics,
+  worst first, and its source beside the cooked result with an error heatmap when the
+  source file is found (--sources names the folder the cook's inputs were in).
+  A row that does not read is drawn as a named placeholder and the exit code is 1.
+
+  --export NAME_OR_INDEX -o out.png [--mip N] writes one texture (by row index, the
+  source name the cook was given, or its .otex sidecar name) as a PNG; float formats
+  are tone-mapped. Unknown name or mip: exit 2."""
 
 
 def add_arguments(sub) -> None:
     p = sub.add_parser(
         "inspect",
-        help="summarise and validate a cooked root",
+        help="summarise and validate a cooked root, or draw it as a page of pictures",
         description="Summarise a cooked root and check it against every loader rule oxcook knows. "
-        "Exit codes: 0 valid, 1 invalid, 2 not a container or unreadable.",
+        "Exit codes: 0 valid, 1 invalid (or a texture that does not read), 2 not a container, unreadable, or a usage error.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("root", help="cooked root folder (or its container.index.bin)")
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the summary as JSON")
+    mode.add_argument("--html", metavar="DIR", help="write a page of every texture's pictures into DIR (outside the root)")
+    mode.add_argument("--export", metavar="NAME_OR_INDEX", help="write one texture as a PNG (needs -o)")
     hashes = p.add_mutually_exclusive_group()
     hashes.add_argument("--verify", action="store_true", help="hash every payload, buffer and descriptor against its row (the default; finds a root edited behind oxcook's back)")
     hashes.add_argument("--no-hashes", action="store_true", help="skip hashing payloads, buffers and descriptors")
+    p.add_argument("--report", metavar="COOK.json", help="with --html: the cook's --report, shown per texture")
+    p.add_argument("--sources", metavar="DIR", action="append", default=[], help="with --report: a folder the report's source names are relative to (repeatable)")
+    p.add_argument("-o", "--output", metavar="PNG", help="with --export: the PNG to write")
+    p.add_argument("--mip", type=int, default=0, help="with --export: the mip level (default 0)")
+    p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto", help="with --html: progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -34,18 +68,112 @@ def exit_code(path: Path, report: ValidationReport) -> int:
     return EXIT_VALID if report.ok else EXIT_INVALID
 
 
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(terminal(f"oxcook inspect: {message}"), file=sys.stderr)
+    return code
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (existing or not) is ``root`` or lies inside it, symlinks resolved."""
+    target, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return target == base or base in target.parents
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.export is None and (args.output or args.mip):
+        return "-o and --mip go with --export"
+    if args.export is not None and not args.output:
+        return "--export needs -o FILE.png"
+    if args.html is None and (args.report or args.sources):
+        return "--report and --sources go with --html"
+    if args.sources and not args.report:
+        return "--sources goes with --report"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     path = Path(args.root)
+    if (problem := _usage_problem(args)) is not None:
+        return _fail(problem)
     if not path.exists():
-        print(f"oxcook inspect: {path}: no such file or folder", file=sys.stderr)
-        return EXIT_NOT_A_CONTAINER
+        return _fail(f"{path}: no such file or folder", EXIT_NOT_A_CONTAINER)
     if path.is_file() and path.name != "container.index.bin":
-        print(f"oxcook inspect: {path}: not a cooked root (a folder holding container.index.bin)", file=sys.stderr)
-        return EXIT_NOT_A_CONTAINER
+        return _fail(f"{path}: not a cooked root (a folder holding container.index.bin)", EXIT_NOT_A_CONTAINER)
+    root = path.parent if path.is_file() else path
+    if args.html is not None:
+        return _run_html(args, root)
+    if args.export is not None:
+        return _run_export(args, root)
     root, report = inspect_root(path, verify_hashes=not args.no_hashes)
     summary = summary_dict(root, report)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(render_summary(summary))
+        print("\n".join(terminal(line) for line in render_summary(summary).splitlines()))
     return exit_code(root, report)
+
+
+class _Progress:
+    """``write_html``'s progress calls as the cook's progress display (a bar on a terminal, throttled lines otherwise)."""
+
+    def __init__(self, mode: str) -> None:
+        live = mode == "bar" or (mode == "auto" and sys.stderr.isatty())
+        self._display = ProgressDisplay(sys.stderr, live=live) if mode != "none" else None
+        self._started = time.monotonic()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if self._display is None:
+            return
+        elapsed = time.monotonic() - self._started
+        self._display.update(
+            ImportProgress(0, ImportPhase.TEXTURES, done / total, done / total, f"pictures of {name}", done, total, done / elapsed if elapsed > 0 else 0.0)
+        )
+
+    def finish(self) -> None:
+        if self._display is not None:
+            self._display.finish()
+
+
+def _run_html(args: argparse.Namespace, root: Path) -> int:
+    out = Path(args.html)
+    if _inside(out, root):
+        return _fail(f"{out}: inside the cooked root {root}; inspect never writes there, pick a folder outside it")
+    if out.exists() and not out.is_dir():
+        return _fail(f"{out}: exists and is not a folder")
+    try:
+        cook = read_cook_report(Path(args.report)) if args.report else None
+    except ConfigError as exc:
+        return _fail(exc.message)
+    root, report = inspect_root(root, verify_hashes=not args.no_hashes)
+    progress = _Progress(args.progress)
+    try:
+        result = write_html(root, report, out, cook=cook, source_folders=tuple(Path(s) for s in args.sources), progress=progress)
+    finally:
+        progress.finish()
+    for v in report.violations:
+        print(terminal(str(v)))
+    for index in result.unreadable:
+        print(f"error: texture row {index} does not read; drawn as a placeholder (see the page)")
+    code = exit_code(root, report)
+    status = "NOT A CONTAINER" if not report.recognized else "VALID" if report.ok else "INVALID"
+    print(f"result: {status}; page: {result.page} ({result.textures} textures, {len(result.unreadable)} unreadable)")
+    return code if code != EXIT_VALID or not result.unreadable else EXIT_INVALID
+
+
+def _run_export(args: argparse.Namespace, root: Path) -> int:
+    out = Path(args.output)
+    if _inside(out, root):
+        return _fail(f"{out}: inside the cooked root {root}; inspect never writes there, pick a file outside it")
+    if out.is_dir():
+        return _fail(f"{out}: is a folder; give the PNG file to write")
+    root, report = inspect_root(root, verify_hashes=False)
+    if not report.recognized or report.index is None:
+        return _fail(f"{root}: not a cooked root ({'; '.join(v.message for v in report.violations)})", EXIT_NOT_A_CONTAINER)
+    try:
+        info = export_texture(root, report, args.export, args.mip, out)
+    except ConfigError as exc:
+        return _fail(exc.message)
+    except FormatError as exc:
+        return _fail(f"{root}: {exc.message}", EXIT_INVALID)
+    print(terminal(f"wrote {out}: texture {info.index} ({info.title}), mip {args.mip}"))
+    return EXIT_VALID

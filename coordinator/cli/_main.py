@@ -11,11 +11,10 @@ import argparse
 import os
 import sys
 
-from .._errors import EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
+from .._errors import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
 from . import _cache, _compact, _cook, _inspect, _repair, _worker
 from ._report import versions
-
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a reader that went away (``oxcook inspect --json | head``)
+from ._sinks import terminal
 
 COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 
@@ -48,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\noxcook {args.command}: interrupted", file=sys.stderr)
         return EXIT_CANCELLED
     except OSError as exc:  # an unreadable input folder, a full disk outside a cook's own handling
-        print(f"oxcook {args.command}: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}", file=sys.stderr)
+        print(terminal(f"oxcook {args.command}: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}"), file=sys.stderr)
         return EXIT_INFRASTRUCTURE
     except Exception as exc:  # a bug: one line, never a traceback (OXCOOK_DEBUG=1 shows it)
         if os.environ.get("OXCOOK_DEBUG"):
             raise
-        print(f"oxcook {args.command}: internal error ({type(exc).__name__}: {exc}); set OXCOOK_DEBUG=1 for the traceback", file=sys.stderr)
+        print(terminal(f"oxcook {args.command}: internal error ({type(exc).__name__}: {exc}); set OXCOOK_DEBUG=1 for the traceback"), file=sys.stderr)
         return EXIT_INFRASTRUCTURE
     return code

@@ -12,6 +12,7 @@ import time
 from typing import TextIO
 
 from .._types import ImportProgress
+from ._sinks import terminal
 
 
 def format_eta(seconds: float) -> str:
@@ -30,7 +31,7 @@ def format_progress(p: ImportProgress, width: int | None = None) -> str:
             parts.append(f"{p.throughput:.1f}/s")
             parts.append(f"ETA {format_eta((p.items_total - p.items_completed) / p.throughput)}")
     if p.message:
-        parts.append(p.message)
+        parts.append(terminal(p.message))
     text = "  ".join(parts)
     if width is not None and p.items_total:
         bar_width = 24

@@ -5,15 +5,19 @@ not). Per texture, ``cook_ms`` is the time its worker spent cooking it and
 ``queue_ms`` the rest of the time from submission to result (waiting for a
 worker, transport); ``cache`` is ``hit``, ``miss`` or ``off`` and
 ``miss_reason`` says why a miss missed; ``parts`` how many processes or farm
-workers a huge texture was split across; ``status`` is ``cooked`` or
-``unchanged`` (the root's build record vouched for it: nothing was read or
-placed) and ``why`` says why a texture was cooked rather than left unchanged.
-A job lists the inputs of earlier cooks whose files are gone (``missing``).
-Totals add every job up: ``cache_hits``, ``encoded`` (textures actually cooked
-by a worker in this run) and ``unchanged``.
+workers a huge texture was split across; ``path`` its source file; ``quality`` its quality figures
+(``worker.QualityFigures.to_dict``: dB and degrees, an exact level's PSNR the
+string ``"inf"`` since JSON has no infinity; ``null`` when not measured);
+``status`` is ``cooked`` or ``unchanged`` (the root's build record vouched for
+it: nothing was read or placed) and ``why`` says why a texture was cooked rather
+than left unchanged. A job lists the inputs of earlier cooks whose files are
+gone (``missing``). Totals add every job up: ``cache_hits``, ``encoded``
+(textures actually cooked by a worker in this run) and ``unchanged``.
 """
 
 from __future__ import annotations
+
+import math
 
 from .._types import ImportReport, ImportSeverity
 
@@ -61,6 +65,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
         "textures": [
             {
                 "source": t.source_id,
+                "path": t.path,
                 "index": t.index,
                 "preset": t.preset,
                 "format": t.format,
@@ -75,6 +80,7 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
                 "parts": t.parts,
                 "status": t.status,
                 "why": t.why,
+                "quality": t.quality.to_dict() if t.quality is not None else None,
                 "diagnostics": [d.to_dict() for d in t.diagnostics],
             }
             for t in textures
@@ -92,6 +98,25 @@ def job_dict(report: ImportReport, label: str, exit_code: int) -> dict:
             "seconds": round(report.seconds, 3),
         },
     }
+
+
+def describe_quality(figures) -> str:
+    """The figures of a ``-v`` line (``, PSNR 41.2 dB (alpha …, mips ≥ …), normals … mean … p99``), or nothing."""
+    if figures is None:
+        return ""
+
+    def db(value: float) -> str:
+        return "inf" if math.isinf(value) else f"{value:.2f}"
+
+    extra = [f"alpha {db(figures.psnr_alpha_db)} dB"] if figures.psnr_alpha_db is not None else []
+    extra += [f"mips >= {db(figures.mip_psnr_db)} dB"] if figures.mip_psnr_db is not None else []
+    text = f", PSNR {db(figures.psnr_db)} dB" + (f" ({', '.join(extra)})" if extra else "")
+    if figures.normal_error_deg is not None:
+        text += f", normal error {figures.normal_error_deg[0]:.2f}° mean, {figures.normal_error_deg[1]:.2f}° p99"
+    if figures.alpha_coverage is not None:
+        cutoff, source, levels = figures.alpha_coverage
+        text += f", alpha coverage at {cutoff:g}: {source:.3f}, mips within {max(abs(c - source) for c in levels):.3f}"
+    return text
 
 
 def report_dict(jobs: list[dict], exit_code: int, seconds: float) -> dict:

@@ -38,6 +38,7 @@ IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
     ImportFormat.FBX: ("._fbx_importer", "FbxImporter"),
 }
 _LAZY = {name: module for module, name in IMPORTERS.values()}
+_LAZY["gltf_scene_estimate"] = "._gltf_shape"  # numpy: only when asked
 
 
 def importer_for(fmt: ImportFormat) -> type[Importer] | None:
@@ -71,6 +72,7 @@ __all__ = [
     "check_settings",
     "detect_format",
     "expand_sources",
+    "gltf_scene_estimate",
     "importer_for",
     "make_desc",
     "missing_inputs",

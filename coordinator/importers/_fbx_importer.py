@@ -25,6 +25,7 @@ from .._errors import PathEscapesRoot, SceneError
 from ..emit import confined
 from ._gltf_reader import MAX_DATA_URI_BYTES
 from ._importer import ImportFormat
+from ._scene_budget import PackShape, SceneBudget, SceneShape
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc, SceneNodeDesc, ScenePrimitive, walk_nodes
 from ._scene_importer import SceneImporter
 
@@ -115,10 +116,35 @@ def _nodes(nodes: list[dict], scene_file: str, warnings: list[ImportDiagnostic])
     return walk_nodes(roots, lambda i: children.get(i, []), make, revisited)
 
 
-def fbx_description(path: Path) -> SceneDescription:
+def fbx_shape(data: dict, message_bytes: int, image_bytes: int) -> SceneShape:
+    """What the FBX reader's ``data`` (a ``message_bytes`` message) will make the coordinator hold, before its parts are
+    expanded: each part a pack of its own, of at most as many vertices as it has corners."""
+    packs, meshes, held = [], [], []
+    for mesh in data.get("meshes", []):
+        vertices = len(mesh.get("positions") or b"") // 12
+        per_vertex = 12 + 12 * bool(mesh.get("normals")) + 8 * bool(mesh.get("uvs"))
+        held.append((per_vertex - 12) * vertices)  # normals and UVs with NaN or Inf are replaced in a copy
+        first = len(packs)
+        for part in mesh.get("parts", []):
+            corners = len(part.get("indices") or b"") // 4
+            used = min(corners, vertices)
+            packs.append(PackShape(used, corners, used * per_vertex + corners * 4))
+            held.append(8 * corners)  # the part's corners as int64 while they are renumbered
+        meshes.append(tuple(range(first, len(packs))))
+    return SceneShape(
+        input_bytes=2 * message_bytes + image_bytes,  # the reader's message and what it unpacks to
+        array_bytes=sum(p.array_bytes for p in packs) + sum(held),
+        largest_array=max(held, default=0),
+        packs=tuple(packs),
+        meshes=tuple(meshes),
+    )
+
+
+def fbx_description(path: Path, budget: SceneBudget | None = None) -> SceneDescription:
     """Parse an FBX file in a child process into a plain scene description.
 
     Raises:
+        SceneTooLarge: its estimate (from the parsed file, before its parts are expanded) is over ``budget``.
         SceneError: ufbx refused the file, or the reader crashed.
     """
     try:
@@ -133,6 +159,9 @@ def fbx_description(path: Path) -> SceneDescription:
         data = msgpack.unpackb(proc.stdout, raw=False)
     except Exception as exc:  # a reader that printed garbage is a crashed reader
         raise SceneError(f"{path.name}: the FBX reader returned unreadable data") from exc
+    images = [_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))]
+    shape = fbx_shape(data, len(proc.stdout), sum(len(image.data or b"") for image in images))
+    estimate = budget.check(path.name, shape) if budget is not None else 0
     warnings: list[ImportDiagnostic] = []
     images = [_image(path.parent, t, i, path.name) for i, t in enumerate(data.get("textures", []))]
     return SceneDescription(
@@ -143,6 +172,7 @@ def fbx_description(path: Path) -> SceneDescription:
         nodes=_nodes(data.get("nodes", []), path.name, warnings),
         warnings=warnings,
         files=[path, *(image.path for image in images if image.path is not None)],
+        estimate=estimate,
     )
 
 
@@ -150,5 +180,5 @@ class FbxImporter(SceneImporter):
     name = "fbx"
     formats = frozenset({ImportFormat.FBX})
 
-    def describe(self, path: Path) -> SceneDescription:
-        return fbx_description(path)
+    def describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
+        return fbx_description(path, budget)

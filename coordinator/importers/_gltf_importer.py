@@ -6,7 +6,9 @@ they share an image, with the GltfOrmPacked flag), emissive → emissive sRGB.
 ``KHR_texture_transform`` on the base colour texture gives the material's UV
 transform and set; ``KHR_materials_emissive_strength`` scales the emissive
 factor. glTF samplers' wrap and filter modes have no field in the engine's
-material or texture row, so they are not carried.
+material or texture row, so they are not carried. Each accessor is read once
+per scene, and a primitive is keyed by the accessors it reads, so primitives
+sharing them are packed and stored once.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from oxcook.worker import ImportDiagnostic, ImportSeverity
 
 from .._errors import PathEscapesRoot, SceneError
 from ._gltf_reader import GltfDocument, image_source, load_gltf, read_accessor
+from ._gltf_shape import gltf_shape
 from ._importer import ImportFormat
+from ._scene_budget import SceneBudget
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc, SceneNodeDesc, ScenePrimitive, walk_nodes
 from ._scene_importer import SceneImporter
 
@@ -135,7 +139,46 @@ def _material(doc: GltfDocument, material: dict, i: int) -> SceneMaterial:
     )
 
 
-def _mesh(doc: GltfDocument, mesh: dict, index: int, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
+class _Accessors:
+    """Each accessor read once per scene, as the arrays the primitives hold.
+
+    Primitives that read the same accessors then hold the same arrays, not a
+    copy each: a scene that reuses one large accessor in many primitives costs
+    its size once.
+    """
+
+    def __init__(self, doc: GltfDocument) -> None:
+        self._doc = doc
+        self._floats: dict[int, tuple[np.ndarray, bool]] = {}  # accessor -> (float32 values, all finite as read)
+        self._indices: dict[int, tuple[np.ndarray, int, int]] = {}  # accessor -> (u32 indices, min, max)
+
+    def floats(self, index: int, pointer: str) -> tuple[np.ndarray, bool]:
+        """An attribute accessor's values as float32, and whether they are all finite."""
+        if index not in self._floats:
+            values = read_accessor(self._doc, index, pointer).astype(np.float32)
+            self._floats[index] = values, bool(np.isfinite(values).all())
+        return self._floats[index]
+
+    def finite(self, index: int) -> np.ndarray:
+        """The values of an accessor already read by :meth:`floats`, NaN and Inf replaced by 0.
+
+        Replaced in place: no primitive uses the values as they were, since a
+        position that is not finite skips its primitive (the flag :meth:`floats`
+        returns keeps saying so), whatever else reads the same accessor.
+        """
+        values = self._floats[index][0]
+        return np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def indices(self, index: int, pointer: str) -> tuple[np.ndarray, int, int]:
+        """An index accessor's values as u32, with their smallest and largest value (as read, before the cast)."""
+        if index not in self._indices:
+            values = read_accessor(self._doc, index, pointer).reshape(-1)
+            low, high = (int(values.min()), int(values.max())) if len(values) else (0, -1)
+            self._indices[index] = values.astype(np.uint32), low, high
+        return self._indices[index]
+
+
+def _mesh(doc: GltfDocument, mesh: dict, index: int, accessors: _Accessors, warnings: list[ImportDiagnostic]) -> SceneMeshDesc:
     at = f"/meshes/{index}"
     name = doc.value(mesh, "name", at, str) or f"mesh{index}"
     primitives = []
@@ -150,25 +193,25 @@ def _mesh(doc: GltfDocument, mesh: dict, index: int, warnings: list[ImportDiagno
         if "POSITION" not in attrs:
             warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at} has no POSITION; the primitive is skipped"))
             continue
-        arrays = {
-            ours: read_accessor(doc, doc.value(attrs, theirs, f"{p_at}/attributes", int), f"{p_at}/attributes/{theirs}").astype(np.float32)
-            for ours, theirs in _ATTRIBUTES.items()
-            if theirs in attrs
-        }
-        if not np.isfinite(arrays["positions"]).all():
+        sources = {ours: doc.value(attrs, theirs, f"{p_at}/attributes", int) for ours, theirs in _ATTRIBUTES.items() if theirs in attrs}
+        read = {ours: accessors.floats(source, f"{p_at}/attributes/{_ATTRIBUTES[ours]}") for ours, source in sources.items()}
+        if not read["positions"][1]:
             warnings.append(_warning(doc, "scene-primitive-skipped", f"{p_at}: POSITION holds NaN or Inf; the primitive is skipped"))
             continue
+        arrays = {ours: values for ours, (values, _) in read.items()}
         for ours in ("normals", "uvs", "tangents", "colors"):
-            if ours in arrays and not np.isfinite(arrays[ours]).all():
-                arrays[ours] = np.nan_to_num(arrays[ours], nan=0.0, posinf=0.0, neginf=0.0)
+            if ours in read and not read[ours][1]:
+                arrays[ours] = accessors.finite(sources[ours])
                 warnings.append(_warning(doc, "scene-vertex-data-clamped", f"{p_at}: NaN or Inf in {ours} replaced by 0"))
+        index_source = None
         if "indices" in prim:
-            indices = read_accessor(doc, doc.value(prim, "indices", p_at, int), f"{p_at}/indices").reshape(-1)
-            if len(indices) and (indices.min() < 0 or indices.max() >= len(arrays["positions"])):
+            index_source = doc.value(prim, "indices", p_at, int)
+            indices, low, high = accessors.indices(index_source, f"{p_at}/indices")
+            if low < 0 or high >= len(arrays["positions"]):
                 raise doc.invalid(f"{p_at}/indices", f"an index is outside the {len(arrays['positions'])} vertices")
-            arrays["indices"] = indices.astype(np.uint32)
+            arrays["indices"] = indices
         material = doc.value(prim, "material", p_at, int)
-        primitives.append(ScenePrimitive(arrays, material))
+        primitives.append(ScenePrimitive(arrays, material, key=(tuple(sorted(sources.items())), index_source)))
     return SceneMeshDesc(name, primitives)
 
 
@@ -207,8 +250,13 @@ def _nodes(doc: GltfDocument, warnings: list[ImportDiagnostic]) -> list[SceneNod
     return walk_nodes(roots, children, make, revisited)
 
 
-def gltf_description(path: Path) -> SceneDescription:
-    """Read a glTF file into a plain scene description (blocking; run off the loop)."""
+def gltf_description(path: Path, budget: SceneBudget | None = None) -> SceneDescription:
+    """Read a glTF file into a plain scene description (blocking; run off the loop).
+
+    Raises:
+        SceneTooLarge: its estimate (from the JSON, before any accessor is read) is over ``budget``.
+        SceneError: the file cannot be read as a scene.
+    """
     doc = load_gltf(path)
     images = []
     for i in range(len(doc.list("images"))):
@@ -217,15 +265,19 @@ def gltf_description(path: Path) -> SceneDescription:
             images.append(SceneImage(source_id, data))
         except (SceneError, PathEscapesRoot) as exc:
             images.append(SceneImage(f"{path.name}#image{i}", error=exc))
+    shape = gltf_shape(doc, sum(len(image.data or b"") for image in images))
+    estimate = budget.check(path.name, shape) if budget is not None else 0
     warnings: list[ImportDiagnostic] = []
+    accessors = _Accessors(doc)
     return SceneDescription(
         name=path.stem,
         images=images,
         materials=[_material(doc, m, i) for i, m in enumerate(doc.list("materials"))],
-        meshes=[_mesh(doc, m, i, warnings) for i, m in enumerate(doc.list("meshes"))],
+        meshes=[_mesh(doc, m, i, accessors, warnings) for i, m in enumerate(doc.list("meshes"))],
         nodes=_nodes(doc, warnings),
         warnings=warnings,
         files=[path, *doc.files],
+        estimate=estimate,
     )
 
 
@@ -233,5 +285,5 @@ class GltfImporter(SceneImporter):
     name = "gltf"
     formats = frozenset({ImportFormat.GLTF, ImportFormat.GLB})
 
-    def describe(self, path: Path) -> SceneDescription:
-        return gltf_description(path)
+    def describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
+        return gltf_description(path, budget)

@@ -2,7 +2,8 @@
 
 Nothing here trusts the file: every JSON value is read through a typed access
 that names its JSON pointer when the type or range is wrong
-(``/accessors/3/count``); GLB chunk lengths, buffer views and accessors are
+(``/accessors/3/count``), and every element's ``name`` must be a string
+(``/scenes/0/name``), used or not; GLB chunk lengths, buffer views and accessors are
 checked against the bytes present; an accessor without a buffer view (zeros)
 is bounded by ``MAX_SYNTHESIZED_BYTES`` for the whole file; external URIs are
 resolved inside the scene's folder (``..`` and absolute paths are refused);
@@ -93,7 +94,9 @@ class GltfDocument:
 
 
 def _check_shape(document: dict, name: str) -> None:
-    """The top-level arrays glTF defines must be arrays of objects (a string where an array is due is named)."""
+    """The top-level arrays glTF defines must be arrays of objects (a string where an array is due is named),
+    and each object's ``name``, when present, a string: checked here for every element, read or not, as any
+    other wrong-typed field fails the scene."""
     for key in _ARRAYS:
         if key not in document:
             continue
@@ -103,6 +106,8 @@ def _check_shape(document: dict, name: str) -> None:
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise SceneError(f"{name}: /{key}/{i}: expected an object, found {_type_name(item)}")
+            if "name" in item and not isinstance(item["name"], str):
+                raise SceneError(f"{name}: /{key}/{i}/name: expected a string, found {_type_name(item['name'])}")
 
 
 def _decode_data_uri(uri: str, what: str) -> bytes:

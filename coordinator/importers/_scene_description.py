@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Hashable, Iterable
 
 from oxcook.formats import OxcookError
 from oxcook.worker import ImportDiagnostic
@@ -45,8 +45,17 @@ class SceneMaterial:
 
 @dataclass
 class ScenePrimitive:
+    """One primitive's vertex data and material.
+
+    ``key`` names what its arrays were made from (for glTF, the accessors of
+    each attribute and of the indices): primitives with equal keys hold the same
+    arrays, so they pack to the same bytes and are packed and stored once.
+    ``None``: no known identity, the primitive is packed on its own.
+    """
+
     arrays: dict  # positions, indices, normals, uvs, tangents, colors (numpy)
     material: int | None
+    key: Hashable | None = None
 
 
 @dataclass
@@ -74,6 +83,7 @@ class SceneDescription:
     nodes: list[SceneNodeDesc]
     warnings: list[ImportDiagnostic] = field(default_factory=list)  # what the reader dropped, reset or clamped
     files: list[Path] = field(default_factory=list)  # every file read, the scene's own first (what the build record stamps)
+    estimate: int = 0  # the bytes the coordinator holds for it at most (``_scene_budget``); 0: not estimated
 
 def walk_nodes(
     roots: Iterable[int],

@@ -4,11 +4,13 @@ A format adapter (glTF, FBX) turns its file into a ``SceneDescription``;
 :class:`SceneImporter` then does the seed's flow: every texture submitted at
 once, each material emitted the moment the textures it needs are cooked
 (:class:`MaterialReadinessTracker`), mesh primitives packed through the job's
-mesh pipeline while textures cook, the scene last. A bad image becomes a
-diagnostic and the fallback texture; a bad buffer or a truncated file fails
-the scene (``SceneError``) and leaves the container valid. A scene the root's
-build record vouches for (every file it read stats as recorded, the same
-options) is not read at all.
+mesh pipeline while textures cook (primitives made from the same source data
+once, viewed by each), the scene last. A bad image becomes a diagnostic and the
+fallback texture; a bad buffer or a truncated file fails the scene
+(``SceneError``), and one whose estimate is over the coordinator's budget is
+refused before its vertex data is read (``SceneTooLarge``, ``_scene_budget``);
+either leaves the container valid. A scene the root's build record vouches for
+(every file it read stats as recorded, the same options) is not read at all.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Hashable
 
 import numpy as np
 
@@ -51,6 +53,7 @@ from oxcook.formats import (
 from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshBuffers
 
 from .._errors import PathEscapesRoot, SceneError
+from .._memory import coordinator_budget
 from .._types import ImportPhase, LooseCookedLayout, TextureSettings, TextureSource
 from ..cache import SceneEntry, is_verified
 from ..emit import FALLBACK_INDEX, ImportSession, stamp_of
@@ -58,6 +61,7 @@ from ..pipelines import MeshWorkItem
 from ._importer import Importer
 from ._incremental import scene_path, scene_settings_key, scene_verdict
 from ._material_readiness import MaterialReadinessTracker
+from ._scene_budget import SceneBudget
 from ._scene_description import SceneDescription, SceneImage, SceneMaterial, SceneMeshDesc
 from ._sources import make_desc
 from ._texture_importer import cook_textures
@@ -181,7 +185,7 @@ def texture_sources(
             preset, desc = make_desc(source_id, settings, slot_preset)
             if preset == "albedo-alpha-test":
                 desc = dataclasses.replace(desc, alpha_cutoff=min(max(material.alpha_cutoff, 0.01), 0.99))
-            textures[source_id] = TextureSource(source_id, (), desc, preset, data=(source.data,))
+            textures[source_id] = TextureSource(source_id, (), desc, preset, data=(source.data,), gates=settings.gates())
     return textures, slot_texture
 
 
@@ -220,14 +224,15 @@ class _MaterialEmission:
 class SceneImporter(Importer):
     """The streaming scene flow; subclasses supply ``describe(path)``."""
 
-    def describe(self, path: Path) -> SceneDescription:
+    def describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
+        """The scene of ``path``, refused (``SceneTooLarge``) before its vertex data is read when its estimate is over ``budget``."""
         raise NotImplementedError
 
-    def _describe(self, path: Path) -> SceneDescription:
+    def _describe(self, path: Path, budget: SceneBudget) -> SceneDescription:
         """``describe``, with whatever a malformed file still provokes named as ``scene-invalid`` (never an internal error)."""
         try:
             with np.errstate(all="ignore"):  # non-finite data is checked and named by the readers
-                return self.describe(path)
+                return self.describe(path, budget)
         except (SceneError, PathEscapesRoot):
             raise
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
@@ -244,8 +249,9 @@ class SceneImporter(Importer):
             session.report.unchanged = True
             return
         job.progress(ImportPhase.PARSING, 0, 0, f"reading {path.name}")
+        budget = SceneBudget(coordinator_budget(job.config.memory_budget), job.config.texture_queue_capacity)
         try:
-            scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path)
+            scene = await asyncio.get_running_loop().run_in_executor(None, self._describe, path, budget)
         except SceneError:
             session.record_scenes[scene_path(path)] = None
             raise
@@ -257,7 +263,9 @@ class SceneImporter(Importer):
         materials.start()
 
         async with asyncio.TaskGroup() as group:
-            group.create_task(cook_textures(list(textures.values()), job, materials.texture_placed))
+            # the scene's geometry is held while its textures cook: their results get what it leaves of the budget
+            texture_budget = max(budget.budget - scene.estimate, 1)
+            group.create_task(cook_textures(list(textures.values()), job, materials.texture_placed, budget=texture_budget))
             geometry = group.create_task(_emit_geometry(scene, paths, job))
         job.progress(ImportPhase.SCENE, 0, 1, "building the scene")
         _emit_scene(scene, paths, geometry.result(), job.session)
@@ -278,18 +286,26 @@ def _record_entry(scene: SceneDescription, key: str, session: ImportSession, tex
     return SceneEntry(stamps[0].path, key, stamps, assets, textures, is_verified(stamps, session.started_ns))
 
 
-async def _pack_primitives(scene: SceneDescription, paths: ScenePaths, job: "JobContext") -> dict[tuple[int, int], MeshBuffers]:
-    """Every primitive of every mesh packed through the job's mesh pipeline, keyed (mesh, primitive)."""
-    items = [
-        MeshWorkItem(f"{paths.scene_name}/{paths.mesh_names[i]}#{p}", prim.arrays, tag=(i, p))
+def pack_keys(scene: SceneDescription) -> dict[tuple[int, int], Hashable]:
+    """What each (mesh, primitive) is packed as (pure): primitives with one key are packed once."""
+    return {
+        (i, p): ("primitive", i, p) if prim.key is None else prim.key
         for i, mesh in enumerate(scene.meshes)
         for p, prim in enumerate(mesh.primitives)
-    ]
-    packed: dict[tuple[int, int], MeshBuffers] = {}
+    }
+
+
+async def _pack_primitives(scene: SceneDescription, paths: ScenePaths, keys: dict[tuple[int, int], Hashable], job: "JobContext") -> dict[Hashable, MeshBuffers]:
+    """Each primitive packed through the job's mesh pipeline once per key, named after its first use."""
+    items: dict[Hashable, MeshWorkItem] = {}
+    for (i, p), key in keys.items():
+        if key not in items:
+            items[key] = MeshWorkItem(f"{paths.scene_name}/{paths.mesh_names[i]}#{p}", scene.meshes[i].primitives[p].arrays, tag=key)
+    packed: dict[Hashable, MeshBuffers] = {}
     async with job.mesh_pipeline() as pipeline, asyncio.TaskGroup() as group:
 
         async def feed() -> None:
-            for item in items:
+            for item in items.values():
                 await pipeline.submit(item)
 
         group.create_task(feed())
@@ -305,14 +321,39 @@ async def _pack_primitives(scene: SceneDescription, paths: ScenePaths, job: "Job
     return packed
 
 
-def _geometry(mesh: SceneMeshDesc, name: str, packed: list[MeshBuffers], paths: ScenePaths, vb: int, ib: int) -> Geometry:
+def buffer_layout(keys: list[Hashable], packed: dict[Hashable, MeshBuffers]) -> tuple[list[Hashable], list[MeshView]]:
+    """What one mesh's vertex and index buffers hold, and each primitive's view of them (pure).
+
+    Each key's packed buffers go in once, in the order of first use; every
+    primitive of that key views the same range. The format allows it: a
+    ``MeshViewDesc`` is a range inside its mesh's vertex and index buffers and
+    the mesh's ``vertex_buffer``/``index_buffer`` are indices into
+    ``buffers.table`` (spec §4.5), with nothing asking ranges to be disjoint or
+    indices to be unique; the engine's own cooker gives equal buffers one index
+    (dedup by signature, spec §3.2).
+
+    Returns:
+        the keys in buffer order, and one view per entry of ``keys``.
+    """
+    order: list[Hashable] = []
+    views: dict[Hashable, MeshView] = {}
+    first_vertex = first_index = 0
+    for key in keys:
+        if key not in views:
+            buffers = packed[key]
+            views[key] = MeshView(first_index, buffers.index_count, first_vertex, buffers.vertex_count)
+            order.append(key)
+            first_vertex += buffers.vertex_count
+            first_index += buffers.index_count
+    return order, [views[key] for key in keys]
+
+
+def _geometry(mesh: SceneMeshDesc, name: str, packed: list[MeshBuffers], views: list[MeshView], paths: ScenePaths, vb: int, ib: int) -> Geometry:
     """The geometry descriptor of one mesh whose primitives share one vertex and one index buffer (pure)."""
-    submeshes, first_vertex, first_index = [], 0, 0
-    for p, (buffers, prim) in enumerate(zip(packed, mesh.primitives, strict=True)):
-        view = MeshView(first_index, buffers.index_count, first_vertex, buffers.vertex_count)
-        submeshes.append(SubMesh(f"{name}_{p}", paths.material_key(prim.material), buffers.bbox_min, buffers.bbox_max, (view,)))
-        first_vertex += buffers.vertex_count
-        first_index += buffers.index_count
+    submeshes = [
+        SubMesh(f"{name}_{p}", paths.material_key(prim.material), buffers.bbox_min, buffers.bbox_max, (view,))
+        for p, (buffers, view, prim) in enumerate(zip(packed, views, mesh.primitives, strict=True))
+    ]
     lo = tuple(min(s.bbox_min[a] for s in submeshes) for a in range(3)) if submeshes else (0.0, 0.0, 0.0)
     hi = tuple(max(s.bbox_max[a] for s in submeshes) for a in range(3)) if submeshes else (0.0, 0.0, 0.0)
     return Geometry(name, lo, hi, (Mesh(name, vb, ib, lo, hi, tuple(submeshes)),))
@@ -320,19 +361,21 @@ def _geometry(mesh: SceneMeshDesc, name: str, packed: list[MeshBuffers], paths: 
 
 async def _emit_geometry(scene: SceneDescription, paths: ScenePaths, job: "JobContext") -> list[bytes | None]:
     """Pack every primitive (in parallel), then emit buffers and geometry in mesh order; returns the geometry keys."""
-    packed = await _pack_primitives(scene, paths, job)
+    keys = pack_keys(scene)
+    packed = await _pack_primitives(scene, paths, keys, job)
     emitter, assets = job.session.buffer_emitter, job.session.asset_emitter
-    keys: list[bytes | None] = []
+    geometry_keys: list[bytes | None] = []
     for i, mesh in enumerate(scene.meshes):
         if not mesh.primitives:  # every primitive was skipped (with a warning): no geometry, no renderable
-            keys.append(None)
+            geometry_keys.append(None)
             continue
-        buffers = [packed[i, p] for p in range(len(mesh.primitives))]
-        vb = emitter.emit(b"".join(b.vertices for b in buffers), usage_flags=VERTEX_USAGE, element_stride=VERTEX_STRIDE, alignment=VERTEX_ALIGNMENT)
-        ib = emitter.emit(b"".join(b.indices for b in buffers), usage_flags=INDEX_USAGE, element_format=int(Format.R32_UINT), alignment=INDEX_ALIGNMENT)
-        geometry = _geometry(mesh, paths.mesh_names[i], buffers, paths, vb, ib)
-        keys.append(assets.emit(AssetType.GEOMETRY, paths.geometry(i), pack_geometry(geometry)))
-    return keys
+        mesh_keys = [keys[i, p] for p in range(len(mesh.primitives))]
+        order, views = buffer_layout(mesh_keys, packed)
+        vb = emitter.emit(b"".join(packed[k].vertices for k in order), usage_flags=VERTEX_USAGE, element_stride=VERTEX_STRIDE, alignment=VERTEX_ALIGNMENT)
+        ib = emitter.emit(b"".join(packed[k].indices for k in order), usage_flags=INDEX_USAGE, element_format=int(Format.R32_UINT), alignment=INDEX_ALIGNMENT)
+        geometry = _geometry(mesh, paths.mesh_names[i], [packed[k] for k in mesh_keys], views, paths, vb, ib)
+        geometry_keys.append(assets.emit(AssetType.GEOMETRY, paths.geometry(i), pack_geometry(geometry)))
+    return geometry_keys
 
 
 def _emit_scene(scene: SceneDescription, paths: ScenePaths, geometry_keys: list[bytes | None], session: ImportSession) -> None:

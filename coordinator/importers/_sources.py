@@ -15,6 +15,8 @@ conventions, overridable) and per-glob manifest options.
   preset from the file name, ``[defaults]``, every matching rule in file
   order, the command line. A file no rule matches is cooked with
   ``[defaults]`` and named in a warning (an error with ``--strict``).
+  ``min_psnr`` and ``max_normal_error_deg`` are quality gates
+  (:func:`check_gate`): they travel beside the descriptor, never in it.
 * Only regular files are read: a FIFO, device or socket, or a symlink that
   leads outside its input folder or manifest folder, is refused as one failed
   texture (``texture-file-refused``); the rest of the batch cooks.
@@ -140,6 +142,9 @@ def check_settings(settings: TextureSettings, where: str = "") -> None:
     """
     try:
         make_desc("check.png", settings)
+        for name in GATE_RANGES:
+            if getattr(settings, name) is not None:
+                check_gate(name, getattr(settings, name))
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}" if where else exc.message) from None
 
@@ -154,7 +159,20 @@ def _data_fallback_warning(source_id: str) -> ImportDiagnostic:
     )
 
 
-_SETTING_TYPES = {"preset": (str,), "format": (str,), "mips": (str, int), "quality": (str,), "filter": (str,)}
+_SETTING_TYPES = {"preset": (str,), "format": (str,), "mips": (str, int), "quality": (str,), "filter": (str,), "min_psnr": (int, float), "max_normal_error_deg": (int, float)}
+GATE_RANGES = {"min_psnr": (0.0, 200.0, "dB"), "max_normal_error_deg": (0.0, 180.0, "degrees")}  # (above, at most, unit)
+
+
+def check_gate(name: str, value: object) -> float:
+    """A quality gate's value, checked: a number above its range's floor and at most its ceiling.
+
+    Raises:
+        ConfigError: not a number, not finite, or out of range (naming the gate).
+    """
+    low, high, unit = GATE_RANGES[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
+        raise ConfigError(f"{name} must be a number of {unit} above {low:g} and at most {high:g}, not {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -175,6 +193,12 @@ def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) ->
     for key, value in table.items():
         if key in extra:
             continue
+        if key in GATE_RANGES:
+            try:
+                values[key] = check_gate(key, value)
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc.message}") from None
+            continue
         if isinstance(value, bool) or not isinstance(value, _SETTING_TYPES[key]):
             kinds = " or ".join("a string" if t is str else "a whole number" for t in _SETTING_TYPES[key])
             raise ConfigError(f"{where}: key {key!r} must be {kinds}, not {type(value).__name__} {value!r}")
@@ -184,12 +208,31 @@ def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) ->
     return settings
 
 
+def _unclosed_bracket(glob: str) -> bool:
+    """Whether a ``[`` of ``glob`` opens a character class that no ``]`` closes (wcmatch would match it as a
+    literal ``[``, so the rule would silently match nothing). A ``]`` right after ``[`` or ``[!`` belongs to the class."""
+    i = 0
+    while i < len(glob):
+        if glob[i] == "[":
+            j = i + 1
+            if j < len(glob) and glob[j] in "!^":
+                j += 1
+            if j < len(glob) and glob[j] == "]":
+                j += 1
+            close = glob.find("]", j)
+            if close < 0:
+                return True
+            i = close
+        i += 1
+    return False
+
+
 def parse_manifest(text: str, where: str) -> tuple[TextureSettings, list[ManifestRule]]:
     """A TOML manifest: ``[defaults]`` and ``[[textures]]`` tables with a ``glob`` each.
 
     Raises:
         ConfigError: not TOML, unknown sections or keys, values of the wrong type or
-            out of range, or a glob that is absolute or uses ``..`` (named by file, rule and key).
+            out of range, a glob that is absolute or uses ``..``, or one with a ``[`` never closed (named by file, rule and key).
     """
     try:
         data = tomllib.loads(text)
@@ -212,6 +255,8 @@ def parse_manifest(text: str, where: str) -> tuple[TextureSettings, list[Manifes
             raise ConfigError(f"{what}: needs a glob (a string)")
         if glob.startswith("/") or ".." in PurePosixPath(glob).parts or "\\" in glob:
             raise ConfigError(f"{what}: glob {glob!r} must stay inside the manifest's folder")
+        if _unclosed_bracket(glob):
+            raise ConfigError(f"{what}: glob {glob!r} has a '[' that is never closed (write '[[]' for a literal '[')")
         rules.append(ManifestRule(i, glob, _settings(table, what, frozenset({"glob"}))))
     return defaults, rules
 
@@ -293,7 +338,8 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
         preset, desc = make_desc(source_id, merged)
         if not merged.preset and preset == TexturePreset.DATA.value and problem is None:
             notes += (_data_fallback_warning(source_id),)
-        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=tuple(dataclasses.replace(n, source_id=source_id) for n in notes)))
+        notes = tuple(dataclasses.replace(n, source_id=source_id) for n in notes)
+        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=notes, gates=merged.gates()))
 
     for raw in inputs:
         path = Path(raw)

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from oxcook.formats import Format, otex_relpath
-from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size
+from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size, quality_figures
 
+from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
 from ..cache import Stamp, TextureEntry, is_verified
 from ..emit import FALLBACK_INDEX, ImportSession, stamp_from, stamp_of
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
+from ._gates import gate_failures
 from ._importer import Importer, ImportFormat
 from ._incremental import missing_inputs, recordable, texture_settings_key, texture_verdicts, unchanged_report_entry
 from ._sources import expand_sources
@@ -63,7 +65,9 @@ async def _prune(textures: list[TextureSource], job: "JobContext") -> None:
         await session.remove_files([otex_relpath(source_id) for source_id in gone])
 
 
-def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, why: str = "") -> TextureReportEntry:
+def _entry(
+    source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, figures, why: str = ""
+) -> TextureReportEntry:
     row = session.texture_emitter.row(index)
     return TextureReportEntry(
         source_id=source.source_id,
@@ -79,9 +83,11 @@ def _entry(source: TextureSource, index: int, result: TextureWorkResult, is_new:
         cache=result.cache,
         miss_reason=result.miss_reason,
         parts=result.parts,
+        path=str(source.paths[0]) if source.paths else "",
         deduplicated=result.cooked is not None and not is_new,
         diagnostics=diagnostics,
         why=why,
+        quality=figures,
     )
 
 
@@ -96,10 +102,25 @@ def _wire_paths(paths) -> tuple[str, ...] | None:
     return resolved
 
 
+def _too_large(source: TextureSource, estimate: int, budget: int) -> ImportDiagnostic:
+    message = (
+        f"{source.source_id}: its result would take about {human_size(estimate)} in the coordinator, "
+        f"over its memory budget of {human_size(budget)} (--memory-budget); refused before cooking"
+    )
+    return ImportDiagnostic(ImportSeverity.ERROR, "texture-image-too-large", message, source.source_id)
+
+
 async def _feed(
-    order: list[tuple[TextureSource, tuple[int, int] | None]], pipeline: TexturePipeline, job: "JobContext", window: asyncio.Semaphore, read_here: set[str]
+    order: list[tuple[TextureSource, tuple[int, int] | None]],
+    pipeline: TexturePipeline,
+    job: "JobContext",
+    window: asyncio.Semaphore,
+    holding: HeldBytes,
+    taken: dict[int, int],
+    read_here: set[str],
 ) -> None:
-    """Submit every texture in order: embedded bytes as they are, files by path or read here (with the size its header gave).
+    """Submit every texture in order, each once its result fits the coordinator's budget beside those not yet placed
+    (``coordinator._memory``): embedded bytes as they are, files by path or read here (with the size its header gave).
 
     Files in ``read_here`` (racy: their stamp cannot vouch for their bytes) are read here, so the bytes hashed
     for the cache key are the bytes cooked."""
@@ -107,6 +128,12 @@ async def _feed(
     for source, size in order:
         await window.acquire()
         refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
+        estimate = holding.capacity if size is None else result_estimate(source.desc, size, len(source.data) or len(source.paths))
+        if refused is None and estimate > holding.capacity:
+            refused = _too_large(source, estimate, holding.capacity)
+        if refused is None:
+            await holding.take(estimate)
+            taken[id(source)] = estimate
         if refused is not None:
             await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), refused)
         elif source.data:
@@ -121,7 +148,8 @@ async def _feed(
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, tag=source, size=size))
+            named = _wire_paths(source.paths) or ()  # what a cache entry names to cook it again
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
 
 
 _FIRST_READ = 16 * 1024
@@ -130,14 +158,16 @@ _FIRST_READ = 16 * 1024
 class Extent(NamedTuple):
     """What the plan knows of a texture before anything is decoded."""
 
-    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable there
+    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable (every result is then refused)
     file_bytes: int = 0  # encoded bytes of its first image: among equal sizes, more detail (more distinct blocks) to encode
     stamps: tuple[Stamp, ...] | None = None  # its files as stat saw them before any was read (what the build record keeps)
 
 
 def measure(textures: list[TextureSource]) -> list[Extent]:
     """Each texture's :class:`Extent`, from the header of its first image — embedded bytes, or the
-    first :data:`~worker.HEADER_BYTES` of its file. Decodes no pixel; the one file read of the plan."""
+    first :data:`~worker.HEADER_BYTES` of its file (the whole file only when its header lies beyond
+    them). Decodes no pixel; the one file read of the plan. The size is also what every worker's
+    result is checked against, so it is read here and never taken from a worker."""
     return [_extent(source) for source in textures]
 
 
@@ -145,7 +175,7 @@ def _extent(source: TextureSource) -> Extent:
     if any(n.severity == ImportSeverity.ERROR for n in source.notes):
         return Extent(None)  # refused already (a FIFO, a device, a path outside the folder): never opened
     if source.data:
-        return Extent(image_size(source.data[0][:HEADER_BYTES], source.source_id), len(source.data[0]))
+        return Extent(image_size(source.data[0], source.source_id), len(source.data[0]))
     if not source.paths:
         return Extent(None)
     try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
@@ -156,7 +186,10 @@ def _extent(source: TextureSource) -> Extent:
             head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
             size = image_size(head, source.source_id)
             if size is None and len(head) == _FIRST_READ:
-                size = image_size(head + fh.read(HEADER_BYTES - _FIRST_READ), source.source_id)
+                head += fh.read(HEADER_BYTES - _FIRST_READ)
+                size = image_size(head, source.source_id)
+            if size is None and len(head) == HEADER_BYTES:  # a header behind more metadata (a JPEG's big EXIF): rare, so read whole
+                size = image_size(head + fh.read(), source.source_id)
     except OSError:  # unreadable now: the worker reads it and says why
         return Extent(None)
     stamps = (stamp_from(source.paths[0], info), *(stamp_of(p) for p in source.paths[1:]))
@@ -200,6 +233,8 @@ async def cook_textures(
     textures: list[TextureSource],
     job: "JobContext",
     on_cooked: Callable[[TextureSource, int], None] | None = None,
+    *,
+    budget: int | None = None,
 ) -> dict[str, int]:
     """Cook ``textures`` through the job's texture pipeline and emit them in a deterministic order.
 
@@ -209,7 +244,9 @@ async def cook_textures(
     bounds the results held back). A texture that fails resolves to the fallback
     (index 0) with an error diagnostic naming it; the job goes on.
     ``on_cooked(source, index)`` runs after each emission (scene importers emit
-    materials from it).
+    materials from it). ``budget``: the bytes the results may take in the
+    coordinator (default: the coordinator's whole budget; a scene gives what
+    its geometry leaves).
 
     Returns:
         source id → texture index.
@@ -250,11 +287,15 @@ async def cook_textures(
     position = {id(source): i for i, (source, _) in enumerate(order)}
     held: dict[int, TextureWorkResult] = {}
     window = asyncio.Semaphore(max(1, job.config.texture_queue_capacity))  # submitted but not yet emitted
+    holding, taken = HeldBytes(budget or coordinator_budget(job.config.memory_budget)), {}
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
     def place(result: TextureWorkResult, done: int, progress) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
+        figures = quality_figures(result.cooked.quality) if result.cooked is not None and result.cooked.quality is not None else None
+        if figures is not None:
+            diagnostics += gate_failures(source.source_id, figures, source.gates)
         for diag in diagnostics:
             session.add_diagnostic(diag)
         if result.cooked is not None:
@@ -263,7 +304,8 @@ async def cook_textures(
         else:
             index, is_new = FALLBACK_INDEX, False
         indices[source.source_id] = index
-        entry = _entry(source, index, result, is_new, diagnostics, session, why.get(source.source_id, ""))
+        holding.give(taken.pop(id(source), 0))
+        entry = _entry(source, index, result, is_new, diagnostics, session, figures, why.get(source.source_id, ""))
         session.report.textures.append(entry)
         if recordable(source):
             session.record_textures[source.source_id] = _record_entry(source, entry, stamps[source.source_id], target, session.started_ns)
@@ -273,7 +315,7 @@ async def cook_textures(
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
-        group.create_task(_feed(order, pipeline, job, window, read_here))
+        group.create_task(_feed(order, pipeline, job, window, holding, taken, read_here))
         placed = 0
         for _ in range(total):
             result = await pipeline.collect()

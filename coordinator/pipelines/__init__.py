@@ -7,5 +7,6 @@ from ._pipeline import ResourcePipeline as ResourcePipeline
 from ._texture_pipeline import TexturePipeline as TexturePipeline
 from ._texture_pipeline import TextureWorkItem as TextureWorkItem
 from ._texture_pipeline import TextureWorkResult as TextureWorkResult
+from ._verify import ResultVerifier as ResultVerifier
 
-__all__ = ["MeshPipeline", "MeshWorkItem", "MeshWorkResult", "ResourcePipeline", "TexturePipeline", "TextureWorkItem", "TextureWorkResult"]
+__all__ = ["MeshPipeline", "MeshWorkItem", "MeshWorkResult", "ResourcePipeline", "ResultVerifier", "TexturePipeline", "TextureWorkItem", "TextureWorkResult"]

@@ -48,8 +48,8 @@ class MeshPipeline(WorkPipeline[MeshWorkItem, MeshWorkResult]):
     def _outcome(self, item: MeshWorkItem, result: MeshResult, milliseconds: float, lookup: Lookup) -> MeshWorkResult:
         return MeshWorkResult(item.source_id, result.mesh, () if result.error is None else (result.error,), item.tag, lookup.status)
 
-    def _problem(self, work: MeshWork, result: MeshResult) -> str | None:
-        return mesh_result_problem(result.mesh)
+    def _problem(self, item: MeshWorkItem, work: MeshWork, result: MeshResult) -> str | None:
+        return mesh_result_problem(work.arrays, result.mesh)
 
     def _refused(self, item: MeshWorkItem, diagnostic: ImportDiagnostic) -> MeshWorkResult:
         return MeshWorkResult(item.source_id, None, (diagnostic,), item.tag)

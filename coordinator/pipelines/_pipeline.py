@@ -11,6 +11,11 @@ a job has. Pipelines never write: the caller hands results to an emitter.
 running. Subclasses say how an item becomes a typed work message
 (``_work``) and how a typed result becomes what ``collect`` returns
 (``_outcome``, ``_refused``); every outcome has a ``success`` flag.
+
+A result is kept in the cook cache only once it is accepted — checked
+(``_problem``) and, when the job verifies a share of farm results
+(:class:`ResultVerifier`), verified — with who cooked it and, where a subclass
+can say (``_recipe``), what cooks it again.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import functools
 import itertools
 import time
 from typing import Generic, Protocol, TypeVar
 
-from oxcook.worker import CacheKey, ImportDiagnostic, Result, TextureResult, error_result
+from oxcook.worker import CacheKey, ImportDiagnostic, Result, TextureResult, TextureWork, error_result
 
 from .._types import PipelineProgress
 from ..backends import ComputeBackend
 from ..cache import CookCache, Lookup
+from ._verify import LOCAL, ResultVerifier, cooked_by
 
 _THROUGHPUT_WINDOW_S = 30.0
 
@@ -55,10 +62,12 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     kind = "work"  # names this pipeline's items on the backend: keys are unique per job across pipelines
 
-    def __init__(self, backend: ComputeBackend, *, capacity: int, job: str, cache: CookCache | None = None) -> None:
+    def __init__(self, backend: ComputeBackend, *, capacity: int, job: str, cache: CookCache | None = None, verifier: ResultVerifier | None = None) -> None:
         self._backend = backend
         self._job = job
         self._cache = cache if cache is not None and cache.enabled else None
+        self._verifier = verifier
+        self._cooks: dict[str, set[str]] = {}  # work key -> who cooked it (a split texture's parts: several)
         self._slots = asyncio.Semaphore(max(1, capacity))
         self._results: asyncio.Queue[Outcome] = asyncio.Queue()
         self._group: asyncio.TaskGroup | None = None
@@ -94,10 +103,22 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     async def _compute(self, item: Item, work) -> Result:
         """The result of ``work`` (made from ``item``) from the backend (a subclass may split it into several items)."""
-        return await self._backend.submit(work)
+        return await self._cooked(work, work.key)
 
-    def _problem(self, work, result) -> str | None:
-        """Why a successful result cannot be what ``work`` asked for (checked before anything is written)."""
+    async def _cooked(self, work, owner: str) -> Result:
+        """The backend's result of ``work``, verified when the job asks; who cooked it is noted under ``owner`` (the item's key)."""
+        result = await self._backend.submit(work)
+        if self._verifier is not None:
+            result = await self._verifier.check(work, result)
+        self._cooks.setdefault(owner, set()).add(cooked_by(result))
+        return result
+
+    def _recipe(self, item: Item, work, digest: str) -> TextureWork | None:
+        """The work item by paths that cooks ``work`` again, kept in its cache entry under ``digest`` (``None``: none can)."""
+        return None
+
+    def _problem(self, item: Item, work, result) -> str | None:
+        """Why a successful result cannot be what ``work`` (made from ``item``) asked for (checked before anything is written or cached)."""
         return None
 
     def _refused(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
@@ -139,7 +160,7 @@ class WorkPipeline(Generic[Item, Outcome]):
     async def _run(self, item: Item, work) -> None:
         start = time.perf_counter()
         try:
-            lookup, key = await self._look_up(work)
+            lookup, key = await self._look_up(item, work)
         finally:
             self._at_cache -= 1
             self._notify()
@@ -149,29 +170,34 @@ class WorkPipeline(Generic[Item, Outcome]):
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
         result = await self._compute(item, work)  # BackendError fails the job
-        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, work, result) if result.ok else None  # it hashes the payload
+        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, item, work, result) if result.ok else None  # it hashes the payload
         if problem is not None:
             result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")
+        hosts = self._cooks.pop(work.key, set())
         if lookup.result is not None:
             result = _verified(work, lookup.result, result)
         elif key is not None and result.ok:
-            await asyncio.get_running_loop().run_in_executor(None, self._cache.store, work, key, result)
+            who = ",".join(sorted(hosts)) or LOCAL
+            store = functools.partial(self._cache.store, work, key, result, cooked_by=who, recipe=self._recipe(item, work, key.digest))
+            await asyncio.get_running_loop().run_in_executor(None, store)
+            if self._verifier is not None:
+                await self._verifier.published(hosts, key.digest)
         self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0, lookup))
 
-    async def _look_up(self, work) -> tuple[Lookup, CacheKey | None]:
+    async def _look_up(self, item: Item, work) -> tuple[Lookup, CacheKey | None]:
         """The cache's answer for ``work``, in one trip off the loop (hashing the source, reading the entry, checking it)."""
         if self._cache is None:
             return Lookup(None, "off"), None
-        return await asyncio.get_running_loop().run_in_executor(None, self._checked_lookup, work)
+        return await asyncio.get_running_loop().run_in_executor(None, self._checked_lookup, item, work)
 
-    def _checked_lookup(self, work) -> tuple[Lookup, CacheKey | None]:
+    def _checked_lookup(self, item: Item, work) -> tuple[Lookup, CacheKey | None]:
         """A hit only if its result is what ``work`` asks for (an executor thread's: checking hashes the payload)."""
         try:
             key = self._cache.key_for(work)
         except OSError:  # an unreadable source: the worker will say so
             return Lookup(None, "miss", "source unreadable"), None
         lookup = self._cache.lookup(work, key)
-        if lookup.result is not None and self._problem(work, lookup.result) is not None:
+        if lookup.result is not None and self._problem(item, work, lookup.result) is not None:
             return Lookup(None, "miss", "entry corrupt"), key  # a well-framed entry that is not what it claims: never trusted
         return lookup, key
 

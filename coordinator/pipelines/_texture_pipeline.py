@@ -26,11 +26,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+import os
+import stat
 import time
 from dataclasses import dataclass
 
 from oxcook.formats import TextureType
 from oxcook.worker import (
+    HEADER_BYTES,
     MAX_PARTS,
     CookedTexture,
     ImportDiagnostic,
@@ -39,13 +42,14 @@ from oxcook.worker import (
     TextureWork,
     default_encoder_target,
     error_result,
+    image_size,
     join_texture_parts,
     split_worth,
 )
 
 from .._config import SPLIT_ABOVE
 from ..cache import Lookup
-from ._checks import texture_result_problem
+from ._checks import TextureExpectation, expected_texture, shape_problem, texture_result_problem
 from ._pipeline import WorkPipeline
 
 _PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
@@ -59,9 +63,9 @@ class TextureWorkItem:
     source_id: str
     desc: TextureImportDesc
     sources: tuple[bytes, ...] = ()
-    paths: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # beside ``sources``: the files they were read from (what a cache entry's recipe names)
     tag: object = None  # the caller's correlation data, echoed in the result
-    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from
+    size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from and every result is checked against (read here if not given)
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,11 @@ class TextureWorkResult:
 class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     kind = "texture"
 
-    def __init__(self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE) -> None:
-        super().__init__(backend, capacity=capacity, job=job, cache=cache)
+    def __init__(
+        self, backend, *, capacity: int, job: str, cache=None, encoder_target: str | None = None, split_above: int = SPLIT_ABOVE, verifier=None, quality: bool = True
+    ) -> None:
+        super().__init__(backend, capacity=capacity, job=job, cache=cache, verifier=verifier)
+        self.quality = quality  # workers measure quality figures (a cache entry without them is then a miss)
         self.encoder_target = encoder_target or default_encoder_target()
         self.split_above = split_above  # 0: never split
         self._split: dict[str, int] = {}  # work key -> parts, for the items that were split
@@ -98,7 +105,14 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     def _work(self, key: str, item: TextureWorkItem) -> TextureWork:
         self._place[key] = next(self._places)
         return TextureWork(
-            key, item.source_id, item.desc, job=self._job, sources=item.sources, paths=() if item.sources else item.paths, encoder_target=self.encoder_target
+            key,
+            item.source_id,
+            item.desc,
+            job=self._job,
+            sources=item.sources,
+            paths=() if item.sources else item.paths,
+            encoder_target=self.encoder_target,
+            quality=self.quality,
         )
 
     def _outcome(self, item: TextureWorkItem, result: TextureResult, milliseconds: float, lookup: Lookup) -> TextureWorkResult:
@@ -117,15 +131,15 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         parts = await self._parts(item, work, place)
         self._busy += parts - 1  # before the next await: the items that follow see these processes taken
         if parts < 2:
-            return await self._counted(work)
+            return await self._counted(work, work.key)
         self._split[work.key] = parts
         works = [dataclasses.replace(work, key=f"{work.key}.{k}", part=(k, parts), cache_key="") for k in range(parts)]
-        results = await asyncio.gather(*(self._counted(w) for w in works))
-        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results)  # placing and hashing megabytes: off the loop
+        results = await asyncio.gather(*(self._counted(w, work.key) for w in works))
+        return await asyncio.get_running_loop().run_in_executor(None, joined_result, work, results, _expected(item))  # placing and hashing megabytes: off the loop
 
-    async def _counted(self, work: TextureWork) -> TextureResult:
+    async def _counted(self, work: TextureWork, owner: str) -> TextureResult:
         try:
-            return await self._backend.submit(work)
+            return await self._cooked(work, owner)
         finally:
             self._busy -= 1
 
@@ -171,19 +185,54 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
             self._processes = (now, await self._backend.parallelism())
         return self._processes[1]
 
-    def _problem(self, work: TextureWork, result: TextureResult) -> str | None:
+    def _problem(self, item: TextureWorkItem, work: TextureWork, result: TextureResult) -> str | None:
         # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice
-        return texture_result_problem(work, result.cooked, verify_hash=work.key not in self._split)
+        return texture_result_problem(work, _expected(item), result.cooked, verify_hash=work.key not in self._split)
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
 
+    def _recipe(self, item: TextureWorkItem, work: TextureWork, digest: str) -> TextureWork | None:
+        paths = work.paths or item.paths
+        if not paths:
+            return None  # embedded bytes (a glTF's image): the entry cannot name them
+        return dataclasses.replace(work, key=digest, job="", sources=(), paths=paths, blobs=(), cache_key="", part=None)
 
-def joined_result(work: TextureWork, results: list[TextureResult]) -> TextureResult:
-    """One result for ``work`` from the results of its parts: the first failure, or the joined texture."""
+
+def _expected(item: TextureWorkItem) -> TextureExpectation | None:
+    """What the cook of ``item`` must be, from its settings and its header's size (never from a worker): the size
+    the caller read, else read here (blocking: called off the loop)."""
+    return expected_texture(item.desc, item.size or _header_size(item), len(item.sources) or len(item.paths))
+
+
+def _header_size(item: TextureWorkItem) -> tuple[int, int] | None:
+    """``(width, height)`` from the header of the item's first image, or ``None`` when it cannot be read there."""
+    if item.sources:
+        return image_size(item.sources[0], item.source_id)
+    try:  # non-blocking, regular files only: a FIFO named by a caller cannot hang the check
+        with open(os.open(item.paths[0], os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
+            head = fh.read(HEADER_BYTES)
+            return image_size(head, item.source_id) or (image_size(head + fh.read(), item.source_id) if len(head) == HEADER_BYTES else None)
+    except (OSError, IndexError):
+        return None
+
+
+def joined_result(work: TextureWork, results: list[TextureResult], expected: TextureExpectation | None) -> TextureResult:
+    """One result for ``work`` from the results of its parts: the first failure, or the joined texture.
+
+    Each part must claim the shape the coordinator expects before any is placed: the rows a part
+    must hold are then those its place in that shape gives it (the join counts them), and a part
+    claiming another size never makes the join allocate for it."""
     failed = next((r for r in results if not r.ok), None)
     if failed is not None:
         return dataclasses.replace(failed, key=work.key)
+    for k, part in enumerate(results):
+        problem = shape_problem(expected, part.cooked)
+        if problem is not None:
+            message = f"{work.source_id}: a worker returned a part that is not what was asked: part {k + 1} of {len(results)}: {problem}"
+            return error_result(work, "worker-result-invalid", message)
     try:
         cooked = join_texture_parts([r.cooked for r in results], work.desc)
     except ValueError as exc:

@@ -1,4 +1,4 @@
-"""Issue 9: the cook cache — a re-cook of unchanged sources does no encoding, every miss says why.
+"""The cook cache — a re-cook of unchanged sources does no encoding, every miss says why.
 
 Real image files, real cooks through the CLI, a real redis-server and real
 Celery workers for the shared tier.
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import redis
 from PIL import Image
 
 from oxcook import formats as f
@@ -25,7 +26,7 @@ from oxcook.coordinator.cache import CacheSettings, CookCache
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import read_jobs, read_report, read_texture, snapshot
-from oxcook.worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, texture_key, unpack_entry
+from oxcook.worker import FolderTier, TextureResult, TextureWork, miss_reason, pack_entry, preset_desc, read_entry, texture_key, unpack_entry
 
 KEY = str(uuid.UUID(bytes=f.new_source_key()))
 
@@ -221,22 +222,28 @@ def test_a_shared_redis_tier_serves_a_second_coordinator_with_no_workers(tmp_pat
         server.stop()
 
 
-def test_workers_fill_the_shared_tier_themselves(tmp_path):
+@pytest.mark.parametrize("publishes", [False, True], ids=["not-by-default", "when-let"])
+def test_workers_fill_the_shared_tier_themselves(tmp_path, publishes):
     server = RedisServer(tmp_path)
     shared = server.url.replace("/0", "/2")
-    worker = CeleryWorker(server.url, "filler", tmp_path / "worker.log", env={"OXCOOK_SHARED_CACHE": shared})
+    env = {"OXCOOK_SHARED_CACHE": shared, **({"OXCOOK_WORKER_PUBLISHES_CACHE": "1"} if publishes else {})}
+    worker = CeleryWorker(server.url, "filler", tmp_path / "worker.log", env=env)
     try:
         src = sources(tmp_path / "src", n=4)
-        # coordinator A knows no shared tier: only its workers write there
+        # coordinator A knows no shared tier: only a worker let to publish (OXCOOK_WORKER_PUBLISHES_CACHE=1) writes there
         a = cook(str(src), "-o", str(tmp_path / "a"), "--broker", server.url, "--cache", str(tmp_path / "cache-a"), "--report", str(tmp_path / "a.json"))
         assert a.returncode == 0, a.stderr
-        assert len(list(__import__("redis").Redis.from_url(shared).scan_iter(match="oxcook-cache:*"))) == 4
+        store = redis.Redis.from_url(shared)
+        published = {name.decode().removeprefix("oxcook-cache:"): store.get(name) for name in store.scan_iter(match="oxcook-cache:*")}
+        assert len(published) == (4 if publishes else 0)
+        assert all(read_entry(data, key, TextureResult).cooked_by == "filler@oxcook-test" for key, data in published.items())
     finally:
         worker.stop()
     try:
-        b = cook(str(src), "-o", str(tmp_path / "b"), "--broker", server.url, "--cache", str(tmp_path / "cache-b"), "--shared-cache", shared, "--report", str(tmp_path / "b.json"), timeout=60)
-        assert b.returncode == 0, b.stderr
-        assert (totals(tmp_path / "b.json")["cache_hits"], totals(tmp_path / "b.json")["encoded"]) == (4, 0)
+        if publishes:  # what a worker published serves a coordinator with no worker at all
+            b = cook(str(src), "-o", str(tmp_path / "b"), "--broker", server.url, "--cache", str(tmp_path / "cache-b"), "--shared-cache", shared, "--report", str(tmp_path / "b.json"), timeout=60)
+            assert b.returncode == 0, b.stderr
+            assert (totals(tmp_path / "b.json")["cache_hits"], totals(tmp_path / "b.json")["encoded"]) == (4, 0)
     finally:
         server.stop()
 

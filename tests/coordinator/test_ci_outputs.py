@@ -1,4 +1,4 @@
-"""Issue 11: what CI systems read — JUnit XML, GitHub Actions annotations, Prometheus metrics, JSON log lines."""
+"""What CI systems read — JUnit XML, GitHub Actions annotations, Prometheus metrics, JSON log lines."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_junit_annotations_metrics_and_json_log(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "oxcook", "cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), str(scene), "-o", str(tmp_path / "root"),
          "--junit", str(out / "junit.xml"), "--metrics-file", str(out / "oxcook.prom"), "--log-format", "json"],
-        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "GITHUB_ACTIONS": "true"},
+        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path)},
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
 
@@ -37,7 +37,7 @@ def test_junit_annotations_metrics_and_json_log(tmp_path):
     assert cases[str(scene)].find("failure").get("type") == "scene-invalid"
     assert sum(int(s.get("failures")) for s in suites.iter("testsuite")) == 2
 
-    assert "::error file=broken_albedo.png,title=texture-corrupted-data::" in result.stdout
+    assert "::error file=src/broken_albedo.png,title=texture-corrupted-data::" in result.stdout  # relative to the workspace
     assert "::error file=" in result.stdout and "scene-invalid" in result.stdout
 
     metrics = (out / "oxcook.prom").read_text()

@@ -1,4 +1,4 @@
-"""Issue 12: ``oxcook compact`` — re-cooks never grow a root forever; the live content survives intact."""
+"""``oxcook compact`` — re-cooks never grow a root forever; the live content survives intact."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 12: the same sources, options and source key give byte-identical containers — whatever the
+"""The same sources, options and source key give byte-identical containers — whatever the
 worker count, the backend, the order results come back in, or a worker killed mid-job."""
 
 from __future__ import annotations

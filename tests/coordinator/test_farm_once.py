@@ -12,6 +12,7 @@ Real redis-server, the backend's and the worker's own Redis scripts, a real cook
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import types
 
@@ -55,7 +56,7 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         await asyncio.sleep(1.5)  # a lease check sees the item running
         result = run_work(work)
         assert result.ok
-        celery_app._finish(store, "j", "j:1", result)  # result stored, key pushed, lease deleted: one script
+        celery_app._finish(store, "j", "j:1", result, "test@worker")  # result stored, key pushed, lease kept for the coordinator's check: one script
         assert not store.keys(keys.staged("j", "j:1", "*"))  # the staged result was renamed to the result key
         delivered = await asyncio.wait_for(future, 10)
         assert delivered.ok and delivered.cooked.payload == result.cooked.payload
@@ -148,13 +149,14 @@ class _Interleaved:
 
 
 def test_two_workers_finishing_one_item_at_once_both_end_cleanly(server):
-    """A duplicate (after a lapsed lease, or a requeued message) can finish while the first finisher is between
-    staging its result and publishing it: each publishes its own staged result, neither fails."""
+    """A duplicate (after a lapsed lease) can finish while the first finisher, whose lease went to it, is between
+    staging its result and publishing it: the lease holder's result is published, the other dropped, neither fails."""
     store = redis.Redis.from_url(server.url)
     work = TextureWork("j:1", "a_albedo.png", preset_desc("albedo", "a_albedo.png"), job="j", sources=(png(64),))
     store.set(keys.work("j", "j:1"), encode(work))
     result = run_work(work)
-    celery_app._finish(_Interleaved(store, lambda: celery_app._finish(store, "j", "j:1", result)), "j", "j:1", result)
-    assert store.get(keys.result("j", "j:1")) == encode(result)
-    assert store.lrange(keys.done("j"), 0, -1) == [b"j:1", b"j:1"]  # the coordinator takes the first and skips the other
+    assert celery_app._start(store, "j", "j:1", "second@worker/2") == 1  # the lease the first worker held lapsed; the second took it
+    celery_app._finish(_Interleaved(store, lambda: celery_app._finish(store, "j", "j:1", result, "second@worker/2")), "j", "j:1", result, "first@worker/1")
+    assert store.get(keys.result("j", "j:1")) == encode(dataclasses.replace(result, lease="second@worker/2"))
+    assert store.lrange(keys.done("j"), 0, -1) == [b"j:1"]
     assert not store.keys(keys.staged("j", "j:1", "*"))

@@ -1,4 +1,4 @@
-"""Issue 11: a farm that tells the truth — Flower sees the workers and counts failures, `celery inspect`
+"""A farm that tells the truth — Flower sees the workers and counts failures, `celery inspect`
 answers, a job with no worker ends in seconds (exit 3, Redis clean), credentials are never printed.
 
 Real redis-server, real `oxcook worker` processes, real Flower, the real CLI.

@@ -1,4 +1,4 @@
-"""Issue 10: every mistake is refused (exit 2) or named in a diagnostic — never an exit 0 with wrong output, never a traceback.
+"""Every mistake is refused (exit 2) or named in a diagnostic — never an exit 0 with wrong output, never a traceback.
 
 Each test drives one defect seen when the product was tried as a new user
 would. Cooks run as real subprocesses (the CLI a build pipeline runs), on real
@@ -94,6 +94,8 @@ def test_manifest_globstar_matches_top_level_and_unmatched_files_are_cooked_with
         ('[defaults]\nquality = "fastest"\n', "[defaults]: unknown quality 'fastest'"),
         ('[[textures]]\nglob = "../*.png"\n', "must stay inside"),
         ("defaults = 3\n", "[defaults]: must be a table"),
+        ('[[textures]]\nglob = "[unclosed*.png"\n', "rule 1: glob '[unclosed*.png' has a '[' that is never closed"),
+        ('[[textures]]\nglob = "ui/[]*.png"\n', "rule 1: glob 'ui/[]*.png' has a '[' that is never closed"),
     ],
 )
 def test_bad_manifest_values_are_refused_naming_file_rule_and_key(tmp_path, text, named):

@@ -1,4 +1,4 @@
-"""Issue 15: hostile input and resource bounds — tiny files cannot take gigabytes, malformed scenes are
+"""Hostile input and resource bounds — tiny files cannot take gigabytes, malformed scenes are
 named, one bad file never sinks a batch. The hostile files are made here, small."""
 
 from __future__ import annotations
@@ -167,8 +167,12 @@ def test_the_memory_budget_is_configurable(tmp_path):
         (lambda doc: doc["accessors"][0].update(count="many"), "/accessors/0/count"),
         (lambda doc: doc["bufferViews"][0].update(byteOffset=-8), "/bufferViews/0/byteOffset"),
         (lambda doc: doc["meshes"][0].update(primitives={"a": 1}), "/meshes/0/primitives"),
+        (lambda doc: doc["scenes"][0].update(name=42), "/scenes/0/name: expected a string, found an integer"),
+        (lambda doc: doc["images"][0].update(name=["CesiumLogoFlat"]), "/images/0/name: expected a string, found an array"),
+        (lambda doc: doc["textures"][0].update(name={"en": "logo"}), "/textures/0/name: expected a string, found an object"),
+        (lambda doc: doc["accessors"][1].update(name=None), "/accessors/1/name: expected a string, found null"),
     ],
-    ids=["scene-string", "texture-index-string", "nodes-string", "count-string", "negative-offset", "primitives-object"],
+    ids=["scene-string", "texture-index-string", "nodes-string", "count-string", "negative-offset", "primitives-object", "scene-name-number", "image-name-array", "texture-name-object", "accessor-name-null"],
 )
 def test_wrong_json_types_are_named_with_their_pointer_and_the_batch_goes_on(tmp_path, edit, pointer):
     scene = box_gltf(tmp_path / "scene", edit)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import redis
+import json
+import os
+import socket
+import subprocess
+import sys
 
-from tests.farm_fixtures import RedisServer
+import numpy as np
+import redis
+from PIL import Image
+
+from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, run_oxcook, wait_until
 from oxcook.worker import celery_app
 from oxcook.worker import farm_keys as keys
 
@@ -37,4 +45,79 @@ def test_a_running_item_asks_redis_whether_it_is_still_wanted_at_most_once_a_pol
         assert stop()
         assert _exists_calls(store) == asked + 4
     finally:
+        server.stop()
+
+
+NOT_TASK_ENVELOPES = {
+    "a JSON array": b"[1, 2, 3]",
+    "a JSON number": b"42",
+    "a body that is not base64": json.dumps(
+        {
+            "body": "abcde",
+            "headers": {"task": "oxcook.cook_texture", "id": "x"},
+            "content-type": "application/json",
+            "content-encoding": "utf-8",
+            "properties": {"delivery_tag": "x", "body_encoding": "base64", "delivery_info": {"exchange": "", "routing_key": "celery"}},
+        }
+    ).encode(),
+}
+
+
+def test_messages_that_are_not_a_task_envelope_are_rejected_and_the_same_worker_cooks_on(tmp_path):
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "garbage", tmp_path / "worker.log")
+    try:
+        client = redis.Redis.from_url(server.url)
+        for message in NOT_TASK_ENVELOPES.values():
+            client.lpush("celery", message)
+        wait_until(lambda: client.llen("celery") == 0 or worker.proc.poll() is not None, 30, "the worker to take the messages")
+        src = tmp_path / "a_albedo.png"
+        Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(src)
+        result = run_oxcook("cook", str(src), "-o", str(tmp_path / "root"), "--progress", "none", "--quality", "fast", "--broker", server.url, "--stall-timeout", "20")
+        assert worker.proc.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        assert result.returncode == 0, result.stderr
+        log = (tmp_path / "worker.log").read_text()
+        assert "Unrecoverable error" not in log
+        for why in NOT_TASK_ENVELOPES:
+            assert f"discarded a message on the queue that is not a task envelope ({why})" in log
+    finally:
+        worker.stop()
+        server.stop()
+
+
+def test_a_worker_that_cannot_go_on_exits_non_zero(tmp_path):
+    # an ACL user that may not pop the queue: the broker answers, so there is nothing to retry, and the worker stops
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--user", "oxcook", "on", ">oxcook-secret", "~*", "&*", "+@all", "-brpop"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() == "PONG", 10, "redis")
+        env = {**os.environ, "OXCOOK_BROKER_URL": f"redis://oxcook:oxcook-secret@127.0.0.1:{port}/0"}
+        # Celery's own log of the error keeps its traceback, for whoever runs the farm
+        command = [sys.executable, "-m", "oxcook", "worker", "--concurrency", "1", "--hostname", "denied@oxcook-test"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+        assert result.returncode == 3, result.stderr[-3000:]  # an infrastructure error: a supervisor's on-failure policy restarts it
+        assert "oxcook worker: the worker stopped on an unrecoverable error" in result.stderr
+        assert "oxcook-secret" not in result.stderr + result.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_worker_names_itself_oxcook_at_its_host(tmp_path):
+    server = RedisServer(tmp_path)
+    log = tmp_path / "worker.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oxcook", "worker", "--concurrency", "1", "--loglevel", "INFO"],
+        stdout=open(log, "wb"), stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, "OXCOOK_BROKER_URL": server.url},
+    )  # fmt: skip
+    try:
+        wait_until(lambda: b"ready." in log.read_bytes() or proc.poll() is not None, 60, "the worker to start")
+        assert f"oxcook@{socket.gethostname()}".encode() in log.read_bytes()
+        assert b"celery@" not in log.read_bytes()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
         server.stop()

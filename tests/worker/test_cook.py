@@ -44,6 +44,7 @@ def test_stages_compose_to_cook_texture():
         "apply_content_processing",
         "generate_mips",
         "convert_to_output_format",
+        "quality",
         "pack_subresources",
     }
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from tests.conftest import SHARED_ASSETS
+from tests.farm_fixtures import run_oxcook
 from oxcook.worker import TextureImportError, TextureImportErrorCode, cook_texture, decode_source, preset_desc, sniff_format
 
+DATA = Path(__file__).parent / "data"
 IMAGES = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "images").rglob("*") if p.is_file())
 BAD = sorted(p.relative_to(SHARED_ASSETS).as_posix() for p in (SHARED_ASSETS / "bad").iterdir() if p.is_file())
 
@@ -59,6 +62,45 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+def _with_ihdr_byte(png: bytes, offset: int, value: int) -> bytes:
+    """``png`` with IHDR data byte ``offset`` set to ``value`` and the chunk's CRC made right again (only the value is wrong)."""
+    data = bytearray(png)
+    data[16 + offset] = value
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_unknown_compression_method_in_an_iccp_chunk_is_refused_as_corrupt():
+    data = (DATA / "pillow_unknown_compression_method.png").read_bytes()
+    with pytest.raises(TextureImportError) as info:
+        decode_source(data, preset_desc("albedo"), "pillow_unknown_compression_method.png")
+    assert info.value.error == TextureImportErrorCode.CORRUPTED_DATA
+    assert str(info.value) == "pillow_unknown_compression_method.png: iCCP chunk at byte 33: compression method 1; PNG defines only 0 (zlib)"
+
+
+@pytest.mark.parametrize(
+    "offset, value, named",
+    [(10, 1, "compression method 1; PNG defines only 0 (zlib)"), (11, 4, "filter method 4; PNG defines only 0 (adaptive)"), (12, 2, "interlace method 2; PNG defines only 0 (none) and 1 (Adam7)")],
+    ids=["compression", "filter", "interlace"],
+)
+def test_forbidden_ihdr_methods_are_refused_by_name(shared_assets, offset, value, named):
+    data = _with_ihdr_byte((shared_assets / "images/png/pngsuite_basn0g08.png").read_bytes(), offset, value)
+    with pytest.raises(TextureImportError) as info:
+        decode_source(data, preset_desc("data"), "basn0g08.png")
+    assert info.value.error == TextureImportErrorCode.CORRUPTED_DATA
+    assert str(info.value) == f"basn0g08.png: IHDR: {named}"
+
+
+def test_a_png_with_an_unknown_compression_method_fails_its_cook_by_name(tmp_path):
+    source = tmp_path / "in" / "logo_albedo.png"
+    source.parent.mkdir()
+    source.write_bytes((DATA / "pillow_unknown_compression_method.png").read_bytes())
+    result = run_oxcook("cook", str(source), "-o", str(tmp_path / "root"), "--progress", "none", "--quality", "fast")
+    assert result.returncode == 1, result.stderr
+    assert "texture-corrupted-data" in result.stderr and "logo_albedo.png: iCCP chunk at byte 33: compression method 1" in result.stderr
+    assert "PNG warning" not in result.stderr
 
 
 def test_decompression_bomb_refused_before_decoding():

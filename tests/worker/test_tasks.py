@@ -1,4 +1,4 @@
-"""Issue 11: a work item cannot make a worker read outside its source roots, nor raise its limits."""
+"""A work item cannot make a worker read outside its source roots, nor raise its limits."""
 
 from __future__ import annotations
 

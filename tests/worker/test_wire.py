@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import msgpack
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from oxcook.worker import (
     MeshBuffers,
     MeshResult,
     MeshWork,
+    QualitySums,
     TextureResult,
     TextureWork,
     WireError,
@@ -28,6 +31,8 @@ from oxcook.worker import (
 DESC = preset_desc("albedo", "a.png")
 WARN = ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", "a.png: clamped", "a.png")
 COOKED = CookedTexture("a.png", b"OTX1" + bytes(60), 3, 4, 4, 1, 1, 3, 62, 0xDEADBEEF, 0, (WARN,), {"decode": 1.5})
+LEVEL = {"texels": 16, "colour_sse": 12.0, "colour_samples": 48, "alpha_sse": 3.0, "alpha_samples": 16, "passing": 9, "peak": 255.0}
+SUMS = QualitySums.from_plain({"format": 98, "levels": [list(LEVEL.values())] * 3, "translucent": True, "source_passing": 10, "alpha_cutoff": 0.5, "normals": [16, 4.5, [3, 0, 13]]})
 MESH = MeshBuffers(bytes(72 * 3), bytes(12), (0.0, -1.0, 0.5), (1.0, 1.0, 2.0), 3, 3)
 
 MESSAGES = [
@@ -38,7 +43,14 @@ MESSAGES = [
     TextureResult("j:1", "a.png", error=ImportDiagnostic(ImportSeverity.ERROR, "texture-decode-failed", "a.png: bad", "a.png")),
     MeshResult("j:4", "s/m#0", mesh=MESH),
     MeshResult("j:4", "s/m#0", error=ImportDiagnostic(ImportSeverity.ERROR, "mesh-invalid", "s/m#0: no positions", "s/m#0")),
+    TextureWork("j:6", "d.png", DESC, sources=(b"x",), quality=False),
+    TextureResult("j:1", "a.png", cooked=dataclasses.replace(COOKED, quality=SUMS)),
 ]
+
+
+def _altered(message, **fields) -> bytes:
+    plain = msgpack.unpackb(encode(message), raw=False)
+    return msgpack.packb({**plain, **fields}, use_bin_type=True)
 
 
 @pytest.mark.parametrize("message", MESSAGES, ids=lambda m: type(m).__name__)
@@ -88,6 +100,10 @@ def _raw(**fields) -> bytes:
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "<f4", "shape": [9, 3], "data": b"1234"}}), "does not match"),
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "|O", "shape": [1], "data": b"12345678"}}), "not numeric"),
         (_raw(v=WIRE_VERSION, kind="mesh-result", key="k", source_id="a", extra=1), "unknown"),
+        (_altered(MESSAGES[0], quality="yes"), "wrong type"),
+        (_altered(MESSAGES[8], quality={"format": 98}), "quality: quality sums must be a map"),
+        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[1, 2, 3]]}), "list of 7 numbers"),
+        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[-1, 0, 0, 0, 0, 0, 0]]}), "non-negative"),
     ],
 )
 def test_decoder_refuses(data, reason):
