@@ -33,7 +33,6 @@ from __future__ import annotations
 
 from oxcook.formats import OxcookError
 
-from ._memory import human_size
 
 # oxcook cook / repair / worker
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE, EXIT_INFRASTRUCTURE, EXIT_CANCELLED = 0, 1, 2, 3, 130
@@ -89,6 +88,8 @@ class SceneTooLarge(SceneError):
     code = "scene-too-large"
 
     def __init__(self, file: str, estimate: int, budget: int) -> None:
+        from ._memory import human_size  # here, not at the top: the errors load with every command, the memory model needs the worker's
+
         self.file, self.estimate, self.budget = file, estimate, budget
         super().__init__(
             f"{file}: the scene would take about {human_size(estimate)} in the coordinator, "

@@ -10,9 +10,13 @@ import dataclasses
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oxcook.formats import DEFAULT_RELPATHS, MOUNT_ROOT, FileKind
-from oxcook.worker import ImportDiagnostic, ImportSeverity, QualityFigures, TextureImportDesc
+from oxcook.worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
+
+if TYPE_CHECKING:
+    from oxcook.worker import QualityFigures  # numpy: a report entry only holds one
 
 ImportJobId = int
 

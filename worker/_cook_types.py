@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from oxcook.formats import Format, PayloadFlags, compression_type_for
 
 from ._diagnostics import ImportDiagnostic
-from ._quality import QualitySums
+
+if TYPE_CHECKING:
+    from ._quality import QualitySums  # numpy: a cooked texture only carries them
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from oxcook.worker import FolderTier, UnusableEntry, open_shared_tier
 from .._errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 from .._sampling import sampled
 from ..backends import check_broker_url, mask_url
-from ..cache import CORRUPT, DEFAULT_MAX_BYTES, MATCH, MISMATCH, UNAUDITED, audit_entry, default_cache_dir
+from ..cache import DEFAULT_MAX_BYTES, default_cache_dir
 from ._cook import _fraction, memory_size
 
 
@@ -68,6 +68,8 @@ def _tier(args: argparse.Namespace, root: Path):
 
 
 def _verify(args: argparse.Namespace, root: Path) -> int:
+    from ..cache import CORRUPT, MATCH, MISMATCH, UNAUDITED, audit_entry  # the cooking stack: only for an audit
+
     try:
         tier, where = _tier(args, root)
     except ConfigError as exc:

@@ -20,7 +20,6 @@ from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID
 from .._inspect import inspect_root, render_summary, summary_dict
 from ._sinks import terminal
 from .._types import ImportPhase, ImportProgress
-from ..inspect import export_texture, read_cook_report, write_html
 from ._progress import ProgressDisplay
 
 EPILOG = """pictures:
@@ -135,6 +134,8 @@ class _Progress:
 
 
 def _run_html(args: argparse.Namespace, root: Path) -> int:
+    from ..inspect import read_cook_report, write_html  # Pillow and the block decoder: only for pictures
+
     out = Path(args.html)
     if _inside(out, root):
         return _fail(f"{out}: inside the cooked root {root}; inspect never writes there, pick a folder outside it")
@@ -161,6 +162,8 @@ def _run_html(args: argparse.Namespace, root: Path) -> int:
 
 
 def _run_export(args: argparse.Namespace, root: Path) -> int:
+    from ..inspect import export_texture
+
     out = Path(args.output)
     if _inside(out, root):
         return _fail(f"{out}: inside the cooked root {root}; inspect never writes there, pick a file outside it")

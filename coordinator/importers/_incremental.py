@@ -27,7 +27,10 @@ MISSING = "missing since the last cook"
 def texture_settings_key(source: TextureSource, encoder_target: str) -> str:
     """The key of what a loose texture is cooked with (its id is the record's key, so it is left out)."""
     desc = {k: v for k, v in source.desc.to_dict().items() if k != "source_id"}
-    return settings_key({"desc": desc, "preset": source.preset, "target": encoder_target})
+    # its quality gates too: they cook nothing again (the cache key leaves them out), but a changed gate must judge
+    # the texture's figures again, so the texture goes through the cache instead of being vouched for
+    gates = dataclasses.asdict(source.gates)
+    return settings_key({"desc": desc, "preset": source.preset, "target": encoder_target, "gates": gates})
 
 
 def scene_settings_key(settings: TextureSettings, encoder_target: str) -> str:
