@@ -18,6 +18,7 @@ the coordinator's farm backend.
 
 from ._bands import join_texture_parts as join_texture_parts
 from ._bands import split_bands as split_bands
+from ._bands import cook_estimate_s as cook_estimate_s
 from ._bands import split_worth as split_worth
 from ._bcn import BC7_PROFILES as BC7_PROFILES
 from ._bcn import ENCODABLE as ENCODABLE
@@ -93,12 +94,14 @@ from ._presets import parse_preset as parse_preset
 from ._presets import preset_desc as preset_desc
 from ._rows import BAND_ROWS as BAND_ROWS
 from ._tasks import run_work as run_work
+from ._wire import MAX_CHUNK_ITEMS as MAX_CHUNK_ITEMS
 from ._wire import MAX_PARTS as MAX_PARTS
 from ._wire import RESULT_FOR as RESULT_FOR
 from ._wire import WIRE_VERSION as WIRE_VERSION
 from ._wire import MeshResult as MeshResult
 from ._wire import MeshWork as MeshWork
 from ._wire import Result as Result
+from ._wire import TextureChunk as TextureChunk
 from ._wire import TextureResult as TextureResult
 from ._wire import TextureWork as TextureWork
 from ._wire import WireError as WireError
@@ -142,6 +145,7 @@ __all__ = [
     "ENCODABLE",
     "WIRE_VERSION",
     "BAND_ROWS",
+    "MAX_CHUNK_ITEMS",
     "MAX_PARTS",
     "HEADER_BYTES",
     "image_size",
@@ -150,6 +154,7 @@ __all__ = [
     "cook_cost",
     "join_texture_parts",
     "split_bands",
+    "cook_estimate_s",
     "split_worth",
     "apply_preset",
     "Bc7Quality",
@@ -196,6 +201,7 @@ __all__ = [
     "TextureImportErrorCode",
     "TextureIntent",
     "TexturePreset",
+    "TextureChunk",
     "TextureResult",
     "TextureWork",
     "validate_pre_decode",
