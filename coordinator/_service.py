@@ -157,6 +157,7 @@ class ImportService:
                 shared_storage=self.config.shared_storage,
                 task_timeout=self.config.task_timeout,
                 stall_timeout=self.config.stall_timeout,
+                window=self.config.texture_queue_capacity,
             )
         self._importer = AsyncImporter(self._backend, self.config)
 

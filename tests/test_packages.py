@@ -24,12 +24,12 @@ WORKER_PUBLIC = {
     "BC7_PROFILES", "Bc7Quality", "CorruptEntry", "FolderTier", "MAX_ENTRY_BYTES", "UnusableEntry", "read_cache_file", "open_shared_tier", "pack_entry", "read_entry", "CacheEntry", "readdress", "unpack_entry", "COOKER_VERSION", "CacheKey", "encoder_identity", "mesh_key", "miss_reason", "texture_key", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
     "ENCODABLE", "ENCODER_TARGETS", "HdrHandling", "default_encoder_target", "encoder_target", "supported_encoder_targets", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
     "MipPolicy", "RESULT_FOR", "Result", "TextureCancelled", "TextureImportDesc", "TextureImportError",
-    "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureResult", "TextureWork", "WIRE_VERSION",
+    "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION",
     "WireError", "Work", "WorkRef", "WorkingImage", "apply_content_processing", "apply_preset", "build_mesh_buffers",
     "convert_to_output_format", "convert_to_working_format", "cook_texture", "cook_texture_layers", "decode",
     "decode_source", "detect_preset_from_filename", "memory_budget", "parse_size", "share_of_machine", "encode", "encode_blocks", "encoder_input", "error_result",
     "failpoint", "generate_mips", "pack_subresources", "parse_preset", "peek_version", "mip_levels_for", "plan_cook", "preset_desc",
-    "run_work", "sniff_format", "validate_pre_decode", "BAND_ROWS", "CookCost", "cook_cost", "join_texture_parts", "split_bands", "split_worth", "HEADER_BYTES", "image_size", "MAX_PARTS",
+    "run_work", "sniff_format", "validate_pre_decode", "BAND_ROWS", "CookCost", "cook_cost", "join_texture_parts", "split_bands", "split_worth", "HEADER_BYTES", "image_size", "MAX_PARTS", "MAX_CHUNK_ITEMS", "cook_estimate_s",
     "pool_process_init", "run_in_pool_process", "distinct_blocks", "lacks_quality", "QualityFigures", "QualitySums", "quality_figures",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {

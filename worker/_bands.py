@@ -239,6 +239,14 @@ _PART_OVER_DECODE = 4.0  # a part encodes at least this many times the decode it
 _MIN_PART_S = 0.05  # ... and at least this long (a part's dispatch and result cost milliseconds)
 
 
+def cook_estimate_s(desc: TextureImportDesc, width: int, height: int) -> float:
+    """What cooking a ``width`` x ``height`` texture under ``desc`` costs one core, roughly, in seconds (pure):
+    its decode and, for BC7, its encode. What the farm groups small textures into one task by."""
+    chain = 1.0 if desc.mip_policy == MipPolicy.NONE else 4 / 3
+    encode_ns = _BC7_NS_PER_PIXEL.get(desc.bc7_quality, 0.0) if desc.output_format in BC7_FORMATS else 0.0
+    return (encode_ns * chain + _DECODE_NS_PER_PIXEL) * 1e-9 * width * height
+
+
 def split_worth(desc: TextureImportDesc, width: int, height: int) -> int:
     """How many parts a ``width`` x ``height`` texture's encode is worth on processes that would otherwise idle
     (pure; 1: not worth splitting): each part's encode stays several times the decode it repeats, and not tiny."""

@@ -7,7 +7,7 @@ A message popped from a queue is JSON: an object with ``properties`` (a
 ``body`` string, base64 when ``body_encoding`` says so. A task message (one
 with a ``task`` header) has an ``id`` header and a body ``[args, kwargs,
 options]``; an oxcook task takes three strings, ``job``, ``key`` and
-``source_id``. kombu and Celery's consumer index into all of this without
+``source_id`` (a chunk task: its chunk's key and a label naming its textures). kombu and Celery's consumer index into all of this without
 checking, so any other shape raises inside the worker's consumer, which Celery
 treats as unrecoverable. This module only says what is wrong; the Celery app
 decides what to do with such a message.
@@ -26,7 +26,7 @@ from . import farm_keys as keys
 _JSON_TYPES = {list: "a JSON array", str: "a JSON string", int: "a JSON number", float: "a JSON number", bool: "JSON true or false", type(None): "JSON null"}
 _BODY_ENCODINGS = (None, "base64")  # what kombu's virtual channel can decode; any other name raises in kombu
 _OPTIONAL_TEXT_HEADERS = ("eta", "expires", "shadow", "root_id", "parent_id")
-_OXCOOK_TASKS = (keys.TASK_COOK_TEXTURE, keys.TASK_BUILD_MESH)
+_OXCOOK_TASKS = (keys.TASK_COOK_TEXTURE, keys.TASK_BUILD_MESH, keys.TASK_COOK_CHUNK)
 _OXCOOK_TASK_PARAMETERS = ("job", "key", "source_id")
 _NoneType = type(None)
 

@@ -1,4 +1,4 @@
-"""What crosses between coordinator and workers: four typed messages, encoded once, as msgpack.
+"""What crosses between coordinator and workers: five typed messages, encoded once, as msgpack.
 
 One module, imported by both sides, so the two can never disagree (style rule 1).
 Every message is a msgpack map ``{"v": WIRE_VERSION, "kind": <KIND>, ...fields}``;
@@ -10,6 +10,11 @@ type, so a garbage message is a :class:`WireError`, never a crash further in.
 
     TextureWork  ──▶ worker ──▶ TextureResult   (cooked texture, or an error diagnostic)
     MeshWork     ──▶ worker ──▶ MeshResult      (packed buffers, or an error diagnostic)
+    TextureChunk ──▶ worker ──▶ one TextureResult per item it names
+
+A :class:`TextureChunk` is what one farm task of several small textures runs:
+it names their work items (each stored on its own, with its own lease and
+result), never their content.
 
 A texture result carries the sums its quality figures are made of
 (``worker._quality``) unless its work item asked for none (``quality``).
@@ -39,8 +44,9 @@ from ._diagnostics import ImportDiagnostic, ImportSeverity
 from ._mesh import MeshBuffers
 from ._quality import QualitySums
 
-WIRE_VERSION = 5  # 5: a texture work item says whether to measure quality, a cooked texture carries its quality sums
+WIRE_VERSION = 6  # what a worker and a coordinator must share: they refuse each other's messages of another version
 MAX_PARTS = 64  # the most parts one texture is split into
+MAX_CHUNK_ITEMS = 256  # the most work items one chunk task names
 
 
 class WireError(OxcookError):
@@ -126,9 +132,30 @@ class MeshResult:
         return self.mesh is not None
 
 
+@dataclass(frozen=True)
+class TextureChunk:
+    """Several texture work items run by one farm task, in this order: ``items`` are their ``(key, source_id)``."""
+
+    KIND: ClassVar[str] = "texture-chunk"
+    key: str
+    items: tuple[tuple[str, str], ...]
+    job: str = ""
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.items) <= MAX_CHUNK_ITEMS:
+            raise WireError(f"chunk {self.key}: {len(self.items)} items, expected 1..{MAX_CHUNK_ITEMS}")
+        if len({key for key, _ in self.items}) != len(self.items):
+            raise WireError(f"chunk {self.key}: an item is named twice")
+
+    def describe(self) -> str:
+        """What Flower shows for the task: its first texture and how many more."""
+        first = self.items[0][1]
+        return first if len(self.items) == 1 else f"{first} +{len(self.items) - 1} more"
+
+
 Work = Union[TextureWork, MeshWork]
 Result = Union[TextureResult, MeshResult]
-_MESSAGES = {cls.KIND: cls for cls in (TextureWork, TextureResult, MeshWork, MeshResult)}
+_MESSAGES = {cls.KIND: cls for cls in (TextureWork, TextureResult, MeshWork, MeshResult, TextureChunk)}
 RESULT_FOR = {TextureWork: TextureResult, MeshWork: MeshResult}
 
 
@@ -175,6 +202,8 @@ _COOKED_FIELDS = ("texture_type", "width", "height", "depth", "array_layers", "m
 
 
 def _to_plain(message) -> dict:
+    if isinstance(message, TextureChunk):
+        return {"key": message.key, "items": [list(item) for item in message.items], "job": message.job}
     if isinstance(message, TextureWork):
         body = {
             "key": message.key,
@@ -253,6 +282,15 @@ def _quality(value: Any) -> QualitySums:
 
 def _from_plain(cls, fields: dict):
     key = _typed(fields.get("key"), str, "key")
+    if cls is TextureChunk:
+        _check_fields(cls.KIND, fields, {"key", "items"}, {"job"})
+        items = []
+        for item in _typed(fields["items"], list, "items"):
+            pair = _str_list(item, "chunk item", str)
+            if len(pair) != 2:
+                raise WireError(f"chunk {key}: an item is not [key, source_id]")
+            items.append(pair)
+        return TextureChunk(key, tuple(items), job=_typed(fields.get("job", ""), str, "job"))
     source_id = _typed(fields.get("source_id"), str, "source_id")
     if cls is TextureWork:
         _check_fields(cls.KIND, fields, {"key", "source_id", "desc"}, {"job", "sources", "paths", "blobs", "encoder_target", "cache_key", "part", "quality"})
@@ -315,7 +353,7 @@ def _from_plain(cls, fields: dict):
     return MeshResult(key, source_id, mesh, error, cook_ms, lease)
 
 
-def encode(message: Work | Result) -> bytes:
+def encode(message: Work | Result | TextureChunk) -> bytes:
     """One typed message as msgpack bytes."""
     return msgpack.packb({"v": WIRE_VERSION, "kind": message.KIND, **_to_plain(message)}, use_bin_type=True)
 

@@ -45,7 +45,7 @@ from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
 from ._envelope import envelope_problem
 from ._tasks import run_work
-from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
+from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
 from .redis_clients import bulk_client
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ MAX_ATTEMPTS = int(os.environ.get("OXCOOK_MAX_ATTEMPTS", "3"))
 LEASE_S = 30  # a running item's lease; renewed every HEARTBEAT_S, so a lost worker is noticed within LEASE_S + 5 s
 HEARTBEAT_S = 10
 POLL_S = 0.2  # how often a running item asks whether it is still wanted (cancelled, or over)
+PUBLISH_S = 0.05  # a chunk's finished items are published together, at most this long after the first of them
 
 _SETTINGS = dict(
     # Never pickle. Celery's messages here are small — a task names three strings; the bytes travel
@@ -218,21 +219,51 @@ return attempts
 """
 
 
+# Reserve the items of a chunk for this run: each item still wanted (its job not cancelled or over, its result not
+# published) gets its lease, so the coordinator sees the whole chunk held and runs every item of it again should this
+# worker vanish. Its attempts are not counted here: an item counts an attempt only when it starts (_START), so a
+# poison input counts against itself, never against the items queued behind it in its chunk.
+_RESERVE = """
+local taken = {}
+local cancelled = redis.call('EXISTS', KEYS[1]) == 1
+for i = 2, #KEYS, 3 do
+  if not cancelled and redis.call('EXISTS', KEYS[i]) == 1 and redis.call('EXISTS', KEYS[i + 2]) == 0 then
+    redis.call('SET', KEYS[i + 1], ARGV[1], 'EX', ARGV[2])
+    taken[#taken + 1] = 1
+  else
+    taken[#taken + 1] = 0
+  end
+end
+return taken
+"""
+
+
 def _finish(store: redis.Redis, job: str, key: str, result: Result, holder: str) -> None:
     """Hand the result to the coordinator, as the holder of the item's lease (``holder``: the token :func:`_start` set);
     a failed item then ends its task in FAILURE, named by its code. An item its job no longer wants (over, or
     delivered by another worker), or whose lease this worker no longer holds, ends quietly: nobody failed."""
-    ttl, staged = int(TASK_TIMEOUT * 4), keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
-    pipe = store.pipeline(transaction=False)  # one round trip
-    pipe.set(staged, encode(dataclasses.replace(result, lease=holder)), ex=ttl)
-    pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl, holder)
-    _, taken = pipe.execute()
-    if taken < 0:
-        logger.warning("oxcook: %s: result dropped: this worker (%s) no longer holds the item's lease", key, holder)
-    if taken <= 0:
-        return
-    if not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
-        raise CookFailed(f"{result.error.code}: {result.error.message}")
+    failed = _finish_many(store, job, [(key, result)], holder)
+    if failed:
+        raise CookFailed(failed[0])
+
+
+def _finish_many(store: redis.Redis, job: str, finished: list[tuple[str, Result]], holder: str) -> list[str]:
+    """Publish the results of several items of ``job`` in one round trip, each as :func:`_finish` does; returns
+    ``code: message`` of every published failure (its task then ends in FAILURE)."""
+    ttl = int(TASK_TIMEOUT * 4)
+    pipe = store.pipeline(transaction=False)
+    for key, result in finished:
+        staged = keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
+        pipe.set(staged, encode(dataclasses.replace(result, lease=holder)), ex=ttl)
+        pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl, holder)
+    replies = pipe.execute()
+    failed = []
+    for (key, result), taken in zip(finished, replies[1::2], strict=True):
+        if taken < 0:
+            logger.warning("oxcook: %s: result dropped: this worker (%s) no longer holds the item's lease", key, holder)
+        elif taken > 0 and not result.ok:  # the coordinator has its result; Flower and its metrics must count a failure as one
+            failed.append(f"{result.error.code}: {result.error.message}")
+    return failed
 
 
 def _start(store: redis.Redis, job: str, key: str, holder: str) -> int:
@@ -251,42 +282,114 @@ def _holder(hostname: str) -> str:
 def _run_stored(task, ref: WorkRef, job: str) -> None:
     """Run one work item stored in Redis; its result goes back through Redis."""
     store = _store()
-    key, source_id = ref.key, ref.source_id
-    holder = _holder(task.request.hostname or "worker")
+    key = ref.key
+    hostname = task.request.hostname or "worker"
+    holder = _holder(hostname)
     attempts = _start(store, job, key, holder)
     if not attempts:
         return  # cancelled, or the job is over
-    kind = ref.kind.KIND.split("-")[0]
-    if attempts > MAX_ATTEMPTS:
-        failed = error_result(ref, f"{kind}-worker-crashed", f"{source_id}: a worker died {attempts - 1} times on it; giving up")
-        _finish(store, job, key, failed, holder)
-        return
-    stored = store.get(keys.work(job, key))
+    stored = store.get(keys.work(job, key)) if attempts <= MAX_ATTEMPTS else b""
     if stored is None:  # the job ended meanwhile
         store.delete(keys.lease(job, key))
         return
+    item = _decoded(ref, stored)
+    with _heartbeat(store, {keys.lease(job, key)}):
+        result = _attempt(store, job, ref, item, attempts, hostname)
+    _finish(store, job, key, result, holder)
+
+
+def _run_chunk(task, job: str, chunk_key: str) -> None:
+    """Run the items of one chunk (:class:`TextureChunk`) in order, each as :func:`_run_stored` runs one, with its own
+    lease, attempts and result; finished results are published together (at most ``PUBLISH_S`` after the first).
+
+    A process that dies mid-chunk loses nothing: Celery hands the chunk to another worker process, which skips the
+    items already delivered; an item that keeps killing its process is failed by name after ``MAX_ATTEMPTS``, and
+    the items after it run. Results held for a batch die with their process and are cooked again, so an item on
+    its second attempt or later (its chunk died before) is published at once, and what was done before it first:
+    only the item that kills its process keeps counting attempts. Ends in FAILURE, naming each, when any of its
+    items failed."""
+    store = _store()
+    raw = store.get(keys.chunk(job, chunk_key))
+    if raw is None:
+        return  # the job is over
     try:
-        work = decode(stored, expect=ref.kind)
+        chunk = decode(raw, expect=TextureChunk)
+    except WireError as exc:
+        raise CookFailed(f"{exc.code}: chunk {chunk_key}: {exc.message}") from None
+    hostname = task.request.hostname or "worker"
+    holder = _holder(hostname)
+    refs = [WorkRef(TextureWork, key, source_id) for key, source_id in chunk.items]
+    names = [keys.cancel(job)] + [name for r in refs for name in (keys.work(job, r.key), keys.lease(job, r.key), keys.result(job, r.key))]
+    reserved = store.eval(_RESERVE, len(names), *names, holder, LEASE_S)
+    live = [r for r, taken in zip(refs, reserved, strict=True) if taken]
+    if not live:
+        return  # cancelled, over, or every item delivered already
+    items = [_decoded(r, b"" if stored is None else stored) for r, stored in zip(live, store.mget([keys.work(job, r.key) for r in live]), strict=True)]
+    wanted = sorted({name for item in items if isinstance(item, TextureWork) for name in item.blobs})
+    blobs = dict(zip(wanted, store.mget(wanted), strict=True)) if wanted else {}
+    leases = {keys.lease(job, r.key) for r in live}  # renewed while the chunk runs, until each item is published
+    finished: list[tuple[str, Result]] = []
+    failed: list[str] = []
+    first_finished = 0.0
+
+    def publish() -> None:
+        failed.extend(_finish_many(store, job, finished, holder))
+        leases.difference_update(keys.lease(job, key) for key, _ in finished)
+        finished.clear()
+
+    with _heartbeat(store, leases):
+        for ref, item in zip(live, items, strict=True):
+            attempts = _start(store, job, ref.key, holder)
+            if not attempts:
+                leases.discard(keys.lease(job, ref.key))
+                continue  # cancelled, over, or delivered by another worker meanwhile
+            if attempts > 1 and finished:
+                publish()  # a process died in this chunk before: what is done is handed over before a suspect runs
+            if not finished:
+                first_finished = time.monotonic()
+            finished.append((ref.key, _attempt(store, job, ref, item, attempts, hostname, blobs)))
+            if attempts > 1 or time.monotonic() - first_finished >= PUBLISH_S:
+                publish()
+        if finished:
+            publish()
+    if failed:
+        raise CookFailed(f"{len(failed)} of {len(refs)} textures failed: " + "; ".join(failed))
+
+
+def _decoded(ref: WorkRef, stored: bytes) -> Work | Result:
+    """The work item stored for ``ref``, or the failed result that says why it cannot be read (empty: not read)."""
+    if not stored:
+        return error_result(ref, "wire-invalid", f"{ref.source_id}: its work item is gone from Redis")
+    try:
+        return decode(stored, expect=ref.kind)
     except WireError as exc:
         version = peek_version(stored)
         detail = f"the coordinator speaks wire v{version}, this worker v{WIRE_VERSION}" if version not in (None, WIRE_VERSION) else exc.message
-        _finish(store, job, key, error_result(ref, exc.code, f"{source_id}: {detail}"), holder)
-        return
+        return error_result(ref, exc.code, f"{ref.source_id}: {detail}")
+
+
+def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, attempts: int, hostname: str, blobs: dict | None = None) -> Result:
+    """The result of attempt ``attempts`` at ``item`` (decoded by :func:`_decoded`; ``blobs``: its sources fetched
+    already, else read here): a failure once a worker died too often on it, or the cook."""
+    kind = ref.kind.KIND.split("-")[0]
+    if attempts > MAX_ATTEMPTS:
+        return error_result(ref, f"{kind}-worker-crashed", f"{ref.source_id}: a worker died {attempts - 1} times on it; giving up")
+    if not isinstance(item, (TextureWork, MeshWork)):
+        return item
+    work = item
     if isinstance(work, TextureWork) and work.blobs:
-        blobs = store.mget(list(work.blobs))
-        if any(b is None for b in blobs):
-            _finish(store, job, key, error_result(work, f"{kind}-source-missing", f"{source_id}: source bytes expired from Redis"), holder)
-            return
-        work = dataclasses.replace(work, sources=tuple(blobs), blobs=())
+        data = [blobs.get(name) for name in work.blobs] if blobs is not None else store.mget(list(work.blobs))
+        if any(b is None for b in data):
+            return error_result(work, f"{kind}-source-missing", f"{ref.source_id}: source bytes expired from Redis")
+        work = dataclasses.replace(work, sources=tuple(data), blobs=())
     result = _from_shared_cache(work)
     if result is None:
-        with _heartbeat(store, keys.lease(job, key)):
-            try:
-                result = run_work(work, cancel=_stop_check(store, job, key))
-            except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
-                result = error_result(work, "worker-internal-error", f"{source_id}: {type(exc).__name__}: {exc}")
-        _to_shared_cache(work, result, task.request.hostname or "worker")
-    _finish(store, job, key, result, holder)
+        try:
+            result = run_work(work, cancel=_stop_check(store, job, ref.key))
+        except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
+            result = error_result(work, "worker-internal-error", f"{ref.source_id}: {type(exc).__name__}: {exc}")
+        _to_shared_cache(work, result, hostname)
+    return result
 
 
 def _stop_check(store: redis.Redis, job: str, key: str):
@@ -367,14 +470,18 @@ class CookFailed(Exception):
 
 
 @contextlib.contextmanager
-def _heartbeat(store: redis.Redis, lease: str):
-    """Renew ``lease`` while the item runs: a worker that dies stops renewing, and its item runs elsewhere within LEASE_S."""
+def _heartbeat(store: redis.Redis, leases: set[str]):
+    """Renew ``leases`` (a set the caller may shrink as items finish) while items run: a worker that dies stops
+    renewing, and its items run elsewhere within LEASE_S."""
     stop = threading.Event()
 
     def beat() -> None:
         while not stop.wait(HEARTBEAT_S):
             try:
-                store.expire(lease, LEASE_S, xx=True)
+                pipe = store.pipeline(transaction=False)
+                for lease in list(leases):
+                    pipe.expire(lease, LEASE_S, xx=True)
+                pipe.execute()
             except redis.RedisError:
                 pass  # the coordinator notices a missing lease; nothing to do here
 
@@ -418,6 +525,12 @@ def _withdraw(sender=None, **_) -> None:
 def cook_texture(self, job: str, key: str, source_id: str) -> None:
     """Cook one texture work item stored in Redis."""
     _run_stored(self, WorkRef(TextureWork, key, source_id), job)
+
+
+@app.task(name=keys.TASK_COOK_CHUNK, bind=True)
+def cook_chunk(self, job: str, key: str, source_id: str) -> None:
+    """Cook the small textures of one chunk stored in Redis (``key``: the chunk's; ``source_id``: a label naming them)."""
+    _run_chunk(self, job, key)
 
 
 @app.task(name=keys.TASK_BUILD_MESH, bind=True)

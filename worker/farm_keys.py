@@ -11,10 +11,16 @@ from __future__ import annotations
 PREFIX = "oxcook:"
 TASK_COOK_TEXTURE = "oxcook.cook_texture"
 TASK_BUILD_MESH = "oxcook.build_mesh"
+TASK_COOK_CHUNK = "oxcook.cook_chunk"  # several small textures in one task (worker._wire.TextureChunk)
 
 
 def work(job: str, key: str) -> str:
     return f"{PREFIX}work:{job}:{key}"
+
+
+def chunk(job: str, chunk_key: str) -> str:
+    """The items of one chunk task (a ``TextureChunk`` message): each is still a work item of its own, with its own lease."""
+    return f"{PREFIX}chunk:{job}:{chunk_key}"
 
 
 def result(job: str, key: str) -> str:

@@ -7,11 +7,20 @@ Transport only (style rule 9): the pipeline above never knows it is here.
 * The work message is stored under ``oxcook:work:<job>:<key>``; the Celery
   message (``oxcook.cook_texture``) carries only the job, the key and the source
   id, so Flower shows the texture, never its bytes.
-* Workers put results under their own keys and push the key onto
-  ``oxcook:done:<job>``; one reader per job blocks on that list (BLPOP), so
-  results arrive in completion order, and takes each result with one GETDEL
-  (the item's other keys are deleted in batches, and by the job's sweep).
-  Payloads never pass through Celery's result backend.
+* Small textures travel several to a task (``oxcook.cook_chunk``): items whose
+  cook is estimated short (:func:`worker.cook_estimate_s`, from the header the
+  coordinator reads) wait a few milliseconds (``_LINGER_S``) to be grouped, up
+  to ``_CHUNK_S`` of estimated cooking and a share of the job's window per farm
+  process; their work keys, blobs and the chunk's item list go to Redis in one
+  pipelined round trip, then one task is published. Each item keeps its own
+  work key, lease, attempts and result. Everything else (large textures, parts
+  of split ones, meshes, textures whose size is unknown) goes one per task.
+* Workers put results under their own keys and push the keys onto
+  ``oxcook:done:<job>``; one reader per job blocks on that list (BLPOP), takes
+  every key waiting with it (LPOP), so results arrive in completion order, and
+  takes all their results in one pipelined round trip of GETDELs; the delivered
+  items' other keys are deleted in one more. Payloads never pass through
+  Celery's result backend.
 * A lease (``oxcook:lease:…``) set by the running worker lets the reader
   resubmit items whose worker machine vanished — never one already delivered;
   a result that arrives twice is ignored (results are keyed by item), and a
@@ -31,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import itertools
 import logging
 import os
 import time
@@ -41,7 +51,25 @@ from dataclasses import dataclass, field
 import redis
 import redis.asyncio as aioredis
 
-from oxcook.worker import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from oxcook.worker import (
+    HEADER_BYTES,
+    MAX_CHUNK_ITEMS,
+    RESULT_FOR,
+    WIRE_VERSION,
+    MeshWork,
+    Result,
+    TextureChunk,
+    TextureWork,
+    WireError,
+    Work,
+    WorkRef,
+    cook_estimate_s,
+    decode,
+    encode,
+    error_result,
+    image_size,
+    peek_version,
+)
 from oxcook.worker import farm_keys as keys
 from oxcook.worker.celery_app import make_app
 from oxcook.worker.redis_clients import bulk_client
@@ -52,7 +80,14 @@ from ._urls import mask_url
 _TTL_FACTOR = 4
 _LEASE_CHECK_S = 5.0
 _UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
-_SPENT_BATCH = 96  # delivered items' keys deleted together (and by forget_job's sweep in the end)
+_TAKE_BATCH = 128  # results taken in one round trip (their keys popped together from the job's done list)
+_LINGER_S = 0.003  # a chunk being gathered goes out once no texture joined it for this long ...
+_LINGER_MAX_S = 0.02  # ... or this long after its first, whichever comes first (or once it is full)
+_CHUNK_S = 0.06  # a chunk's estimated cook: its task's fixed cost (publish, events, round trips) stays a few percent of it
+_ALONE_S = 0.02  # a texture estimated to cook this long or longer has a task of its own
+_TEXTURE_FIXED_S = 0.001  # what every texture costs a worker besides its pixels (stages, checks, packing)
+_INLINE_BLOB = 256 * 1024  # sources up to this size are hashed on the loop and stored in their chunk's round trip
+_PROCESSES_TTL_S = 5.0
 _TASK_NAMES = {TextureWork: keys.TASK_COOK_TEXTURE, MeshWork: keys.TASK_BUILD_MESH}
 logger = logging.getLogger(__name__)
 
@@ -81,13 +116,50 @@ class _Pending:
     label: str
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
+    chunk: str | None = None  # the chunk task it went out in (None: a task of its own)
+
+
+def chunk_estimate_s(work: Work) -> float | None:
+    """A texture's estimated cook when it may share a task with others, or ``None`` when it goes alone: a mesh,
+    a part of a split texture, several layers, a size its header does not give, or a long cook."""
+    if not isinstance(work, TextureWork) or work.part is not None or len(work.sources) + len(work.paths) != 1:
+        return None
+    if work.sources:
+        size = image_size(work.sources[0][:HEADER_BYTES], work.source_id)
+    else:
+        try:
+            with open(work.paths[0], "rb") as fh:
+                size = image_size(fh.read(HEADER_BYTES), work.source_id)
+        except OSError:
+            return None
+    if size is None:
+        return None
+    estimate = _TEXTURE_FIXED_S + cook_estimate_s(work.desc, *size)
+    return estimate if estimate < _ALONE_S else None
+
+
+@dataclass
+class _Gathering:
+    """The small textures of one job waiting (at most ``_LINGER_S``) to share a chunk task."""
+
+    entries: list[tuple[TextureWork, asyncio.Future]] = field(default_factory=list)
+    estimate_s: float = 0.0
+    timer: asyncio.TimerHandle | None = None
+    since: float = 0.0  # when its first texture came
 
 
 class FarmBackend:
     name = "farm"
 
     def __init__(
-        self, broker_url: str, *, task_timeout: float = 900.0, shared_storage: bool = False, connect_timeout: float = 3.0, stall_timeout: float = 60.0
+        self,
+        broker_url: str,
+        *,
+        task_timeout: float = 900.0,
+        shared_storage: bool = False,
+        connect_timeout: float = 3.0,
+        stall_timeout: float = 60.0,
+        window: int = 64,
     ) -> None:
         self.broker_url = broker_url
         self.stall_timeout = stall_timeout
@@ -109,6 +181,11 @@ class FarmBackend:
         self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
         self._blobs: dict[str, dict[str, asyncio.Future]] = {}  # job -> blob key -> its upload
         self._last_blob: tuple[bytes, str] | None = None  # the last source hashed (the parts of one texture share it)
+        self.window = max(1, window)  # the in-flight window of a job's pipeline: a chunk takes at most a share of it per process
+        self._gathering: dict[str, _Gathering] = {}  # job -> small textures waiting to share a task
+        self._chunks: dict[str, dict[str, set[str]]] = {}  # job -> chunk key -> its items not yet delivered
+        self._chunk_ids = itertools.count(1)
+        self._processes: tuple[float, int] | None = None  # (when asked, the farm's process count)
         self._closed = False
         self._check_broker()
 
@@ -124,11 +201,118 @@ class FarmBackend:
             raise BackendError("the farm backend is closed")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        task = loop.create_task(self._submit(work, future))
-        tasks = self._submits.setdefault(work.job, set())
+        estimate = chunk_estimate_s(work)
+        if estimate is not None:
+            self._gather(work, future, estimate)
+            return future
+        self._start_submit(work.job, self._submit(work, future))
+        return future
+
+    def _start_submit(self, job: str, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        tasks = self._submits.setdefault(job, set())
         tasks.add(task)
         task.add_done_callback(tasks.discard)
-        return future
+
+    # --- small textures, several to a task ----------------------------------------------------------
+
+    def _chunk_items(self) -> int:
+        """The most items one chunk takes: a share of the window that leaves every farm process two chunks of it."""
+        processes = self._processes[1] if self._processes is not None else 1
+        return max(1, min(MAX_CHUNK_ITEMS, self.window // (2 * processes)))
+
+    def _gather(self, work: TextureWork, future: asyncio.Future, estimate: float) -> None:
+        loop = asyncio.get_running_loop()
+        gathering = self._gathering.get(work.job)
+        if gathering is None:
+            gathering = self._gathering[work.job] = _Gathering(since=loop.time())
+        gathering.entries.append((work, future))
+        gathering.estimate_s += estimate
+        if gathering.estimate_s >= _CHUNK_S or len(gathering.entries) >= self._chunk_items():
+            self._flush(work.job)
+            return
+        # textures keep coming while the window has room: wait for the next, not past the first's deadline
+        if gathering.timer is not None:
+            gathering.timer.cancel()
+        gathering.timer = loop.call_at(min(loop.time() + _LINGER_S, gathering.since + _LINGER_MAX_S), self._flush, work.job)
+
+    def _flush(self, job: str) -> None:
+        gathering = self._gathering.pop(job, None)
+        if gathering is None:
+            return
+        if gathering.timer is not None:
+            gathering.timer.cancel()
+        if self._processes is None or time.monotonic() - self._processes[0] > _PROCESSES_TTL_S:
+            self._processes = (time.monotonic(), self._processes[1] if self._processes else 1)  # asked once per period
+            self._start_submit(job, self._count_processes())
+        entries = [(w, f) for w, f in gathering.entries if not f.done()]
+        if len(entries) == 1:
+            self._start_submit(job, self._submit(*entries[0]))
+        elif entries:
+            self._start_submit(job, self._submit_chunk(job, entries))
+
+    async def _count_processes(self) -> None:
+        self._processes = (time.monotonic(), await self.parallelism())
+
+    async def _submit_chunk(self, job: str, entries: list[tuple[TextureWork, asyncio.Future]]) -> None:
+        """Store the work items of ``entries`` and their chunk in one round trip, then publish one task for them all."""
+        chunk_key = f"chunk{next(self._chunk_ids)}"
+        futures = [future for _, future in entries]
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            items = []
+            for work, future in entries:
+                if work.key in self._pending.get(job, {}) or any(work.key == key for key, _ in items):
+                    future.set_exception(BackendError(f"work key {work.key!r} of job {job!r} is already pending (a pipeline bug)"))
+                    continue
+                blobs = []
+                for data in work.sources:
+                    if len(data) > _INLINE_BLOB:
+                        blobs.append(await self._store_blob(job, data))
+                        continue
+                    name = keys.blob(hashlib.sha256(data).hexdigest())
+                    stored = self._blobs.setdefault(job, {})
+                    if name not in stored:
+                        stored[name] = _done_future()
+                        pipe.set(name, data, nx=True, ex=self._ttl)
+                    blobs.append(name)
+                stored_work = dataclasses.replace(work, sources=(), blobs=tuple(blobs)) if work.sources else work
+                pipe.set(keys.work(job, work.key), encode(stored_work), ex=self._ttl)
+                items.append((work.key, work.source_id))
+            if not items:
+                return
+            chunk = TextureChunk(chunk_key, tuple(items), job=job)
+            pipe.set(keys.chunk(job, chunk_key), encode(chunk), ex=self._ttl)
+            await pipe.execute()
+            pending = self._pending.setdefault(job, {})
+            first = None
+            for work, future in entries:
+                if future.done():
+                    continue
+                item = _Pending(future, WorkRef(TextureWork, work.key, work.source_id), work.source_id, chunk=chunk_key)
+                pending[work.key] = item
+                first = first or item
+                future.add_done_callback(lambda f, key=work.key: self._forget_item(job, key, f))
+            self._chunks.setdefault(job, {})[chunk_key] = {key for key, _ in items}
+            self._ensure_reader(job)
+            await self._publish_chunk(job, chunk, [pending[key] for key, _ in items if key in pending])
+        except redis.RedisError as exc:
+            _fail(futures, BackendError(f"broker {self._shown} failed: {exc}"))
+        except BackendError as exc:
+            _fail(futures, exc)
+
+    async def _publish_chunk(self, job: str, chunk: TextureChunk, items: list[_Pending]) -> None:
+        task_id = str(uuid.uuid4())
+        for item in items:
+            item.task_ids.append(task_id)
+
+        def send() -> None:
+            self._app.send_task(keys.TASK_COOK_CHUNK, args=[job, chunk.key, chunk.describe()], task_id=task_id, argsrepr=f"{chunk.describe()} ({job})", retry=True)
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._publisher, send)
+        except Exception as exc:  # kombu's connection errors vary by transport
+            raise BackendError(f"cannot publish to the broker at {self._shown}: {exc}") from exc
 
     async def _submit(self, work: Work, future: asyncio.Future) -> None:
         job, key = work.job, work.key
@@ -199,18 +383,16 @@ class FarmBackend:
         """Deliver results of ``job`` in completion order; resubmit items whose lease lapsed."""
         next_lease_check = time.monotonic() + _LEASE_CHECK_S
         self._alive[job] = time.monotonic()
-        spent: list[str] = []  # keys of items already delivered, deleted in batches (not one more round trip per result)
         try:
             while True:
                 popped = await self._redis.blpop([keys.done(job)], timeout=1)
-                if (popped is None or len(spent) >= _SPENT_BATCH) and spent:
-                    await self._redis.delete(*spent)
-                    spent.clear()
                 if popped is not None:
                     self._alive[job] = time.monotonic()
-                    key = popped[1].decode(errors="replace")
-                    if await self._take(job, key):
-                        spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
+                    more = await self._redis.lpop(keys.done(job), _TAKE_BATCH - 1) or []
+                    names = [popped[1], *more]
+                    spent = await self._take_many(job, [n.decode(errors="replace") for n in names])
+                    if spent:  # at once: a redelivered task then finds these items over, and runs none of them again
+                        await self._redis.delete(*spent)
                 if time.monotonic() >= next_lease_check:
                     next_lease_check = time.monotonic() + _LEASE_CHECK_S
                     await self._check_leases(job)
@@ -223,12 +405,38 @@ class FarmBackend:
 
     async def _take(self, job: str, key: str) -> bool:
         """Deliver the result of item ``key`` if it is one this job waits for, from the worker holding its lease."""
+        return bool(await self._take_many(job, [key]))
+
+    async def _take_many(self, job: str, names: list[str]) -> list[str]:
+        """Deliver the results of items ``names`` (one round trip for all) that this job waits for, each from the
+        worker holding its lease; returns the keys of the items delivered, to delete."""
         pipe = self._redis.pipeline(transaction=False)
-        pipe.getdel(keys.result(job, key))
-        pipe.get(keys.lease(job, key))
-        data, holder = await pipe.execute()
-        if data is None:
-            return False  # announced twice: its result was taken already
+        for key in names:
+            pipe.getdel(keys.result(job, key))
+            pipe.get(keys.lease(job, key))
+        replies = await pipe.execute()
+        spent: list[str] = []
+        for key, data, holder in zip(names, replies[0::2], replies[1::2], strict=True):
+            if data is not None and self._deliver(job, key, data, holder):
+                spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
+                spent += self._chunk_done(job, key)
+        return spent
+
+    def _chunk_done(self, job: str, key: str) -> list[str]:
+        """The chunk key to delete once item ``key`` was the last of its chunk to be delivered."""
+        pending = self._pending.get(job, {}).get(key)
+        chunks = self._chunks.get(job, {})
+        if pending is None or pending.chunk is None or pending.chunk not in chunks:
+            return []
+        remaining = chunks[pending.chunk]
+        remaining.discard(key)
+        if remaining:
+            return []
+        del chunks[pending.chunk]
+        return [keys.chunk(job, pending.chunk)]
+
+    def _deliver(self, job: str, key: str, data: bytes, holder: bytes | None) -> bool:
+        """Deliver ``data``, the result stored for item ``key``, if it is one this job waits for, from the worker holding its lease."""
         pending = self._pending.get(job, {}).get(key)
         if pending is None or pending.future.done():
             logger.warning("oxcook: ignored a result for %s, an item job %s never submitted or has taken already", key, job)
@@ -301,7 +509,13 @@ class FarmBackend:
 
     def cancel_job(self, job: str) -> None:
         loop = asyncio.get_running_loop()
-        task_ids = [t for p in self._pending.get(job, {}).values() for t in p.task_ids]
+        gathering = self._gathering.pop(job, None)
+        if gathering is not None:  # never published: nothing of them reached Redis
+            if gathering.timer is not None:
+                gathering.timer.cancel()
+            for _, future in gathering.entries:
+                future.cancel()
+        task_ids = sorted({t for p in self._pending.get(job, {}).values() for t in p.task_ids})
 
         def cancel() -> None:
             try:
@@ -315,6 +529,13 @@ class FarmBackend:
 
     async def forget_job(self, job: str) -> None:
         # items still being stored or published must not land after the sweep (a worker would run them)
+        gathering = self._gathering.pop(job, None)
+        if gathering is not None:
+            if gathering.timer is not None:
+                gathering.timer.cancel()
+            for _, future in gathering.entries:
+                future.cancel()
+        self._chunks.pop(job, None)
         submits = list(self._submits.pop(job, ()))
         for task in submits:
             task.cancel()
@@ -359,3 +580,16 @@ class FarmBackend:
         self._bulk_redis.close()
         self._uploader.shutdown(wait=False)
         self._publisher.shutdown(wait=False)
+
+
+def _done_future() -> asyncio.Future:
+    """An upload that is over: a blob stored in its chunk's round trip."""
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
+def _fail(futures: list[asyncio.Future], error: BaseException) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_exception(error)

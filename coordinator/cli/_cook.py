@@ -200,6 +200,14 @@ def add_arguments(sub) -> None:
     )
     parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
     parser.add_argument(
+        "--window",
+        type=_positive_int,
+        default=Config().texture_queue_capacity,
+        metavar="N",
+        help="textures in flight at once (submitted, not yet placed): bounds the coordinator's memory and, on a farm, the job's "
+        "queued tasks and its Redis memory (at most N results); a farm of many processes needs more (default: 64)",
+    )
+    parser.add_argument(
         "--verify-results",
         type=_fraction,
         metavar="FRACTION",
@@ -364,6 +372,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
         split_above=args.split_above,
         verify_results=verify or 0.0,
         quality=not args.no_quality,
+        texture_queue_capacity=args.window,
     )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)

@@ -26,6 +26,14 @@ def add_arguments(sub) -> None:
     )
     add_broker_arguments(p, "broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)")
     p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
+    p.add_argument(
+        "--autoscale",
+        metavar="MAX,MIN",
+        type=_autoscale,
+        help="grow to MAX processes while tasks wait and shrink to MIN when idle (Celery's autoscaler; replaces --concurrency). "
+        "Each process takes one task at a time and acknowledges it when done (late acks, prefetch 1), so a long texture "
+        "never holds a second one back and a process lost mid-task gives its task back to the queue",
+    )
     p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
     p.add_argument("--memory-budget", type=memory_size, help="memory each worker process may use for one texture (default: its share of three quarters of this machine)")
     p.add_argument(
@@ -47,6 +55,18 @@ def add_arguments(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _autoscale(text: str) -> str:
+    """``MAX,MIN`` (MIN defaults to 0), checked here so a typo is a usage error, not a worker that never starts."""
+    most, _, least = text.partition(",")
+    try:
+        high, low = int(most), int(least or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not MAX,MIN") from None
+    if high < 1 or not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 <= MAX and 0 <= MIN <= MAX")
+    return f"{high},{low}"
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         broker = broker_url(args, "worker") or "redis://127.0.0.1:6379/0"
@@ -59,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from oxcook.worker import share_of_machine
     from oxcook.worker.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
 
-    concurrency = args.concurrency or Config().thread_pool_size
+    concurrency = int(args.autoscale.split(",")[0]) if args.autoscale else args.concurrency or Config().thread_pool_size  # memory: shared by the most processes it may run
     # limits and readable folders come from the worker's own configuration, never from a work item
     os.environ["OXCOOK_MEMORY_BUDGET"] = str(args.memory_budget or share_of_machine(concurrency))
     if args.source_root:
@@ -69,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     if args.max_dimension:
         os.environ["OXCOOK_MAX_DIMENSION"] = str(args.max_dimension)
     argv = ["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", args.loglevel]
+    if args.autoscale:
+        argv += ["--autoscale", args.autoscale]
     argv += ["--hostname", args.hostname or "oxcook@%h"]  # Celery's own default, celery@%h, would not say whose worker it is
     stopped = serve(argv)
     if stopped.exit_code == 0:

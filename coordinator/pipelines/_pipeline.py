@@ -121,6 +121,11 @@ class WorkPipeline(Generic[Item, Outcome]):
         """Why a successful result cannot be what ``work`` (made from ``item``) asked for (checked before anything is written or cached)."""
         return None
 
+    def _checks_inline(self, item: Item, result) -> bool:
+        """Whether :meth:`_problem` of ``result`` is cheap enough to run on the loop (no file read, a few kilobytes
+        hashed) rather than on a thread: for a small texture the hop costs more than the check."""
+        return False
+
     def _refused(self, item: Item, diagnostic: ImportDiagnostic) -> Outcome:
         """What ``collect`` returns for an item that never ran."""
         raise NotImplementedError
@@ -170,7 +175,11 @@ class WorkPipeline(Generic[Item, Outcome]):
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
         result = await self._compute(item, work)  # BackendError fails the job
-        problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, item, work, result) if result.ok else None  # it hashes the payload
+        problem = None
+        if result.ok and self._checks_inline(item, result):
+            problem = self._problem(item, work, result)
+        elif result.ok:
+            problem = await asyncio.get_running_loop().run_in_executor(None, self._problem, item, work, result)  # it hashes the payload
         if problem is not None:
             result = error_result(work, "worker-result-invalid", f"{work.source_id}: a worker returned a result that is not what was asked: {problem}")
         hosts = self._cooks.pop(work.key, set())

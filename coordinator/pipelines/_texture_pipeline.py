@@ -53,6 +53,7 @@ from ._checks import TextureExpectation, expected_texture, shape_problem, textur
 from ._pipeline import WorkPipeline
 
 _PIXELS_PER_PART = 4 * 2**20  # at most one part per 4 Mpix (a 2048² level's encode), so parts stay worth a process
+_INLINE_CHECK_BYTES = 64 * 1024  # results up to this size are checked on the loop (hashing them takes microseconds)
 _PROCESSES_TTL_S = 5.0  # how long the backend's process count is reused (a farm's is a scan of its workers' presence)
 
 
@@ -188,6 +189,9 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
     def _problem(self, item: TextureWorkItem, work: TextureWork, result: TextureResult) -> str | None:
         # a split texture's payload was built and hashed here, by the join: its megabytes are not hashed twice
         return texture_result_problem(work, _expected(item), result.cooked, verify_hash=work.key not in self._split)
+
+    def _checks_inline(self, item: TextureWorkItem, result: TextureResult) -> bool:
+        return item.size is not None and len(result.cooked.payload) <= _INLINE_CHECK_BYTES
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
         return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
