@@ -69,6 +69,7 @@ COORDINATOR = _RSS + r"""
 import json, sys
 if __name__ == "__main__":
     from oxcook.coordinator.cli._main import main
+    import oxcook.coordinator._service, oxcook.worker._cook, oxcook.worker._quality  # the code a cook loads: not its data
     path, preset, quality, root, cache = sys.argv[1:6]
     before = rss("VmRSS:")
     code = main(["cook", path, "-o", root, "--preset", preset, "--quality", quality, "--progress", "none", "--workers", "2",
@@ -80,6 +81,7 @@ SCENE_COORDINATOR = _RSS + r"""
 import json, sys
 if __name__ == "__main__":
     from oxcook.coordinator.cli._main import main
+    import oxcook.coordinator._service, oxcook.worker._cook, oxcook.worker._mesh  # the code a cook loads: not its data
     path, root, cache = sys.argv[1:4]
     before = rss("VmRSS:")
     code = main(["cook", path, "-o", root, "--progress", "none", "--workers", "2", "--cache", cache])

@@ -13,6 +13,13 @@ In the repository the three live at the top level (``formats/``, ``worker/``,
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+# Run from a checkout's root, this folder shadows an installed oxcook (the current folder comes first on
+# sys.path, for the pool's processes too): its subpackages are then the folders beside it, as the install maps them.
+_checkout = Path(__file__).resolve().parent.parent
+if (_checkout / "pyproject.toml").is_file() and (_checkout / "coordinator" / "__init__.py").is_file():
+    __path__.append(str(_checkout))
 
 try:
     __version__ = version("oxcook")

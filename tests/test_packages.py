@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -181,3 +182,20 @@ def test_no_dead_code():
         [sys.executable, "-m", "vulture", "--min-confidence", "80", *(str(REPO / p) for p in (*PACKAGES, "oxcook"))], capture_output=True, text=True, timeout=120
     )
     assert found.returncode == 0 and found.stdout == "", found.stdout + found.stderr
+
+
+def test_the_installed_package_cooks_from_the_checkout_s_own_folder(wheel, tmp_path):
+    """Run where a newcomer runs it — the repository's root, whose own ``oxcook/`` folder comes first on the path of
+    the command and of the pool's processes — the installed package still cooks the bundled sample."""
+    target = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr
+    # -S: no site processing, so no .pth file installs the editable finder of the tests' own environment (a user's
+    # `pip install .` has none); the dependencies are found on PYTHONPATH, and the pool's processes inherit both
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]]), "OXCOOK_NO_CACHE": "1"}
+    ran = subprocess.run(
+        [sys.executable, "-S", "-m", "oxcook", "cook", "samples/textures", "-o", str(tmp_path / "out"), "--progress", "none", "--quality", "fast"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert ran.returncode == 0 and "Traceback" not in ran.stderr, ran.stderr
+    assert "5/5 textures cooked" in ran.stderr, ran.stderr

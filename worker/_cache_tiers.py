@@ -68,7 +68,7 @@ def read_cache_file(path: Path, limit: int, *, touch: bool = False) -> bytes | N
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        problem = "is a symbolic link, which the cache never follows" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        problem = "is a symbolic link, which oxcook never follows here" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
         raise UnusableEntry(path, problem) from exc
     try:
         st = os.fstat(fd)

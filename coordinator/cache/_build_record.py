@@ -1,9 +1,9 @@
-"""The build record: what produced a cooked root, so an unchanged input costs a stat (contract 9).
+"""The build record: what produced a cooked root, so an unchanged input costs a stat.
 
 A cooked root keeps one record (``.oxcook/build-record.msgpack``, written with
 the index by ``emit``): for every input that cooked cleanly — each loose
 texture, each scene — the stamp of every file it read (path, size, mtime_ns,
-inode), the key of the settings it was cooked with, and what it produced (a
+inode, ctime_ns), the key of the settings it was cooked with, and what it produced (a
 texture's row and report facts; a scene's descriptors). Like ninja's log and
 git's index, an input whose files stat the same, under the same settings and
 versions, is done: nothing of it is read, looked up or placed again.
@@ -30,7 +30,7 @@ import msgpack
 from .._errors import BuildRecordError
 
 MAGIC = "oxcook-build-record"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Stamp:
     size: int
     mtime_ns: int
     ino: int
+    ctime_ns: int = 0  # a tool can restore a file's size and mtime (``touch -d``, ``cp -p``), never its ctime
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _stamps_verdict(recorded: tuple[Stamp, ...], now: tuple[Stamp | None, ...]) 
             return Verdict(False, f"{old.path} is missing or unreadable")
         if new.path != old.path:
             return Verdict(False, f"source moved ({old.path} → {new.path})")
-        what = [name for name, a, b in (("size", old.size, new.size), ("mtime", old.mtime_ns, new.mtime_ns), ("inode", old.ino, new.ino)) if a != b]
+        what = [name for name, a, b in (("size", old.size, new.size), ("mtime", old.mtime_ns, new.mtime_ns), ("inode", old.ino, new.ino), ("ctime", old.ctime_ns, new.ctime_ns)) if a != b]
         if what:
             return Verdict(False, f"source changed ({', '.join(what)}: {new.path})")
     return UNCHANGED
@@ -174,7 +175,7 @@ def _name(text: str) -> bytes:
 
 
 def _stamp_row(s: Stamp) -> list:
-    return [_name(s.path), s.size, s.mtime_ns, s.ino]
+    return [_name(s.path), s.size, s.mtime_ns, s.ino, s.ctime_ns]
 
 
 def pack_record(record: BuildRecord) -> bytes:
@@ -234,8 +235,8 @@ class _Reader:
         out = []
         for i, item in enumerate(value):
             at = f"{where}[{i}]"
-            path, size, mtime, ino = self.row(item, at, 4)
-            out.append(Stamp(self.name(path, f"{at}[0]"), self.count(size, f"{at}[1]"), self.count(mtime, f"{at}[2]"), self.count(ino, f"{at}[3]")))
+            path, size, mtime, ino, ctime = self.row(item, at, 5)
+            out.append(Stamp(self.name(path, f"{at}[0]"), self.count(size, f"{at}[1]"), self.count(mtime, f"{at}[2]"), self.count(ino, f"{at}[3]"), self.count(ctime, f"{at}[4]")))
         return tuple(out)
 
     def texture(self, value, where: str) -> TextureEntry:

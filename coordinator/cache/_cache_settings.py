@@ -24,6 +24,7 @@ class CacheSettings:
     shared: str | None = None  # redis://… / rediss://…, or a folder
     max_bytes: int = DEFAULT_MAX_BYTES
     verify_fraction: float = 0.0  # share of hits cooked again and compared (DDC-verify)
+    trust_stat: bool = True  # False (``--rebuild``): every source is read and hashed again, whatever its stat says
 
     @property
     def enabled(self) -> bool:

@@ -74,7 +74,7 @@ class CookCache:
         self.local = FolderTier(settings.local, max_entry_bytes=min(settings.max_bytes, MAX_ENTRY_BYTES)) if settings.local is not None else None
         self.shared = open_shared_tier(settings.shared) if settings.shared else None
         stat_path = settings.local / "stat.json" if settings.local is not None else None
-        self.stat = StatCache(stat_path, self._load_json(stat_path))
+        self.stat = StatCache(stat_path, self._load_json(stat_path) if settings.trust_stat else {})
         self._records_path = settings.local / "sources.json" if settings.local is not None else None
         # the file is anyone's to edit: a record that is not as :meth:`_remember` writes it is forgotten
         self._records: dict[str, dict] = {k: v for k, v in self._load_json(self._records_path).items() if isinstance(v, dict) and isinstance(v.get("settings", {}), dict)}

@@ -1,4 +1,4 @@
-"""The stat cache: (path, size, mtime_ns, inode) → the SHA-256 of the file's bytes, like git's index.
+"""The stat cache: (path, size, mtime_ns, ctime_ns, inode) → the SHA-256 of the file's bytes, like git's index.
 
 A warm re-cook of unchanged files then costs a ``stat`` per file, not a read.
 A file whose size, modification time or inode changed is hashed again. The
@@ -45,11 +45,12 @@ class StatCache:
         """The SHA-256 of ``path``'s bytes: from the cache when its stat is unchanged, else read and hashed."""
         st = os.stat(path)
         name = printable_name(os.path.abspath(path))
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        # ctime too: a tool can restore an edited file's size and mtime (``touch -d``, ``cp -p``), never its ctime
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         with self._lock:
             known = self._entries.get(name)
-        if known is not None and known[:3] == stamp:
-            return bytes.fromhex(known[3])
+        if known is not None and known[:4] == stamp:
+            return bytes.fromhex(known[4])
         digest = file_sha256(path)
         with self._lock:
             self._entries[name] = stamp + [digest.hex()]
@@ -86,11 +87,11 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def _well_formed(value) -> bool:
-    """A record as :meth:`StatCache.digest` writes it: ``[size, mtime_ns, inode, sha256 hex]`` (the file is anyone's to edit)."""
+    """A record as :meth:`StatCache.digest` writes it: ``[size, mtime_ns, ctime_ns, inode, sha256 hex]`` (the file is anyone's to edit)."""
     return (
         isinstance(value, list)
-        and len(value) == 4
-        and all(type(v) is int for v in value[:3])
-        and isinstance(value[3], str)
-        and _DIGEST.fullmatch(value[3]) is not None
+        and len(value) == 5
+        and all(type(v) is int for v in value[:4])
+        and isinstance(value[4], str)
+        and _DIGEST.fullmatch(value[4]) is not None
     )

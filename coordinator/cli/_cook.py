@@ -122,7 +122,7 @@ def cache_settings(args: argparse.Namespace) -> CacheSettings:
         local = None
     else:
         local = default_cache_dir()
-    return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify)
+    return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify, trust_stat=not args.rebuild)
 
 
 def parse_size(text: str) -> int:
@@ -225,7 +225,7 @@ def add_arguments(sub) -> None:
     parser.add_argument(
         "--rebuild",
         action="store_true",
-        help="ignore the root's build record: every input is cooked again (through the cook cache) and placed again, e.g. after the root was edited by hand",
+        help="ignore the root's build record and the stat cache: every input is read and hashed, cooked again (through the cook cache) and placed again, e.g. after the root or a source was edited by hand",
     )
     parser.add_argument("--prune", action="store_true", help="drop the inputs of earlier cooks whose files are gone from the build record, with the sidecars only they produced")
     cache = parser.add_argument_group("cook cache (a re-cook of unchanged sources does no encoding)")

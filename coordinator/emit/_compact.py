@@ -51,8 +51,10 @@ from oxcook.formats import (
 from oxcook.worker import failpoint
 
 from .._errors import RootUnusableError
+from ..cache import pack_record
 from ._cooked_root import confined
 from ._journal import CookJournal, RootLock, recover_root, temporary, write_file_durably
+from ._record_file import load_record, write_record
 
 _TEX_ROW, _BUF_ROW = TEXTURE_RESOURCE_DESC[Epoch.B], BUFFER_RESOURCE_DESC[Epoch.B]
 OTEX_GLOB = "Resources/Textures/*.otex"
@@ -134,7 +136,8 @@ class _Root:
     def __init__(self, root: Path) -> None:
         self.root = root
         try:
-            self.index = parse_index((root / INDEX_FILE_NAME).read_bytes())
+            self.index_bytes = (root / INDEX_FILE_NAME).read_bytes()
+            self.index = parse_index(self.index_bytes)
         except (OSError, FormatError) as exc:
             raise RootUnusableError(f"{root}: not a cooked root oxcook can compact: {exc}") from exc
         if self.index.epoch != Epoch.B:
@@ -280,8 +283,23 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
     kinds = {f.kind for f in files}
     files += [f for f in index.files if f.kind not in kinds]
     new_index = ContainerIndex(index.source_identity, tuple(assets), tuple(files), index.content_version)
-    write_file_durably(root / INDEX_FILE_NAME, build_index(new_index), before_rename=lambda: failpoint("before-index-rename"))
+    index_bytes = build_index(new_index)
+    write_file_durably(root / INDEX_FILE_NAME, index_bytes, before_rename=lambda: failpoint("before-index-rename"))
+    _carry_record(current, index_bytes, plan)
     journal.commit()
+
+
+def _carry_record(current: _Root, index_bytes: bytes, plan: CompactionPlan) -> None:
+    """The build record, carried over to the compacted index (its texture rows renumbered), so the next cook still
+    finds its unchanged inputs. Written after the index, as a cook writes it: a kill in between leaves the old
+    record, which names the old index and is ignored — a full check, never a wrong skip."""
+    loaded = load_record(current.root, current.index_bytes, current.index.source_identity)
+    if loaded.record is None:
+        return
+    record = loaded.record
+    textures = {k: dataclasses.replace(e, index=plan.textures[e.index]) for k, e in record.textures.items() if e.index in plan.textures}
+    carried = dataclasses.replace(record, index_sha256=hashlib.sha256(index_bytes).hexdigest(), textures=textures)
+    write_record(current.root, pack_record(carried))
 
 
 def stale_bytes(root: Path) -> dict[str, int]:

@@ -24,9 +24,12 @@ from .._errors import BuildRecordError
 from ..cache import BuildRecord, Stamp, unpack_record
 from ._journal import RECORD_FILE, write_file_durably
 
+# some 200 bytes an input: room for millions of inputs; a larger file is not this cook's record
+MAX_RECORD_BYTES = 1 << 30
+
 
 def stamp_of(path: Path | str) -> Stamp | None:
-    """The stamp of a regular file (its absolute path, size, mtime_ns, inode), ``None`` when it is missing or not regular."""
+    """The stamp of a regular file (its absolute path, size, mtime_ns, inode, ctime_ns), ``None`` when it is missing or not regular."""
     name = os.path.abspath(path)
     try:
         st = os.stat(name)
@@ -34,12 +37,12 @@ def stamp_of(path: Path | str) -> Stamp | None:
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    return Stamp(name, st.st_size, st.st_mtime_ns, st.st_ino)
+    return Stamp(name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def stamp_from(path: Path | str, st: os.stat_result) -> Stamp:
     """The stamp of ``path`` from a ``stat`` already made (e.g. ``fstat`` of the file being read)."""
-    return Stamp(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    return Stamp(os.path.abspath(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,13 +76,15 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     Never raises: a missing record is ``LoadedRecord(None)``; a damaged one, one of
     another root or of another index is ``None`` with a warning naming why.
     """
+    from oxcook.worker import UnusableEntry, read_cache_file
+
     path = Path(root) / RECORD_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    try:  # a regular file of bounded size, opened without following a link or blocking on a FIFO
+        data = read_cache_file(path, MAX_RECORD_BYTES)
+    except UnusableEntry as exc:
+        return _ignored(path, exc.problem)
+    if data is None:
         return LoadedRecord(None)
-    except OSError as exc:
-        return _ignored(path, f"cannot be read ({exc.strerror or exc})")
     try:
         record = unpack_record(data)
     except BuildRecordError as exc:

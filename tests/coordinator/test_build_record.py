@@ -68,7 +68,7 @@ def _top(**changes) -> bytes:
 @pytest.mark.parametrize(
     "changes, where",
     [
-        ({"version": 2}, "version 2"),
+        ({"version": 99}, "version 99"),
         ({"index_sha256": "B" * 64}, "index_sha256"),
         ({"started_ns": -1}, "started_ns"),
         ({"textures": [[b"x", [], KEY, "3", "albedo", "BC7", 1, 1, 1, 1, True]]}, "textures[0][3]"),

@@ -250,11 +250,12 @@ def test_workers_fill_the_shared_tier_themselves(tmp_path, publishes):
 
 def test_payloads_are_checked_off_the_import_loop_on_hits_and_fresh_results(tmp_path, monkeypatch):
     """Hashing a payload to check it (~0.1 ms for 512², ~2.5 ms for 2048²) runs on an executor thread: on the
-    import loop it held up every other item (a warm cook of 1 000 textures is all hits, and the loop is one thread)."""
+    import loop it would hold up every other item (a warm cook of 1 000 textures is all hits, and the loop is one
+    thread). Only payloads too small for the thread hop to pay (``_INLINE_CHECK_BYTES``) are checked on the loop."""
     threads: list[str] = []
     real = validate_module.payload_hash_matches
     monkeypatch.setattr(validate_module, "payload_hash_matches", lambda *a, **kw: (threads.append(threading.current_thread().name), real(*a, **kw))[1])
-    src = sources(tmp_path / "src", n=4)
+    src = sources(tmp_path / "src", n=4, size=512)  # 512² BC7 with its chain: ~350 KB, above the inline bound
     config = Config(thread_pool_size=2, cache=CacheSettings(local=tmp_path / "cache"))
     for name in ("cold", "warm"):
         threads.clear()

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from oxcook.coordinator import TextureSource
+from oxcook.coordinator.emit import stamp_of
 from oxcook.coordinator.importers._texture_importer import Extent, measure, schedule
 from tests.farm_fixtures import run_oxcook
 from oxcook.worker import ImportDiagnostic, ImportSeverity, preset_desc
@@ -41,7 +42,7 @@ def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path)
         _source("junk.png", data=(b"not an image",)),
     ]
     assert measure(sources) == [
-        Extent((70, 30), (tmp_path / "wide.png").stat().st_size),
+        Extent((70, 30), (tmp_path / "wide.png").stat().st_size, (stamp_of(tmp_path / "wide.png"),)),  # its stamp, for the build record
         Extent((8, 12), embedded.stat().st_size),
         Extent(None),
         Extent(None, len(b"not an image")),
