@@ -6,8 +6,9 @@ may take; default 900). json and msgpack only — pickle is never accepted. Late
 requeue on a lost worker process, one message prefetched at a time, and task
 events on for Flower.
 
-Bytes never travel through Celery: a task names Redis keys. It reads the work
-item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
+Bytes never travel through Celery: a task names Redis keys — one work item, or
+(``cook_chunk``) a chunk of small textures' items, each then run as its own. It
+reads the work item (``oxcook:work:<job>:<key>``) and its source blobs, cooks, stores the
 result under ``oxcook:result:<job>:<key>`` and pushes the key onto
 ``oxcook:done:<job>``, which the coordinator blocks on. Between stages it checks
 ``oxcook:cancel:<job>`` and its work key (at most every ``POLL_S``). While an item runs its lease is renewed every 10 s (30 s
