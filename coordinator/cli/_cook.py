@@ -315,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
         found = expand_sources(args.sources, settings, strict=args.strict)
     except OxcookError as exc:
         return _fail(exc.message, EXIT_FOR_CODE.get(exc.code, EXIT_USAGE))
-    if args.format and args.format.lower() in NOT_RENDERED:
+    if args.format and args.format.lower() in NOT_RENDERED and not args.quiet:
         print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
@@ -378,7 +378,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild or args.force, prune=prune)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
-    display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" else None
+    display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" and not args.quiet else None
     dispatcher = QueueDispatcher()
     reports: dict[int, ImportReport] = {}
     labels: dict[int, str] = {}
@@ -412,6 +412,8 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
             stop.cancel()  # a signal that came during start-up
             while len(reports) < len(labels):
                 dispatcher.run_pending(timeout=0.2)
+                if display:
+                    display.tick()
             dispatcher.run_pending()
         finally:
             service.close()

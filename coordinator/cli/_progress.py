@@ -1,27 +1,45 @@
 """Progress for people: a live bar on a terminal, plain throttled lines otherwise.
 
-Pure formatting (:func:`format_progress`) plus a small display object that
-decides when to print; the CLI feeds it ``ImportProgress`` snapshots on the
-main thread.
+Pure formatting (:func:`format_progress`, :func:`estimate_eta`) plus a small
+display object that decides when to print; the CLI feeds it ``ImportProgress``
+snapshots on the main thread and calls :meth:`ProgressDisplay.tick` while it
+waits, so plain lines keep coming (a heartbeat) while a long texture cooks.
+A job's last line is a final one with its counts and time.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
+from dataclasses import dataclass
 from typing import TextIO
 
-from .._types import ImportProgress
+from .._types import ImportPhase, ImportProgress
 from ._sinks import terminal
+
+HEARTBEAT_S = 10.0  # plain lines: the longest silence while work runs
+_FINAL = (ImportPhase.COMPLETE, ImportPhase.FAILED, ImportPhase.CANCELLED)
 
 
 def format_eta(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
+    seconds = int(math.ceil(max(seconds, 0)))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def format_progress(p: ImportProgress, width: int | None = None) -> str:
-    """One line: phase, done/total, throughput, ETA and the latest item."""
+def estimate_eta(completed: int, total: int, elapsed: float) -> float | None:
+    """Seconds left at the job's own average pace (``completed`` items in ``elapsed`` seconds), or ``None``
+    while there is no pace yet. Never below one second while items remain: the last one still has to finish."""
+    remaining = total - completed
+    if remaining <= 0:
+        return 0.0
+    if completed <= 0 or elapsed <= 0:
+        return None
+    return max(1.0, remaining * elapsed / completed)
+
+
+def format_progress(p: ImportProgress, width: int | None = None, eta: float | None = None) -> str:
+    """One line: phase, done/total, throughput, ETA (when given) and the latest item."""
     parts = [p.phase.value]
     if p.items_total:
         parts.append(f"{p.items_completed}/{p.items_total} done")
@@ -29,7 +47,8 @@ def format_progress(p: ImportProgress, width: int | None = None) -> str:
             parts.append(f"{p.items_running} running, {p.items_queued} queued")
         if p.throughput > 0:
             parts.append(f"{p.throughput:.1f}/s")
-            parts.append(f"ETA {format_eta((p.items_total - p.items_completed) / p.throughput)}")
+        if eta is not None and p.items_completed < p.items_total:
+            parts.append(f"ETA {format_eta(eta)}")
     if p.message:
         parts.append(terminal(p.message))
     text = "  ".join(parts)
@@ -42,23 +61,76 @@ def format_progress(p: ImportProgress, width: int | None = None) -> str:
     return text
 
 
+def format_final(phase: ImportPhase, counted: ImportProgress | None, seconds: float) -> str:
+    """A job's last line: how it ended, with the counts of its last item snapshot and its time."""
+    counts = f"{counted.items_completed}/{counted.items_total} items, " if counted is not None and counted.items_total else ""
+    return f"{phase.value}: {counts}{seconds:.1f} s"
+
+
+@dataclass
+class _Job:
+    started: float
+    items_started: float | None = None  # when its item phase began: the pace is measured from here
+    counted: ImportProgress | None = None  # its latest snapshot with item counts
+    latest: ImportProgress | None = None
+    over: bool = False
+
+
 class ProgressDisplay:
-    def __init__(self, stream: TextIO, *, live: bool, interval: float = 1.0) -> None:
+    """Prints the snapshots of any number of jobs: redrawn in place (``live``) or as throttled lines."""
+
+    def __init__(self, stream: TextIO, *, live: bool, interval: float = 1.0, heartbeat: float = HEARTBEAT_S) -> None:
         self._stream = stream
         self._live = live
         self._interval = interval
+        self._heartbeat = heartbeat
         self._last = 0.0
         self._drawn = False
+        self._jobs: dict[object, _Job] = {}
+
+    def _eta(self, job: _Job, p: ImportProgress, now: float) -> float | None:
+        if job.items_started is None:
+            return None
+        return estimate_eta(p.items_completed, p.items_total, now - job.items_started)
 
     def update(self, progress: ImportProgress) -> None:
         now = time.monotonic()
-        final = progress.items_total and progress.items_completed == progress.items_total
+        job = self._jobs.setdefault(progress.job_id, _Job(started=now))
+        if progress.phase in _FINAL:
+            job.over = True
+            self._write(format_final(progress.phase, job.counted, now - job.started), force=True, now=now, last=True)
+            return
+        if progress.items_total:
+            if job.items_started is None:
+                job.items_started = now
+            job.counted = progress
+        job.latest = progress
+        done = bool(progress.items_total) and progress.items_completed == progress.items_total
+        text = format_progress(progress, self._width(), self._eta(job, progress, now))
+        self._write(text, force=done, now=now)
+
+    def tick(self) -> None:
+        """Called while waiting: plain lines repeat the latest state once ``heartbeat`` seconds passed without one."""
+        now = time.monotonic()
+        if self._live or now - self._last < self._heartbeat:
+            return
+        running = [(j, j.latest) for j in self._jobs.values() if not j.over and j.latest is not None]
+        for job, latest in running:
+            text = format_progress(latest, None, self._eta(job, latest, now))
+            self._write(f"{text}  (working, {now - job.started:.0f} s)", force=True, now=now)
+
+    def _width(self) -> int | None:
+        return shutil.get_terminal_size((100, 20)).columns if self._live else None
+
+    def _write(self, text: str, *, force: bool, now: float, last: bool = False) -> None:
         if self._live:
-            width = shutil.get_terminal_size((100, 20)).columns
-            self._stream.write("\r\x1b[2K" + format_progress(progress, width))
+            self._stream.write("\r\x1b[2K" + text)
             self._drawn = True
-        elif final or now - self._last >= self._interval:
-            self._stream.write(format_progress(progress) + "\n")
+            if last:
+                self._stream.write("\n")
+                self._drawn = False
+        elif force or now - self._last >= self._interval:
+            self._stream.write(text + "\n")
             self._last = now
         self._stream.flush()
 
@@ -66,3 +138,4 @@ class ProgressDisplay:
         if self._live and self._drawn:
             self._stream.write("\n")
             self._stream.flush()
+            self._drawn = False

@@ -1,0 +1,74 @@
+"""``oxcook cook``'s progress: an honest ETA, a final line with counts, a heartbeat, and silence under ``-q``."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from oxcook.coordinator import ImportPhase, ImportProgress
+from oxcook.coordinator.cli._progress import ProgressDisplay, estimate_eta
+
+
+def _snapshot(done: int, total: int = 42, throughput: float = 0.0, phase=ImportPhase.TEXTURES, job=1) -> ImportProgress:
+    return ImportProgress(job, phase, items_completed=done, items_total=total, throughput=throughput, message=f"t{done}.png")
+
+
+def test_eta_is_never_zero_while_items_remain():
+    out = io.StringIO()
+    display = ProgressDisplay(out, live=False, interval=0.0)
+    display.update(_snapshot(0))
+    display.update(_snapshot(13, throughput=40.0))  # a burst of quick items: the rolling rate alone says "no time left"
+    line = out.getvalue().splitlines()[-1]
+    assert "13/42 done" in line
+    assert "ETA 0:00:00" not in line
+    assert estimate_eta(13, 42, 13.0) == 29.0  # the job's own pace, over the items that remain
+    assert estimate_eta(41, 42, 0.001) == 1.0  # the last item still has to finish
+    assert estimate_eta(42, 42, 5.0) == 0.0
+
+
+def test_heartbeat_repeats_the_state_while_nothing_changes():
+    out = io.StringIO()
+    display = ProgressDisplay(out, live=False, heartbeat=0.2)
+    display.update(_snapshot(3))
+    deadline = time.monotonic() + 30  # generous: only that a line comes while nothing else does
+    while len(out.getvalue().splitlines()) < 2 and time.monotonic() < deadline:
+        display.tick()
+        time.sleep(0.02)
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 2, lines
+    assert "3/42 done" in lines[1] and "working" in lines[1]
+    display.update(_snapshot(0, total=0, phase=ImportPhase.COMPLETE))
+    count = len(out.getvalue().splitlines())
+    time.sleep(0.3)
+    display.tick()  # the job is over: no heartbeat for it
+    assert len(out.getvalue().splitlines()) == count
+
+
+def _cook(tmp_path, shared_assets, *extra: str) -> subprocess.CompletedProcess:
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    for i in range(3):
+        shutil.copy(shared_assets / "images/png/hopper.png", src / f"hopper{i}_albedo.png")
+        with open(src / f"hopper{i}_albedo.png", "ab") as fh:
+            fh.write(b"\0" * i)
+    cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(tmp_path / "root"), "--workers", "1", *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def test_last_progress_line_is_final_with_counts(tmp_path, shared_assets):
+    run = _cook(tmp_path, shared_assets, "--progress", "lines")
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert lines[-1].startswith("oxcook cook: 3 textures: 3/3 textures cooked"), lines
+    assert lines[-2].startswith("complete: 3/3 items, "), lines
+    assert not any("complete  done" in line for line in lines)
+
+
+def test_quiet_prints_only_the_summary(tmp_path, shared_assets):
+    run = _cook(tmp_path, shared_assets, "--progress", "lines", "-q")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == [next(line for line in run.stderr.splitlines() if line.startswith("oxcook cook: 3 textures: 3/3 textures cooked"))]
