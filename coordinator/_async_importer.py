@@ -118,7 +118,13 @@ class AsyncImporter:
         session = job.session
         try:
             job.progress(ImportPhase.PENDING, 0, 0, f"opening {session.cooked_root}")
-            await session.open(lambda: entry.scope.cancel_called)
+            timeout = self.config.lock_timeout
+
+            def waiting(holder: str) -> None:
+                who = f"pid {holder} (another oxcook cook)" if holder.isdigit() else holder
+                job.progress(ImportPhase.PENDING, 0, 0, f"waiting for the lock on {session.cooked_root} held by {who}; --lock-timeout {timeout:g}")
+
+            await session.open(lambda: entry.scope.cancel_called, waiting)
             await entry.importer.import_async(entry.request, job)
             job.progress(ImportPhase.WRITING, 0, 0, "writing tables and index")
             report = await session.finalize()

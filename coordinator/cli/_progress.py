@@ -107,7 +107,7 @@ class ProgressDisplay:
         job.latest = progress
         done = bool(progress.items_total) and progress.items_completed == progress.items_total
         text = format_progress(progress, self._width(), self._eta(job, progress, now))
-        self._write(text, force=done, now=now)
+        self._write(text, force=done or progress.phase is ImportPhase.PENDING, now=now)  # pending: opening, a lock's holder
 
     def tick(self) -> None:
         """Called while waiting: plain lines repeat the latest state once ``heartbeat`` seconds passed without one."""

@@ -83,6 +83,9 @@ def index_sha256(root: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
+WAIT_NOTE_S = 10.0  # how often a cook waiting for a root's lock says so again
+
+
 class RootLock:
     """An exclusive ``flock`` on ``<root>/.oxcook/lock``, held while a session writes."""
 
@@ -91,8 +94,11 @@ class RootLock:
         self._fd: int | None = None
         self.acquired_ns = 0  # the lock file's mtime once taken: the file system's time at the start of the cook
 
-    def acquire(self, timeout: float, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def acquire(self, timeout: float, should_stop: Callable[[], bool] = lambda: False, on_wait: Callable[[str], None] | None = None) -> None:
         """Take the lock, waiting up to ``timeout`` seconds (0: do not wait).
+
+        ``on_wait(holder)`` is told the holder's pid (or "another process") as soon as the lock
+        turns out taken, and again every ``WAIT_NOTE_S`` while the wait goes on.
 
         Raises:
             RootLockedError: still held by another process after ``timeout``,
@@ -101,6 +107,7 @@ class RootLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
+        noted = None
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -109,16 +116,25 @@ class RootLock:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                     os.close(fd)
                     raise
-                if time.monotonic() >= deadline or should_stop():
-                    holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
+                now = time.monotonic()
+                if now >= deadline or should_stop():
+                    holder = self._holder(fd)
                     os.close(fd)
                     raise RootLockedError(f"{self.path.parent.parent}: cooked root is locked by pid {holder}") from None
+                if on_wait is not None and (noted is None or now - noted >= WAIT_NOTE_S):
+                    noted = now
+                    on_wait(self._holder(fd))
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         # the file system's own clock, as it stamps the sources: what a racy timestamp is measured against
         self.acquired_ns = os.fstat(fd).st_mtime_ns
         self._fd = fd
+
+    @staticmethod
+    def _holder(fd: int) -> str:
+        """The pid the holder wrote into the lock file (a process that wrote none: "another process")."""
+        return os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "another process"
 
     def release(self) -> None:
         if self._fd is not None:

@@ -70,13 +70,13 @@ class ImportSession:
         self.state = SessionState.OPEN
         self._started = time.perf_counter()
 
-    async def open(self, should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Take the root (lock, repair, journal) off the loop.
+    async def open(self, should_stop: Callable[[], bool] = lambda: False, on_wait: Callable[[str], None] | None = None) -> None:
+        """Take the root (lock, repair, journal) off the loop; ``on_wait(holder_pid)`` hears while another holds it.
 
         Cancellation waits for the opening thread to finish, so ``abort`` always
         sees a writer it can roll back and a lock it can release.
         """
-        future = asyncio.get_running_loop().run_in_executor(None, self._open, should_stop)
+        future = asyncio.get_running_loop().run_in_executor(None, self._open, should_stop, on_wait)
         try:
             await asyncio.shield(future)
         except asyncio.CancelledError:
@@ -86,8 +86,8 @@ class ImportSession:
                 pass
             raise
 
-    def _open(self, should_stop: Callable[[], bool]) -> None:
-        recovery = self._writer.open(should_stop)
+    def _open(self, should_stop: Callable[[], bool], on_wait: Callable[[str], None] | None) -> None:
+        recovery = self._writer.open(should_stop, on_wait)
         self.report.source_key = self._writer.source_key
         if recovery.changed:
             self.report.recovered = True

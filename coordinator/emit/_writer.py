@@ -136,8 +136,8 @@ class LooseCookedWriter:
         if self.state is not state:
             raise RuntimeError(f"LooseCookedWriter for {self.root} is {self.state.value}, expected {state.value}")
 
-    def open(self, should_stop: Callable[[], bool] = lambda: False) -> RecoveryResult:
-        """Lock, repair, load the existing index, begin the journal.
+    def open(self, should_stop: Callable[[], bool] = lambda: False, on_wait: Callable[[str], None] | None = None) -> RecoveryResult:
+        """Lock, repair, load the existing index, begin the journal (``on_wait``: see :meth:`RootLock.acquire`).
 
         Raises:
             RootLockedError: another cook holds the root.
@@ -145,7 +145,7 @@ class LooseCookedWriter:
         """
         self._require(WriterState.CLOSED)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock.acquire(self._lock_timeout, should_stop)
+        self._lock.acquire(self._lock_timeout, should_stop, on_wait)
         self.started_ns = self._lock.acquired_ns
         try:
             self.recovery = recover_root(self.root)

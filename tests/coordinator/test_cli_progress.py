@@ -72,3 +72,31 @@ def test_quiet_prints_only_the_summary(tmp_path, shared_assets):
     run = _cook(tmp_path, shared_assets, "--progress", "lines", "-q")
     assert run.returncode == 0, run.stderr
     assert run.stderr.splitlines() == [next(line for line in run.stderr.splitlines() if line.startswith("oxcook cook: 3 textures: 3/3 textures cooked"))]
+
+
+def test_a_cook_waiting_for_a_locked_root_names_the_holder(tmp_path, shared_assets):
+    root = tmp_path / "root"
+    root.mkdir()
+    hold = "from pathlib import Path; import sys; from oxcook.coordinator.emit import RootLock; lock = RootLock(Path(sys.argv[1])); lock.acquire(0); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        src = tmp_path / "src"
+        src.mkdir()
+        shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
+        cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--progress", "lines", "--lock-timeout", "120"]
+        cook = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        notes = []
+        for line in cook.stderr:  # the note comes at once, then again while the wait goes on
+            if "waiting for the lock" in line:
+                notes.append(line.strip())
+                if len(notes) == 2:
+                    break
+        assert len(notes) == 2, notes
+        assert notes[0].endswith(f"waiting for the lock on {root} held by pid {holder.pid} (another oxcook cook); --lock-timeout 120"), notes
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    rest = cook.stderr.read()
+    assert cook.wait(timeout=120) == 0, rest
+    assert "1/1 textures cooked" in rest
