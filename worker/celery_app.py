@@ -16,7 +16,7 @@ expiry), so the coordinator notices a lost worker within seconds. The lease hold
 attempt's own, which the result names: a result is published only while its worker still holds the
 lease, and the coordinator takes it only then (one whose lease lapsed and went to another worker is
 dropped, and so is any result for an item its sender never took). An item that
-failed ends its task in FAILURE with its diagnostic code, as Flower counts it. A poison input that keeps killing its worker is run at
+failed ends its task in FAILURE with its diagnostic code, as Flower counts it, and the worker logs it as one line without a traceback (``throws``). A poison input that keeps killing its worker is run at
 most ``MAX_ATTEMPTS`` times, then reported as failed. A message on the queue that is not an oxcook task
 envelope (``_envelope``) is logged and rejected, and the worker carries on; :func:`serve` returns how the
 worker ended, so a fatal stop can exit non-zero.
@@ -132,8 +132,27 @@ def make_app(broker_url: str) -> Celery:
     return celery_app
 
 
+class _NoBackendToMarkRevoked(logging.Filter):
+    """Drops Celery's "Failed to mark task … as revoked in backend" when the reason is that there is no backend.
+
+    These apps keep no results (``result_backend=None``): every worker that gets a
+    ``revoke`` broadcast for a task it is not running asks the disabled backend for
+    the task's state (``celery.worker.control._revoke``), which raises
+    ``NotImplementedError``, and warns once per task — for every queued task of a
+    cancelled job, on every worker. The revoke itself has worked (the id is in the
+    worker's revoked set); any other failure to mark a task still warns.
+    """
+
+    MESSAGE = "Failed to mark task %s as revoked in backend: %s"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (record.msg == self.MESSAGE and len(args) == 2 and isinstance(args[1], NotImplementedError) and app.conf.result_backend is None)
+
+
 app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
+logging.getLogger("celery.worker.control").addFilter(_NoBackendToMarkRevoked())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -522,19 +541,19 @@ def _withdraw(sender=None, **_) -> None:
         _store().delete(keys.worker(sender.hostname))
 
 
-@app.task(name=keys.TASK_COOK_TEXTURE, bind=True)
+@app.task(name=keys.TASK_COOK_TEXTURE, bind=True, throws=(CookFailed,))
 def cook_texture(self, job: str, key: str, source_id: str) -> None:
     """Cook one texture work item stored in Redis."""
     _run_stored(self, WorkRef(TextureWork, key, source_id), job)
 
 
-@app.task(name=keys.TASK_COOK_CHUNK, bind=True)
+@app.task(name=keys.TASK_COOK_CHUNK, bind=True, throws=(CookFailed,))
 def cook_chunk(self, job: str, key: str, source_id: str) -> None:
     """Cook the small textures of one chunk stored in Redis (``key``: the chunk's; ``source_id``: a label naming them)."""
     _run_chunk(self, job, key)
 
 
-@app.task(name=keys.TASK_BUILD_MESH, bind=True)
+@app.task(name=keys.TASK_BUILD_MESH, bind=True, throws=(CookFailed,))
 def build_mesh(self, job: str, key: str, source_id: str) -> None:
     """Pack one mesh primitive stored in Redis."""
     _run_stored(self, WorkRef(MeshWork, key, source_id), job)

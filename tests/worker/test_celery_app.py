@@ -121,3 +121,44 @@ def test_a_worker_names_itself_oxcook_at_its_host(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         server.stop()
+
+
+def test_a_bad_texture_logs_one_line_and_a_cancelled_job_no_revoke_warnings(tmp_path, shared_assets):
+    import shutil
+    import signal
+
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "quiet", tmp_path / "worker.log")
+    try:
+        bad = tmp_path / "bad"
+        bad.mkdir()
+        (bad / "broken_albedo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not a png at all" * 8)
+        result = run_oxcook("cook", str(bad), "-o", str(tmp_path / "root1"), "--progress", "none", "--broker", server.url, "--stall-timeout", "30")
+        assert result.returncode == 1, result.stderr
+        wait_until(lambda: b"raised expected" in worker.log.read_bytes(), 30, "the worker to log the failure")
+        log = worker.log.read_text()
+        failure = [line for line in log.splitlines() if "raised expected" in line]
+        assert len(failure) == 1 and "CookFailed" in failure[0], log[-3000:]
+        assert "Traceback" not in log, log[-3000:]
+
+        src = tmp_path / "many"
+        src.mkdir()
+        for i in range(8):
+            shutil.copy(shared_assets / "gltf/WaterBottle/WaterBottle_baseColor.png", src / f"bottle{i}_albedo.png")
+            with open(src / f"bottle{i}_albedo.png", "ab") as fh:
+                fh.write(b"\0" * i)
+        command = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(tmp_path / "root2"), "--progress", "lines", "--quality", "high", "--broker", server.url]
+        cook = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        for line in cook.stderr:  # cooking has started: tasks are queued behind the running one
+            if line.startswith("textures"):
+                break
+        cook.send_signal(signal.SIGINT)
+        rest = cook.stderr.read()
+        assert cook.wait(timeout=120) == 130, rest
+        wait_until(lambda: b"revoked" in worker.log.read_bytes() or b"Discarding revoked task" in worker.log.read_bytes(), 60, "the worker to hear of the revoke")
+        log = worker.log.read_text()
+        assert "Failed to mark task" not in log, log[-3000:]
+        assert "Traceback" not in log, log[-3000:]
+    finally:
+        worker.stop()
+        server.stop()
