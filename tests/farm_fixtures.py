@@ -105,12 +105,12 @@ class CeleryWorker:
 
 
 class Flower:
-    """A real Flower on a free port, behind basic auth ``ox:cook``; ``get(path)`` returns the raw response body."""
+    """A real Flower on a free port, behind basic auth ``ox:cook`` (``options``: more of its command line); ``get(path)`` returns the raw response body."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *options: str) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", f"--broker={url}", "flower", f"--port={self.port}", "--address=127.0.0.1", "--basic-auth=ox:cook"],
+            [sys.executable, "-m", "celery", f"--broker={url}", "flower", f"--port={self.port}", "--address=127.0.0.1", "--basic-auth=ox:cook", *options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=REPO,

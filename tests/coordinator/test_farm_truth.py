@@ -190,3 +190,29 @@ def test_sigterm_on_the_farm_cancels_cleans_redis_and_keeps_the_root(farm, tmp_p
     assert (root / "container.index.bin").read_bytes() == before_index
     assert subprocess.run([sys.executable, "-m", "oxcook", "repair", str(root)], capture_output=True, cwd=REPO).returncode == 0
     assert sorted(p.relative_to(root) for p in root.rglob("*") if ".oxcook" not in p.parts) == before
+
+
+def _flower_option(text: str, name: str) -> str:
+    return next(word.split("=", 1)[1].strip("\"'],") for word in text.split() if word.startswith(f"--{name}="))
+
+
+def test_flower_lists_each_task_with_its_texture(farm):
+    url, _ = farm
+    columns = _flower_option((REPO / "Procfile").read_text(), "tasks_columns")
+    assert _flower_option((REPO / "docker-compose.yml").read_text(), "tasks_columns") == columns
+    assert "args" in columns.split(",")  # a task's args end with its texture's source id
+    flower = Flower(url, f"--tasks_columns={columns}")
+
+    def page() -> str:
+        try:
+            return flower.get("/tasks").decode()
+        except OSError:
+            return ""
+
+    try:
+        wait_until(lambda: bool(page()), 60, "flower to serve its task page")
+        html = page()
+        for name in columns.split(","):  # Flower drops a slug it does not know: each must be a column of the page
+            assert f'<th data-column="{name}">' in html, (name, html[:2000])
+    finally:
+        flower.stop()
