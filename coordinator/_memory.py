@@ -39,7 +39,7 @@ import dataclasses
 from oxcook.worker import TextureImportDesc, cook_cost, memory_budget
 
 RESULT_COPIES = 5
-RESULT_SLACK = 16 * 2**20  # per texture: heap the allocator keeps, and the job's own buffers
+RESULT_SLACK = 32 * 2**20  # per texture: heap the allocator keeps (a per-thread arena each for the loop, the I/O and check threads), and the job's own buffers
 
 
 def coordinator_budget(configured: int | None) -> int:
