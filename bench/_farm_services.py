@@ -72,6 +72,9 @@ def farm_services(tmp: Path, **env: str):
         _bounded_wait(ping, 10, "redis-server")
         yield Farm(tmp, url, procs, {**os.environ, "OXCOOK_BROKER_URL": url, **env})
     finally:  # the workers first, all at once (their warm shutdown talks to Redis), then the redis-server
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) is _exit_on_sigterm:
+                signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the stopping short (every wait is bounded)
         for group in (procs[1:], procs[:1]):
             for proc in group:
                 with contextlib.suppress(ProcessLookupError):

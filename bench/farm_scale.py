@@ -48,14 +48,16 @@ keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
   ``used_memory_peak`` is the server's since it started); the coordinator's
   peak RSS (``VmHWM``).
 * "One coordinator feeds N workers": N is the largest K measured whose
-  processes are busy >= 90 % of the time (textures/s then also grew ~linearly
-  with K); when even the largest K is kept busy, N is at least that K. Printed
-  beside it, two extrapolations from the same run: the coordinator's best
-  measured rate R keeps ~R x encode / 0.9 workers 90 % busy, and its marginal
-  CPU per texture c saturates one core at ~0.9 x encode / c workers. On this
-  machine the coordinator shares two cores with Redis and every worker's
-  Celery overhead (the idle farm's CPU use is printed), so these are lower
-  bounds for a coordinator on a machine of its own.
+  processes are busy >= 90 % of the time; when even the largest K is kept
+  busy, N is at least that K. Printed beside it: the K up to which textures/s
+  grew ~linearly (each step >= 90 % of K's ratio), the textures/s and busy
+  share at every K, and two extrapolations from the same run: the
+  coordinator's best measured rate R keeps ~R x encode / 0.9 workers 90 %
+  busy, and at its marginal CPU per texture c one whole core (R = 1 / c) would
+  keep ~encode / c / 0.9. On this machine the coordinator shares two cores
+  with Redis, every worker's Celery upkeep and whatever else runs (the machine's
+  CPU use with the farm idle is printed), so these are lower bounds for a
+  coordinator on a machine of its own.
 * K is grown in place (8, then 32 workers on the same Redis); a K whose added
   workers would leave less than ``--reserve-gb`` of memory (by the measured
   memory per worker) is not run, and said so. A cook that does not end within
@@ -65,8 +67,8 @@ keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
   workers (gossip, heartbeats, events: ~3 % of a core each) keep both cores
   busy by themselves, so the coordinator gets a small share of a core (a
   2048² cook of 256 textures: 111 s, 3 textures/s, the farm 4 % busy) and the
-  figures measure the machine, not the coordinator. It is not run by default; ``--sim 8,32,128`` runs it on a
-  machine with cores to spare.
+  figures measure the machine, not the coordinator. It is not run by default;
+  ``--sim 8,32,128`` runs it on a machine with cores to spare.
 
 Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32] [--sim-scale 1.0] [--sim-timeout 120] [--no-tiny]``
 """
@@ -347,7 +349,7 @@ def feeds(rows: list[dict], mix: Mix) -> str:
             break
     top = max(mine, key=lambda r: r["rate"])
     by_rate = top["rate"] * mix.encode_s / 0.9
-    by_cpu = mix.encode_s / (top["cpu_ms"] / 1000) * 0.9
+    by_cpu = mix.encode_s / (top["cpu_ms"] / 1000) / 0.9
     scaling = " -> ".join(f"K={r['k']}: {r['rate']:.0f}/s, {r['busy'] * 100:.0f} % busy" for r in mine)
     if busy and busy[-1] == mine[-1]["k"]:
         measured = f"keeps all {mine[-1]['k']} measured busy (>= 90 %): feeds at least {mine[-1]['k']}"
@@ -357,7 +359,7 @@ def feeds(rows: list[dict], mix: Mix) -> str:
         measured = f"feeds fewer than {mine[0]['k']} (busy < 90 % already at K={mine[0]['k']})"
     return (
         f"{mix.label} (encode {mix.encode_s * 1000:g} ms): one coordinator {measured}; linear to K={linear[-1]}; "
-        f"at its best rate ({top['rate']:.0f}/s) it would keep ~{by_rate:.0f} busy; its CPU alone (one core at {top['cpu_ms']:.2f} ms/texture, 90 %) ~{by_cpu:.0f}\n    ({scaling})"
+        f"at its best rate ({top['rate']:.0f}/s) it would keep ~{by_rate:.0f} busy; its CPU alone (one core at {top['cpu_ms']:.2f} ms/texture) ~{by_cpu:.0f}\n    ({scaling})"
     )
 
 
