@@ -13,6 +13,11 @@ TASK_COOK_TEXTURE = "oxcook.cook_texture"
 TASK_BUILD_MESH = "oxcook.build_mesh"
 TASK_COOK_CHUNK = "oxcook.cook_chunk"  # several small textures in one task (worker._wire.TextureChunk)
 
+# Task priorities on the Redis transport: a queue's tasks of priority ``n`` wait under ``<queue>:<n>`` (``<queue>`` for 0),
+# and workers pop the lowest number first (0 is the best; kombu's Redis transport, unlike AMQP).
+PRIORITY_STEPS = tuple(range(10))
+PRIORITY_SEP = ":"
+
 
 def work(job: str, key: str) -> str:
     return f"{PREFIX}work:{job}:{key}"
@@ -49,8 +54,9 @@ def lease(job: str, key: str) -> str:
     return f"{PREFIX}lease:{job}:{key}"
 
 
-def blob(sha256_hex: str) -> str:
-    return f"{PREFIX}blob:{sha256_hex}"
+def blob(job: str, sha256_hex: str) -> str:
+    """A source's bytes, content-addressed within one job: a job deletes its blobs without touching another's."""
+    return f"{PREFIX}blob:{job}:{sha256_hex}"
 
 
 def job_pattern(job: str) -> str:
