@@ -72,9 +72,10 @@ def queued_tasks(client: redis.Redis) -> int:
     return sum(client.llen(name) for name in names)
 
 
-def jobs_with_blobs(client: redis.Redis) -> set[str]:
-    """The jobs that have source blobs in Redis (``oxcook:blob:<job>:<sha256>``)."""
-    return {k.decode()[len(keys.blob("", "")) - 1 :].rsplit(":", 1)[0] for k in client.scan_iter(match=keys.blob("*", "*"))}
+def jobs_with_work(client: redis.Redis) -> set[str]:
+    """The jobs that have work items in Redis (``oxcook:work:<job>:<key>``)."""
+    start = len(keys.work("", "")) - 1
+    return {k.decode()[start:].rsplit(":", 1)[0] for k in client.scan_iter(match=keys.work("*", "*"))}
 
 
 def job_keys(client: redis.Redis, job: str) -> list[bytes]:
@@ -137,11 +138,11 @@ def test_cancelling_one_job_leaves_another_jobs_tasks_and_keys_and_it_completes(
     first = start_cook(doomed, tmp_path / "doomed-farm", "--broker", farm.url, "--window", "256")
     second = None
     try:
-        wait_until(lambda: len(jobs_with_blobs(client)) == 1 or first.poll() is not None, 120, "the first job's blobs")
-        (doomed_job,) = jobs_with_blobs(client)
+        wait_until(lambda: len(jobs_with_work(client)) == 1 or first.poll() is not None, 120, "the first job's work items")
+        (doomed_job,) = jobs_with_work(client)
         second = start_cook(kept, tmp_path / "kept-farm", "--broker", farm.url, "--window", "32")
-        wait_until(lambda: len(jobs_with_blobs(client)) == 2 or second.poll() is not None, 120, "the second job's blobs")
-        (kept_job,) = jobs_with_blobs(client) - {doomed_job}
+        wait_until(lambda: len(jobs_with_work(client)) == 2 or second.poll() is not None, 120, "the second job's work items")
+        (kept_job,) = jobs_with_work(client) - {doomed_job}
         first.send_signal(signal.SIGTERM)
         code, _ = finish(first)
         assert code == 130
