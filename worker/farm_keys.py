@@ -13,10 +13,12 @@ TASK_COOK_TEXTURE = "oxcook.cook_texture"
 TASK_BUILD_MESH = "oxcook.build_mesh"
 TASK_COOK_CHUNK = "oxcook.cook_chunk"  # several small textures in one task (worker._wire.TextureChunk)
 
-# Task priorities on the Redis transport: a queue's tasks of priority ``n`` wait under ``<queue>:<n>`` (``<queue>`` for 0),
-# and workers pop the lowest number first (0 is the best; kombu's Redis transport, unlike AMQP).
+# Task priorities on the Redis transport: a queue's tasks of priority ``n`` wait under ``<queue><PRIORITY_SEP><n>``
+# (``<queue>`` for 0), and workers pop the lowest number first (0 is the best on kombu's Redis transport, unlike
+# AMQP). The separator stays kombu's default: kombu joins its exchange bindings with it too, so any other kombu
+# client of the broker (Flower, a plain ``kombu.Connection``) must agree on it, and one with default settings does.
 PRIORITY_STEPS = tuple(range(10))
-PRIORITY_SEP = ":"
+PRIORITY_SEP = "\x06\x16"
 
 
 def work(job: str, key: str) -> str:

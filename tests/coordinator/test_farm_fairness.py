@@ -112,8 +112,12 @@ def test_a_small_job_started_while_a_big_one_runs_finishes_within_three_times_it
     try:
         wait_until(lambda: queued_tasks(client) >= 100 or running.poll() is not None, 120, "the big job's backlog")
         assert running.poll() is None, running.stderr.read()
+        (big_job,) = jobs_with_work(client)
         shared = timed_cook(small, tmp_path / "small-shared", "--broker", farm.url)
         assert running.poll() is None  # the farm was busy with the big job the whole time
+        # a job holds in Redis only its window of items: the sources of delivered ones are gone
+        assert len(list(client.scan_iter(match=keys.blob(big_job, "*")))) <= 256
+        assert len(list(client.scan_iter(match=keys.work(big_job, "*")))) <= 256
     finally:
         code, err = finish(running)
     assert code == 0, err
