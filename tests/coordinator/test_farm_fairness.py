@@ -20,7 +20,6 @@ import pytest
 import redis
 
 from oxcook import formats as f
-from oxcook.coordinator import CookedRootFiles
 from oxcook.coordinator.backends._fairness import task_priority
 from oxcook.worker import farm_keys as keys
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, run_oxcook, wait_until
@@ -124,10 +123,10 @@ def test_a_small_job_started_while_a_big_one_runs_finishes_within_three_times_it
 
     print(f"small job: {solo:.2f} s alone, {shared:.2f} s beside the big one: {shared / solo:.2f}x")
     assert shared <= 3 * solo, f"the small job took {shared:.1f} s beside the big one, {shared / solo:.1f}x its {solo:.1f} s alone"
-    for name, src in (("big", big), ("small", small)):
-        reference = local_cook(src, tmp_path / f"{name}-local")
-        assert snapshot(tmp_path / f"{name}-farm" if name == "big" else tmp_path / "small-shared") == reference
-    assert snapshot(tmp_path / "small-solo") == local_cook(small, tmp_path / "small-local-2")
+    assert snapshot(tmp_path / "big-farm") == local_cook(big, tmp_path / "big-local")
+    reference = local_cook(small, tmp_path / "small-local")
+    assert snapshot(tmp_path / "small-shared") == reference
+    assert snapshot(tmp_path / "small-solo") == reference
     assert [k for k in client.scan_iter(match=f"{keys.PREFIX}*")] == []
 
 
