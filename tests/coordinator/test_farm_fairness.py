@@ -65,10 +65,14 @@ def finish(proc: subprocess.Popen) -> tuple[int, str]:
     return proc.returncode, err
 
 
+def queued_by_level(client: redis.Redis) -> list[int]:
+    """Messages waiting on the default queue at each priority level."""
+    return [client.llen("celery" if p == 0 else f"celery{keys.PRIORITY_SEP}{p}") for p in keys.PRIORITY_STEPS]
+
+
 def queued_tasks(client: redis.Redis) -> int:
     """Messages waiting on the default queue, over all its priority levels."""
-    names = ["celery"] + [f"celery{keys.PRIORITY_SEP}{p}" for p in keys.PRIORITY_STEPS[1:]]
-    return sum(client.llen(name) for name in names)
+    return sum(queued_by_level(client))
 
 
 def jobs_with_work(client: redis.Redis) -> set[str]:
@@ -138,10 +142,12 @@ def test_cancelling_one_job_leaves_another_jobs_tasks_and_keys_and_it_completes(
         (kept / path.name).write_bytes(path.read_bytes())
     client = redis.Redis.from_url(farm.url)
 
-    first = start_cook(doomed, tmp_path / "doomed-farm", "--broker", farm.url, "--window", "256")
+    first = start_cook(doomed, tmp_path / "doomed-farm", "--broker", farm.url, "--window", "256", "--priority", "low")
     second = None
     try:
-        wait_until(lambda: len(jobs_with_work(client)) == 1 or first.poll() is not None, 120, "the first job's work items")
+        wait_until(lambda: queued_tasks(client) >= 50 or first.poll() is not None, 120, "the first job's backlog")
+        levels = queued_by_level(client)
+        assert levels[:2] == [0, 0] and sum(levels[2:]) >= 50, levels  # --priority low: two levels below a normal job's
         (doomed_job,) = jobs_with_work(client)
         second = start_cook(kept, tmp_path / "kept-farm", "--broker", farm.url, "--window", "32")
         wait_until(lambda: len(jobs_with_work(client)) == 2 or second.poll() is not None, 120, "the second job's work items")
