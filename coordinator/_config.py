@@ -50,6 +50,8 @@ class Config:
             source id, so the same ones every run).
         quality: workers measure every cooked texture's quality figures (``worker.quality_figures``);
             they change no byte and no cache key.
+        farm_priority: ``high``, ``normal`` or ``low``: shifts the Celery priorities of this
+            coordinator's farm tasks (``backends._fairness``); it changes no byte.
     """
 
     thread_pool_size: int = field(default_factory=_cores)
@@ -67,3 +69,4 @@ class Config:
     split_above: int = SPLIT_ABOVE
     verify_results: float = 0.0
     quality: bool = True
+    farm_priority: str = "normal"

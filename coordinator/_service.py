@@ -158,6 +158,7 @@ class ImportService:
                 task_timeout=self.config.task_timeout,
                 stall_timeout=self.config.stall_timeout,
                 window=self.config.texture_queue_capacity,
+                priority=self.config.farm_priority,
             )
         self._importer = AsyncImporter(self._backend, self.config)
 

@@ -76,7 +76,14 @@ _SETTINGS = dict(
     worker_send_task_events=True,
     task_send_sent_event=True,
     task_time_limit=TASK_TIMEOUT,
-    broker_transport_options={"visibility_timeout": int(TASK_TIMEOUT * 2)},
+    # Priorities are how jobs share a farm: the coordinator gives each task one from how many of its job's tasks
+    # are queued already (coordinator/backends/_fairness.py), so a small job's tasks pass a big job's backlog.
+    broker_transport_options={
+        "visibility_timeout": int(TASK_TIMEOUT * 2),
+        "queue_order_strategy": "priority",
+        "priority_steps": list(keys.PRIORITY_STEPS),
+        "sep": keys.PRIORITY_SEP,
+    },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
     task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},

@@ -13,6 +13,13 @@ TASK_COOK_TEXTURE = "oxcook.cook_texture"
 TASK_BUILD_MESH = "oxcook.build_mesh"
 TASK_COOK_CHUNK = "oxcook.cook_chunk"  # several small textures in one task (worker._wire.TextureChunk)
 
+# Task priorities on the Redis transport: a queue's tasks of priority ``n`` wait under ``<queue><PRIORITY_SEP><n>``
+# (``<queue>`` for 0), and workers pop the lowest number first (0 is the best on kombu's Redis transport, unlike
+# AMQP). The separator stays kombu's default: kombu joins its exchange bindings with it too, so any other kombu
+# client of the broker (Flower, a plain ``kombu.Connection``) must agree on it, and one with default settings does.
+PRIORITY_STEPS = tuple(range(10))
+PRIORITY_SEP = "\x06\x16"
+
 
 def work(job: str, key: str) -> str:
     return f"{PREFIX}work:{job}:{key}"
@@ -49,8 +56,9 @@ def lease(job: str, key: str) -> str:
     return f"{PREFIX}lease:{job}:{key}"
 
 
-def blob(sha256_hex: str) -> str:
-    return f"{PREFIX}blob:{sha256_hex}"
+def blob(job: str, sha256_hex: str) -> str:
+    """A source's bytes, content-addressed within one job: a job deletes its blobs without touching another's."""
+    return f"{PREFIX}blob:{job}:{sha256_hex}"
 
 
 def job_pattern(job: str) -> str:

@@ -2,8 +2,11 @@
 
 Transport only (style rule 9): the pipeline above never knows it is here.
 
-* Sources travel as content-addressed blobs (``oxcook:blob:<sha256>``, set if
-  absent, with a TTL), or as paths when the farm shares storage.
+* Sources travel as blobs content-addressed within their job
+  (``oxcook:blob:<job>:<sha256>``, set if absent, with a TTL), or as paths when
+  the farm shares storage. A blob is deleted once the last item of its job that
+  reads it is delivered, so a job holds in Redis at most its window of items:
+  their work keys, sources and results.
 * The work message is stored under ``oxcook:work:<job>:<key>``; the Celery
   message (``oxcook.cook_texture``) carries only the job, the key and the source
   id, so Flower shows the texture, never its bytes.
@@ -30,6 +33,10 @@ Transport only (style rule 9): the pipeline above never knows it is here.
   item's lease (the result names the lease token it held, :func:`lease_problem`);
   any other, and any result for an item this job is not waiting for (never
   submitted, or taken already), is ignored and logged, and the item waits on.
+* Each task carries a Celery priority from how many of its job's tasks are
+  queued already (:mod:`._fairness`), shifted by the job's ``priority``: a
+  small job started while a big one runs is served ahead of the big one's
+  backlog.
 * Cancelling a job sets ``oxcook:cancel:<job>`` (workers check it between
   stages) and revokes its queued tasks. ``forget_job`` deletes every key the job
   created. Redis errors become :class:`BackendError` at once — never a hang.
@@ -75,6 +82,7 @@ from oxcook.worker.celery_app import make_app
 from oxcook.worker.redis_clients import bulk_client
 
 from .._errors import BackendError
+from ._fairness import task_priority
 from ._urls import mask_url
 
 _TTL_FACTOR = 4
@@ -117,6 +125,7 @@ class _Pending:
     task_ids: list[str] = field(default_factory=list)
     started: bool = False
     chunk: str | None = None  # the chunk task it went out in (None: a task of its own)
+    blobs: tuple[str, ...] = ()  # the blobs it reads: each is deleted once its last reader is delivered
 
 
 def chunk_estimate_s(work: Work) -> float | None:
@@ -160,7 +169,10 @@ class FarmBackend:
         connect_timeout: float = 3.0,
         stall_timeout: float = 60.0,
         window: int = 64,
+        priority: str = "normal",
     ) -> None:
+        task_priority(0, priority)  # an unknown priority fails here, not at the first publish
+        self.priority = priority
         self.broker_url = broker_url
         self.stall_timeout = stall_timeout
         self._shown = mask_url(broker_url)  # every message and log line: never the password
@@ -180,6 +192,8 @@ class FarmBackend:
         self._alive: dict[str, float] = {}  # job -> when one of its items last started or finished
         self._submits: dict[str, set[asyncio.Task]] = {}  # job -> its items still being stored and published
         self._blobs: dict[str, dict[str, asyncio.Future]] = {}  # job -> blob key -> its upload
+        self._readers_of: dict[str, dict[str, int]] = {}  # job -> blob key -> its items not yet delivered
+        self._dropping: dict[str, asyncio.Future] = {}  # blob key -> its deletion under way (a new upload waits for it)
         self._last_blob: tuple[bytes, str] | None = None  # the last source hashed (the parts of one texture share it)
         self.window = max(1, window)  # the in-flight window of a job's pipeline: a chunk takes at most a share of it per process
         self._gathering: dict[str, _Gathering] = {}  # job -> small textures waiting to share a task
@@ -261,6 +275,7 @@ class FarmBackend:
         try:
             pipe = self._redis.pipeline(transaction=False)
             items = []
+            blobs_of: dict[str, tuple[str, ...]] = {}
             for work, future in entries:
                 if work.key in self._pending.get(job, {}) or any(work.key == key for key, _ in items):
                     future.set_exception(BackendError(f"work key {work.key!r} of job {job!r} is already pending (a pipeline bug)"))
@@ -270,12 +285,16 @@ class FarmBackend:
                     if len(data) > _INLINE_BLOB:
                         blobs.append(await self._store_blob(job, data))
                         continue
-                    name = keys.blob(hashlib.sha256(data).hexdigest())
+                    name = keys.blob(job, hashlib.sha256(data).hexdigest())
+                    while name in self._dropping:
+                        await asyncio.shield(self._dropping[name])
+                    self._read_blobs(job, (name,))  # counted at once: a delivery meanwhile cannot delete it
                     stored = self._blobs.setdefault(job, {})
                     if name not in stored:
                         stored[name] = _done_future()
                         pipe.set(name, data, nx=True, ex=self._ttl)
                     blobs.append(name)
+                blobs_of[work.key] = tuple(blobs)
                 stored_work = dataclasses.replace(work, sources=(), blobs=tuple(blobs)) if work.sources else work
                 pipe.set(keys.work(job, work.key), encode(stored_work), ex=self._ttl)
                 items.append((work.key, work.source_id))
@@ -289,7 +308,7 @@ class FarmBackend:
             for work, future in entries:
                 if future.done():
                     continue
-                item = _Pending(future, WorkRef(TextureWork, work.key, work.source_id), work.source_id, chunk=chunk_key)
+                item = _Pending(future, WorkRef(TextureWork, work.key, work.source_id), work.source_id, chunk=chunk_key, blobs=blobs_of[work.key])
                 pending[work.key] = item
                 first = first or item
                 future.add_done_callback(lambda f, key=work.key: self._forget_item(job, key, f))
@@ -306,8 +325,12 @@ class FarmBackend:
         for item in items:
             item.task_ids.append(task_id)
 
+        priority = task_priority(self._queued(job) - 1, self.priority)  # the chunk itself is counted already
+
         def send() -> None:
-            self._app.send_task(keys.TASK_COOK_CHUNK, args=[job, chunk.key, chunk.describe()], task_id=task_id, argsrepr=f"{chunk.describe()} ({job})", retry=True)
+            self._app.send_task(
+                keys.TASK_COOK_CHUNK, args=[job, chunk.key, chunk.describe()], task_id=task_id, argsrepr=f"{chunk.describe()} ({job})", retry=True, priority=priority
+            )
 
         try:
             await asyncio.get_running_loop().run_in_executor(self._publisher, send)
@@ -322,11 +345,12 @@ class FarmBackend:
         try:
             label = _describe(work)
             stored = work
+            names: tuple[str, ...] = ()
             if isinstance(work, TextureWork) and work.sources:
-                names = [await self._store_blob(job, data) for data in work.sources]
-                stored = dataclasses.replace(work, sources=(), blobs=tuple(names))
+                names = tuple([await self._store_blob(job, data) for data in work.sources])
+                stored = dataclasses.replace(work, sources=(), blobs=names)
             await self._redis.set(keys.work(job, key), encode(stored), ex=self._ttl)
-            pending = _Pending(future, WorkRef(type(work), key, work.source_id), label)
+            pending = _Pending(future, WorkRef(type(work), key, work.source_id), label, blobs=names)
             self._pending.setdefault(job, {})[key] = pending
             future.add_done_callback(lambda f: self._forget_item(job, key, f))
             self._ensure_reader(job)
@@ -339,14 +363,18 @@ class FarmBackend:
                 future.set_exception(exc)
 
     async def _store_blob(self, job: str, data: bytes) -> str:
-        """The blob key of ``data``, stored once per job: the parts of a split texture share one upload (and one hash)."""
+        """The blob key of ``data``, stored once per job: the parts of a split texture share one upload (and one hash).
+        The caller's item counts as one of its readers from here on."""
         loop = asyncio.get_running_loop()
-        if self._last_blob is not None and self._last_blob[0] is data:
+        if self._last_blob is not None and self._last_blob[0] is data and self._last_blob[1].startswith(keys.blob(job, "")):
             name = self._last_blob[1]
         else:
             digest = await loop.run_in_executor(None, lambda: hashlib.sha256(data).hexdigest())
-            name = keys.blob(digest)
+            name = keys.blob(job, digest)
             self._last_blob = (data, name)
+        while name in self._dropping:
+            await asyncio.shield(self._dropping[name])
+        self._read_blobs(job, (name,))  # counted at once: a delivery meanwhile cannot delete it
         stored = self._blobs.setdefault(job, {})
         if name not in stored:
             stored[name] = loop.run_in_executor(self._uploader, lambda: self._bulk_redis.set(name, data, nx=True, ex=self._ttl))
@@ -356,6 +384,7 @@ class FarmBackend:
     async def _publish(self, job: str, key: str, pending: _Pending) -> None:
         task_id = str(uuid.uuid4())
         pending.task_ids.append(task_id)
+        priority = task_priority(self._queued(job) - 1, self.priority)  # the item itself is counted already
 
         def send() -> None:
             self._app.send_task(
@@ -364,12 +393,37 @@ class FarmBackend:
                 task_id=task_id,
                 argsrepr=f"{pending.label} ({job})",
                 retry=True,
+                priority=priority,
             )
 
         try:
             await asyncio.get_running_loop().run_in_executor(self._publisher, send)
         except Exception as exc:  # kombu's connection errors vary by transport
             raise BackendError(f"cannot publish to the broker at {self._shown}: {exc}") from exc
+
+    def _queued(self, job: str) -> int:
+        """The tasks of ``job`` out on the farm (published, not yet finished): its chunks, and its items of a task of their own."""
+        alone = sum(p.chunk is None and not p.future.done() for p in self._pending.get(job, {}).values())
+        return alone + len(self._chunks.get(job, {}))
+
+    def _read_blobs(self, job: str, names: tuple[str, ...]) -> None:
+        readers = self._readers_of.setdefault(job, {})
+        for name in names:
+            readers[name] = readers.get(name, 0) + 1
+
+    def _unread_blobs(self, job: str, names: tuple[str, ...]) -> list[str]:
+        """The blobs of ``names`` that no item of ``job`` still waiting reads: to delete (a new upload of one waits for that)."""
+        readers = self._readers_of.get(job, {})
+        unread = []
+        for name in names:
+            readers[name] = readers.get(name, 1) - 1
+            if readers[name] <= 0:
+                del readers[name]
+                self._blobs.get(job, {}).pop(name, None)
+                if self._last_blob is not None and self._last_blob[1] == name:
+                    self._last_blob = None
+                unread.append(name)
+        return unread
 
     def _forget_item(self, job: str, key: str, future: asyncio.Future) -> None:
         self._pending.get(job, {}).pop(key, None)
@@ -390,9 +444,9 @@ class FarmBackend:
                     self._alive[job] = time.monotonic()
                     more = await self._redis.lpop(keys.done(job), _TAKE_BATCH - 1) or []
                     names = [popped[1], *more]
-                    spent = await self._take_many(job, [n.decode(errors="replace") for n in names])
-                    if spent:  # at once: a redelivered task then finds these items over, and runs none of them again
-                        await self._redis.delete(*spent)
+                    spent, unread = await self._take_many(job, [n.decode(errors="replace") for n in names])
+                    if spent or unread:  # at once: a redelivered task then finds these items over, and runs none of them again
+                        await self._delete(spent, unread)
                 if time.monotonic() >= next_lease_check:
                     next_lease_check = time.monotonic() + _LEASE_CHECK_S
                     await self._check_leases(job)
@@ -403,24 +457,43 @@ class FarmBackend:
                 if not pending.future.done():
                     pending.future.set_exception(error)
 
+    async def _delete(self, spent: list[str], unread: list[str]) -> None:
+        """Delete the keys of delivered items and the blobs none waiting reads; an upload of one of those blobs waits."""
+        dropping = asyncio.get_running_loop().create_future()
+        for name in unread:
+            self._dropping[name] = dropping
+        try:
+            await self._redis.delete(*spent, *unread)
+        finally:
+            for name in unread:
+                if self._dropping.get(name) is dropping:
+                    del self._dropping[name]
+            dropping.set_result(None)
+
     async def _take(self, job: str, key: str) -> bool:
         """Deliver the result of item ``key`` if it is one this job waits for, from the worker holding its lease."""
-        return bool(await self._take_many(job, [key]))
+        spent, unread = await self._take_many(job, [key])
+        if spent or unread:
+            await self._delete(spent, unread)
+        return bool(spent)
 
-    async def _take_many(self, job: str, names: list[str]) -> list[str]:
+    async def _take_many(self, job: str, names: list[str]) -> tuple[list[str], list[str]]:
         """Deliver the results of items ``names`` (one round trip for all) that this job waits for, each from the
-        worker holding its lease; returns the keys of the items delivered, to delete."""
+        worker holding its lease; returns the keys of the items delivered, and the blobs none waiting reads any
+        more, to delete (both named before this returns to the loop: an upload of the same blob waits for them)."""
         pipe = self._redis.pipeline(transaction=False)
         for key in names:
             pipe.getdel(keys.result(job, key))
             pipe.get(keys.lease(job, key))
         replies = await pipe.execute()
         spent: list[str] = []
+        unread: list[str] = []
         for key, data, holder in zip(names, replies[0::2], replies[1::2], strict=True):
             if data is not None and self._deliver(job, key, data, holder):
                 spent += (keys.work(job, key), keys.attempts(job, key), keys.lease(job, key))
                 spent += self._chunk_done(job, key)
-        return spent
+                unread += self._unread_blobs(job, self._pending[job][key].blobs)
+        return spent, unread
 
     def _chunk_done(self, job: str, key: str) -> list[str]:
         """The chunk key to delete once item ``key`` was the last of its chunk to be delivered."""
@@ -546,6 +619,7 @@ class FarmBackend:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         self._pending.pop(job, None)
+        self._readers_of.pop(job, None)
         uploads = self._blobs.pop(job, {})
         if uploads:  # an upload still on its thread lands before the sweep (bounded: a blob left behind expires by its TTL)
             await asyncio.wait(uploads.values(), timeout=_UPLOAD_GRACE_S)

@@ -208,6 +208,13 @@ def add_arguments(sub) -> None:
         "queued tasks and its Redis memory (at most N results); a farm of many processes needs more (default: 64)",
     )
     parser.add_argument(
+        "--priority",
+        choices=("high", "normal", "low"),
+        default="normal",
+        help="farm: how this cook's tasks rank against other jobs' on the same farm; every job's first tasks rank before "
+        "a long job's backlog, and high (release builds) moves all of them up, low down (default: normal)",
+    )
+    parser.add_argument(
         "--verify-results",
         type=_fraction,
         metavar="FRACTION",
@@ -373,6 +380,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
         verify_results=verify or 0.0,
         quality=not args.no_quality,
         texture_queue_capacity=args.window,
+        farm_priority=args.priority,
     )
     if args.workers:
         config = dataclasses.replace(config, thread_pool_size=args.workers)
