@@ -23,11 +23,7 @@ import os
 import sys
 import time
 
-from oxcook.worker import HEADER_BYTES, TextureResult, TextureWork, run_work
-from oxcook.worker import celery_app
-from oxcook.worker._cache_entry import readdress
-from oxcook.worker._imaging import image_size
-from oxcook.worker._wire import decode, encode
+from oxcook.worker import HEADER_BYTES, TextureResult, TextureWork, celery_app, decode, encode, image_size, readdress, run_work
 
 SIM_DIR = os.environ.get("OXCOOK_SIM_DIR", "")
 ENCODE_S = {int(edge): float(seconds) for edge, _, seconds in (p.partition(":") for p in os.environ.get("OXCOOK_SIM_ENCODE", "").split(",") if p)}
