@@ -42,7 +42,7 @@ class RangeAllocator:
 
 
 class ResourceTable:
-    """Rows of a ``.table`` file: the committed prefix plus rows added this session.
+    """Rows of a ``.table`` file: the committed prefix plus the rows this import adds.
 
     Identical resources share a row: ``add`` returns the existing index when the
     signature of the new row is already present (spec §2.7 dedup), including rows

@@ -53,7 +53,7 @@ class ResourceFiles:
         return index, True
 
     def finalize(self) -> list[FileRecordInfo]:
-        """Queue the table append; the file records for the index (sizes after this session)."""
+        """Queue the table append; the file records for the index (sizes once this import's rows are in)."""
         new_rows = self.table.new_rows
         if new_rows:
             self._io.write_at(self._table_path, self.table.committed * self._row.SIZE, self._row.pack_array(new_rows))

@@ -97,7 +97,7 @@ class ImportSession:
 
     @property
     def previous_record(self) -> BuildRecord | None:
-        """The root's build record, if it describes the index this session opened and was made by these versions."""
+        """The root's build record, if it describes the index this import opened and was made by these versions."""
         record = self._writer.previous.record
         return record if record is not None and not versions_changed(record.versions, cook_versions()) else None
 
@@ -109,7 +109,7 @@ class ImportSession:
 
     @property
     def started_ns(self) -> int:
-        """The file system's time when this session took the root: a file not older than it is racy."""
+        """The file system's time when this import took the root: a file not older than it is racy."""
         return self._writer.started_ns
 
     def _check_open(self) -> None:
@@ -205,7 +205,7 @@ class ImportSession:
         self.state = SessionState.ABORTED
 
     async def abort(self, reason: str) -> ImportReport:
-        """Undo everything this session wrote; the previous container stays valid."""
+        """Undo everything this import wrote; the previous container stays valid."""
         if self.state is SessionState.OPEN:
             await self._abort_io()
             self._io.close()

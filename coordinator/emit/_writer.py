@@ -60,7 +60,7 @@ def merge_index(
     files: list[FileRecordInfo],
     source_key: bytes,
 ) -> ContainerIndex:
-    """The index after a session: this session's assets replace those with the same
+    """The index after an import: its assets replace those with the same
     virtual path, its file records replace those of the same kind (pure)."""
     by_path = {a.virtual_path: a for a in (existing.assets if existing else ())}
     for asset in assets:
@@ -256,7 +256,7 @@ class LooseCookedWriter:
         return index
 
     def abort(self) -> RecoveryResult:
-        """Undo everything this session wrote; the previous container stays as it was."""
+        """Undo everything this import wrote; the previous container stays as it was."""
         if self.state is not WriterState.OPEN:
             return RecoveryResult()
         try:

@@ -273,9 +273,9 @@ class SceneImporter(Importer):
 
 
 def _record_entry(scene: SceneDescription, key: str, session: ImportSession, textures: int) -> SceneEntry | None:
-    """What the build record keeps of a scene cooked cleanly in this session (``None``: cook it again next time).
+    """What the build record keeps of a scene cooked cleanly by this cook (``None``: cook it again next time).
 
-    Its files are stamped after they were read: a stamp older than the session's start proves the file did not
+    Its files are stamped after they were read: a stamp older than the cook's start proves the file did not
     change since, so the bytes read are the bytes stamped; a newer one leaves the entry unverified."""
     if any(d.severity == ImportSeverity.ERROR for d in session.diagnostics):
         return None

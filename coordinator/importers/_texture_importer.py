@@ -367,7 +367,7 @@ async def cook_textures(
 
 
 def _record_entry(source: TextureSource, report: TextureReportEntry, stamps: tuple[Stamp, ...] | None, target: str, started_ns: int) -> TextureEntry | None:
-    """What the build record keeps of a texture cooked in this session; ``None`` (cook it again next time)
+    """What the build record keeps of a texture this cook cooked; ``None`` (cook it again next time)
     when it failed or its files could not be stamped before they were read."""
     if stamps is None or report.index == FALLBACK_INDEX or any(d.severity == ImportSeverity.ERROR for d in report.diagnostics):
         return None
