@@ -23,7 +23,11 @@ import os
 import sys
 import time
 
-from oxcook.worker import HEADER_BYTES, TextureResult, TextureWork, celery_app, decode, encode, image_size, readdress, run_work
+from oxcook.worker import run_work
+from oxcook.worker.cache import readdress
+from oxcook.worker.cook import HEADER_BYTES, image_size
+from oxcook.worker.wire import TextureResult, TextureWork, decode, encode
+from oxcook.worker.farm import celery_app
 
 SIM_DIR = os.environ.get("OXCOOK_SIM_DIR", "")
 ENCODE_S = {int(edge): float(seconds) for edge, _, seconds in (p.partition(":") for p in os.environ.get("OXCOOK_SIM_ENCODE", "").split(",") if p)}

@@ -24,18 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from oxcook.formats import Format  # noqa: E402
-from oxcook.worker import (  # noqa: E402
-    Bc7Quality,
-    apply_content_processing,
-    convert_to_working_format,
-    cook_texture,
-    decode_source,
-    encode_blocks,
-    encoder_input,
-    generate_mips,
-    plan_cook,
-    preset_desc,
-)
+from oxcook.worker.cook import Bc7Quality, apply_content_processing, convert_to_working_format, cook_texture, decode_source, encode_blocks, encoder_input, generate_mips, plan_cook, preset_desc
 
 STAGES = ("decode_source", "convert_to_working_format", "apply_content_processing", "generate_mips", "convert_to_output_format", "pack_subresources")
 CASES = [
@@ -53,7 +42,7 @@ def _plain_bc7(level: np.ndarray, quality: Bc7Quality) -> bytes:
     """One level through the binding as a script calls it: the whole padded surface, every block encoded."""
     import ispc_texcomp
 
-    from oxcook.worker import BC7_PROFILES
+    from oxcook.worker.cook import BC7_PROFILES
 
     padded = np.ascontiguousarray(np.pad(level, ((0, -level.shape[0] % 4), (0, -level.shape[1] % 4), (0, 0)), mode="edge"))
     profile = BC7_PROFILES[quality][bool((level[..., 3] < 255).any())]

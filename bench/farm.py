@@ -34,7 +34,7 @@ from bench._farm_services import farm  # noqa: E402
 from bench._installed import compile_sources  # noqa: E402
 from bench.cook_local import make_textures  # noqa: E402
 from oxcook.coordinator import Config  # noqa: E402
-from oxcook.worker import farm_keys as keys  # noqa: E402
+from oxcook.worker.farm import keys  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -25,7 +25,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from oxcook.formats import FORMAT_INFO, Format  # noqa: E402
-from oxcook.worker import BC7_PROFILES, Bc7Quality, encode_blocks, encoder_target, supported_encoder_targets  # noqa: E402
+from oxcook.worker.cook import BC7_PROFILES, Bc7Quality, encode_blocks, encoder_target, supported_encoder_targets  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 IMAGES = ("gltf/WaterBottle/WaterBottle_baseColor.png", "gltf/AlphaBlendModeTest/AlphaBlendLabels.png", "gltf/WaterBottle/WaterBottle_normal.png")

@@ -51,7 +51,9 @@ def rss(field):
 WORKER = _RSS + r"""
 import dataclasses, json, os, sys
 from multiprocessing.reduction import ForkingPickler
-from oxcook.worker import Bc7Quality, TextureWork, decode, encode, preset_desc, run_in_pool_process
+from oxcook.worker import run_in_pool_process
+from oxcook.worker.cook import Bc7Quality, preset_desc
+from oxcook.worker.wire import TextureWork, decode, encode
 
 os.environ["OXCOOK_SOURCE_ROOTS"] = os.sep  # as a pool process reads the files its coordinator resolved
 path, preset, quality = sys.argv[1:4]
@@ -69,7 +71,7 @@ COORDINATOR = _RSS + r"""
 import json, sys
 if __name__ == "__main__":
     from oxcook.coordinator.cli._main import main
-    import oxcook.coordinator._service, oxcook.worker._cook, oxcook.worker._quality  # the code a cook loads: not its data
+    import oxcook.coordinator._service, oxcook.worker.cook._stages, oxcook.worker.cook._quality  # the code a cook loads: not its data
     path, preset, quality, root, cache = sys.argv[1:6]
     before = rss("VmRSS:")
     code = main(["cook", path, "-o", root, "--preset", preset, "--quality", quality, "--progress", "none", "--workers", "2",
@@ -81,7 +83,7 @@ SCENE_COORDINATOR = _RSS + r"""
 import json, sys
 if __name__ == "__main__":
     from oxcook.coordinator.cli._main import main
-    import oxcook.coordinator._service, oxcook.worker._cook, oxcook.worker._mesh  # the code a cook loads: not its data
+    import oxcook.coordinator._service, oxcook.worker.cook._stages, oxcook.worker.cook._mesh  # the code a cook loads: not its data
     path, root, cache = sys.argv[1:4]
     before = rss("VmRSS:")
     code = main(["cook", path, "-o", root, "--progress", "none", "--workers", "2", "--cache", cache])
@@ -205,7 +207,7 @@ def main() -> int:
     args = parser.parse_args()
     from oxcook.coordinator import Config, result_estimate
     from oxcook.coordinator.importers import gltf_scene_estimate
-    from oxcook.worker import cook_cost, image_size, preset_desc
+    from oxcook.worker.cook import cook_cost, image_size, preset_desc
 
     print(f"{'case':<30}{'worker MB':>10}{'estimate':>9}{'ratio':>7}{'coord. MB':>11}{'estimate':>9}{'ratio':>7}")
     print("-" * 83)

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.cook_local import PHOTOS  # noqa: E402
-from oxcook.worker import Bc7Quality, cook_texture, preset_desc, quality_figures  # noqa: E402
+from oxcook.worker.cook import Bc7Quality, cook_texture, preset_desc, quality_figures  # noqa: E402
 
 NORMAL_MAP = "gltf/WaterBottle/WaterBottle_normal.png"
 

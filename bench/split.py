@@ -91,7 +91,7 @@ def main() -> int:
         make_source(src, args.size)
         import dataclasses
 
-        from oxcook.worker import Bc7Quality, cook_texture, preset_desc
+        from oxcook.worker.cook import Bc7Quality, cook_texture, preset_desc
 
         stages = cook_texture(src.read_bytes(), dataclasses.replace(preset_desc("albedo", src.name), bc7_quality=Bc7Quality[args.quality.upper()])).timings_ms
         print(f"{args.size}² {args.quality}: one unsplit cook's stages (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if v >= 1), flush=True)

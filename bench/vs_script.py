@@ -126,7 +126,7 @@ def psnr_deltas(src: Path, script_out: Path, root: Path, size: int) -> list[floa
 
 def distinct_share(files: list[str]) -> float:
     """The share of level-0 4x4 blocks that are distinct within their image (what the encoder must really encode)."""
-    from oxcook.worker import distinct_blocks
+    from oxcook.worker.cook import distinct_blocks
 
     total = distinct = 0
     for path in files:

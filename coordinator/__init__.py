@@ -21,7 +21,7 @@ pool's fork server first (``__main__``), and it imports the cooking stack on the
 other core while this process imports the rest.
 """
 
-import importlib
+from oxcook import _lazy
 
 # public name -> the module it lives in (relative to this package, or another package)
 _EXPORTS = {
@@ -88,17 +88,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = _lazy.lazy_names(globals(), _EXPORTS)
 
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The coordinator's own memory per job: what it holds of cooked textures, estimated and bounded by the budget.
 
-Workers cook within their budget (``worker._budget``); the coordinator holds
+Workers cook within their budget (``worker.cook._budget``); the coordinator holds
 what they send back. A texture's result is in the coordinator from the moment
 it arrives until it is placed (results are placed in the order the textures
 were submitted, so a finished one may wait behind a slower one); while it
@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from oxcook.worker import TextureImportDesc, cook_cost, memory_budget
+from oxcook.worker.cook import TextureImportDesc, cook_cost, memory_budget
 
 RESULT_COPIES = 5
 RESULT_SLACK = 32 * 2**20  # per texture: heap the allocator keeps (a per-thread arena each for the loop, the I/O and check threads), and the job's own buffers

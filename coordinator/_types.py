@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oxcook.formats import DEFAULT_RELPATHS, MOUNT_ROOT, FileKind
-from oxcook.worker import ImportDiagnostic, ImportSeverity, TextureImportDesc
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.cook import TextureImportDesc
 
 if TYPE_CHECKING:
-    from oxcook.worker import QualityFigures  # numpy: a report entry only holds one
+    from oxcook.worker.cook import QualityFigures  # numpy: a report entry only holds one
 
 ImportJobId = int
 

@@ -136,7 +136,7 @@ def blocks_of(pixels: np.ndarray) -> np.ndarray:
 
 def kernel_blocks(monkeypatch) -> list[int]:
     """Spy on the real kernels: the number of blocks of every surface handed to one."""
-    import oxcook.worker._bcn as bcn
+    import oxcook.worker.cook._bcn as bcn
 
     seen: list[int] = []
     real = bcn._kernel

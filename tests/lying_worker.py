@@ -12,8 +12,9 @@ import dataclasses
 import sys
 
 from oxcook import formats as f
-from oxcook.worker import TextureResult, run_work
-from oxcook.worker import celery_app
+from oxcook.worker import run_work
+from oxcook.worker.wire import TextureResult
+from oxcook.worker.farm import celery_app
 
 
 def repacked(cooked, change):

@@ -16,22 +16,40 @@ import pytest
 from oxcook import coordinator
 from oxcook import formats
 from oxcook import worker
+from oxcook.worker import cache as worker_cache
+from oxcook.worker import cook as worker_cook
+from oxcook.worker import wire as worker_wire
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("formats", "worker", "coordinator")
 
 # The public surface of each package, pinned: a change here is an API change, made on purpose.
+# oxcook.worker's rooms: the shared core, and cook, wire, cache (farm's modules are loaded by name).
 WORKER_PUBLIC = {
-    "BC7_PROFILES", "Bc7Quality", "CorruptEntry", "FolderTier", "MAX_ENTRY_BYTES", "UnusableEntry", "read_cache_file", "open_shared_tier", "pack_entry", "read_entry", "CacheEntry", "readdress", "unpack_entry", "COOKER_VERSION", "CacheKey", "encoder_identity", "mesh_key", "miss_reason", "texture_key", "ColorSpace", "CookPlan", "CookedTexture", "DEFAULT_MAX_DIMENSION", "DecodedImage",
-    "ENCODABLE", "ENCODER_TARGETS", "HdrHandling", "default_encoder_target", "encoder_target", "supported_encoder_targets", "ImportDiagnostic", "ImportSeverity", "MeshBuffers", "MeshResult", "MeshWork", "MipFilter",
-    "MipPolicy", "RESULT_FOR", "Result", "TextureCancelled", "TextureImportDesc", "TextureImportError",
-    "TextureImportErrorCode", "TextureIntent", "TexturePreset", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION",
-    "WireError", "Work", "WorkRef", "WorkingImage", "apply_content_processing", "apply_preset", "build_mesh_buffers",
-    "convert_to_output_format", "convert_to_working_format", "cook_texture", "cook_texture_layers", "decode",
-    "decode_source", "detect_preset_from_filename", "memory_budget", "parse_size", "share_of_machine", "encode", "encode_blocks", "encoder_input", "error_result",
-    "failpoint", "generate_mips", "pack_subresources", "parse_preset", "peek_version", "mip_levels_for", "plan_cook", "preset_desc",
-    "run_work", "sniff_format", "validate_pre_decode", "BAND_ROWS", "CookCost", "cook_cost", "join_texture_parts", "split_bands", "split_worth", "HEADER_BYTES", "image_size", "MAX_PARTS", "MAX_CHUNK_ITEMS", "cook_estimate_s",
-    "pool_process_init", "run_in_pool_process", "distinct_blocks", "lacks_quality", "QualityFigures", "QualitySums", "quality_figures",
+    "COOKER_VERSION", "default_encoder_target", "failpoint", "ImportDiagnostic", "ImportSeverity",
+    "pool_process_init", "run_in_pool_process", "run_work", "TextureCancelled", "TextureImportError",
+    "TextureImportErrorCode",
+}  # fmt: skip
+WORKER_COOK_PUBLIC = {
+    "apply_content_processing", "apply_preset", "BAND_ROWS", "BC7_PROFILES", "Bc7Quality", "build_mesh_buffers",
+    "ColorSpace", "convert_to_output_format", "convert_to_working_format", "cook_cost", "cook_estimate_s",
+    "cook_texture", "cook_texture_layers", "CookedTexture", "decode_source", "DEFAULT_MAX_DIMENSION",
+    "DEFAULT_TARGET", "detect_preset_from_filename", "distinct_blocks", "encode_blocks", "encoder_input",
+    "encoder_target", "ENUM_FIELDS", "generate_mips", "HEADER_BYTES", "image_size", "join_texture_parts",
+    "memory_budget", "MeshBuffers", "mip_levels_for", "MipFilter", "MipPolicy", "pack_subresources", "parse_preset",
+    "parse_size", "plan_cook", "preset_desc", "quality_figures", "QualityFigures", "QualitySums", "share_of_machine",
+    "sniff_format", "split_bands", "split_worth", "supported_encoder_targets", "TextureImportDesc", "TextureIntent",
+    "TexturePreset", "validate_pre_decode",
+}  # fmt: skip
+WORKER_WIRE_PUBLIC = {
+    "decode", "encode", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
+    "Result", "RESULT_FOR", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION", "WireError", "Work",
+    "WorkRef",
+}  # fmt: skip
+WORKER_CACHE_PUBLIC = {
+    "CacheKey", "CorruptEntry", "FolderTier", "lacks_quality", "MAX_ENTRY_BYTES", "mesh_key", "miss_reason",
+    "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "readdress", "texture_key", "unpack_entry",
+    "UnusableEntry",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {
     "AssetEmitter", "AssetImporter", "AsyncImporter", "BackendError", "BufferEmitter", "ComputeBackend", "Config",
@@ -47,14 +65,17 @@ COORDINATOR_PUBLIC = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("package", [formats, worker, coordinator])
+@pytest.mark.parametrize("package", [formats, worker, worker_cook, worker_wire, worker_cache, coordinator])
 def test_all_lists_exactly_the_public_names(package):
     public = {n for n in dir(package) if not n.startswith("_")}  # coordinator binds its names on first use: dir() lists them
     modules = {n for n in public if type(getattr(package, n)) is type(sys)}
     assert set(package.__all__) == public - modules
 
 
-@pytest.mark.parametrize("package, pinned", [(worker, WORKER_PUBLIC), (coordinator, COORDINATOR_PUBLIC)])
+@pytest.mark.parametrize(
+    "package, pinned",
+    [(worker, WORKER_PUBLIC), (worker_cook, WORKER_COOK_PUBLIC), (worker_wire, WORKER_WIRE_PUBLIC), (worker_cache, WORKER_CACHE_PUBLIC), (coordinator, COORDINATOR_PUBLIC)],
+)
 def test_public_names_are_pinned(package, pinned):
     assert set(package.__all__) == pinned
 
@@ -108,23 +129,24 @@ def test_no_import_of_another_packages_private_modules(folder):
     assert not offences, "\n".join(offences)
 
 
-def test_rooms_meet_through_their_doors():
-    """Inside ``coordinator``, a room's private modules are imported only from within that room."""
-    rooms = {p.name for p in (REPO / "coordinator").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+@pytest.mark.parametrize("package", ["worker", "coordinator"])
+def test_rooms_meet_through_their_doors(package):
+    """Inside a package, a room's private modules are imported only from within that room."""
+    rooms = {p.name for p in (REPO / package).iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     offences = []
-    for path in _sources("coordinator"):
-        here = path.relative_to(REPO / "coordinator").parts
+    for path in _sources(package):
+        here = path.relative_to(REPO / package).parts
         room = here[0] if len(here) > 1 else None
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.ImportFrom) or not node.level or not node.module:
                 continue
             parts = node.module.split(".")
-            # resolve the relative import to a path inside coordinator/
+            # resolve the relative import to a path inside the package
             base = list(here[:-1])[: len(here) - node.level]
             target = base + parts
             if target and target[0] in rooms and target[0] != room and len(target) > 1 and target[1].startswith("_"):
-                offences.append(f"coordinator/{'/'.join(here)}:{node.lineno} imports {'.'.join(target)}")
-    assert not offences, "\n".join(offences)
+                offences.append(f"{package}/{'/'.join(here)}:{node.lineno} imports {'.'.join(target)}")
+    assert rooms and not offences, "\n".join(offences)
 
 
 @pytest.fixture(scope="module")

@@ -1,243 +1,53 @@
-"""Pure compute that runs on any machine: texture cooking from source bytes to OTX1 payloads.
+"""Pure compute that runs on any machine, in four rooms, each with its own public names:
 
-No knowledge of containers: stages in ``_cook`` (decode, working format,
-processing, mips, output, packing), descriptors and presets in
-``_desc``/``_presets``, quality figures of cooked blocks in ``_quality``, the
-one door to each foreign library (``_imaging`` for image decoders, ``_bcn`` for
-the block encoder, ``_bcn_decode`` for the block decoder), errors and diagnostics that cross
-the wire as data, and the wire itself (``_wire``: typed work and result
-messages). File access: ``_tasks.load_sources`` reads sources for work items
-sent by path to workers that share storage (only under the worker's source
-roots), and the cache tiers (``_cache_tiers``) read and write entries in a
-cache folder. Depends on ``formats`` only.
+* ``oxcook.worker.cook`` — a texture from source bytes to its cooked levels and payload: decode
+  (``_imaging``, the one door to image decoders), working rows, mips, bands, the block encoder's
+  door (``_bcn``) and decoder's (``_bcn_decode``), quality figures, descriptors and presets; meshes;
+* ``oxcook.worker.wire`` — the typed work and result messages between coordinator and workers;
+* ``oxcook.worker.cache`` — cook cache keys, entries and tiers (a folder, Redis), which read and
+  write files and keys so farm workers can share them;
+* ``oxcook.worker.farm`` — the Celery app (``oxcook.worker.farm.celery_app``), Redis key and task
+  names (``keys``) and clients for big values (``redis_clients``), modules tools load by name.
 
-Public modules, loaded by tools by name: ``oxcook.worker.celery_app`` (the
-Celery app), ``oxcook.worker.farm_keys`` (Redis key and task names) and
-``oxcook.worker.redis_clients`` (clients for big values), the last two shared with
-the coordinator's farm backend.
+This package itself holds what every room and both backends share: errors and diagnostics
+that cross the wire as data, versions, fail points, ``run_work`` (a work message in, a result
+message out) and the local pool's process entry. Depends on ``formats`` only; no room imports
+another's private modules.
 
-The names are bound on first use (PEP 562): importing the package costs nothing until one
-is asked for, so a process that needs only descriptors, presets or diagnostics (the
-coordinator deciding that nothing changed) never loads numpy, Pillow or the encoder.
+The names are bound on first use (PEP 562): importing a room costs nothing until one is asked
+for, so a process that needs only descriptors, presets or diagnostics (the coordinator deciding
+that nothing changed) never loads numpy, Pillow or the encoder.
 """
 
-import importlib
+from oxcook import _lazy
 
-# public name -> (module relative to this package, name inside it)
-_EXPORTS = {
-    "cook_estimate_s": ("._bands", "cook_estimate_s"),
-    "join_texture_parts": ("._bands", "join_texture_parts"),
-    "split_bands": ("._bands", "split_bands"),
-    "split_worth": ("._bands", "split_worth"),
-    "BC7_PROFILES": ("._bcn", "BC7_PROFILES"),
-    "ENCODABLE": ("._bcn", "ENCODABLE"),
-    "distinct_blocks": ("._bcn", "distinct_blocks"),
-    "encode_blocks": ("._bcn", "encode_blocks"),
-    "encoder_target": ("._bcn", "encoder_target"),
-    "supported_encoder_targets": ("._bcn", "supported_targets"),
-    "CookCost": ("._budget", "CookCost"),
-    "memory_budget": ("._budget", "memory_budget"),
-    "parse_size": ("._budget", "parse_size"),
-    "share_of_machine": ("._budget", "share_of_machine"),
-    "CacheEntry": ("._cache_entry", "CacheEntry"),
-    "CorruptEntry": ("._cache_entry", "CorruptEntry"),
-    "lacks_quality": ("._cache_entry", "lacks_quality"),
-    "pack_entry": ("._cache_entry", "pack_entry"),
-    "read_entry": ("._cache_entry", "read_entry"),
-    "readdress": ("._cache_entry", "readdress"),
-    "unpack_entry": ("._cache_entry", "unpack_entry"),
-    "CacheKey": ("._cache_key", "CacheKey"),
-    "encoder_identity": ("._cache_key", "encoder_identity"),
-    "mesh_key": ("._cache_key", "mesh_key"),
-    "miss_reason": ("._cache_key", "miss_reason"),
-    "texture_key": ("._cache_key", "texture_key"),
-    "FolderTier": ("._cache_tiers", "FolderTier"),
-    "MAX_ENTRY_BYTES": ("._cache_tiers", "MAX_ENTRY_BYTES"),
-    "UnusableEntry": ("._cache_tiers", "UnusableEntry"),
-    "open_shared_tier": ("._cache_tiers", "open_shared"),
-    "read_cache_file": ("._cache_tiers", "read_cache_file"),
-    "WorkingImage": ("._cook", "WorkingImage"),
-    "apply_content_processing": ("._cook", "apply_content_processing"),
-    "convert_to_output_format": ("._cook", "convert_to_output_format"),
-    "convert_to_working_format": ("._cook", "convert_to_working_format"),
-    "cook_cost": ("._cook", "cook_cost"),
-    "cook_texture": ("._cook", "cook_texture"),
-    "cook_texture_layers": ("._cook", "cook_texture_layers"),
-    "decode_source": ("._cook", "decode_source"),
-    "encoder_input": ("._cook", "encoder_input"),
-    "generate_mips": ("._cook", "generate_mips"),
-    "mip_levels_for": ("._cook", "mip_levels_for"),
-    "pack_subresources": ("._cook", "pack_subresources"),
-    "plan_cook": ("._cook", "plan_cook"),
-    "CookPlan": ("._cook_types", "CookPlan"),
-    "CookedTexture": ("._cook_types", "CookedTexture"),
-    "Bc7Quality": ("._desc", "Bc7Quality"),
-    "ColorSpace": ("._desc", "ColorSpace"),
-    "DEFAULT_MAX_DIMENSION": ("._desc", "DEFAULT_MAX_DIMENSION"),
-    "HdrHandling": ("._desc", "HdrHandling"),
-    "MipFilter": ("._desc", "MipFilter"),
-    "MipPolicy": ("._desc", "MipPolicy"),
-    "TextureImportDesc": ("._desc", "TextureImportDesc"),
-    "TextureIntent": ("._desc", "TextureIntent"),
-    "validate_pre_decode": ("._desc", "validate_pre_decode"),
-    "ImportDiagnostic": ("._diagnostics", "ImportDiagnostic"),
-    "ImportSeverity": ("._diagnostics", "ImportSeverity"),
-    "TextureCancelled": ("._errors", "TextureCancelled"),
-    "TextureImportError": ("._errors", "TextureImportError"),
-    "TextureImportErrorCode": ("._errors", "TextureImportErrorCode"),
-    "failpoint": ("._failpoints", "failpoint"),
-    "DecodedImage": ("._imaging", "DecodedImage"),
-    "HEADER_BYTES": ("._imaging", "HEADER_BYTES"),
-    "image_size": ("._imaging", "image_size"),
-    "sniff_format": ("._imaging", "sniff_format"),
-    "MeshBuffers": ("._mesh", "MeshBuffers"),
-    "build_mesh_buffers": ("._mesh", "build_mesh_buffers"),
-    "pool_process_init": ("._pool_process", "pool_process_init"),
-    "run_in_pool_process": ("._pool_process", "run_in_pool_process"),
-    "TexturePreset": ("._presets", "TexturePreset"),
-    "apply_preset": ("._presets", "apply_preset"),
-    "detect_preset_from_filename": ("._presets", "detect_preset_from_filename"),
-    "parse_preset": ("._presets", "parse_preset"),
-    "preset_desc": ("._presets", "preset_desc"),
-    "QualityFigures": ("._quality", "QualityFigures"),
-    "QualitySums": ("._quality", "QualitySums"),
-    "quality_figures": ("._quality", "quality_figures"),
-    "BAND_ROWS": ("._rows", "BAND_ROWS"),
-    "ENCODER_TARGETS": ("._targets", "TARGETS"),
-    "run_work": ("._tasks", "run_work"),
-    "COOKER_VERSION": ("._versions", "COOKER_VERSION"),
+# public name -> the module that defines it (or (module, its name there))
+_EXPORTS: dict[str, str | tuple[str, str]] = {
+    "ImportDiagnostic": "._diagnostics",
+    "ImportSeverity": "._diagnostics",
+    "TextureCancelled": "._errors",
+    "TextureImportError": "._errors",
+    "TextureImportErrorCode": "._errors",
+    "failpoint": "._failpoints",
+    "pool_process_init": "._pool_process",
+    "run_in_pool_process": "._pool_process",
+    "run_work": "._tasks",
+    "COOKER_VERSION": "._versions",
     "default_encoder_target": ("._versions", "default_target"),
-    "MAX_CHUNK_ITEMS": ("._wire", "MAX_CHUNK_ITEMS"),
-    "MAX_PARTS": ("._wire", "MAX_PARTS"),
-    "MeshResult": ("._wire", "MeshResult"),
-    "MeshWork": ("._wire", "MeshWork"),
-    "RESULT_FOR": ("._wire", "RESULT_FOR"),
-    "Result": ("._wire", "Result"),
-    "TextureChunk": ("._wire", "TextureChunk"),
-    "TextureResult": ("._wire", "TextureResult"),
-    "TextureWork": ("._wire", "TextureWork"),
-    "WIRE_VERSION": ("._wire", "WIRE_VERSION"),
-    "WireError": ("._wire", "WireError"),
-    "Work": ("._wire", "Work"),
-    "WorkRef": ("._wire", "WorkRef"),
-    "decode": ("._wire", "decode"),
-    "encode": ("._wire", "encode"),
-    "error_result": ("._wire", "error_result"),
-    "peek_version": ("._wire", "peek_version"),
 }
 
-
-def __getattr__(name: str):
-    where = _EXPORTS.get(name)
-    if where is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(where[0], __name__), where[1])
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
-
+__getattr__, __dir__ = _lazy.lazy_names(globals(), _EXPORTS)
 
 __all__ = [
-    "CorruptEntry",
-    "lacks_quality",
-    "QualityFigures",
-    "QualitySums",
-    "quality_figures",
-    "FolderTier",
-    "MAX_ENTRY_BYTES",
-    "UnusableEntry",
-    "read_cache_file",
-    "open_shared_tier",
-    "pack_entry",
-    "read_entry",
-    "CacheEntry",
-    "readdress",
-    "unpack_entry",
-    "ENCODER_TARGETS",
-    "default_encoder_target",
-    "encoder_target",
-    "supported_encoder_targets",
     "COOKER_VERSION",
-    "CacheKey",
-    "encoder_identity",
-    "mesh_key",
-    "miss_reason",
-    "texture_key",
-    "memory_budget",
-    "parse_size",
-    "share_of_machine",
-    "RESULT_FOR",
-    "Result",
-    "Work",
-    "BC7_PROFILES",
-    "DEFAULT_MAX_DIMENSION",
-    "ENCODABLE",
-    "WIRE_VERSION",
-    "BAND_ROWS",
-    "MAX_CHUNK_ITEMS",
-    "MAX_PARTS",
-    "HEADER_BYTES",
-    "image_size",
-    "CookCost",
-    "apply_content_processing",
-    "cook_cost",
-    "join_texture_parts",
-    "split_bands",
-    "cook_estimate_s",
-    "split_worth",
-    "apply_preset",
-    "Bc7Quality",
-    "build_mesh_buffers",
-    "ColorSpace",
-    "convert_to_output_format",
-    "convert_to_working_format",
-    "cook_texture",
-    "cook_texture_layers",
-    "CookedTexture",
-    "CookPlan",
-    "decode",
-    "decode_source",
-    "DecodedImage",
-    "detect_preset_from_filename",
-    "encode",
-    "encode_blocks",
-    "encoder_input",
-    "error_result",
+    "default_encoder_target",
     "failpoint",
-    "generate_mips",
-    "HdrHandling",
     "ImportDiagnostic",
     "ImportSeverity",
-    "MeshBuffers",
-    "MeshResult",
-    "MeshWork",
-    "MipFilter",
-    "MipPolicy",
-    "pack_subresources",
-    "parse_preset",
-    "peek_version",
-    "mip_levels_for",
-    "plan_cook",
-    "preset_desc",
-    "run_work",
-    "distinct_blocks",
     "pool_process_init",
     "run_in_pool_process",
-    "sniff_format",
+    "run_work",
     "TextureCancelled",
-    "TextureImportDesc",
     "TextureImportError",
     "TextureImportErrorCode",
-    "TextureIntent",
-    "TexturePreset",
-    "TextureChunk",
-    "TextureResult",
-    "TextureWork",
-    "validate_pre_decode",
-    "WireError",
-    "WorkingImage",
-    "WorkRef",
 ]

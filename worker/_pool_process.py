@@ -15,7 +15,7 @@ import threading
 import time
 
 from ._tasks import run_work
-from ._wire import RESULT_FOR, decode, encode
+from .wire import RESULT_FOR, decode, encode
 
 
 def run_in_pool_process(message: bytes, cancel_flag: str) -> bytes:

@@ -13,13 +13,13 @@ import dataclasses
 import os
 import time
 
-from ._bcn import encoder_target
-from ._cook import cook_texture, cook_texture_layers
-from ._desc import DEFAULT_MAX_DIMENSION
+from .cook import encoder_target
+from .cook import cook_texture, cook_texture_layers
+from .cook import DEFAULT_MAX_DIMENSION
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
-from ._mesh import build_mesh_buffers
-from ._wire import MeshResult, MeshWork, Result, TextureResult, TextureWork, Work, error_result
+from .cook import build_mesh_buffers
+from .wire import MeshResult, MeshWork, Result, TextureResult, TextureWork, Work, error_result
 
 
 def source_roots() -> list[str]:

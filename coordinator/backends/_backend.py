@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from oxcook.worker import Result, Work
+from oxcook.worker.wire import Result, Work
 
 from ._urls import check_broker_url
 

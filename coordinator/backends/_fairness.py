@@ -13,12 +13,12 @@ whenever no newcomer waits.
 
 ``oxcook cook --priority`` shifts a job's levels: ``high`` (release builds)
 two levels better, ``low`` two worse. Levels are kombu's Redis priorities
-(``worker.farm_keys.PRIORITY_STEPS``): 0 is served first.
+(``worker.farm.keys.PRIORITY_STEPS``): 0 is served first.
 """
 
 from __future__ import annotations
 
-from oxcook.worker import farm_keys as keys
+from oxcook.worker.farm import keys
 
 PRIORITY_SHIFTS = {"high": -2, "normal": 0, "low": 2}  # --priority: the levels a job's tasks move by
 

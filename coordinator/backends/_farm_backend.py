@@ -58,28 +58,11 @@ from dataclasses import dataclass, field
 import redis
 import redis.asyncio as aioredis
 
-from oxcook.worker import (
-    HEADER_BYTES,
-    MAX_CHUNK_ITEMS,
-    RESULT_FOR,
-    WIRE_VERSION,
-    MeshWork,
-    Result,
-    TextureChunk,
-    TextureWork,
-    WireError,
-    Work,
-    WorkRef,
-    cook_estimate_s,
-    decode,
-    encode,
-    error_result,
-    image_size,
-    peek_version,
-)
-from oxcook.worker import farm_keys as keys
-from oxcook.worker.celery_app import make_app
-from oxcook.worker.redis_clients import bulk_client
+from oxcook.worker.cook import HEADER_BYTES, cook_estimate_s, image_size
+from oxcook.worker.wire import MAX_CHUNK_ITEMS, RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from oxcook.worker.farm import keys
+from oxcook.worker.farm.celery_app import make_app
+from oxcook.worker.farm.redis_clients import bulk_client
 
 from .._errors import BackendError
 from ._fairness import task_priority

@@ -20,7 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from oxcook.worker import RESULT_FOR, Result, Work, decode, encode, error_result, pool_process_init, run_in_pool_process, share_of_machine
+from oxcook.worker import pool_process_init, run_in_pool_process
+from oxcook.worker.cook import share_of_machine
+from oxcook.worker.wire import RESULT_FOR, Result, Work, decode, encode, error_result
 
 from .._errors import BackendError
 from .._fork_server import pool_context, start_fork_server

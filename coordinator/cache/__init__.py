@@ -5,7 +5,7 @@ its audit, and the build record a cooked root keeps of what produced it.
 settings and the build record load without the cooking stack.
 """
 
-import importlib
+from oxcook import _lazy
 
 from ._build_record import BuildRecord as BuildRecord
 from ._build_record import SceneEntry as SceneEntry
@@ -31,17 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy.lazy_names(globals(), _LAZY)
 
 
 __all__ = [

@@ -1,7 +1,7 @@
 """``audit_entry``: one cache entry cooked again here and compared byte for byte (``oxcook cache verify``).
 
 An entry written by a cook that read its source from files records its recipe
-(paths, settings, encoder target; ``worker._cache_entry``). The audit reads
+(paths, settings, encoder target; ``worker.cache._entry``). The audit reads
 those files, checks they still hash to the entry's key — a source edited
 since is not a lie, only an entry no cook will look up again — cooks them in
 this process and compares the result with the entry's. An entry that cannot
@@ -17,7 +17,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxcook.worker import CorruptEntry, MeshResult, Result, TextureResult, read_entry, run_work, texture_key
+from oxcook.worker import run_work
+from oxcook.worker.cache import CorruptEntry, read_entry, texture_key
+from oxcook.worker.wire import MeshResult, Result, TextureResult
 
 MATCH, MISMATCH, UNAUDITED, CORRUPT = "match", "mismatch", "not audited", "corrupt"
 _SHAPE = ("texture_type", "width", "height", "depth", "array_layers", "mip_levels", "format", "content_hash", "flags")

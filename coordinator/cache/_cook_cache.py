@@ -26,28 +26,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxcook.worker import (
-    MAX_ENTRY_BYTES,
-    CacheKey,
-    CorruptEntry,
-    FolderTier,
-    ImportDiagnostic,
-    ImportSeverity,
-    MeshResult,
-    MeshWork,
-    TextureResult,
-    TextureWork,
-    UnusableEntry,
-    lacks_quality,
-    mesh_key,
-    miss_reason,
-    open_shared_tier,
-    pack_entry,
-    read_cache_file,
-    readdress,
-    texture_key,
-    unpack_entry,
-)
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.cache import MAX_ENTRY_BYTES, CacheKey, CorruptEntry, FolderTier, UnusableEntry, lacks_quality, mesh_key, miss_reason, open_shared_tier, pack_entry, read_cache_file, readdress, texture_key, unpack_entry
+from oxcook.worker.wire import MeshResult, MeshWork, TextureResult, TextureWork
 
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache, write_atomically

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from oxcook.worker import FolderTier, UnusableEntry, open_shared_tier
+from oxcook.worker.cache import FolderTier, UnusableEntry, open_shared_tier
 
 from .._errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 from .._sampling import sampled

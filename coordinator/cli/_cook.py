@@ -126,7 +126,7 @@ def cache_settings(args: argparse.Namespace) -> CacheSettings:
 
 
 def parse_size(text: str) -> int:
-    from oxcook.worker import parse_size as parse  # its module needs numpy: only when a size is given
+    from oxcook.worker.cook import parse_size as parse  # its module needs numpy: only when a size is given
 
     return parse(text)
 

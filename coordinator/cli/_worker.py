@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     # the worker's processes read it from their environment, which only this user can see
     os.environ["OXCOOK_BROKER_URL"] = broker
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # the encoder is single-threaded: one process per core
-    from oxcook.worker import share_of_machine
-    from oxcook.worker.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
+    from oxcook.worker.cook import share_of_machine
+    from oxcook.worker.farm.celery_app import serve  # reads OXCOOK_BROKER_URL when first imported
 
     concurrency = int(args.autoscale.split(",")[0]) if args.autoscale else args.concurrency or Config().thread_pool_size  # memory: shared by the most processes it may run
     # limits and readable folders come from the worker's own configuration, never from a work item

@@ -76,7 +76,7 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     Never raises: a missing record is ``LoadedRecord(None)``; a damaged one, one of
     another root or of another index is ``None`` with a warning naming why.
     """
-    from oxcook.worker import UnusableEntry, read_cache_file
+    from oxcook.worker.cache import UnusableEntry, read_cache_file
 
     path = Path(root) / RECORD_FILE
     try:  # a regular file of bounded size, opened without following a link or blocking on a FIFO

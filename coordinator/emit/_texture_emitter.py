@@ -24,7 +24,7 @@ from oxcook.formats import (
     otex_relpath,
     pack_otex,
 )
-from oxcook.worker import CookedTexture
+from oxcook.worker.cook import CookedTexture
 
 from .._types import LooseCookedLayout
 from ._allocation import texture_signature

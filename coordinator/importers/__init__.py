@@ -13,6 +13,8 @@ the build record finds nothing to do for (``_incremental``) loads no importer.
 
 import importlib
 
+from oxcook import _lazy
+
 from ._importer import SCENE_FORMATS as SCENE_FORMATS
 from ._importer import Importer as Importer
 from ._importer import ImportFormat as ImportFormat
@@ -47,14 +49,7 @@ def importer_for(fmt: ImportFormat) -> type[Importer] | None:
     return None if where is None else getattr(importlib.import_module(where[0], __name__), where[1])
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy.lazy_names(globals(), _LAZY)
 
 __all__ = [
     "IMPORTERS",

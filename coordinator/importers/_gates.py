@@ -15,7 +15,8 @@ An exact level (infinite PSNR, no angle error) passes every gate.
 
 from __future__ import annotations
 
-from oxcook.worker import ImportDiagnostic, ImportSeverity, QualityFigures
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.cook import QualityFigures
 
 from .._types import QualityGates
 

@@ -24,7 +24,7 @@ What the estimate counts, each where it is largest:
 * :data:`SCENE_SLACK`: the modules a scene cook imports, its threads, and heap
   the allocator keeps after a free.
 
-``bench/memory.py`` and ``tests/coordinator/test_scene_budget.py`` measure the
+``bench/memory.py`` and ``tests/coordinator/importers/test_scene_budget.py`` measure the
 coordinator's peak for generated scenes against this estimate.
 """
 

@@ -50,7 +50,8 @@ from oxcook.formats import (
     sanitize_segment,
     unorm16,
 )
-from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshBuffers
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.cook import MeshBuffers
 
 from .._errors import PathEscapesRoot, SceneError
 from .._memory import coordinator_budget

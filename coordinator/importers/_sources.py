@@ -33,18 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from oxcook.formats import Format, printable_name
-from oxcook.worker import (
-    Bc7Quality,
-    ImportDiagnostic,
-    ImportSeverity,
-    MipFilter,
-    MipPolicy,
-    TextureImportDesc,
-    TexturePreset,
-    detect_preset_from_filename,
-    parse_preset,
-    preset_desc,
-)
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.cook import Bc7Quality, MipFilter, MipPolicy, TextureImportDesc, TexturePreset, detect_preset_from_filename, parse_preset, preset_desc
 
 from .._errors import ConfigError, PathEscapesRoot
 from .._types import TextureSettings, TextureSource

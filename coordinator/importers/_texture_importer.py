@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from oxcook.formats import Format, otex_relpath
-from oxcook.worker import HEADER_BYTES, ImportDiagnostic, ImportSeverity, failpoint, image_size, quality_figures
+from oxcook.worker import ImportDiagnostic, ImportSeverity, failpoint
+from oxcook.worker.cook import HEADER_BYTES, image_size, quality_figures
 
 from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource

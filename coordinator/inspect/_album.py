@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from oxcook.formats import FormatError
-from oxcook.worker import TextureImportError, decode_source, preset_desc
+from oxcook.worker import TextureImportError
+from oxcook.worker.cook import decode_source, preset_desc
 
 from ._catalog import TextureInfo
 from ._decode import MAX_DECODE_PIXELS, PayloadReader, has_alpha

@@ -25,7 +25,7 @@ from oxcook.formats import (
     unpack_otex,
     unpack_scene,
 )
-from oxcook.worker import TexturePreset, detect_preset_from_filename
+from oxcook.worker.cook import TexturePreset, detect_preset_from_filename
 
 from .._errors import PathEscapesRoot
 from ..emit import confined

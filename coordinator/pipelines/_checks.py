@@ -35,7 +35,8 @@ from oxcook.formats import (
     compute_layout,
     texture_payload_problems,
 )
-from oxcook.worker import CookedTexture, MeshBuffers, TextureImportDesc, TextureWork, mip_levels_for
+from oxcook.worker.cook import CookedTexture, MeshBuffers, TextureImportDesc, mip_levels_for
+from oxcook.worker.wire import TextureWork
 
 _ROW = TEXTURE_RESOURCE_DESC[Epoch.B]
 _WORST_BYTES_PER_TEXEL = 16  # RGBA32F

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from oxcook.worker import ImportDiagnostic, MeshBuffers, MeshResult, MeshWork
+from oxcook.worker import ImportDiagnostic
+from oxcook.worker.cook import MeshBuffers
+from oxcook.worker.wire import MeshResult, MeshWork
 
 from ..cache import Lookup
 from ._checks import mesh_result_problem

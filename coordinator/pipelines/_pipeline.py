@@ -28,7 +28,9 @@ import itertools
 import time
 from typing import Generic, Protocol, TypeVar
 
-from oxcook.worker import CacheKey, ImportDiagnostic, Result, TextureResult, TextureWork, error_result
+from oxcook.worker import ImportDiagnostic
+from oxcook.worker.cache import CacheKey
+from oxcook.worker.wire import Result, TextureResult, TextureWork, error_result
 
 from .._types import PipelineProgress
 from ..backends import ComputeBackend

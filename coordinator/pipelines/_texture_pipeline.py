@@ -32,20 +32,9 @@ import time
 from dataclasses import dataclass
 
 from oxcook.formats import TextureType
-from oxcook.worker import (
-    HEADER_BYTES,
-    MAX_PARTS,
-    CookedTexture,
-    ImportDiagnostic,
-    TextureImportDesc,
-    TextureResult,
-    TextureWork,
-    default_encoder_target,
-    error_result,
-    image_size,
-    join_texture_parts,
-    split_worth,
-)
+from oxcook.worker import ImportDiagnostic, default_encoder_target
+from oxcook.worker.cook import HEADER_BYTES, CookedTexture, TextureImportDesc, image_size, join_texture_parts, split_worth
+from oxcook.worker.wire import MAX_PARTS, TextureResult, TextureWork, error_result
 
 from .._config import SPLIT_ABOVE
 from ..cache import Lookup

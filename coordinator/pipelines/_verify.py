@@ -28,7 +28,8 @@ import asyncio
 import dataclasses
 from typing import Callable, Collection
 
-from oxcook.worker import ImportDiagnostic, ImportSeverity, MeshWork, Result, TextureWork
+from oxcook.worker import ImportDiagnostic, ImportSeverity
+from oxcook.worker.wire import MeshWork, Result, TextureWork
 
 from .._errors import WorkerResultMismatch
 from .._sampling import sampled

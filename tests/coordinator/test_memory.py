@@ -10,10 +10,10 @@ import pytest
 
 from bench.memory import COORDINATOR
 from oxcook.coordinator._memory import HeldBytes, result_estimate
-from tests.worker.test_budget import KINDS, measured, one_bit
-from oxcook.worker import preset_desc
+from tests.worker.cook.test_budget import KINDS, measured, one_bit
+from oxcook.worker.cook import preset_desc
 
-from .test_hostile import REPO
+from .importers.test_hostile import REPO
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from oxcook.worker import TextureWork, preset_desc, run_work
+from oxcook.worker import run_work
+from oxcook.worker.cook import preset_desc
+from oxcook.worker.wire import TextureWork
 
 
 def _png(path, size=64):

@@ -1,0 +1,46 @@
+"""The folder tier reads only what can be an entry it wrote: a regular file, not a link, within the size cap."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from oxcook.worker.cache import MAX_ENTRY_BYTES, FolderTier, UnusableEntry
+
+KEY = "ab" * 32
+
+
+def entry_path(root) -> os.PathLike:
+    return root / "entries" / KEY[:2] / f"{KEY}.oxc"
+
+
+def test_an_absent_entry_is_a_plain_miss(tmp_path):
+    assert FolderTier(tmp_path).get(KEY) is None
+
+
+def test_an_entry_larger_than_the_cap_is_refused_before_reading(tmp_path):
+    FolderTier(tmp_path).put(KEY, bytes(2000))
+    with pytest.raises(UnusableEntry, match="larger than the 1000-byte limit") as refused:
+        FolderTier(tmp_path, max_entry_bytes=1000).get(KEY)
+    assert refused.value.path == entry_path(tmp_path)
+    assert FolderTier(tmp_path, max_entry_bytes=2000).get(KEY) == bytes(2000)
+
+
+def test_the_default_cap_refuses_a_sparse_file_past_it_without_reading_it(tmp_path):
+    path = entry_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.touch()
+    os.truncate(path, MAX_ENTRY_BYTES + 1)  # sparse: nothing is allocated, but reading it would allocate it all
+    with pytest.raises(UnusableEntry, match="larger than"):
+        FolderTier(tmp_path).get(KEY)
+
+
+def test_an_entry_larger_than_the_cap_is_not_written(tmp_path):
+    FolderTier(tmp_path, max_entry_bytes=1000).put(KEY, bytes(2000))
+    assert not entry_path(tmp_path).exists()
+
+
+def test_the_cap_holds_the_largest_result_a_cook_can_make():
+    # a texture payload, and a mesh's vertex and index buffers, are each sized by a u32 in the container
+    assert MAX_ENTRY_BYTES > 2 * (2**32 - 1)

@@ -1,0 +1,140 @@
+"""One cook-cache entry's bytes: a checked frame around a wire-encoded result (shared by coordinators and workers).
+
+::
+
+    "OXCE"  u8 version=2  32-byte SHA-256 of the rest  u32 meta length  meta  body
+    meta: msgpack map {"cooked_by": str, "recipe": bytes (a wire-encoded TextureWork naming its paths), optional}
+    body: a TextureResult or MeshResult, wire-encoded
+
+The meta says who cooked the result (a farm worker's hostname, ``local`` for a
+coordinator's own pool) and, for a texture cooked from files, what cooking it
+again needs (its paths, settings and encoder target), so ``oxcook cache
+verify`` can audit it. Neither is part of the result or of its key: the
+payload bytes are the same whoever cooked them. Version 1 frames (no meta)
+are still read, as cooked by nobody known and with no recipe.
+
+A frame that is short, of an unknown version, whose bytes do not hash to its
+checksum, or whose body is not a result for this key is corrupt: the reader
+treats it as a miss (``entry corrupt``) and it is cooked again — a corrupt
+entry can never reach a container. A texture entry holds the sums of its
+quality figures unless it was cooked without them (:func:`lacks_quality`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import struct
+from dataclasses import dataclass
+
+import msgpack
+
+from ..wire import MeshResult, MeshWork, TextureResult, TextureWork, WireError, decode, encode
+
+MAGIC = b"OXCE"
+VERSION = 2
+_READS = (1, 2)
+_HEADER = len(MAGIC) + 1 + 32
+_META_LENGTH = struct.Struct("<I")
+
+
+class CorruptEntry(Exception):
+    """The bytes are not a valid entry for the key asked for."""
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """What an entry holds: the result, who cooked it (``""``: the entry does not say) and its recipe, if any."""
+
+    result: TextureResult | MeshResult
+    cooked_by: str = ""
+    recipe: TextureWork | None = None
+
+
+def lacks_quality(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> bool:
+    """Whether ``result`` (a cached texture cooked without its quality figures) cannot serve ``work``, which asks
+    for them: it is cooked again, and the new entry, with them, serves both kinds of cook."""
+    return isinstance(work, TextureWork) and work.quality and result.cooked is not None and result.cooked.quality is None
+
+
+def readdress(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> TextureResult | MeshResult:
+    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source; no quality
+    sums when ``work`` asks for none)."""
+    if isinstance(result, MeshResult):
+        return dataclasses.replace(result, key=work.key, source_id=work.source_id)
+    cooked = result.cooked
+    if not work.quality:
+        cooked = dataclasses.replace(cooked, quality=None)
+    old = cooked.source_id
+    diagnostics = tuple(
+        dataclasses.replace(d, source_id=work.source_id, message=work.source_id + d.message[len(old) :] if d.message.startswith(old) else d.message)
+        for d in cooked.diagnostics
+    )
+    cooked = dataclasses.replace(cooked, source_id=work.source_id, diagnostics=diagnostics)
+    return dataclasses.replace(result, key=work.key, source_id=work.source_id, cooked=cooked)
+
+
+def pack_entry(result: TextureResult | MeshResult, *, cooked_by: str = "", recipe: TextureWork | None = None) -> bytes:
+    """The entry's bytes. ``recipe``: the work item by paths that cooks ``result`` again (never source bytes)."""
+    if recipe is not None and not recipe.paths:
+        raise ValueError(f"{recipe.source_id}: a recipe names its sources by path")
+    body = encode(dataclasses.replace(result, lease=""))  # which lease its worker held is no part of what was cooked
+    meta = {"cooked_by": cooked_by}
+    if recipe is not None:
+        meta["recipe"] = encode(recipe)
+    meta_bytes = msgpack.packb(meta, use_bin_type=True)
+    rest = _META_LENGTH.pack(len(meta_bytes)) + meta_bytes + body
+    return MAGIC + bytes([VERSION]) + hashlib.sha256(rest).digest() + rest
+
+
+def read_entry(data: bytes, key: str, kind: type | tuple[type, ...]) -> CacheEntry:
+    """The result in an entry, who cooked it and its recipe.
+
+    Raises:
+        CorruptEntry: truncated, an unknown version, a checksum mismatch, a malformed meta, or not a successful
+            ``kind`` for ``key``.
+    """
+    if len(data) < _HEADER or data[:4] != MAGIC or data[4] not in _READS:
+        raise CorruptEntry("not an oxcook cache entry of a known version")
+    rest = data[_HEADER:]
+    if hashlib.sha256(rest).digest() != data[5:_HEADER]:
+        raise CorruptEntry("checksum mismatch")
+    cooked_by, recipe, body = "", None, rest
+    if data[4] >= 2:
+        cooked_by, recipe, body = _meta(rest)
+    try:
+        result = decode(body, expect=kind)
+    except WireError as exc:
+        raise CorruptEntry(exc.message) from exc
+    if result.key != key or not result.ok:
+        raise CorruptEntry("the entry holds another result")
+    return CacheEntry(result, cooked_by, recipe)
+
+
+def _meta(rest: bytes) -> tuple[str, TextureWork | None, bytes]:
+    if len(rest) < _META_LENGTH.size:
+        raise CorruptEntry("truncated meta")
+    (length,) = _META_LENGTH.unpack_from(rest)
+    end = _META_LENGTH.size + length
+    try:
+        meta = msgpack.unpackb(rest[_META_LENGTH.size : end], raw=False, strict_map_key=True) if end <= len(rest) else None
+    except Exception as exc:  # msgpack's own error classes vary by version
+        raise CorruptEntry(f"meta is not msgpack: {exc}") from exc
+    if not isinstance(meta, dict) or not isinstance(meta.get("cooked_by"), str) or not isinstance(meta.get("recipe", b""), bytes):
+        raise CorruptEntry("meta is not {cooked_by, recipe}")
+    recipe = None
+    if meta.get("recipe"):
+        try:
+            recipe = decode(meta["recipe"], expect=TextureWork)
+        except WireError as exc:
+            raise CorruptEntry(f"recipe: {exc.message}") from exc
+    return meta["cooked_by"], recipe, rest[end:]
+
+
+def unpack_entry(data: bytes, key: str, kind: type | tuple[type, ...]) -> TextureResult | MeshResult:
+    """The result in an entry (:func:`read_entry` without who cooked it).
+
+    Raises:
+        CorruptEntry: as :func:`read_entry`.
+    """
+    return read_entry(data, key, kind).result
