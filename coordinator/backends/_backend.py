@@ -9,11 +9,12 @@ own transport. :func:`open_backend` picks one from a broker URL.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from typing import Protocol
 
 from oxcook.worker.wire import Result, Work
 
-from ._urls import check_broker_url
+from ._urls import BACKENDS, check_broker_url
 
 
 class ComputeBackend(Protocol):
@@ -21,6 +22,10 @@ class ComputeBackend(Protocol):
 
     name: str
     shares_files: bool  # workers can read the coordinator's files by path (send paths, not bytes)
+
+    @classmethod
+    def open(cls, url: str, *, workers: int, memory_budget: int | None = None, **options) -> "ComputeBackend":
+        """A backend for ``url`` (its scheme's row of ``BACKENDS``), ready for work; options it has no use for are ignored."""
 
     def submit(self, work: Work) -> "asyncio.Future[Result]":
         """Queue one work item (of job ``work.job``); the future resolves to its result.
@@ -45,21 +50,14 @@ class ComputeBackend(Protocol):
 
 
 def open_backend(broker_url: str | None, *, workers: int, memory_budget: int | None = None, **options) -> ComputeBackend:
-    """The backend for ``broker_url``: none or ``local`` → process pool, ``redis://`` → Celery farm.
+    """The backend for ``broker_url`` (its scheme's row of ``BACKENDS``): none or ``local`` → process pool,
+    ``redis://`` → Celery farm.
 
     Raises:
         ConfigError: an unknown scheme (the message lists the known ones).
     """
-    check_broker_url(broker_url or "local")
-    scheme = (broker_url or "local").split(":", 1)[0].lower()
-    if scheme == "local":
-        from ._local_backend import LocalBackend
-
-        backend = LocalBackend(workers=workers, memory_budget=memory_budget)
-        backend.warm_up()
-        return backend
-    if scheme in ("redis", "rediss"):
-        from ._farm_backend import FarmBackend
-
-        return FarmBackend(broker_url, **options)
-    raise AssertionError(f"check_broker_url let {scheme!r} through")
+    url = broker_url or "local"
+    check_broker_url(url)
+    module, name = BACKENDS[url.split(":", 1)[0].lower()]
+    backend_class = getattr(importlib.import_module(module, __package__), name)
+    return backend_class.open(url, workers=workers, memory_budget=memory_budget, **options)

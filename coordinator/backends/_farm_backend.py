@@ -143,6 +143,12 @@ class _Gathering:
 class FarmBackend:
     name = "farm"
 
+    @classmethod
+    def open(cls, url: str, *, workers: int, memory_budget: int | None = None, **options) -> "FarmBackend":
+        """The farm behind ``url`` (``BACKENDS``); the workers and their memory budget are the farm's own."""
+        del workers, memory_budget
+        return cls(url, **options)
+
     def __init__(
         self,
         broker_url: str,

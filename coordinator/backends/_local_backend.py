@@ -25,7 +25,7 @@ from oxcook.worker.cook import share_of_machine
 from oxcook.worker.wire import RESULT_FOR, Result, Work, decode, encode, error_result
 
 from .._errors import BackendError
-from .._fork_server import pool_context, start_fork_server
+from ._fork_server import pool_context, start_fork_server
 
 
 class LocalBackend:
@@ -42,6 +42,13 @@ class LocalBackend:
         self._alone = asyncio.Lock()  # retries run one at a time, so a poison input takes down only itself
         self._flags = Path(tempfile.mkdtemp(prefix="oxcook-cancel-"))
         self._closed = False
+
+    @classmethod
+    def open(cls, _url: str, *, workers: int, memory_budget: int | None = None, **_farm_options) -> "LocalBackend":
+        """The pool for ``local`` (``BACKENDS``), its fork server started; the farm's options do not apply."""
+        backend = cls(workers=workers, memory_budget=memory_budget)
+        backend.warm_up()
+        return backend
 
     def warm_up(self) -> None:
         """Start the fork server now, while the coordinator opens the root and reads its inputs (``python -m

@@ -6,7 +6,14 @@ import urllib.parse
 
 from .._errors import ConfigError
 
-KNOWN_SCHEMES = ("local", "redis", "rediss")
+# The one table of backends: a broker URL's scheme -> the module and class that run its work
+# (each class opens itself from the URL: ``cls.open(url, workers=..., memory_budget=..., **options)``).
+BACKENDS: dict[str, tuple[str, str]] = {
+    "local": ("._local_backend", "LocalBackend"),
+    "redis": ("._farm_backend", "FarmBackend"),
+    "rediss": ("._farm_backend", "FarmBackend"),
+}
+KNOWN_SCHEMES = tuple(BACKENDS)
 
 
 def check_broker_url(url: str) -> None:

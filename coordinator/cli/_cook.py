@@ -348,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
 def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSettings, broker: str | None, prune: bool, started: float) -> int:
     """Run the jobs that have work through the service (the cooking stack is loaded here, not before)."""
     if not broker or broker.lower().startswith("local"):
-        from .._fork_server import start_fork_server
+        from ..backends import start_fork_server
 
         start_fork_server()  # the pool's processes import the worker while this process imports the service
     from .._service import ImportService, QueueDispatcher

@@ -1,17 +1,29 @@
-"""Pictures of a cooked root: the ``--html`` page and ``--export`` of ``oxcook inspect``.
+"""Looking at a cooked root: ``oxcook inspect``'s summary, its ``--html`` page and ``--export``.
 
-Rooms inside: ``_decode`` (a row's payload to texels; the one door to the block
+Rooms inside: ``_summary`` (the root's counts, validation and stale bytes, as a
+table or JSON), ``_decode`` (a row's payload to texels; the one door to the block
 decoder), ``_views`` (texels to what a person looks at: tone mapping, alpha, lit
 normals, error heatmaps; pure), ``_png`` (the one door to Pillow), ``_catalog``
 (descriptors, sidecars and report entries joined per row), ``_cook_report`` (the
 ``cook --report`` JSON, read defensively), ``_album`` (one texture's pictures),
 ``_page`` (the HTML; pure), ``_html`` and ``_export`` (the two commands' work).
+
+Names are bound on first use: the summary loads no decoder, numpy or Pillow.
 """
 
-from ._cook_report import CookReport as CookReport
-from ._cook_report import read_cook_report as read_cook_report
-from ._export import export_texture as export_texture
-from ._html import HtmlResult as HtmlResult
-from ._html import write_html as write_html
+from oxcook import _lazy
 
-__all__ = ["CookReport", "HtmlResult", "export_texture", "read_cook_report", "write_html"]
+_LAZY = {
+    "CookReport": "._cook_report",
+    "read_cook_report": "._cook_report",
+    "export_texture": "._export",
+    "HtmlResult": "._html",
+    "write_html": "._html",
+    "inspect_root": "._summary",
+    "render_summary": "._summary",
+    "summary_dict": "._summary",
+}
+
+__getattr__, __dir__ = _lazy.lazy_names(globals(), _LAZY)
+
+__all__ = ["CookReport", "HtmlResult", "export_texture", "inspect_root", "read_cook_report", "render_summary", "summary_dict", "write_html"]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
 
-from oxcook.coordinator._fork_server import PRELOAD, pool_context
+from oxcook.coordinator.backends._fork_server import PRELOAD, pool_context
 
 _PROBE = "sorted(m for m in __import__('sys').modules if m.startswith(('oxcook.coordinator', 'oxcook.worker', 'celery')))"
 

@@ -78,7 +78,7 @@ def test_a_no_op_loads_no_cooking_stack(tmp_path):
     assert result.returncode == 0, result.stderr
     loaded = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "oxcook.coordinator.cli._cook" in loaded  # the probe sees the command's imports
-    for heavy in ("numpy", "PIL", "ispc_texcomp", "celery", "oxcook.worker.cook._bcn", "oxcook.coordinator._service", "oxcook.coordinator._fork_server"):
+    for heavy in ("numpy", "PIL", "ispc_texcomp", "celery", "oxcook.worker.cook._bcn", "oxcook.coordinator._service", "oxcook.coordinator.backends._fork_server"):
         assert heavy not in loaded, heavy
 
 

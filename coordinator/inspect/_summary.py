@@ -21,7 +21,7 @@ from oxcook.formats import (
     validate_container,
 )
 
-from .emit import JOURNAL_FILE, CookedRootFiles, read_journal, stale_bytes
+from ..emit import JOURNAL_FILE, CookedRootFiles, read_journal, stale_bytes
 
 
 def inspect_root(path: Path, *, verify_hashes: bool = True) -> tuple[Path, ValidationReport]:
