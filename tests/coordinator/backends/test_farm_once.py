@@ -67,7 +67,7 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         await backend.close()
         return published
 
-    assert asyncio.run(main()) == 1  # was 2: the delivered item was published again and a worker cooked it twice
+    assert asyncio.run(main()) == 1  # 2 would mean the delivered item was published again and a worker cooked it twice
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_a_running_item_whose_job_no_longer_wants_it_stops_quietly(worker_store,
     store = worker_store
     results, errors = stopped_mid_cook(store, monkeypatch, lambda s: s.delete(keys.work("j", "j:1")))  # its result came from another worker, or its job is over
     assert errors == []  # not a failure of this worker's: its task ends quietly (Flower counts no failure)
-    assert [r.error.code for r in results] == ["texture-cancelled"]  # was a whole cook for nobody
+    assert [r.error.code for r in results] == ["texture-cancelled"]  # not a whole cook for nobody
     assert not store.exists(keys.result("j", "j:1")) and not store.exists(keys.done("j")) and not store.exists(keys.lease("j", "j:1"))
     assert not store.keys(keys.staged("j", "j:1", "*"))  # its staged result dropped too
 

@@ -49,7 +49,7 @@ def test_flower_sees_the_workers_and_counts_failed_textures_as_failed(farm, tmp_
             return {}
 
     try:
-        wait_until(lambda: bool(workers()), 60, "flower to list the worker")  # was {}: the worker refused json control messages
+        wait_until(lambda: bool(workers()), 60, "flower to list the worker")  # a worker that refused json control messages would list as {}
         src = tmp_path / "src"
         src.mkdir()
         for i in range(3):
