@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .._errors import ConfigError
 from ..backends import check_broker_url
+from ._params import PATH, Option
 
 PASSWORD_WARNING = (
     "warning: the broker URL given with --broker holds a password, which other users of this machine can read in the "
@@ -25,16 +26,18 @@ PASSWORD_WARNING = (
 )
 
 
-def add_broker_arguments(parser: argparse.ArgumentParser, url_help: str) -> None:
+def broker_options(url_help: str) -> list[Option]:
     """``--broker URL`` and ``--broker-file PATH``, one or the other."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--broker", metavar="URL", help=url_help)
-    group.add_argument(
-        "--broker-file",
-        type=Path,
-        metavar="PATH",
-        help="a file holding the broker URL, one line: keeps a password out of the process list (as $OXCOOK_BROKER_URL does)",
-    )
+    return [
+        Option("--broker", exclusive="broker", metavar="URL", help=url_help),
+        Option(
+            "--broker-file",
+            exclusive="broker",
+            type=PATH,
+            metavar="PATH",
+            help="a file holding the broker URL, one line: keeps a password out of the process list (as $OXCOOK_BROKER_URL does)",
+        ),
+    ]
 
 
 def broker_url(args: argparse.Namespace, command: str) -> str | None:

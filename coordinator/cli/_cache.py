@@ -14,29 +14,38 @@ import os
 import sys
 from pathlib import Path
 
+import click
+
 from oxcook.worker.cache import FolderTier, UnusableEntry, open_shared_tier
 
 from .._errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 from .._sampling import sampled
 from ..backends import check_broker_url, mask_url
 from ..cache import DEFAULT_MAX_BYTES, default_cache_dir
-from ._cook import _fraction, memory_size
+from ._params import FRACTION, PATH, Argument, Command, Option, Size
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser("cache", help="show, prune, clear or audit the cook cache", description="Look after the local cook cache; audit a tier.")
-    p.add_argument(
-        "action",
-        choices=("stats", "prune", "clear", "verify"),
-        help="stats: size and entries; prune: to --max-size, least recently used first; clear: everything; "
-        "verify: cook a share of a tier's entries again and discard those that differ (exit 1 if any)",
+def command() -> Command:
+    return Command(
+        "cache",
+        run,
+        short_help="show, prune, clear or audit the cook cache",
+        help="Look after the local cook cache; audit a tier.",
+        params=[
+            Argument(
+                "action",
+                description="stats: size and entries; prune: to --max-size, least recently used first; clear: everything; "
+                "verify: cook a share of a tier's entries again and discard those that differ (exit 1 if any)",
+                type=click.Choice(("stats", "prune", "clear", "verify")),
+                metavar="ACTION",
+            ),
+            Option("--cache", type=PATH, metavar="DIR", help="the cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)"),
+            Option("--max-size", type=Size(), default=DEFAULT_MAX_BYTES, metavar="SIZE", help="with prune: the size to keep (default 10G)"),
+            Option("--fraction", type=FRACTION, default=1.0, metavar="F", help="with verify: the share of entries cooked again, chosen by key (default 1: all)"),
+            Option("--tier", type=click.Choice(("local", "shared")), default="local", help="with verify: the tier audited (default local)"),
+            Option("--shared-cache", metavar="URL", help="with verify --tier shared: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)"),
+        ],
     )
-    p.add_argument("--cache", type=Path, metavar="DIR", help="the cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)")
-    p.add_argument("--max-size", type=memory_size, default=DEFAULT_MAX_BYTES, metavar="SIZE", help="with prune: the size to keep (default 10G)")
-    p.add_argument("--fraction", type=_fraction, default=1.0, metavar="F", help="with verify: the share of entries cooked again, chosen by key (default 1: all)")
-    p.add_argument("--tier", choices=("local", "shared"), default="local", help="with verify: the tier audited (default local)")
-    p.add_argument("--shared-cache", metavar="URL", help="with verify --tier shared: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,19 +10,22 @@ from oxcook.formats import OxcookError
 
 from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
 from ..emit import compact_root
+from ._params import PATH, SECONDS, Argument, Command, Option
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser(
+def command() -> Command:
+    return Command(
         "compact",
-        help="trim the stale bytes that re-cooks leave behind",
-        description="Rewrite a cooked root with only its live content: rows reachable from its materials, geometry and "
+        run,
+        short_help="trim the stale bytes that re-cooks leave behind",
+        help="Rewrite a cooked root with only its live content: rows reachable from its materials, geometry and "
         "texture sidecars, indices remapped inside every descriptor. Crash-safe like a cook; the result is deterministic.",
+        params=[
+            Argument("root", description="cooked root folder", type=PATH),
+            Option("--dry-run", is_flag=True, help="only say how many bytes it would free"),
+            Option("--lock-timeout", type=SECONDS, default=600.0, metavar="S", help="seconds to wait for a running cook"),
+        ],
     )
-    p.add_argument("root", type=Path, help="cooked root folder")
-    p.add_argument("--dry-run", action="store_true", help="only say how many bytes it would free")
-    p.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for a running cook")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

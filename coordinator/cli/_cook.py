@@ -16,16 +16,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import os
 import signal
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oxcook.formats import OxcookError, is_uuid_v7
+import click
+
+from oxcook.formats import OxcookError
 from oxcook.worker import default_encoder_target
 
 from .._config import SPLIT_ABOVE, Config
@@ -34,8 +34,9 @@ from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity,
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..importers import NOT_RENDERED, check_settings, expand_sources
-from ._broker import add_broker_arguments, broker_url
+from ._broker import broker_options, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
+from ._params import FLOAT, FRACTION, PATH, POSITIVE_INT, SECONDS, Argument, Command, Option, PixelCount, Size, SourceKey, parse_size
 from ._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._report import describe_quality, job_dict, report_dict
@@ -80,37 +81,6 @@ QUALITIES = ("fast", "default", "balanced", "high", "best")
 FILTERS = ("box", "kaiser", "lanczos")
 
 
-def _number(kind: type, low: float, high: float, what: str):
-    """An argparse type: a ``kind`` (int or float) within [low, high], refused with a message that says so."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if kind is int else 'number'}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
-        return value
-
-    return parse
-
-
-_positive_int = _number(int, 1, 2**31, "at least 1")
-_seconds = _number(float, 0.0, 1e9, "0 or more seconds")
-_fraction = _number(float, 0.0, 1.0, "between 0 and 1")
-_float = _number(float, -math.inf, math.inf, "a number")  # a gate's range is checked with the manifest's (check_settings)
-
-
-def _source_key(text: str) -> bytes:
-    try:
-        key = uuid.UUID(text).bytes
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a UUID") from None
-    if not is_uuid_v7(key):
-        raise argparse.ArgumentTypeError(f"{text} is not a UUIDv7 (the engine's source key rule, spec §1.6)")
-    return key
-
-
 def cache_settings(args: argparse.Namespace) -> CacheSettings:
     """The cook cache the options and environment ask for (local on by default)."""
     shared = args.shared_cache or os.environ.get("OXCOOK_SHARED_CACHE") or None
@@ -125,137 +95,120 @@ def cache_settings(args: argparse.Namespace) -> CacheSettings:
     return CacheSettings(local=local, shared=shared, max_bytes=args.cache_max_size, verify_fraction=args.cache_verify, trust_stat=not args.rebuild)
 
 
-def parse_size(text: str) -> int:
-    from oxcook.worker.cook import parse_size as parse  # its module needs numpy: only when a size is given
-
-    return parse(text)
-
-
-def _split_size(text: str) -> int:
-    """An argparse type: ``4096x4096``, ``16M`` or ``0`` (never) → pixels."""
-    width, sep, height = text.lower().partition("x")
-    try:
-        if sep:
-            return int(width) * int(height)
-        return 0 if text.strip() == "0" else parse_size(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a pixel count (WIDTHxHEIGHT, a number with K or M, or 0)") from None
-
-
-def memory_size(text: str) -> int:
-    """An argparse type: ``8G`` → bytes."""
-    try:
-        return parse_size(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size (bytes, or with K, M, G or T)") from None
-
-
-def add_arguments(sub) -> None:
-    parser = sub.add_parser(
+def command() -> Command:
+    """``oxcook cook``: every option checked as it is parsed."""
+    cache, ci = "Cook cache (a re-cook of unchanged sources does no encoding)", "What CI reads"
+    return Command(
         "cook",
-        help="cook textures and scenes into a cooked root",
-        description="Cook textures, scenes, folders and TOML manifests into a loose cooked container. "
+        run,
+        short_help="cook textures and scenes into a cooked root",
+        help="Cook textures, scenes, folders and TOML manifests into a loose cooked container. "
         "Presets come from file names (_albedo, _n/_normal, _orm, _rough, _metal, _ao, _emissive, .hdr/.exr, ...) "
         "or, for scene textures, from their material slot, unless --preset is given.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        params=[
+            Argument("sources", description="texture or scene files, folders (recursive) or TOML manifests", nargs=-1, required=True, type=PATH),
+            Option("-o", "--output", required=True, type=PATH, metavar="ROOT", help="cooked root to create or update"),
+            Option("--preset", metavar="NAME", help="preset for every texture (default: from the file name or the scene's material slot)"),
+            Option("--format", metavar="FORMAT", help="output format (see below)"),
+            Option("--mips", metavar="MIPS", help="none, full, or a maximum count"),
+            Option("--quality", type=click.Choice(QUALITIES), help="BC7 effort: fast, default (= balanced) or high (= best)"),
+            Option("--filter", type=click.Choice(FILTERS), help="mip filter"),
+            Option(
+                "--min-psnr",
+                type=FLOAT,
+                metavar="DB",
+                help="a texture whose level-0 PSNR (decoded blocks against the encoder's input) is below DB is an error "
+                "(texture-quality-below-threshold, exit 1), and still written; manifests: min_psnr and max_normal_error_deg per rule",
+            ),
+            Option("--no-quality", is_flag=True, help="measure no quality figures (PSNR, normal error, alpha coverage); they change no byte"),
+            Option("--workers", type=POSITIVE_INT, metavar="N", help="compute processes (default: one per core)"),
+            Option(
+                "--split-above",
+                type=PixelCount(),
+                default=SPLIT_ABOVE,
+                metavar="PIXELS",
+                help="split a texture of at least this many pixels (e.g. 4096x4096 or 16M) across processes or farm workers, "
+                "and a smaller one across processes that would otherwise idle; the bytes are the same (default: 4096x4096; 0: never split)",
+            ),
+            Option(
+                "--memory-budget",
+                type=Size(),
+                metavar="SIZE",
+                help="memory one local worker process may use for one texture, e.g. 4G; larger textures are refused by name "
+                "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
+            ),
+            *broker_options("farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)"),
+            Option(
+                "--stall-timeout",
+                type=SECONDS,
+                default=lambda: os.environ.get("OXCOOK_STALL_TIMEOUT", "60"),
+                metavar="S",
+                help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
+            ),
+            Option("--shared-storage", is_flag=True, help="farm workers read sources by path instead of from Redis"),
+            Option(
+                "--window",
+                type=POSITIVE_INT,
+                default=Config().texture_queue_capacity,
+                metavar="N",
+                help="textures in flight at once (submitted, not yet placed): bounds the coordinator's memory and, on a farm, the job's "
+                "queued tasks and its Redis memory (at most N results); a farm of many processes needs more (default: 64)",
+            ),
+            Option(
+                "--priority",
+                type=click.Choice(("high", "normal", "low")),
+                default="normal",
+                help="farm: how this cook's tasks rank against other jobs' on the same farm; every job's first tasks rank before "
+                "a long job's backlog, and high (release builds) moves all of them up, low down (default: normal)",
+            ),
+            Option(
+                "--verify-results",
+                type=FRACTION,
+                metavar="FRACTION",
+                help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
+                "a worker whose bytes differ is named, its results replaced, exit 1. Without it a worker's lie of the right shape "
+                "(shuffled blocks, hashed again) passes every other check (default: $OXCOOK_VERIFY_RESULTS, else 0)",
+            ),
+            Option("--report", type=PATH, metavar="FILE", help="write a JSON report: every job, one entry per texture, and totals"),
+            Option("--strict", is_flag=True, help="a manifest file that no rule matches is an error, not a warning"),
+            Option(
+                "--force",
+                is_flag=True,
+                help="cook into a non-empty folder that is not a cooked root, or one inside another root; rebuild a root that does not validate",
+            ),
+            Option(
+                "--rebuild",
+                is_flag=True,
+                help="ignore the root's build record and the stat cache: every input is read and hashed, cooked again (through the cook cache) and placed again, e.g. after the root or a source was edited by hand",
+            ),
+            Option("--prune", is_flag=True, help="drop the inputs of earlier cooks whose files are gone from the build record, with the sidecars only they produced"),
+            Option("--cache", section=cache, type=PATH, metavar="DIR", help="the local cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)"),
+            Option("--no-cache", section=cache, is_flag=True, help="turn every cache tier off (also: OXCOOK_NO_CACHE=1)"),
+            Option("--cache-max-size", section=cache, type=Size(), default=DEFAULT_MAX_BYTES, metavar="SIZE", help="prune the local cache to this size, least recently used first (default 10G)"),
+            Option("--shared-cache", section=cache, metavar="URL", help="a shared tier for farms: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)"),
+            Option("--cache-verify", section=cache, type=FRACTION, default=0.0, metavar="FRACTION", help="cook this share of cache hits again and fail if the bytes differ"),
+            Option(
+                "--compact",
+                type=FRACTION,
+                metavar="FRACTION",
+                help="after the cook, compact the root when stale bytes exceed this share of its data (e.g. 0.25)",
+            ),
+            Option("--source-key", type=SourceKey(), metavar="UUID", help="pin the root's identity (a UUIDv7), e.g. to compare two fresh roots byte for byte"),
+            Option("-v", "--verbose", section=ci, is_flag=True, help="a line per texture: cache hit, or why it missed, and its cook time"),
+            Option("-q", "--quiet", section=ci, is_flag=True, help="only errors and the summary"),
+            Option("--log-format", section=ci, type=click.Choice(("text", "json")), default="text", help="json: one JSON object per line on stderr, a texture or a job each"),
+            Option("--junit", section=ci, type=PATH, metavar="FILE", help="write JUnit XML: a testcase per texture (and per failed scene), failures with code and message"),
+            Option("--metrics-file", section=ci, type=PATH, metavar="FILE", help="write Prometheus text format (for node-exporter's textfile collector)"),
+            Option("--lock-timeout", type=SECONDS, default=600.0, metavar="S", help="seconds to wait for another cook of the same root (0: do not wait)"),
+            Option(
+                "--progress",
+                type=click.Choice(("auto", "bar", "lines", "none")),
+                default="auto",
+                help="progress on stderr: a live bar on a terminal, plain lines otherwise (default: auto)",
+            ),
+        ],
     )
-    parser.set_defaults(func=run)
-    parser.add_argument("sources", nargs="+", type=Path, help="texture or scene files, folders (recursive) or TOML manifests")
-    parser.add_argument("-o", "--output", required=True, type=Path, help="cooked root to create or update")
-    parser.add_argument("--preset", help="preset for every texture (default: from the file name or the scene's material slot)")
-    parser.add_argument("--format", help="output format (see below)")
-    parser.add_argument("--mips", help="none, full, or a maximum count")
-    parser.add_argument("--quality", choices=QUALITIES, help="BC7 effort: fast, default (= balanced) or high (= best)")
-    parser.add_argument("--filter", choices=FILTERS, help="mip filter")
-    parser.add_argument(
-        "--min-psnr",
-        type=_float,
-        metavar="DB",
-        help="a texture whose level-0 PSNR (decoded blocks against the encoder's input) is below DB is an error "
-        "(texture-quality-below-threshold, exit 1), and still written; manifests: min_psnr and max_normal_error_deg per rule",
-    )
-    parser.add_argument("--no-quality", action="store_true", help="measure no quality figures (PSNR, normal error, alpha coverage); they change no byte")
-    parser.add_argument("--workers", type=_positive_int, help="compute processes (default: one per core)")
-    parser.add_argument(
-        "--split-above",
-        type=_split_size,
-        default=SPLIT_ABOVE,
-        metavar="PIXELS",
-        help="split a texture of at least this many pixels (e.g. 4096x4096 or 16M) across processes or farm workers, "
-        "and a smaller one across processes that would otherwise idle; the bytes are the same (default: 4096x4096; 0: never split)",
-    )
-    parser.add_argument(
-        "--memory-budget",
-        type=memory_size,
-        help="memory one local worker process may use for one texture, e.g. 4G; larger textures are refused by name "
-        "(default: $OXCOOK_MEMORY_BUDGET, else each process's share of three quarters of this machine)",
-    )
-    add_broker_arguments(parser, "farm broker URL, redis://[user:password@]host:port/db (default: $OXCOOK_BROKER_URL, else the local process pool)")
-    parser.add_argument(
-        "--stall-timeout",
-        type=_seconds,
-        default=float(os.environ.get("OXCOOK_STALL_TIMEOUT", "60")),
-        help="farm: seconds with no item started or finished before a job with no live worker fails, exit 3 (default: $OXCOOK_STALL_TIMEOUT, else 60)",
-    )
-    parser.add_argument("--shared-storage", action="store_true", help="farm workers read sources by path instead of from Redis")
-    parser.add_argument(
-        "--window",
-        type=_positive_int,
-        default=Config().texture_queue_capacity,
-        metavar="N",
-        help="textures in flight at once (submitted, not yet placed): bounds the coordinator's memory and, on a farm, the job's "
-        "queued tasks and its Redis memory (at most N results); a farm of many processes needs more (default: 64)",
-    )
-    parser.add_argument(
-        "--priority",
-        choices=("high", "normal", "low"),
-        default="normal",
-        help="farm: how this cook's tasks rank against other jobs' on the same farm; every job's first tasks rank before "
-        "a long job's backlog, and high (release builds) moves all of them up, low down (default: normal)",
-    )
-    parser.add_argument(
-        "--verify-results",
-        type=_fraction,
-        metavar="FRACTION",
-        help="farm: cook this share of fresh farm results again on this machine (chosen by source id) and compare the bytes; "
-        "a worker whose bytes differ is named, its results replaced, exit 1. Without it a worker's lie of the right shape "
-        "(shuffled blocks, hashed again) passes every other check (default: $OXCOOK_VERIFY_RESULTS, else 0)",
-    )
-    parser.add_argument("--report", type=Path, help="write a JSON report: every job, one entry per texture, and totals")
-    parser.add_argument("--strict", action="store_true", help="a manifest file that no rule matches is an error, not a warning")
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="cook into a non-empty folder that is not a cooked root, or one inside another root; rebuild a root that does not validate",
-    )
-    parser.add_argument(
-        "--rebuild",
-        action="store_true",
-        help="ignore the root's build record and the stat cache: every input is read and hashed, cooked again (through the cook cache) and placed again, e.g. after the root or a source was edited by hand",
-    )
-    parser.add_argument("--prune", action="store_true", help="drop the inputs of earlier cooks whose files are gone from the build record, with the sidecars only they produced")
-    cache = parser.add_argument_group("cook cache (a re-cook of unchanged sources does no encoding)")
-    cache.add_argument("--cache", type=Path, metavar="DIR", help="the local cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)")
-    cache.add_argument("--no-cache", action="store_true", help="turn every cache tier off (also: OXCOOK_NO_CACHE=1)")
-    cache.add_argument("--cache-max-size", type=memory_size, default=DEFAULT_MAX_BYTES, metavar="SIZE", help="prune the local cache to this size, least recently used first (default 10G)")
-    cache.add_argument("--shared-cache", metavar="URL", help="a shared tier for farms: redis://host:port/db or a folder (default: $OXCOOK_SHARED_CACHE)")
-    cache.add_argument("--cache-verify", type=_fraction, default=0.0, metavar="FRACTION", help="cook this share of cache hits again and fail if the bytes differ")
-    parser.add_argument(
-        "--compact",
-        type=_fraction,
-        metavar="FRACTION",
-        help="after the cook, compact the root when stale bytes exceed this share of its data (e.g. 0.25)",
-    )
-    parser.add_argument("--source-key", type=_source_key, metavar="UUID", help="pin the root's identity (a UUIDv7), e.g. to compare two fresh roots byte for byte")
-    output = parser.add_argument_group("what CI reads")
-    output.add_argument("-v", "--verbose", action="store_true", help="a line per texture: cache hit, or why it missed, and its cook time")
-    output.add_argument("-q", "--quiet", action="store_true", help="only errors and the summary")
-    output.add_argument("--log-format", choices=("text", "json"), default="text", help="json: one JSON object per line on stderr, a texture or a job each")
-    output.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML: a testcase per texture (and per failed scene), failures with code and message")
-    output.add_argument("--metrics-file", type=Path, metavar="FILE", help="write Prometheus text format (for node-exporter's textfile collector)")
-    parser.add_argument("--lock-timeout", type=_seconds, default=600.0, help="seconds to wait for another cook of the same root (0: do not wait)")
-    parser.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto")
 
 
 def exit_code_for(report: ImportReport) -> int:
@@ -364,8 +317,8 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
     verify = args.verify_results
     if verify is None and os.environ.get("OXCOOK_VERIFY_RESULTS"):
         try:
-            verify = _fraction(os.environ["OXCOOK_VERIFY_RESULTS"])
-        except argparse.ArgumentTypeError as exc:
+            verify = FRACTION(os.environ["OXCOOK_VERIFY_RESULTS"])
+        except click.BadParameter as exc:
             return _fail(f"OXCOOK_VERIFY_RESULTS: {exc}")
     # jobs into one root run one after another anyway (its lock): in submission order, so rows are too
     config = Config(

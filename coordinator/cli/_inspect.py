@@ -14,12 +14,15 @@ import sys
 import time
 from pathlib import Path
 
+import click
+
 from oxcook.formats import FormatError, ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID, ConfigError
 from ..inspect import inspect_root, render_summary, summary_dict
 from ._sinks import terminal
 from .._types import ImportPhase, ImportProgress
+from ._params import Argument, Command, Number, Option
 from ._progress import ProgressDisplay
 
 EPILOG = """pictures:
@@ -36,29 +39,33 @@ EPILOG = """pictures:
   are tone-mapped. Unknown name or mip: exit 2."""
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser(
+def command() -> Command:
+    return Command(
         "inspect",
-        help="summarise and validate a cooked root, or draw it as a page of pictures",
-        description="Summarise a cooked root and check it against every loader rule oxcook knows. "
+        run,
+        short_help="summarise and validate a cooked root, or draw it as pictures",
+        help="Summarise a cooked root and check it against every loader rule oxcook knows. "
         "Exit codes: 0 valid, 1 invalid (or a texture that does not read), 2 not a container, unreadable, or a usage error.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        params=[
+            Argument("root", description="cooked root folder (or its container.index.bin)", type=click.Path()),
+            Option("--json", exclusive="mode", is_flag=True, help="print the summary as JSON"),
+            Option("--html", exclusive="mode", type=click.Path(), metavar="DIR", help="write a page of every texture's pictures into DIR (outside the root)"),
+            Option("--export", exclusive="mode", metavar="NAME_OR_INDEX", help="write one texture as a PNG (needs -o)"),
+            Option(
+                "--verify",
+                exclusive="hashes",
+                is_flag=True,
+                help="hash every payload, buffer and descriptor against its row (the default; finds a root edited behind oxcook's back)",
+            ),
+            Option("--no-hashes", exclusive="hashes", is_flag=True, help="skip hashing payloads, buffers and descriptors"),
+            Option("--report", type=click.Path(), metavar="COOK.json", help="with --html: the cook's --report, shown per texture"),
+            Option("--sources", type=click.Path(), metavar="DIR", multiple=True, help="with --report: a folder the report's source names are relative to (repeatable)"),
+            Option("-o", "--output", type=click.Path(), metavar="PNG", help="with --export: the PNG to write"),
+            Option("--mip", type=Number(int, -(2**31), 2**31, "a whole number"), default=0, metavar="N", help="with --export: the mip level (default 0)"),
+            Option("--progress", type=click.Choice(("auto", "bar", "lines", "none")), default="auto", help="with --html: progress on stderr"),
+        ],
     )
-    p.add_argument("root", help="cooked root folder (or its container.index.bin)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--json", action="store_true", help="print the summary as JSON")
-    mode.add_argument("--html", metavar="DIR", help="write a page of every texture's pictures into DIR (outside the root)")
-    mode.add_argument("--export", metavar="NAME_OR_INDEX", help="write one texture as a PNG (needs -o)")
-    hashes = p.add_mutually_exclusive_group()
-    hashes.add_argument("--verify", action="store_true", help="hash every payload, buffer and descriptor against its row (the default; finds a root edited behind oxcook's back)")
-    hashes.add_argument("--no-hashes", action="store_true", help="skip hashing payloads, buffers and descriptors")
-    p.add_argument("--report", metavar="COOK.json", help="with --html: the cook's --report, shown per texture")
-    p.add_argument("--sources", metavar="DIR", action="append", default=[], help="with --report: a folder the report's source names are relative to (repeatable)")
-    p.add_argument("-o", "--output", metavar="PNG", help="with --export: the PNG to write")
-    p.add_argument("--mip", type=int, default=0, help="with --export: the mip level (default 0)")
-    p.add_argument("--progress", choices=("auto", "bar", "lines", "none"), default="auto", help="with --html: progress on stderr")
-    p.set_defaults(func=run)
 
 
 def exit_code(path: Path, report: ValidationReport) -> int:

@@ -1,8 +1,11 @@
-"""The ``oxcook`` command line: one parser, a module per command, exit codes from ``_errors``.
+"""The ``oxcook`` command line: one click group, a module per command, exit codes from ``_errors``.
 
-Each command module adds its sub-parser (``add_arguments``) and runs it
-(``run(args) -> exit code``); errors become one line on stderr naming the file
-and the problem, and a documented exit code — never a traceback.
+Each command module declares its click command (``command()``, built from ``_params``) and runs it
+(``run(args) -> exit code``). Click only parses: a misspelt option or command is named with what it
+may have meant (click's own suggestion, click-didyoumean's for commands), and every usage error is
+exit 2 with the command's usage. ``main`` then runs the command; its errors become one line on
+stderr naming the file and the problem, and a documented exit code — never a traceback.
+Shell completion is click's: ``_OXCOOK_COMPLETE=bash_source oxcook`` prints the bash script.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+import click
+from click_didyoumean import DYMGroup
 
 from .._errors import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
 from . import _cache, _compact, _cook, _inspect, _repair, _worker
@@ -19,23 +25,52 @@ from ._sinks import terminal
 COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oxcook", description="Cook textures and scenes into the Oxygen Engine's loose cooked container.")
-    v = versions()
-    parser.add_argument("--version", action="version", version=f"oxcook {v['oxcook']} (encoder {v['encoder']})")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+class _Group(DYMGroup):
+    """Lists its commands in the order they were added (the order of ``COMMANDS``), not sorted."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        v = versions()
+        click.echo(f"oxcook {v['oxcook']} (encoder {v['encoder']})")
+        ctx.exit()
+
+
+def build_cli() -> click.Group:
+    group = _Group(
+        "oxcook",
+        help="Cook textures and scenes into the Oxygen Engine's loose cooked container.",
+        context_settings={"help_option_names": ["-h", "--help"]},
+        no_args_is_help=False,  # no command is a usage error (exit 2), as every click version treats it
+        params=[click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="print oxcook's and the encoder's versions and exit")],
+    )
     for command in COMMANDS:
-        command.add_arguments(sub)
-    return parser
+        group.add_command(command.command())
+    return group
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace | int:
+    """The chosen command's Namespace, or the exit code of what ended here (help, version, a usage error)."""
+    try:
+        return build_cli().main(args=argv, prog_name="oxcook", standalone_mode=False)
+    except click.ClickException as exc:  # a usage error: the command's usage and one line naming the problem
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        print("oxcook: interrupted", file=sys.stderr)
+        return EXIT_CANCELLED
+    except SystemExit as exc:  # click ends shell completion (and help into a closed pipe) itself
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one oxcook command; returns its exit code."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) and EXIT_USAGE
+    args = _parse(argv)
+    if not isinstance(args, argparse.Namespace):
+        return args
     try:
         code = args.func(args)
         sys.stdout.flush()

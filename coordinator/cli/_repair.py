@@ -10,17 +10,20 @@ from oxcook.formats import OxcookError
 
 from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
 from ..emit import RootLock, recover_root
+from ._params import PATH, SECONDS, Argument, Command, Option
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser(
+def command() -> Command:
+    return Command(
         "repair",
-        help="undo an interrupted cook",
-        description="Bring a cooked root back to its last committed container (oxcook also does this at the start of every cook).",
+        run,
+        short_help="undo an interrupted cook",
+        help="Bring a cooked root back to its last committed container (oxcook also does this at the start of every cook).",
+        params=[
+            Argument("root", description="cooked root folder", type=PATH),
+            Option("--lock-timeout", type=SECONDS, default=600.0, metavar="S", help="seconds to wait for a running cook"),
+        ],
     )
-    p.add_argument("root", type=Path, help="cooked root folder")
-    p.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for a running cook")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

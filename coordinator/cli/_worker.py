@@ -1,6 +1,6 @@
 """``oxcook worker``: a farm worker — Celery, prefork, one process per core, events on.
 
-Exit status: 0 after a requested (warm) stop; 2 for an unusable broker URL or
+Exit status: 0 after a requested (warm) stop; 2 for a bad option, an unusable broker URL or
 ``--broker-file``; 3 when the worker stopped on an unrecoverable error, so a
 supervisor's on-failure policy restarts it; 130 when Ctrl-C (SIGINT) or a cold-shutdown signal ended it.
 """
@@ -10,61 +10,70 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
+
+import click
 
 from .._config import Config
 from .._errors import EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE, ConfigError
-from ._broker import add_broker_arguments, broker_url
-from ._cook import memory_size
+from ._broker import broker_options, broker_url
+from ._params import PATH, POSITIVE_INT, Command, Option, Size
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "FATAL")  # the levels Celery's --loglevel accepts
 
 
-def add_arguments(sub) -> None:
-    p = sub.add_parser(
+def command() -> Command:
+    """``oxcook worker``: every option checked as it is parsed, so a typo never reaches Celery."""
+    return Command(
         "worker",
-        help="run a farm worker (Celery, fed through Redis)",
-        description="Run a Celery worker that cooks textures for 'oxcook cook --broker URL'.",
+        run,
+        short_help="run a farm worker (Celery, fed through Redis)",
+        help="Run a Celery worker that cooks textures for 'oxcook cook --broker URL'.",
+        params=[
+            *broker_options("broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)"),
+            Option("--concurrency", type=POSITIVE_INT, metavar="N", help="worker processes (default: one per core)"),
+            Option(
+                "--autoscale",
+                metavar="MAX,MIN",
+                type=Autoscale(),
+                help="grow to MAX processes while tasks wait and shrink to MIN when idle (Celery's autoscaler; replaces --concurrency). "
+                "Each process takes one task at a time and acknowledges it when done (late acks, prefetch 1), so a long texture "
+                "never holds a second one back and a process lost mid-task gives its task back to the queue",
+            ),
+            Option("--hostname", metavar="NAME", help="Celery node name (default: oxcook@host)"),
+            Option("--memory-budget", type=Size(), metavar="SIZE", help="memory each worker process may use for one texture (default: its share of three quarters of this machine)"),
+            Option(
+                "--source-root",
+                multiple=True,
+                type=PATH,
+                metavar="DIR",
+                help="with --shared-storage cooks: a folder this worker may read sources from (repeatable; default $OXCOOK_SOURCE_ROOTS, else none)",
+            ),
+            Option("--max-dimension", type=POSITIVE_INT, metavar="N", help="the largest image edge this worker decodes (a work item may ask for less, never more)"),
+            Option(
+                "--publish-shared-cache",
+                is_flag=True,
+                help="write what this worker cooks to its shared cook-cache tier ($OXCOOK_SHARED_CACHE) itself "
+                "(default: $OXCOOK_WORKER_PUBLISHES_CACHE=1, else only coordinators publish the results they accepted)",
+            ),
+            Option("--loglevel", type=click.Choice(LOG_LEVELS, case_sensitive=False), default="INFO", help="Celery's log level (default: INFO)"),
+        ],
     )
-    add_broker_arguments(p, "broker URL (default: $OXCOOK_BROKER_URL, else redis://127.0.0.1:6379/0)")
-    p.add_argument("--concurrency", type=int, help="worker processes (default: one per core)")
-    p.add_argument(
-        "--autoscale",
-        metavar="MAX,MIN",
-        type=_autoscale,
-        help="grow to MAX processes while tasks wait and shrink to MIN when idle (Celery's autoscaler; replaces --concurrency). "
-        "Each process takes one task at a time and acknowledges it when done (late acks, prefetch 1), so a long texture "
-        "never holds a second one back and a process lost mid-task gives its task back to the queue",
-    )
-    p.add_argument("--hostname", help="Celery node name (default: oxcook@host)")
-    p.add_argument("--memory-budget", type=memory_size, help="memory each worker process may use for one texture (default: its share of three quarters of this machine)")
-    p.add_argument(
-        "--source-root",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="with --shared-storage cooks: a folder this worker may read sources from (repeatable; default $OXCOOK_SOURCE_ROOTS, else none)",
-    )
-    p.add_argument("--max-dimension", type=int, help="the largest image edge this worker decodes (a work item may ask for less, never more)")
-    p.add_argument(
-        "--publish-shared-cache",
-        action="store_true",
-        help="write what this worker cooks to its shared cook-cache tier ($OXCOOK_SHARED_CACHE) itself "
-        "(default: $OXCOOK_WORKER_PUBLISHES_CACHE=1, else only coordinators publish the results they accepted)",
-    )
-    p.add_argument("--loglevel", default="INFO")
-    p.set_defaults(func=run)
 
 
-def _autoscale(text: str) -> str:
+class Autoscale(click.ParamType):
     """``MAX,MIN`` (MIN defaults to 0), checked here so a typo is a usage error, not a worker that never starts."""
-    most, _, least = text.partition(",")
-    try:
-        high, low = int(most), int(least or 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not MAX,MIN") from None
-    if high < 1 or not 0 <= low <= high:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected 1 <= MAX and 0 <= MIN <= MAX")
-    return f"{high},{low}"
+
+    name = "autoscale"
+
+    def convert(self, value, param, ctx):
+        most, _, least = value.partition(",")
+        try:
+            high, low = int(most), int(least or 0)
+        except ValueError:
+            self.fail(f"{value!r} is not MAX,MIN", param, ctx)
+        if high < 1 or not 0 <= low <= high:
+            self.fail(f"{value!r}: expected 1 <= MAX and 0 <= MIN <= MAX", param, ctx)
+        return f"{high},{low}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -145,4 +145,4 @@ def test_broker_and_broker_file_together_are_a_usage_error(tmp_path, command):
     if command == "cook":
         args = [str(_texture(tmp_path / "src")), "-o", str(tmp_path / "root"), *args]
     result = run_oxcook(command, *args, timeout=60)
-    assert result.returncode == 2 and "argument --broker: not allowed with argument --broker-file" in result.stderr, result.stderr
+    assert result.returncode == 2 and "--broker and --broker-file: give only one of them" in result.stderr, result.stderr
