@@ -76,6 +76,14 @@ QUALITY_NAMES = {"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "balanc
 FILTER_NAMES = {"box": MipFilter.BOX, "kaiser": MipFilter.KAISER, "lanczos": MipFilter.LANCZOS}
 
 
+_SPELLING = {fmt: name for name, fmt in FORMAT_NAMES.items()}
+
+
+def format_name(fmt: Format | int) -> str:
+    """A format as the command line and manifests spell it (``bc7_srgb``), else its enum name."""
+    return _SPELLING.get(fmt) or Format(fmt).name.lower()
+
+
 def _lookup(table: dict, value: str, what: str):
     try:
         return table[value.strip().lower()]
@@ -190,11 +198,9 @@ def merge_settings(layers: list[tuple[str, TextureSettings]]) -> tuple[TextureSe
     """
     merged, origins = TextureSettings(), {}
     for where, settings in layers:
-        for f in dataclasses.fields(settings):
-            if getattr(settings, f.name) not in (None, ""):
-                origins[f.name] = where
+        origins.update({f.name: where for f in dataclasses.fields(settings) if getattr(settings, f.name) not in (None, "")})
         merged = settings.over(merged)
-    return merged, origins
+    return merged, {f.name: origins[f.name] for f in dataclasses.fields(TextureSettings) if f.name in origins}
 
 
 def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) -> TextureSettings:
@@ -351,7 +357,7 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
         by_id[source_id] = path
         merged, origins = merge_settings([*layers, ("command line", cli)])
         preset, desc = make_desc(source_id, merged)
-        origins.setdefault("preset", "file name")
+        origins = {"preset": "file name", **origins}  # the name implies it unless a setting names one
         if not merged.preset and preset == TexturePreset.DATA.value and problem is None:
             notes += (_data_fallback_warning(source_id),)
         notes = tuple(dataclasses.replace(n, source_id=source_id) for n in notes)

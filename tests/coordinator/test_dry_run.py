@@ -156,8 +156,8 @@ def test_after_a_cook_everything_is_unchanged_and_an_edit_is_the_one_to_cook(tmp
     rows = plan(str(manifest), "-o", str(out), "--quality", "fast", "--cache", str(cache))
     assert rows["rock_n.png"]["plan"] == "cache-hit" and rows["rock_n.png"]["tier"] == "local"
 
-    rows = plan(str(manifest), "-o", str(out), "--quality", "high", "--cache", str(cache))  # another setting: all cooked again
-    assert {r["plan"] for r in rows.values()} == {"cook"}
+    rows = plan(str(manifest), "-o", str(out), "--quality", "high", "--cache", str(cache))  # another BC7 effort: the BC7 texture only
+    assert {s: r["plan"] for s, r in rows.items()} == {"rock_n.png": "cook", "walls/brick_albedo.png": "unchanged", "walls/plaster_albedo.png": "unchanged"}
     assert "settings changed" in rows["rock_n.png"]["reason"] and "quality: fast → high" in rows["rock_n.png"]["reason"]
 
 
@@ -256,10 +256,12 @@ def test_scenes_and_missing_inputs_are_in_the_plan(tmp_path, shared_assets):
     assert scene["plan"] == "cook" and scene["reason"] == "new input" and scene["source"].endswith(".glb")
     cook(str(src), "-o", str(out), "--quality", "fast")
     (src / "b_albedo.png").unlink()
-    rows = plan(str(src), "-o", str(out))
+    rows = plan(str(src), "-o", str(out), "--quality", "fast")
     assert {r["kind"]: r["plan"] for r in rows.values() if r["kind"] != "texture"} == {"scene": "unchanged", "missing": "keep"}
     assert rows["b_albedo.png"]["kind"] == "missing" and rows["a_albedo.png"]["plan"] == "unchanged"
-    assert plan(str(src), "-o", str(out), "--prune")["b_albedo.png"]["plan"] == "prune"
+    assert plan(str(src), "-o", str(out), "--quality", "fast", "--prune")["b_albedo.png"]["plan"] == "prune"
+    scene = next(r for r in plan(str(src), "-o", str(out)).values() if r["kind"] == "scene")  # a scene is cooked under the command line's options
+    assert scene["plan"] == "cook" and scene["reason"] == "settings changed"
 
 
 def test_a_plan_of_unchanged_inputs_loads_no_cooking_stack(tmp_path):
