@@ -64,6 +64,7 @@ manifests: [defaults] and [[textures]] rules, each with a glob relative to the
   Settings apply in this order, later winning: the preset the file name implies,
   [defaults], every matching rule in file order, the command line. A file that no
   rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+  --dry-run names the rule, [defaults], file name or option each setting came from.
   Quality gates min_psnr (dB) and max_normal_error_deg (99th percentile) may sit
   in [defaults] and rules; a texture below one is an error (exit 1) and is still written.
 

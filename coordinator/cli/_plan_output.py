@@ -12,7 +12,7 @@ from collections import Counter
 from ._dry_run import Plan, Planned
 from ._sinks import terminal
 
-_COLUMNS = ("SOURCE", "PRESET", "FORMAT", "QUALITY", "MIPS", "SIZE", "PLAN", "SETTINGS FROM")
+_COLUMNS = ("SOURCE", "PRESET", "FORMAT", "QUALITY", "MIPS", "SIZE", "PLAN")
 _COUNTED = {
     "texture": (("unchanged", "unchanged"), ("cache-hit", "from the cache"), ("cook", "to cook"), ("fail", "failing")),
     "scene": (("unchanged", "unchanged"), ("cook", "to cook")),
@@ -57,15 +57,17 @@ def summary_line(plan: Plan) -> str:
 
 
 def table_lines(plan: Plan) -> list[str]:
-    """The plan for a person: a row per texture, then scenes and missing inputs, then the counts."""
+    """The plan for a person: a row per texture (where its settings came from, and its warnings, below it), then
+    scenes and missing inputs, then the counts."""
     textures = [r for r in plan.inputs if r.kind == "texture"]
     lines = [f"oxcook cook --dry-run: the plan for {plan.root} (nothing was written)"]
     if textures:
-        cells = [[terminal(c) for c in (r.source, r.preset, r.format, r.quality or "-", "?" if r.mips is None else str(r.mips), _size(r), plan_cell(r), settings_cell(r))] for r in textures]
+        cells = [[terminal(c) for c in (r.source, r.preset, r.format, r.quality or "-", "?" if r.mips is None else str(r.mips), _size(r), plan_cell(r))] for r in textures]
         widths = [max(len(c[i]) for c in [_COLUMNS, *cells]) for i in range(len(_COLUMNS))]
         lines.append(_aligned(_COLUMNS, widths))
         for row, values in zip(textures, cells, strict=True):
             lines.append(_aligned(values, widths))
+            lines.append(f"    settings from: {terminal(settings_cell(row))}")
             lines += [f"    warning: {terminal(w)}" for w in row.warnings]
     for kind, title in (("scene", "scenes:"), ("missing", "missing since the last cook:")):
         rows = [r for r in plan.inputs if r.kind == kind]

@@ -132,8 +132,10 @@ def test_the_plan_names_the_rule_the_file_name_and_the_command_line(tmp_path):
     # the table says the same to a person
     table = dry(str(manifest), "-o", str(out), "--quality", "fast")
     assert table.returncode == 0, table.stderr
-    line = next(line for line in table.stdout.splitlines() if line.lstrip().startswith("rock_n.png"))
-    assert "normal" in line and "bc7" in line and "preset: file name" in line and "quality: command line" in line
+    lines = table.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("rock_n.png"))
+    assert lines[at].split()[:6] == ["rock_n.png", "normal", "bc7", "fast", "4", "64x64"] and "cook (new input" in lines[at]
+    assert lines[at + 1].split(":", 1) == ["    settings from", f" preset: file name; mips: {manifest} [defaults]; quality: command line"]
     assert 'format: ' + f'{manifest} rule 1 (glob "walls/*.png")' in table.stdout
     assert "3 to cook" in table.stdout and not out.exists()
 
