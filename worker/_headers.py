@@ -13,15 +13,15 @@ import re
 
 from ._errors import TextureImportError, TextureImportErrorCode
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-EXR_MAGIC = b"\x76\x2f\x31\x01"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_EXR_MAGIC = b"\x76\x2f\x31\x01"
 _HDR_RESOLUTION = re.compile(rb"^([-+])Y (\d+) ([-+])X (\d+)$")
 HEADER_BYTES = 256 * 1024  # enough of a file for :func:`image_size`
 
 
 def sniff_format(data: bytes, hint: str = "") -> str | None:
     """The image format the bytes hold, or ``None``; ``hint`` (a file name) decides only for TGA."""
-    if data.startswith(PNG_MAGIC):
+    if data.startswith(_PNG_MAGIC):
         return "png"
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
@@ -33,7 +33,7 @@ def sniff_format(data: bytes, hint: str = "") -> str | None:
         return "gif"
     if data.startswith((b"#?RADIANCE", b"#?RGBE")):
         return "hdr"
-    if data.startswith(EXR_MAGIC):
+    if data.startswith(_EXR_MAGIC):
         return "exr"
     if hint.lower().endswith((".tga", ".targa", ".icb", ".vda", ".vst")):
         return "tga"

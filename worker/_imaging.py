@@ -12,9 +12,10 @@ Decoders, chosen per format for correctness:
   installable, decode from memory, half and float, scanline and tiled);
   imageio reads EXR only through FreeImage, a system library.
 
-The format is sniffed from the bytes (``_headers``, which reads the headers that
-need no library); the file name is only a hint (TGA has no magic). Dimensions are read from the header and checked against
-``max_dimension`` *before* any pixel is decoded. Every decoder failure becomes
+The format is sniffed from the bytes (``_headers``, which also reads the headers
+that need no library); the file name is only a hint (TGA has no magic).
+Dimensions are read from the header and checked against ``max_dimension``
+*before* any pixel is decoded. Every decoder failure becomes
 a :class:`TextureImportError`; nothing else leaves this module.
 """
 
@@ -41,7 +42,6 @@ def _configure_pillow() -> None:
     """
     Image.MAX_IMAGE_PIXELS = None
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-
 
 
 @dataclass(frozen=True)

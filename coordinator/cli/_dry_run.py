@@ -23,6 +23,7 @@ import argparse
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oxcook.formats import Format
 from oxcook.worker import Bc7Quality, ImportSeverity, default_encoder_target, mip_levels_for
@@ -32,6 +33,10 @@ from ..cache import CacheSettings, TextureEntry, Verdict
 from ..emit import unlocked_view
 from ..importers import MISSING, SourceSet, format_name, missing_inputs, scene_verdict, texture_verdicts
 from ._up_to_date import RootRecord, root_record
+
+if TYPE_CHECKING:  # their modules hash and read headers: loaded only when a texture is left to look up
+    from ..cache import CacheProbe, Probe
+    from ..importers import Extent
 
 CONFLICTS = ("report", "junit", "metrics_file")  # files a dry run would have to write
 
@@ -72,9 +77,9 @@ def refusal(args: argparse.Namespace) -> str | None:
     return None
 
 
-def texture_plan(source: TextureSource, verdict: Verdict, entry: TextureEntry | None, extent=None, probe=None) -> Planned:
-    """One texture's line of the plan (pure): from its verdict and record entry, else its header's
-    :class:`~importers.Extent` and its cache lookup (:class:`~cache.Probe`; ``None`` when it was not made)."""
+def texture_plan(source: TextureSource, verdict: Verdict, entry: TextureEntry | None, extent: Extent | None = None, probe: Probe | None = None) -> Planned:
+    """One texture's line of the plan (pure): from its verdict and record entry, else its header's extent
+    and its cache lookup (``None`` when none was made: its header could not be read)."""
     desc = source.desc
     quality = desc.bc7_quality.name.lower() if desc.bc7_quality != Bc7Quality.NONE else ""
     row = Planned(
@@ -126,9 +131,9 @@ def gather(root: Path, found: SourceSet, settings: TextureSettings, cache: Cache
         warnings.append(state.warning)
     entries = [record.textures.get(t.source_id) if record is not None else None for t in found.textures]
     todo = [i for i, v in enumerate(verdicts) if not (v.unchanged and entries[i] is not None)]
-    looked: dict[int, tuple] = {}
+    looked: dict[int, tuple[Extent, Probe | None]] = {}
     if todo:
-        from ..cache import CacheProbe  # the key's module: only when a texture is left to look up
+        from ..cache import CacheProbe
         from ..importers import measure
 
         extents = measure([found.textures[i] for i in todo])
@@ -142,7 +147,7 @@ def gather(root: Path, found: SourceSet, settings: TextureSettings, cache: Cache
     return Plan(root, inputs, warnings)
 
 
-def _look_up(source: TextureSource, extent, probe, target: str) -> tuple:
+def _look_up(source: TextureSource, extent: Extent, probe: CacheProbe, target: str) -> tuple[Extent, Probe | None]:
     """(extent, probe) of a texture the record does not vouch for; a source that cannot be read fails as the cook's would."""
     if extent.size is None:
         return extent, None

@@ -40,7 +40,7 @@ IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
 }
 _LAZY = {name: module for module, name in IMPORTERS.values()}
 _LAZY["gltf_scene_estimate"] = "._gltf_shape"  # numpy: only when asked
-_LAZY["measure"] = "._measure"  # a header read: only when one is needed
+_LAZY["measure"] = _LAZY["Extent"] = "._measure"  # a header read: only when one is needed
 
 
 def importer_for(fmt: ImportFormat) -> type[Importer] | None:
@@ -60,6 +60,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "IMPORTERS",
+    "Extent",
     "MISSING",
     "NOT_RENDERED",
     "SCENE_FORMATS",

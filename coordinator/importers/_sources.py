@@ -74,8 +74,6 @@ FORMAT_NAMES = {
 NOT_RENDERED = ("bc1", "bc1_srgb", "bc3", "bc3_srgb", "bc4", "bc5", "bc6h")
 QUALITY_NAMES = {"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "balanced": Bc7Quality.DEFAULT, "high": Bc7Quality.HIGH, "best": Bc7Quality.HIGH}
 FILTER_NAMES = {"box": MipFilter.BOX, "kaiser": MipFilter.KAISER, "lanczos": MipFilter.LANCZOS}
-
-
 _SPELLING = {fmt: name for name, fmt in FORMAT_NAMES.items()}
 
 
