@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oxcook.worker import MAX_ENTRY_BYTES, FolderTier, read_cache_file
+from oxcook.worker import MAX_ENTRY_BYTES, FolderTier, UnusableEntry, read_cache_file
 
 from ._cache_settings import CacheSettings
 
@@ -53,3 +53,8 @@ def source_records(raw: dict) -> dict[str, dict]:
 def source_identity(paths: tuple[str, ...], source_id: str) -> str:
     """What makes "the same source" across cooks (for miss reasons): its files, else its id."""
     return "|".join(paths) if paths else source_id
+
+
+def unusable_message(exc: UnusableEntry, outcome: str) -> str:
+    """The warning for a path in the cache folder that cannot be one of its files (``outcome``: what was done instead)."""
+    return f"cook cache: {exc.path} {exc.problem}; {outcome} (the cache reads only its own regular files)"

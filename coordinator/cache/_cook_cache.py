@@ -46,7 +46,7 @@ from oxcook.worker import (
     unpack_entry,
 )
 
-from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records
+from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache, write_atomically
 
@@ -91,7 +91,7 @@ class CookCache:
             self._warnings.setdefault((code, about), ImportDiagnostic(ImportSeverity.WARNING, code, message))
 
     def _unusable(self, exc: UnusableEntry, outcome: str) -> None:
-        self._warn(FILE_UNUSABLE, str(exc.path), f"cook cache: {exc.path} {exc.problem}; {outcome} (the cache reads only its own regular files)")
+        self._warn(FILE_UNUSABLE, str(exc.path), unusable_message(exc, outcome))
 
     def _unwritable(self, tier, exc: OSError) -> None:
         where = getattr(tier, "root", tier.name)

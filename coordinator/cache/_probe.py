@@ -19,7 +19,7 @@ from pathlib import Path
 
 from oxcook.worker import TextureImportDesc, UnusableEntry, miss_reason, open_shared_tier, texture_key
 
-from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records
+from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache
 
@@ -48,7 +48,7 @@ class CacheProbe:
         try:
             return read_json_object(path)
         except UnusableEntry as exc:
-            self.warnings.append(f"cook cache: {exc.path} {exc.problem}; ignored (the cache reads only its own regular files)")
+            self.warnings.append(unusable_message(exc, "ignored"))
             return {}
 
     def texture(self, paths: tuple[str, ...], source_id: str, desc: TextureImportDesc, encoder_target: str) -> Probe:

@@ -366,6 +366,8 @@ def _dry_run(args: argparse.Namespace, found, settings: TextureSettings) -> int:
     plan = gather(args.output, found, settings, cache_settings(args), ignore_record=ignore, prune=args.prune)
     for warning in plan.warnings:
         print(terminal(f"oxcook cook: warning: {warning}"), file=sys.stderr)
+    if args.compact is not None:
+        print("oxcook cook: --compact is decided after a cook, from what it left stale; the plan does not say", file=sys.stderr)
     for line in json_lines(plan) if args.log_format == "json" else table_lines(plan):
         print(line)
     return EXIT_OK
