@@ -162,6 +162,9 @@ class TextureSource:
     data: tuple[bytes, ...] = ()  # the encoded bytes, for images embedded in a scene (no paths)
     notes: tuple[ImportDiagnostic, ...] = ()  # warnings found while choosing its settings (listed with it in the report)
     gates: QualityGates = field(default_factory=QualityGates)
+    # setting name -> where its value came from ("file name", "command line", "<manifest> [defaults]",
+    # '<manifest> rule 2 (glob "*.png")'), for each setting given; one absent here is its preset's
+    origins: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, kw_only=True)

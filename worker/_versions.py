@@ -4,8 +4,8 @@
 same input and settings (a new filter, a fixed rounding, another layout, a new
 figure a result carries). The cook cache's keys and the build record of every
 cooked root name it, so a new one cooks everything again. Kept apart from
-``cache._key`` (which needs numpy and the encoder) so the coordinator can tell
-that nothing changed without loading them.
+``cache._key`` (which loads the encoder's module) so the coordinator can tell
+that nothing changed without loading it.
 """
 
 import os

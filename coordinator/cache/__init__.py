@@ -1,8 +1,8 @@
 """The cook cache: cooked results kept by what they were made of (local folder, shared Redis or folder),
 its audit, and the build record a cooked root keeps of what produced it.
 
-``CookCache``, ``Lookup`` and the audit are bound on first use (PEP 562): the
-settings and the build record load without the cooking stack.
+``CookCache``, ``Lookup``, the read-only ``CacheProbe`` and the audit are bound
+on first use (PEP 562): the settings and the build record load without the cooking stack.
 """
 
 from oxcook import _lazy
@@ -27,6 +27,8 @@ from ._cache_settings import default_cache_dir as default_cache_dir
 _LAZY = {
     "CookCache": "._cook_cache",
     "Lookup": "._cook_cache",
+    "CacheProbe": "._probe",
+    "Probe": "._probe",
     **{name: "._audit" for name in ("CORRUPT", "MATCH", "MISMATCH", "UNAUDITED", "Finding", "audit_entry", "same_cook")},
 }
 
@@ -44,9 +46,11 @@ __all__ = [
     "same_cook",
     "DEFAULT_MAX_BYTES",
     "BuildRecord",
+    "CacheProbe",
     "CacheSettings",
     "CookCache",
     "Lookup",
+    "Probe",
     "SceneEntry",
     "Stamp",
     "TextureEntry",

@@ -27,15 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oxcook.worker import ImportDiagnostic, ImportSeverity
-from oxcook.worker.cache import MAX_ENTRY_BYTES, CacheKey, CorruptEntry, FolderTier, UnusableEntry, lacks_quality, mesh_key, miss_reason, open_shared_tier, pack_entry, read_cache_file, readdress, texture_key, unpack_entry
+from oxcook.worker.cache import CacheKey, CorruptEntry, UnusableEntry, lacks_quality, mesh_key, miss_reason, open_shared_tier, pack_entry, readdress, texture_key, unpack_entry
 from oxcook.worker.wire import MeshResult, MeshWork, TextureResult, TextureWork
 
+from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache, write_atomically
 
-# stat.json and sources.json hold some 150 and 700 bytes a source: this is room for ~700 000 sources. A larger file
-# is ignored with a warning, and the cook's end rewrites it with what this cook learnt, which is smaller.
-MAX_RECORDS_BYTES = 512 * 2**20
 FILE_UNUSABLE, UNWRITABLE = "cache-file-unusable", "cache-unwritable"
 
 
@@ -51,14 +49,12 @@ class CookCache:
         self.settings = settings
         self._lock = threading.Lock()
         self._warnings: dict[tuple[str, str], ImportDiagnostic] = {}  # (code, what it is about): said once
-        # an entry larger than the whole cache would be pruned as soon as the cook ends: it is not worth reading
-        self.local = FolderTier(settings.local, max_entry_bytes=min(settings.max_bytes, MAX_ENTRY_BYTES)) if settings.local is not None else None
+        self.local = local_tier(settings)
         self.shared = open_shared_tier(settings.shared) if settings.shared else None
-        stat_path = settings.local / "stat.json" if settings.local is not None else None
+        stat_path = settings.local / STAT_FILE if settings.local is not None else None
         self.stat = StatCache(stat_path, self._load_json(stat_path) if settings.trust_stat else {})
-        self._records_path = settings.local / "sources.json" if settings.local is not None else None
-        # the file is anyone's to edit: a record that is not as :meth:`_remember` writes it is forgotten
-        self._records: dict[str, dict] = {k: v for k, v in self._load_json(self._records_path).items() if isinstance(v, dict) and isinstance(v.get("settings", {}), dict)}
+        self._records_path = settings.local / RECORDS_FILE if settings.local is not None else None
+        self._records: dict[str, dict] = source_records(self._load_json(self._records_path))
 
     @property
     def enabled(self) -> bool:
@@ -66,18 +62,11 @@ class CookCache:
 
     def _load_json(self, path: Path | None) -> dict:
         """The JSON object a cache file holds; ``{}`` when there is none, or it is not one (warned when unsafe to read)."""
-        if path is None:
-            return {}
         try:
-            data = read_cache_file(path, MAX_RECORDS_BYTES)
+            return read_json_object(path)
         except UnusableEntry as exc:
             self._unusable(exc, "ignored")
             return {}
-        try:
-            value = json.loads(data) if data is not None else {}
-        except ValueError:
-            return {}  # a torn or hand-edited file: rebuilt as the cook goes
-        return value if isinstance(value, dict) else {}
 
     # --- warnings ----------------------------------------------------------------------------------
 
@@ -86,7 +75,7 @@ class CookCache:
             self._warnings.setdefault((code, about), ImportDiagnostic(ImportSeverity.WARNING, code, message))
 
     def _unusable(self, exc: UnusableEntry, outcome: str) -> None:
-        self._warn(FILE_UNUSABLE, str(exc.path), f"cook cache: {exc.path} {exc.problem}; {outcome} (the cache reads only its own regular files)")
+        self._warn(FILE_UNUSABLE, str(exc.path), unusable_message(exc, outcome))
 
     def _unwritable(self, tier, exc: OSError) -> None:
         where = getattr(tier, "root", tier.name)
@@ -127,7 +116,7 @@ class CookCache:
     @staticmethod
     def identity(work: TextureWork | MeshWork) -> str:
         """What makes "the same source" across cooks (for miss reasons): its files, else its id."""
-        return "|".join(work.paths) if isinstance(work, TextureWork) and work.paths else work.source_id
+        return source_identity(work.paths if isinstance(work, TextureWork) else (), work.source_id)
 
     # --- lookup and store ---------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._broker import broker_options, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._params import FLOAT, FRACTION, PATH, POSITIVE_INT, SECONDS, Argument, Command, Option, PixelCount, Size, SourceKey, parse_size
+from ._dry_run import gather, refusal
+from ._plan_output import json_lines, table_lines
 from ._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._report import describe_quality, job_dict, report_dict
@@ -63,6 +65,7 @@ manifests: [defaults] and [[textures]] rules, each with a glob relative to the
   Settings apply in this order, later winning: the preset the file name implies,
   [defaults], every matching rule in file order, the command line. A file that no
   rule matches is cooked with [defaults] and named in a warning (--strict: an error).
+  --dry-run names the rule, [defaults], file name or option each setting came from.
   Quality gates min_psnr (dB) and max_normal_error_deg (99th percentile) may sit
   in [defaults] and rules; a texture below one is an error (exit 1) and is still written.
 
@@ -182,6 +185,13 @@ def command() -> Command:
                 is_flag=True,
                 help="ignore the root's build record and the stat cache: every input is read and hashed, cooked again (through the cook cache) and placed again, e.g. after the root or a source was edited by hand",
             ),
+            Option(
+                "--dry-run",
+                is_flag=True,
+                help="print the plan and write nothing: each input's preset, format and mips, the manifest rule, file name, [defaults] or "
+                "option each setting came from, and whether the build record (unchanged), the cook cache (cache hit) or a cook would answer it "
+                "(--log-format json: one JSON object per input on stdout)",
+            ),
             Option("--prune", is_flag=True, help="drop the inputs of earlier cooks whose files are gone from the build record, with the sidecars only they produced"),
             Option("--cache", section=cache, type=PATH, metavar="DIR", help="the local cache folder (default: $OXCOOK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/oxcook)"),
             Option("--no-cache", section=cache, is_flag=True, help="turn every cache tier off (also: OXCOOK_NO_CACHE=1)"),
@@ -282,6 +292,8 @@ def run(args: argparse.Namespace) -> int:
     gated = next((t.source_id for t in found.textures if t.gates.any), None) or (args.min_psnr is not None and "--min-psnr")
     if args.no_quality and gated:
         return _fail(f"--no-quality measures no figures, so the quality gates ({gated}) could not be checked; drop one or the other")
+    if args.dry_run:
+        return _dry_run(args, found, settings)
 
     if args.rebuild or args.force:
         plan = CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
@@ -296,6 +308,22 @@ def run(args: argparse.Namespace) -> int:
             jobs.append((f"{len(found.textures)} textures", unchanged_report(args.output, plan.unchanged_textures, plan.missing)))
         return _finish(args, jobs, started)
     return _cook(args, found, plan, settings, broker, prune, started)
+
+
+def _dry_run(args: argparse.Namespace, found, settings: TextureSettings) -> int:
+    """``--dry-run``: the plan on stdout, warnings on stderr; nothing written."""
+    problem = refusal(args)
+    if problem:
+        return _fail(problem)
+    ignore = "--rebuild" if args.rebuild else "--force" if args.force else ""
+    plan = gather(args.output, found, settings, cache_settings(args), ignore_record=ignore, prune=args.prune)
+    for warning in plan.warnings:
+        print(terminal(f"oxcook cook: warning: {warning}"), file=sys.stderr)
+    if args.compact is not None:
+        print("oxcook cook: --compact is decided after a cook, from what it left stale; the plan does not say", file=sys.stderr)
+    for line in json_lines(plan) if args.log_format == "json" else table_lines(plan):
+        print(line)
+    return EXIT_OK
 
 
 def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSettings, broker: str | None, prune: bool, started: float) -> int:

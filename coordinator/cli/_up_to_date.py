@@ -38,23 +38,41 @@ class CookPlan:
         return not self.scenes_to_cook and not self.textures_to_cook
 
 
-def _record(root: Path) -> tuple[BuildRecord | None, str]:
-    """The root's record when it can be trusted without the lock (no interrupted cook, sizes as indexed), and why not."""
+@dataclass(frozen=True)
+class RootRecord:
+    """A root's build record as a reader without the lock may use it."""
+
+    record: BuildRecord | None  # None: no input of the root can be vouched for (``why``)
+    warning: str = ""  # why a record that is there is ignored (damaged, another root's, another index's): printed once
+    why: str = ""  # why no input can be vouched for; "" for a root never cooked into (each input is new)
+
+
+def root_record(root: Path) -> RootRecord:
+    """The root's record when it can be trusted without the lock — no interrupted cook, sizes as indexed, made by
+    these versions — and why not (the caller holds :func:`emit.unlocked_view`)."""
     if (root / JOURNAL_FILE).exists():
-        return None, ""  # an interrupted cook (or one running): the job repairs first, under the lock
+        return RootRecord(None, why="an interrupted cook's journal is there: the cook repairs the root first")
     try:
         index_bytes = (root / INDEX_FILE_NAME).read_bytes()
+    except FileNotFoundError:
+        return RootRecord(None)  # a fresh root
+    except OSError as exc:
+        return RootRecord(None, why=f"its {INDEX_FILE_NAME} cannot be read ({exc.strerror or exc})")
+    try:
         index = parse_index(index_bytes)
-    except (OSError, FormatError):
-        return None, ""  # a fresh root, or one the writer will name the problem of
+    except FormatError:
+        return RootRecord(None, why=f"its {INDEX_FILE_NAME} is not valid (the cook names the problem)")
     for record in index.files:
         try:
             if (root / record.relpath).stat().st_size != record.size:
-                return None, ""  # an interrupted cook the writer repairs, or data lost: its message, not ours
+                return RootRecord(None, why="its files are not the sizes its index says (an interrupted cook, repaired first, or data lost)")
         except OSError:
-            return None, ""
+            return RootRecord(None, why=f"{record.relpath} is missing from the root")
     loaded = load_record(root, index_bytes, index.source_identity)
-    return loaded.record, loaded.warning
+    if loaded.record is None:
+        return RootRecord(None, loaded.warning, "its build record is ignored" if loaded.warning else "")
+    changed = versions_changed(loaded.record.versions, cook_versions())
+    return RootRecord(None, why=changed) if changed else RootRecord(loaded.record)
 
 
 def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
@@ -65,12 +83,10 @@ def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_t
 
 
 def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
-    record, warning = _record(root)
+    state = root_record(root)
+    record = state.record
     if record is None:
-        return CookPlan(warning=warning, scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
-    changed = versions_changed(record.versions, cook_versions())
-    if changed:
-        return CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+        return CookPlan(warning=state.warning, scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
     plan = CookPlan(missing=missing_inputs(record, found.textures, found.scenes))
     for scene in found.scenes:
         unchanged = scene_verdict(scene, settings, record, encoder_target).unchanged

@@ -30,6 +30,7 @@ from ._sources import NOT_RENDERED as NOT_RENDERED
 from ._sources import SourceSet as SourceSet
 from ._sources import check_settings as check_settings
 from ._sources import expand_sources as expand_sources
+from ._sources import format_name as format_name
 from ._sources import make_desc as make_desc
 
 # The one table of importers: source kind -> the module and class that import it.
@@ -41,6 +42,7 @@ IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
 }
 _LAZY = {name: module for module, name in IMPORTERS.values()}
 _LAZY["gltf_scene_estimate"] = "._gltf_shape"  # numpy: only when asked
+_LAZY["measure"] = _LAZY["Extent"] = "._measure"  # a header read: only when one is needed
 
 
 def importer_for(fmt: ImportFormat) -> type[Importer] | None:
@@ -53,6 +55,7 @@ __getattr__, __dir__ = _lazy.lazy_names(globals(), _LAZY)
 
 __all__ = [
     "IMPORTERS",
+    "Extent",
     "MISSING",
     "NOT_RENDERED",
     "SCENE_FORMATS",
@@ -69,7 +72,9 @@ __all__ = [
     "expand_sources",
     "gltf_scene_estimate",
     "importer_for",
+    "format_name",
     "make_desc",
+    "measure",
     "missing_inputs",
     "scene_verdict",
     "texture_verdicts",

@@ -13,7 +13,8 @@ conventions, overridable) and per-glob manifest options.
   relative to the manifest's folder (``*`` stays in one folder, ``**/`` matches
   zero or more folders). Settings apply in this order, later winning: the
   preset from the file name, ``[defaults]``, every matching rule in file
-  order, the command line. A file no rule matches is cooked with
+  order, the command line (:func:`merge_settings`, which also says where each
+  setting came from: a texture's ``origins``). A file no rule matches is cooked with
   ``[defaults]`` and named in a warning (an error with ``--strict``).
   ``min_psnr`` and ``max_normal_error_deg`` are quality gates
   (:func:`check_gate`): they travel beside the descriptor, never in it.
@@ -63,6 +64,12 @@ FORMAT_NAMES = {
 NOT_RENDERED = ("bc1", "bc1_srgb", "bc3", "bc3_srgb", "bc4", "bc5", "bc6h")
 QUALITY_NAMES = {"fast": Bc7Quality.FAST, "default": Bc7Quality.DEFAULT, "balanced": Bc7Quality.DEFAULT, "high": Bc7Quality.HIGH, "best": Bc7Quality.HIGH}
 FILTER_NAMES = {"box": MipFilter.BOX, "kaiser": MipFilter.KAISER, "lanczos": MipFilter.LANCZOS}
+_SPELLING = {fmt: name for name, fmt in FORMAT_NAMES.items()}
+
+
+def format_name(fmt: Format | int) -> str:
+    """A format as the command line and manifests spell it (``bc7_srgb``), else its enum name."""
+    return _SPELLING.get(fmt) or Format(fmt).name.lower()
 
 
 def _lookup(table: dict, value: str, what: str):
@@ -170,6 +177,18 @@ class ManifestRule:
     number: int  # 1-based, in file order
     glob: str
     settings: TextureSettings
+
+
+def merge_settings(layers: list[tuple[str, TextureSettings]]) -> tuple[TextureSettings, dict[str, str]]:
+    """``layers`` (where, settings) applied in order, later winning, and where each setting set came from (pure).
+
+    A value of ``None`` or ``""`` sets nothing, as in :meth:`TextureSettings.over`.
+    """
+    merged, origins = TextureSettings(), {}
+    for where, settings in layers:
+        origins.update({f.name: where for f in dataclasses.fields(settings) if getattr(settings, f.name) not in (None, "")})
+        merged = settings.over(merged)
+    return merged, {f.name: origins[f.name] for f in dataclasses.fields(TextureSettings) if f.name in origins}
 
 
 def _settings(table: object, where: str, extra: frozenset[str] = frozenset()) -> TextureSettings:
@@ -310,7 +329,7 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
 
     folders: dict[Path, Path] = {}  # a folder as given -> resolved (once per folder, not per file)
 
-    def add(path: Path, settings: TextureSettings, notes: tuple[ImportDiagnostic, ...] = (), base: Path | None = None) -> None:
+    def add(path: Path, layers: list[tuple[str, TextureSettings]], notes: tuple[ImportDiagnostic, ...] = (), base: Path | None = None) -> None:
         parent = folders.get(path.parent)
         if parent is None:
             parent = folders[path.parent] = path.absolute().parent.resolve()
@@ -324,12 +343,13 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
                 raise ConfigError(f"{other} and {path} would both be cooked as {source_id!r}; cook them into different roots or rename one")
             return
         by_id[source_id] = path
-        merged = cli.over(settings)
+        merged, origins = merge_settings([*layers, ("command line", cli)])
         preset, desc = make_desc(source_id, merged)
+        origins = {"preset": "file name", **origins}  # the name implies it unless a setting names one
         if not merged.preset and preset == TexturePreset.DATA.value and problem is None:
             notes += (_data_fallback_warning(source_id),)
         notes = tuple(dataclasses.replace(n, source_id=source_id) for n in notes)
-        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=notes, gates=merged.gates()))
+        out.textures.append(TextureSource(source_id, (path,), desc, preset, notes=notes, gates=merged.gates(), origins=origins))
 
     for raw in inputs:
         path = Path(raw)
@@ -337,14 +357,14 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
             raise ConfigError(f"{path}: no such file or folder")
         if path.is_dir():
             for file in _walk(path, TEXTURE_EXTENSIONS):
-                add(file, TextureSettings(), base=path)
+                add(file, [], base=path)
             for file in _walk(path, SCENE_EXTENSIONS):
                 if _refusal(file, path) is None and file not in out.scenes:
                     out.scenes.append(file)  # a broken scene is the importer's to name (scene-invalid), not a reason to stop
         elif path.suffix.lower() == ".toml":
             _expand_manifest(_regular(path, None), add, strict)
         elif path.suffix.lower() in TEXTURE_EXTENSIONS:
-            add(path, TextureSettings())
+            add(path, [])
         elif detect_format(_regular(path, None)) in SCENE_FORMATS:
             if path not in out.scenes:
                 out.scenes.append(path)
@@ -370,7 +390,5 @@ def _expand_manifest(path: Path, add, strict: bool) -> None:
             if strict:
                 raise ConfigError(message + " (--strict)")
             notes = (ImportDiagnostic(ImportSeverity.WARNING, "manifest-unmatched", message, rel),)
-        merged = defaults
-        for rule in matched:
-            merged = rule.settings.over(merged)
-        add(file, merged, notes, base=base)
+        layers = [(f"{path} [defaults]", defaults), *((f'{path} rule {r.number} (glob "{r.glob}")', r.settings) for r in matched)]
+        add(file, layers, notes, base=base)

@@ -1,6 +1,6 @@
 """``TextureSetImporter``: standalone textures — files, folders and manifests — cooked in parallel.
 
-Each texture's header is read first (:func:`measure`), the textures are put
+Each texture's header is read first (``_measure``), the textures are put
 in one order that depends only on the inputs — longest cooks first
 (:func:`schedule`) — and submitted in it to the job's texture pipeline
 (bounded by its window); each is placed as soon as it is cooked and every
@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-import stat
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable
 
 from oxcook.formats import Format, otex_relpath
 from oxcook.worker import ImportDiagnostic, ImportSeverity, failpoint
-from oxcook.worker.cook import HEADER_BYTES, image_size, quality_figures
+from oxcook.worker.cook import quality_figures
 
 from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
 from ..cache import Stamp, TextureEntry, is_verified
-from ..emit import FALLBACK_INDEX, ImportSession, stamp_from, stamp_of
+from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
 from ._gates import gate_failures
 from ._importer import Importer, ImportFormat
 from ._incremental import missing_inputs, recordable, texture_settings_key, texture_verdicts, unchanged_report_entry
+from ._measure import Extent, measure
 from ._sources import expand_sources
 
 if TYPE_CHECKING:
@@ -190,50 +190,6 @@ async def _feed(
                 continue
             named = _wire_paths(source.paths) or ()  # what a cache entry names to cook it again
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
-
-
-_FIRST_READ = 16 * 1024
-
-
-class Extent(NamedTuple):
-    """What the plan knows of a texture before anything is decoded."""
-
-    size: tuple[int, int] | None  # (width, height) of its first image, from the header; None: unreadable (every result is then refused)
-    file_bytes: int = 0  # encoded bytes of its first image: among equal sizes, more detail (more distinct blocks) to encode
-    stamps: tuple[Stamp, ...] | None = None  # its files as stat saw them before any was read (what the build record keeps)
-
-
-def measure(textures: list[TextureSource]) -> list[Extent]:
-    """Each texture's :class:`Extent`, from the header of its first image — embedded bytes, or the
-    first :data:`~worker.HEADER_BYTES` of its file (the whole file only when its header lies beyond
-    them). Decodes no pixel; the one file read of the plan. The size is also what every worker's
-    result is checked against, so it is read here and never taken from a worker."""
-    return [_extent(source) for source in textures]
-
-
-def _extent(source: TextureSource) -> Extent:
-    if any(n.severity == ImportSeverity.ERROR for n in source.notes):
-        return Extent(None)  # refused already (a FIFO, a device, a path outside the folder): never opened
-    if source.data:
-        return Extent(image_size(source.data[0], source.source_id), len(source.data[0]))
-    if not source.paths:
-        return Extent(None)
-    try:  # non-blocking, and regular files only: a FIFO swapped in since the scan cannot hang the plan
-        with open(os.open(source.paths[0], os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return Extent(None)
-            head = fh.read(_FIRST_READ)  # enough for nearly every header; the rest only when a header is longer (big EXIF)
-            size = image_size(head, source.source_id)
-            if size is None and len(head) == _FIRST_READ:
-                head += fh.read(HEADER_BYTES - _FIRST_READ)
-                size = image_size(head, source.source_id)
-            if size is None and len(head) == HEADER_BYTES:  # a header behind more metadata (a JPEG's big EXIF): rare, so read whole
-                size = image_size(head + fh.read(), source.source_id)
-    except OSError:  # unreadable now: the worker reads it and says why
-        return Extent(None)
-    stamps = (stamp_from(source.paths[0], info), *(stamp_of(p) for p in source.paths[1:]))
-    return Extent(size, info.st_size, None if None in stamps else stamps)
 
 
 TINY_PIXELS = 64 * 64  # a texture this small cooks in a few milliseconds

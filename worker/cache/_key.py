@@ -18,14 +18,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ispc_texcomp
-import numpy as np
 
 from ..cook import DEFAULT_TARGET
 from ..cook import ENUM_FIELDS, TextureImportDesc
 from .._versions import COOKER_VERSION
 
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def encoder_identity(target: str = DEFAULT_TARGET) -> str:
@@ -67,6 +69,8 @@ def texture_key(source_digests: list[bytes], desc: TextureImportDesc, target: st
 
 def mesh_key(arrays: dict[str, np.ndarray]) -> CacheKey:
     """The key of a mesh primitive's packing from its attribute arrays (names, dtypes, shapes, bytes)."""
+    import numpy as np  # here, not above: a texture's key (``oxcook cook --dry-run``) needs no numpy
+
     parts = []
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])

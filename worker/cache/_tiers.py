@@ -97,6 +97,8 @@ class Tier(Protocol):
 
     def get(self, key: str) -> bytes | None: ...
 
+    def has(self, key: str) -> bool: ...
+
     def put(self, key: str, data: bytes) -> None: ...
 
     def discard(self, key: str) -> None: ...
@@ -126,6 +128,15 @@ class FolderTier:
     def get(self, key: str) -> bytes | None:
         """The entry's bytes, ``None`` if there is none; raises :class:`UnusableEntry` (see :func:`read_cache_file`)."""
         return read_cache_file(self._path(key), self.max_entry_bytes, touch=True)
+
+    def has(self, key: str) -> bool:
+        """Whether an entry file is there, one :meth:`get` would read (a regular file, not a link, within the size
+        limit); a ``stat``, so it neither reads the entry nor makes it recently used."""
+        try:
+            st = os.lstat(self._path(key))
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size <= self.max_entry_bytes
 
     def put(self, key: str, data: bytes) -> None:
         """Publish an entry atomically; raises ``OSError`` when the folder cannot be written."""
@@ -220,6 +231,13 @@ class RedisTier:
             return self._redis.get(REDIS_PREFIX + key)
         except self._errors:
             return None  # a shared tier that is down is a miss, never a failed cook
+
+    def has(self, key: str) -> bool:
+        """Whether the entry is there: ``EXISTS``, which leaves the key's LRU time as it was (``GET`` refreshes it)."""
+        try:
+            return bool(self._redis.exists(REDIS_PREFIX + key))
+        except self._errors:
+            return False
 
     def put(self, key: str, data: bytes) -> None:
         try:

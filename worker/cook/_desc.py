@@ -13,7 +13,7 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 
-from oxcook.formats import FORMAT_INFO, Format, TextureType
+from oxcook.formats import FORMAT_INFO, Format, TextureType, full_mip_count
 
 from .._errors import TextureImportError, TextureImportErrorCode
 
@@ -130,6 +130,13 @@ ENUM_FIELDS = {
     "bc7_quality": Bc7Quality,
     "hdr_handling": HdrHandling,
 }
+
+
+def mip_levels_for(desc: TextureImportDesc, width: int, height: int) -> int:
+    """The mip count a cook of a ``width`` x ``height`` image makes under ``desc`` (pure): the coordinator
+    checks every result against it, and plans with it, so the rule lives once."""
+    full = full_mip_count(width, height)
+    return {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
 
 
 def _fail(desc: TextureImportDesc, code: TextureImportErrorCode, detail: str) -> TextureImportError:

@@ -12,16 +12,16 @@ Decoders, chosen per format for correctness:
   installable, decode from memory, half and float, scanline and tiled);
   imageio reads EXR only through FreeImage, a system library.
 
-The format is sniffed from the bytes; the file name is only a hint (TGA has no
-magic). Dimensions are read from the header and checked against
-``max_dimension`` *before* any pixel is decoded. Every decoder failure becomes
+The format is sniffed from the bytes (``_headers``, which also reads the headers
+that need no library); the file name is only a hint (TGA has no magic).
+Dimensions are read from the header and checked against ``max_dimension``
+*before* any pixel is decoded. Every decoder failure becomes
 a :class:`TextureImportError`; nothing else leaves this module.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 
 import imagecodecs
@@ -30,6 +30,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from ._budget import CookCost, check_budget
 from .._errors import TextureImportError, TextureImportErrorCode
+from ._headers import has_ihdr, hdr_dimensions, png_size, sniff_format
 from ._png import check_png_methods
 
 
@@ -41,10 +42,6 @@ def _configure_pillow() -> None:
     """
     Image.MAX_IMAGE_PIXELS = None
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_EXR_MAGIC = b"\x76\x2f\x31\x01"
-_HDR_RESOLUTION = re.compile(rb"^([-+])Y (\d+) ([-+])X (\d+)$")
 
 
 @dataclass(frozen=True)
@@ -74,27 +71,6 @@ class DecodedImage:
     @property
     def is_float(self) -> bool:
         return self.pixels.dtype.kind == "f"
-
-
-def sniff_format(data: bytes, hint: str = "") -> str | None:
-    """The image format the bytes hold, or ``None``; ``hint`` (a file name) decides only for TGA."""
-    if data.startswith(_PNG_MAGIC):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data.startswith(b"BM"):
-        return "bmp"
-    if data.startswith(b"DDS "):
-        return "dds"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    if data.startswith((b"#?RADIANCE", b"#?RGBE")):
-        return "hdr"
-    if data.startswith(_EXR_MAGIC):
-        return "exr"
-    if hint.lower().endswith((".tga", ".targa", ".icb", ".vda", ".vst")):
-        return "tga"
-    return None
 
 
 def decode_image(data: bytes, source_id: str, *, max_dimension: int, cost: CookCost = CookCost()) -> DecodedImage:
@@ -132,30 +108,17 @@ def decode_image(data: bytes, source_id: str, *, max_dimension: int, cost: CookC
         ) from exc
 
 
-HEADER_BYTES = 256 * 1024  # enough of a file for :func:`image_size`
+def library_size(head: bytes, fmt: str) -> tuple[int, int]:
+    """``(width, height)`` from the header of a ``fmt`` image that only a decoder library reads (``_headers.image_size``).
 
-
-def image_size(head: bytes, hint: str = "") -> tuple[int, int] | None:
-    """``(width, height)`` from the start of an image file (its first :data:`HEADER_BYTES`), or ``None`` if they cannot be read there.
-
-    Decodes no pixel: the coordinator uses it to plan (split a huge texture)
-    before any worker touches the file; the worker checks everything again.
+    Raises:
+        Exception: whatever the library raises for a header it cannot read.
     """
-    try:
-        fmt = sniff_format(head, hint)
-        if fmt == "png":
-            return _png_size(head) if _has_ihdr(head) else None
-        if fmt == "hdr":
-            return _hdr_dimensions(head, hint)[:2]
-        if fmt == "exr":
-            return _exr_size(head)
-        if fmt is not None:
-            _configure_pillow()
-            with Image.open(io.BytesIO(head), formats=_PILLOW_FORMATS[fmt]) as im:
-                return im.width, im.height
-    except Exception:  # noqa: BLE001 - any header a decoder cannot read here: no plan, the worker will say why
-        return None
-    return None
+    if fmt == "exr":
+        return _exr_size(head)
+    _configure_pillow()
+    with Image.open(io.BytesIO(head), formats=_PILLOW_FORMATS[fmt]) as im:
+        return im.width, im.height
 
 
 def _check_size(
@@ -176,14 +139,6 @@ def _check_size(
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # by colour type (a palette may expand to RGBA)
 
 
-def _has_ihdr(data: bytes) -> bool:
-    return len(data) >= 26 and data[12:16] == b"IHDR"
-
-
-def _png_size(data: bytes) -> tuple[int, int]:
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
 def _exr_size(data: bytes) -> tuple[int, int]:
     import OpenEXR  # on first use: most jobs hold no EXR (~10 ms of every start-up)
 
@@ -192,13 +147,13 @@ def _exr_size(data: bytes) -> tuple[int, int]:
 
 
 def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
-    if not _has_ihdr(data):
+    if not has_ihdr(data):
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without an IHDR chunk")
     if b"IDAT" not in data:
         raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "PNG without image data (no IDAT chunk)")
     check_png_methods(data, source_id)
     sample_bytes = 2 if data[24] == 16 else 1
-    _check_size(*_png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes, file_bytes=len(data))
+    _check_size(*png_size(data), source_id, max_dimension, cost, _PNG_CHANNELS.get(data[25], 4) * sample_bytes, file_bytes=len(data))
     pixels = imagecodecs.png_decode(data)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
@@ -207,22 +162,8 @@ def _decode_png(data: bytes, source_id: str, max_dimension: int, cost: CookCost)
     return DecodedImage(np.ascontiguousarray(pixels), "png")
 
 
-def _hdr_dimensions(data: bytes, source_id: str) -> tuple[int, int, bool]:
-    end = data.find(b"\n\n", 0, 65536)
-    if end < 0:
-        raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "Radiance header does not end")
-    line_end = data.find(b"\n", end + 2, end + 2 + 256)
-    match = _HDR_RESOLUTION.match(data[end + 2 : line_end if line_end >= 0 else None].strip())
-    if match is None:
-        raise TextureImportError(TextureImportErrorCode.CORRUPTED_DATA, source_id, "Radiance resolution line missing")
-    ysign, height, xsign, width = match.groups()
-    if xsign != b"+":
-        raise TextureImportError(TextureImportErrorCode.UNSUPPORTED_FORMAT, source_id, "Radiance files stored right-to-left are not supported")
-    return int(width), int(height), ysign == b"+"
-
-
 def _decode_hdr(data: bytes, source_id: str, max_dimension: int, cost: CookCost) -> DecodedImage:
-    width, height, bottom_up = _hdr_dimensions(data, source_id)
+    width, height, bottom_up = hdr_dimensions(data, source_id)
     _check_size(width, height, source_id, max_dimension, cost, 3 * 4, float_source=True, file_bytes=len(data))
     pixels = np.asarray(imagecodecs.rgbe_decode(data), dtype=np.float32)
     if pixels.shape[:2] != (height, width):

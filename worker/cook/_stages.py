@@ -55,7 +55,6 @@ from oxcook.formats import (
     PayloadWriter,
     TextureType,
     compute_layout,
-    full_mip_count,
     pack_payload,
 )
 
@@ -70,6 +69,7 @@ from ._desc import (
     MipPolicy,
     TextureImportDesc,
     TextureIntent,
+    mip_levels_for,
     validate_pre_decode,
 )
 from .._diagnostics import ImportDiagnostic, ImportSeverity
@@ -120,13 +120,6 @@ def cook_cost(desc: TextureImportDesc) -> CookCost:
     float_texel = 16.0 if desc.hdr_handling == HdrHandling.KEEP_FLOAT else per_texel
     holds = desc.preserve_alpha_coverage and desc.mip_policy != MipPolicy.NONE
     return CookCost(per_texel, max(per_texel, float_texel), holds, max(1, desc.array_layers))
-
-
-def mip_levels_for(desc: TextureImportDesc, width: int, height: int) -> int:
-    """The mip count a cook of a ``width`` x ``height`` image makes under ``desc`` (pure): the coordinator
-    checks every result against it, so the rule lives once."""
-    full = full_mip_count(width, height)
-    return {MipPolicy.NONE: 1, MipPolicy.FULL_CHAIN: full}.get(desc.mip_policy, min(desc.max_mip_levels, full))
 
 
 def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | None = None) -> CookPlan:

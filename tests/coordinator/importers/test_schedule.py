@@ -11,7 +11,8 @@ from PIL import Image
 
 from oxcook.coordinator import TextureSource
 from oxcook.coordinator.emit import stamp_of
-from oxcook.coordinator.importers._texture_importer import Extent, measure, schedule
+from oxcook.coordinator.importers._measure import Extent, measure
+from oxcook.coordinator.importers._texture_importer import schedule
 from tests.farm_fixtures import run_oxcook
 from oxcook.worker import ImportDiagnostic, ImportSeverity
 from oxcook.worker.cook import preset_desc
@@ -45,8 +46,8 @@ def test_measure_reads_the_header_of_files_and_of_embedded_bytes(tmp_path: Path)
     assert measure(sources) == [
         Extent((70, 30), (tmp_path / "wide.png").stat().st_size, (stamp_of(tmp_path / "wide.png"),)),  # its stamp, for the build record
         Extent((8, 12), embedded.stat().st_size),
-        Extent(None),
-        Extent(None, len(b"not an image")),
+        Extent(None, problem="cannot be read: No such file or directory"),
+        Extent(None, len(b"not an image"), problem="not an image format oxcook reads"),
     ]
 
 
@@ -62,7 +63,7 @@ def test_measure_never_opens_a_refused_source_and_never_blocks_on_a_fifo(tmp_pat
     os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
     refused = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", "pipe.png: not a regular file", "pipe.png")
     sources = [_source("pipe.png", paths=(tmp_path / "pipe.png",), notes=(refused,)), _source("swapped.png", paths=(tmp_path / "pipe.png",))]
-    assert measure(sources) == [Extent(None), Extent(None)]
+    assert measure(sources) == [Extent(None, problem="pipe.png: not a regular file"), Extent(None, problem="not a regular file")]
 
 
 def test_a_cook_places_and_starts_the_largest_texture_first(tmp_path: Path):

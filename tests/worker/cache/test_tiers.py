@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+import redis
 
 from oxcook.worker.cache import MAX_ENTRY_BYTES, FolderTier, UnusableEntry
 
@@ -44,3 +45,38 @@ def test_an_entry_larger_than_the_cap_is_not_written(tmp_path):
 def test_the_cap_holds_the_largest_result_a_cook_can_make():
     # a texture payload, and a mesh's vertex and index buffers, are each sized by a u32 in the container
     assert MAX_ENTRY_BYTES > 2 * (2**32 - 1)
+
+
+def test_has_says_what_get_would_read_without_reading_or_touching_it(tmp_path):
+    tier = FolderTier(tmp_path, max_entry_bytes=1000)
+    assert not tier.has(KEY) and not (tmp_path / "entries").exists()  # asking creates nothing
+    tier.put(KEY, bytes(10))
+    path = entry_path(tmp_path)
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    assert tier.has(KEY)
+    assert path.stat().st_mtime_ns == 1_000_000_000  # not made recently used (get does that)
+    FolderTier(tmp_path).put(KEY, bytes(2000))
+    assert not tier.has(KEY)  # over the cap: get would refuse it
+    path.unlink()
+    os.symlink(tmp_path / "elsewhere", path)
+    (tmp_path / "elsewhere").write_bytes(bytes(10))
+    assert not tier.has(KEY)  # a link is never followed
+
+
+def test_a_redis_tier_has_an_entry_without_making_it_recently_used(tmp_path):
+    from oxcook.worker.cache import open_shared_tier
+    from tests.farm_fixtures import RedisServer
+
+    server = RedisServer(tmp_path)
+    try:
+        client = redis.Redis.from_url(server.url)
+        client.config_set("maxmemory-policy", "allkeys-lfu")  # OBJECT FREQ: a read counts, deterministically from a new key's 5
+        tier = open_shared_tier(server.url)
+        assert not tier.has(KEY)
+        tier.put(KEY, b"entry")
+        name = f"oxcook-cache:{KEY}"
+        freq = client.object("freq", name)
+        assert tier.has(KEY) and client.object("freq", name) == freq
+        assert tier.get(KEY) == b"entry" and client.object("freq", name) > freq  # a GET counts as a use
+    finally:
+        server.stop()
