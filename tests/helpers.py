@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import OpenEXR
@@ -119,6 +121,15 @@ def png_bytes(pixels: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def png_with_chunk(pixels: np.ndarray, kind: bytes, data: bytes) -> bytes:
+    """``pixels`` as a PNG with one more chunk right after IHDR (its CRC right): an ancillary chunk libpng
+    warns about (``iCCP`` too short, say) makes a file it decodes with a warning on stderr."""
+    png = png_bytes(pixels)
+    after_ihdr = 8 + 8 + 13 + 4  # signature, IHDR's length and type, its data, its CRC
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return png[:after_ihdr] + chunk + png[after_ihdr:]
 
 
 def exr_bytes(pixels: np.ndarray, folder) -> bytes:

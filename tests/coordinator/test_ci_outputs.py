@@ -46,6 +46,6 @@ def test_junit_annotations_metrics_and_json_log(tmp_path):
     assert 'oxcook_jobs_failed_total{code="scene-invalid"} 1.0' in metrics
     assert "oxcook_texture_cook_seconds_bucket" in metrics
 
-    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert {e["event"] for e in events} == {"texture", "job"}
+    events = [json.loads(line) for line in result.stderr.splitlines()]  # every line
+    assert {e["event"] for e in events} == {"pending", "diagnostic", "texture", "job"}
     assert {e["source"] for e in events if e["event"] == "texture"} == {"good_albedo.png", "broken_albedo.png"}
