@@ -46,6 +46,7 @@ from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
 from ._envelope import envelope_problem
 from ._tasks import run_work
+from ._worker_log import quiet_handlers, stopping
 from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
 from .redis_clients import bulk_client
 
@@ -160,6 +161,23 @@ class _NoBackendToMarkRevoked(logging.Filter):
 app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
 logging.getLogger("celery.worker.control").addFilter(_NoBackendToMarkRevoked())
+
+
+@signals.after_setup_logger.connect
+def _one_line_problems(sender=None, logger=None, **_) -> None:
+    """Every problem in the worker's log on one line, and a stop's expected breakage as warnings (``_worker_log``):
+    on the root logger's handlers and on those Celery gives billiard's own logger (pool processes that end)."""
+    from celery.utils.log import get_multiprocessing_logger
+
+    quiet_handlers(logger)
+    pool_logger = get_multiprocessing_logger()
+    if pool_logger is not None:
+        quiet_handlers(pool_logger)
+
+
+@signals.worker_shutting_down.connect
+def _stopping(sender=None, **_) -> None:
+    stopping()
 
 
 @dataclasses.dataclass(frozen=True)
