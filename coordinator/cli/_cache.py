@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import sys
 from pathlib import Path
 
 from oxcook.worker import FolderTier, UnusableEntry, open_shared_tier
@@ -20,6 +19,7 @@ from .._errors import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
 from .._sampling import sampled
 from ..backends import check_broker_url, mask_url
 from ..cache import DEFAULT_MAX_BYTES, default_cache_dir
+from . import _log
 from ._cook import _fraction, memory_size
 
 
@@ -40,6 +40,7 @@ def add_arguments(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _log.configure()
     root = args.cache or default_cache_dir()
     if args.action == "verify":
         return _verify(args, root)
@@ -73,8 +74,7 @@ def _verify(args: argparse.Namespace, root: Path) -> int:
     try:
         tier, where = _tier(args, root)
     except ConfigError as exc:
-        print(f"oxcook cache verify: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return _log.fail(f"oxcook cache verify: {exc.message}", EXIT_USAGE)
     keys = tier.keys()
     chosen = [k for k in keys if sampled(args.fraction, k)]
     counts = {MATCH: 0, MISMATCH: 0, UNAUDITED: 0, CORRUPT: 0}

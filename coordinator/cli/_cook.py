@@ -303,8 +303,7 @@ class _Stop:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    _log.emit("error", f"oxcook cook: {message}", level=logging.ERROR, exit_code=code)
-    return code
+    return _log.fail(f"oxcook cook: {message}", code)
 
 
 def _warn(code: str, message: str, **fields) -> None:

@@ -123,14 +123,20 @@ def configure(*, verbose: bool = False, quiet: bool = False, log_format: str = "
 
 
 def emit(event: str, message: str, /, *, level: int = logging.INFO, always: bool = False, **fields) -> None:
-    """Log ``event``: ``message`` for people, ``fields`` for JSON; ``always``: shown under ``-q`` too."""
-    if _handler is None:
-        configure()
+    """Log ``event``: ``message`` for people, ``fields`` for JSON; ``always``: shown under ``-q`` too.
+
+    Before :func:`configure` (``oxcook worker``, whose log is Celery's to set up) a warning or error still
+    reaches stderr, as its bare message (``logging.lastResort``)."""
     LOGGER.log(level, "%s", message, extra={"event": event, "fields": fields, "always": always})
+
+
+def fail(message: str, exit_code: int) -> int:
+    """Log ``message`` as an ``error`` event and return ``exit_code``: a command's last line on its way out."""
+    emit("error", message, level=logging.ERROR, exit_code=exit_code)
+    return exit_code
 
 
 def attach_live(line: LiveLine | None) -> None:
     """Let ``line`` (or, with ``None``, no line) be cleared before and drawn after each record."""
-    if _handler is None:
-        configure()
-    _handler.live = line
+    if _handler is not None:
+        _handler.live = line
