@@ -479,7 +479,7 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         for line in github_annotations(summaries):
             print(line)
     seconds = time.perf_counter() - started
-    writes = [(args.report, lambda p: _write_json(p, report_dict(summaries, code, seconds))), (args.junit, lambda p: p.write_bytes(junit_xml(summaries))), (args.metrics_file, lambda p: write_metrics(p, summaries, seconds))]
+    writes = [(args.report, lambda p: _write_json(p, report_dict(summaries, code, seconds))), (args.junit, lambda p: p.write_bytes(junit_xml(summaries))), (args.metrics_file, lambda p: write_metrics(p, summaries, seconds, code))]
     for path, write in writes:
         if path is None:
             continue
