@@ -357,7 +357,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
 
         start_fork_server()  # the pool's processes import the worker while this process imports the service
     from .._service import ImportService, QueueDispatcher
-    from ._progress import PendingEvents, ProgressDisplay
+    from ._progress import PhaseEvents, ProgressDisplay
 
     texture_label = f"{len(found.textures)} textures"
     budget = args.memory_budget
@@ -392,7 +392,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild or args.force, prune=prune)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
     if args.log_format == "json":
-        display = PendingEvents()  # no display: each line is a JSON object
+        display = PhaseEvents()  # no display: each line is a JSON object
     elif args.progress != "none" and not args.quiet:
         display = ProgressDisplay(sys.stderr, live=live)
     else:

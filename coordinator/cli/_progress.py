@@ -7,9 +7,9 @@ waits, so plain lines keep coming (a heartbeat) while a long texture cooks.
 A job's last line is a final one with its counts and time. Plain lines are
 ``progress`` records of the command's log (``_log``); the live bar is drawn on
 the terminal itself, and every log line clears it first. A job entering a new
-phase always gets a line. :class:`PendingEvents` stands in for the display
-when there is none (``--log-format json``): a job's pending notes (opening the
-root, waiting for its lock) still reach the log.
+phase always gets a line. :class:`PhaseEvents` stands in for the display
+under ``--log-format json``: each phase a job enters and each of its pending
+notes (opening the root, waiting for its lock) is one record.
 """
 
 from __future__ import annotations
@@ -173,17 +173,24 @@ class ProgressDisplay:
                 self._drawn = False
 
 
-class PendingEvents:
-    """The progress of jobs shown with no display (``--log-format json``): each new pending note of a job —
-    opening its root, waiting for the root's lock and who holds it — as a ``pending`` record."""
+class PhaseEvents:
+    """The progress of jobs for a log pipeline (``--log-format json``), with no display: a ``phase`` record when a
+    job enters a phase, a ``pending`` one for each of its pending notes (opening its root, waiting for the root's
+    lock and who holds it)."""
 
     def __init__(self) -> None:
-        self._notes: dict[object, str] = {}
+        self._seen: dict[object, tuple[ImportPhase, str]] = {}
 
     def update(self, progress: ImportProgress) -> None:
-        if progress.phase is ImportPhase.PENDING and self._notes.get(progress.job_id) != progress.message:
-            self._notes[progress.job_id] = progress.message
+        pending = progress.phase is ImportPhase.PENDING
+        state = (progress.phase, progress.message if pending else "")
+        if self._seen.get(progress.job_id) == state:
+            return
+        self._seen[progress.job_id] = state
+        if pending:
             _log.emit("pending", progress.message, **_fields(progress))
+        else:
+            _log.emit("phase", format_progress(progress), **_fields(progress))
 
     def tick(self) -> None:
         """Nothing to repeat: a log pipeline gets each note once."""

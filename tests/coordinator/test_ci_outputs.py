@@ -68,5 +68,5 @@ def test_junit_annotations_metrics_and_json_log(tmp_path):
     assert not any(s.name.endswith("_created") for f in families.values() for s in f.samples)
 
     events = [json.loads(line) for line in result.stderr.splitlines()]  # every line
-    assert {e["event"] for e in events} == {"pending", "diagnostic", "texture", "job"}
+    assert {e["event"] for e in events} == {"pending", "phase", "diagnostic", "texture", "job"}
     assert {e["source"] for e in events if e["event"] == "texture"} == {"good_albedo.png", "broken_albedo.png"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -51,8 +52,8 @@ def noise(tmp_path_factory) -> list:
     return sorted(folder.iterdir())
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_ends_a_cook_within_two_seconds(tmp_path, shared_assets, noise, signum):
+@pytest.mark.parametrize(("signum", "log_format"), [(signal.SIGINT, "text"), (signal.SIGTERM, "json")], ids=["SIGINT", "SIGTERM-json"])
+def test_a_signal_ends_a_cook_within_two_seconds(tmp_path, shared_assets, noise, signum, log_format):
     """The pool's processes are stopped, not waited for: an encode of a 2048² texture at --quality high runs for
     tens of seconds between its cancel checks."""
     src, root = tmp_path / "src", tmp_path / "root"
@@ -63,9 +64,11 @@ def test_a_signal_ends_a_cook_within_two_seconds(tmp_path, shared_assets, noise,
     before = snapshot(root)
     for path in noise:
         shutil.copy(path, src / path.name)
-    proc = subprocess.Popen(cmd + ["--quality", "high"], stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(cmd + ["--quality", "high", "--log-format", log_format], stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seen = []
     for line in proc.stderr:  # the textures phase has begun: the pool's processes are encoding
-        if line.startswith("textures"):
+        seen.append(line)
+        if line.startswith("textures") or '"phase": "textures"' in line:
             break
     signalled = time.monotonic()
     proc.send_signal(signum)
@@ -77,5 +80,9 @@ def test_a_signal_ends_a_cook_within_two_seconds(tmp_path, shared_assets, noise,
     rest = proc.stderr.read()
     assert code == 130, rest
     assert took < 2.0, f"{took:.1f} s from the signal to the exit"
+    if log_format == "json":  # the cancel line too is an event
+        events = [json.loads(line) for line in ("".join(seen) + rest).splitlines()]
+        assert {"event": "cancelling", "signal": "SIGTERM", "level": "warning"}.items() <= next(e for e in events if e["event"] == "cancelling").items()
+        assert events[-1]["event"] == "job" and events[-1]["exit_code"] == 130
     assert snapshot(root) == before
     assert f.validate_container(CookedRootFiles(root)).ok
