@@ -44,10 +44,10 @@ from . import farm_keys as keys
 from ._cache_entry import CorruptEntry, lacks_quality, pack_entry, readdress, unpack_entry
 from ._cache_tiers import UnusableEntry
 from ._cache_tiers import open_shared as open_shared_tier
+from ._captured_output import run_work_noting_output
 from ._envelope import envelope_problem
-from ._tasks import run_work
-from ._worker_log import quiet_handlers, stopping
 from ._wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from ._worker_log import quiet_handlers, stopping
 from .redis_clients import bulk_client
 
 logger = logging.getLogger(__name__)
@@ -430,7 +430,7 @@ def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, at
     result = _from_shared_cache(work)
     if result is None:
         try:
-            result = run_work(work, cancel=_stop_check(store, job, ref.key))
+            result = run_work_noting_output(work, cancel=_stop_check(store, job, ref.key))
         except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
             result = error_result(work, "worker-internal-error", f"{ref.source_id}: {type(exc).__name__}: {exc}")
         _to_shared_cache(work, result, hostname)

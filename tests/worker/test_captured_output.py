@@ -1,4 +1,4 @@
-"""A local pool process: what a decoder writes to stderr while a texture cooks is that texture's warning, bounded."""
+"""What a decoder writes to stderr while a texture cooks is that texture's warning, bounded (a local pool process runs it so)."""
 
 from __future__ import annotations
 
