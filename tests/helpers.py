@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -114,6 +117,19 @@ def read_report(path) -> dict:
     jobs = read_jobs(path)
     assert len(jobs) == 1, [j["input"] for j in jobs]
     return jobs[0]
+
+
+@contextlib.contextmanager
+def root_lock_held(root):
+    """Another process holds ``root``'s lock (as a running cook would) until the block ends; yields its pid."""
+    hold = "from pathlib import Path; import sys; from oxcook.coordinator.emit import RootLock; lock = RootLock(Path(sys.argv[1])); lock.acquire(0); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.farm_fixtures import REPO
-from tests.helpers import png_bytes, png_with_chunk
+from tests.helpers import png_bytes, png_with_chunk, root_lock_held
 
 ICCP_TOO_SHORT = b"bogus\x00\x00" + b"x\x9c\x03\x00\x00\x00\x00\x01"  # a profile name, method 0, an empty zlib stream
 
@@ -87,15 +87,11 @@ def test_json_log_of_a_usage_error_is_one_event(tmp_path):
 
 
 def test_json_log_names_the_lock_a_cook_waits_for(tmp_path, shared_assets):
-    root = tmp_path / "root"
+    root, src = tmp_path / "root", tmp_path / "src"
     root.mkdir()
-    hold = "from pathlib import Path; import sys; from oxcook.coordinator.emit import RootLock; lock = RootLock(Path(sys.argv[1])); lock.acquire(0); print('held', flush=True); sys.stdin.read()"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        src = tmp_path / "src"
-        src.mkdir()
-        shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
+    src.mkdir()
+    shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
+    with root_lock_held(root) as holder:
         cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--log-format", "json", "--lock-timeout", "120"]
         proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         seen = []
@@ -104,10 +100,7 @@ def test_json_log_names_the_lock_a_cook_waits_for(tmp_path, shared_assets):
             if "waiting for the lock" in line:
                 break
         (waiting,) = events("".join(seen[-1:]))
-        assert waiting["event"] == "pending" and waiting["message"].endswith(f"held by pid {holder.pid} (another oxcook cook); --lock-timeout 120")
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+        assert waiting["event"] == "pending" and waiting["message"].endswith(f"held by pid {holder} (another oxcook cook); --lock-timeout 120")
     rest = proc.stderr.read()
     assert proc.wait(timeout=120) == 0, rest
     assert [e["event"] for e in events("".join(seen) + rest)][-1] == "job"

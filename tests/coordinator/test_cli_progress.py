@@ -14,6 +14,7 @@ import time
 from oxcook.coordinator import ImportPhase, ImportProgress
 from oxcook.coordinator.cli import _log
 from oxcook.coordinator.cli._progress import ProgressDisplay, estimate_eta
+from tests.helpers import root_lock_held
 
 
 def _snapshot(done: int, total: int = 42, throughput: float = 0.0, phase=ImportPhase.TEXTURES, job=1) -> ImportProgress:
@@ -98,15 +99,11 @@ def test_quiet_prints_only_the_summary(tmp_path, shared_assets):
 
 
 def test_a_cook_waiting_for_a_locked_root_names_the_holder(tmp_path, shared_assets):
-    root = tmp_path / "root"
+    root, src = tmp_path / "root", tmp_path / "src"
     root.mkdir()
-    hold = "from pathlib import Path; import sys; from oxcook.coordinator.emit import RootLock; lock = RootLock(Path(sys.argv[1])); lock.acquire(0); print('held', flush=True); sys.stdin.read()"
-    holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        src = tmp_path / "src"
-        src.mkdir()
-        shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
+    src.mkdir()
+    shutil.copy(shared_assets / "images/png/hopper.png", src / "hopper_albedo.png")
+    with root_lock_held(root) as holder:
         cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--progress", "lines", "--lock-timeout", "120"]
         cook = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         notes = []
@@ -116,10 +113,7 @@ def test_a_cook_waiting_for_a_locked_root_names_the_holder(tmp_path, shared_asse
                 if len(notes) == 2:
                     break
         assert len(notes) == 2, notes
-        assert notes[0].endswith(f"waiting for the lock on {root} held by pid {holder.pid} (another oxcook cook); --lock-timeout 120"), notes
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+        assert notes[0].endswith(f"waiting for the lock on {root} held by pid {holder} (another oxcook cook); --lock-timeout 120"), notes
     rest = cook.stderr.read()
     assert cook.wait(timeout=120) == 0, rest
     assert "1/1 textures cooked" in rest
