@@ -83,7 +83,7 @@ class _Job:
 
 
 def _fields(p: ImportProgress) -> dict:
-    return {"job": p.job_id, "phase": p.phase.value, "completed": p.items_completed, "total": p.items_total, "running": p.items_running, "queued": p.items_queued}
+    return {"job_id": p.job_id, "phase": p.phase.value, "completed": p.items_completed, "total": p.items_total, "running": p.items_running, "queued": p.items_queued}
 
 
 class ProgressDisplay:
