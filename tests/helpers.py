@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import struct
+import subprocess
+import sys
+import zlib
 
 import numpy as np
 import OpenEXR
@@ -114,11 +119,33 @@ def read_report(path) -> dict:
     return jobs[0]
 
 
+@contextlib.contextmanager
+def root_lock_held(root):
+    """Another process holds ``root``'s lock (as a running cook would) until the block ends; yields its pid."""
+    hold = "from pathlib import Path; import sys; from oxcook.coordinator.emit import RootLock; lock = RootLock(Path(sys.argv[1])); lock.acquire(0); print('held', flush=True); sys.stdin.read()"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
 def png_bytes(pixels: np.ndarray) -> bytes:
     """``pixels`` as a PNG file's bytes (Pillow)."""
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def png_with_chunk(pixels: np.ndarray, kind: bytes, data: bytes) -> bytes:
+    """``pixels`` as a PNG with one more chunk right after IHDR (its CRC right): an ancillary chunk libpng
+    warns about (``iCCP`` too short, say) makes a file it decodes with a warning on stderr."""
+    png = png_bytes(pixels)
+    after_ihdr = 8 + 8 + 13 + 4  # signature, IHDR's length and type, its data, its CRC
+    chunk = struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return png[:after_ihdr] + chunk + png[after_ihdr:]
 
 
 def exr_bytes(pixels: np.ndarray, folder) -> bytes:

@@ -1,4 +1,5 @@
-"""Operations files: docker-compose.yml validates; ``honcho start`` of the Procfile runs a farm that cooks."""
+"""Operations files: docker-compose.yml validates; ``honcho start`` of the Procfile runs a farm that cooks, and
+stops quietly (no traceback) on Ctrl-C or SIGTERM, even with tasks running."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import subprocess
 import sys
 import urllib.request
 
+import numpy as np
 import pytest
 import redis
+from PIL import Image
 
 from oxcook import formats as f
 from oxcook.coordinator import CookedRootFiles
@@ -35,12 +38,12 @@ def test_docker_compose_config_validates():
     assert missing.returncode != 0 and "FLOWER_BASIC_AUTH" in missing.stderr + missing.stdout
 
 
-def test_honcho_procfile_runs_a_farm(tmp_path, shared_assets):
+def start_honcho(log) -> tuple[subprocess.Popen, str, int]:
+    """``honcho start`` of the Procfile on free ports, once its worker is ready: the process, the broker URL, Flower's port."""
     redis_port, flower_port = free_port(), free_port()
     url = f"redis://127.0.0.1:{redis_port}/0"
     env = {**os.environ, "OXCOOK_REDIS_PORT": str(redis_port), "FLOWER_PORT": str(flower_port), "OXCOOK_BROKER_URL": url, "FLOWER_BASIC_AUTH": "ox:cook"}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
-    log = tmp_path / "honcho.log"
     honcho = subprocess.Popen(
         [sys.executable, "-m", "honcho", "start", "-f", str(REPO / "Procfile")],
         cwd=REPO,
@@ -49,9 +52,25 @@ def test_honcho_procfile_runs_a_farm(tmp_path, shared_assets):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    wait_until(lambda: b"ready." in log.read_bytes() or honcho.poll() is not None, 90, "the honcho worker")
+    assert honcho.poll() is None, log.read_text()[-3000:]
+    return honcho, url, flower_port
+
+
+def stop_honcho(honcho: subprocess.Popen) -> None:
+    if honcho.poll() is None:
+        os.killpg(honcho.pid, signal.SIGTERM)
     try:
-        wait_until(lambda: b"ready." in log.read_bytes() or honcho.poll() is not None, 90, "the honcho worker")
-        assert honcho.poll() is None, log.read_text()[-3000:]
+        honcho.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(honcho.pid, signal.SIGKILL)
+        honcho.wait(timeout=10)
+
+
+def test_honcho_procfile_runs_a_farm(tmp_path, shared_assets):
+    log = tmp_path / "honcho.log"
+    honcho, url, flower_port = start_honcho(log)
+    try:
         cooked = subprocess.run(
             [sys.executable, "-m", "oxcook", "cook", str(shared_assets / "images/png"), "-o", str(tmp_path / "root"), "--broker", url, "--progress", "none"],
             capture_output=True,
@@ -75,9 +94,34 @@ def test_honcho_procfile_runs_a_farm(tmp_path, shared_assets):
 
         wait_until(flower_up, 60, "flower")
     finally:
-        os.killpg(honcho.pid, signal.SIGTERM)
-        try:
-            honcho.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(honcho.pid, signal.SIGKILL)
-            honcho.wait(timeout=10)
+        stop_honcho(honcho)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_honcho_stops_quietly_with_tasks_running(tmp_path, signum):
+    """Ctrl-C in honcho's terminal (SIGINT to honcho) or a supervisor's SIGTERM: honcho sends SIGTERM to each
+    process group at once — redis, the worker and its pool processes with their tasks half done, Flower."""
+    src = tmp_path / "src"
+    src.mkdir()
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (2048, 2048, 4), dtype=np.uint8)).save(src / f"noise{i}_albedo.png", compress_level=1)
+    log = tmp_path / "honcho.log"
+    honcho, url, _ = start_honcho(log)
+    cook = None
+    try:
+        command = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(tmp_path / "root"), "--broker", url, "--quality", "high", "--progress", "none"]
+        cook = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
+        ready = log.read_bytes().index(b"ready.")
+        wait_until(lambda: log.read_bytes().count(b"oxcook.cook_texture[", ready) >= 2, 120, "both tasks received")  # the pool's two processes at work
+        honcho.send_signal(signum)
+        honcho.wait(timeout=30)
+    finally:
+        stop_honcho(honcho)
+        if cook is not None:
+            cook.kill()
+            cook.wait(timeout=30)
+    text = log.read_text()
+    assert "worker.1 stopped" in text, text[-3000:]
+    assert "Traceback" not in text, text[text.index("Traceback") - 500 :][:3000]
+

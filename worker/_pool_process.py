@@ -4,7 +4,9 @@ These live on the worker side so that a pool process — forked from a fork
 server that imported only :mod:`worker` — never imports the coordinator: the
 fork server is ready in the time it takes to import the cooking stack (~0.2 s
 here), not the whole coordinator (~0.4 s), and the first texture waits that
-much less for its process.
+much less for its process. A pool process shares the coordinator's terminal:
+what a decoder prints while it cooks becomes the texture's warning instead
+(``_captured_output``), so nothing splits the progress bar.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import select
 import threading
 import time
 
-from ._tasks import run_work
+from ._captured_output import run_work_noting_output
 from .wire import RESULT_FOR, decode, encode
 
 
 def run_in_pool_process(message: bytes, cancel_flag: str) -> bytes:
     """One encoded work item in, its encoded result out; the item is cancelled once ``cancel_flag`` exists."""
     work = decode(message, expect=tuple(RESULT_FOR))
-    return encode(run_work(work, cancel=lambda: os.path.exists(cancel_flag)))
+    return encode(run_work_noting_output(work, cancel=lambda: os.path.exists(cancel_flag)))
 
 
 def _exit_with(coordinator_pid: int) -> None:

@@ -6,7 +6,11 @@ worker polls at stage boundaries; queued items are cancelled in the pool. A
 crashed child breaks the pool and every item it held: the pool is rebuilt, and
 those items run again one at a time in a one-process quarantine pool (up to
 ``max_attempts`` in all), so an innocent neighbour of a poison input cooks and
-the poison alone is reported — it cannot stall or sink the job.
+the poison alone is reported — it cannot stall or sink the job. Closing the
+backend stops the pool's processes rather than waiting for them: what still
+runs then belongs to a cancelled job (a cook's Ctrl-C ends within a second or
+two, not after the encode in flight, which checks its cancel flag only between
+stages).
 """
 
 from __future__ import annotations
@@ -128,5 +132,18 @@ class LocalBackend:
         pools, self._pool, self._quarantine = (self._pool, self._quarantine), None, None
         for pool in pools:
             if pool is not None:
+                _stop_processes(pool)
                 await asyncio.get_running_loop().run_in_executor(None, lambda p=pool: p.shutdown(wait=True, cancel_futures=True))
         shutil.rmtree(self._flags, ignore_errors=True)
+
+
+def _stop_processes(pool: ProcessPoolExecutor) -> None:
+    """Send SIGTERM to every process of ``pool`` (an idle one would have exited on its own; a busy one works
+    for a job that is over). ``ProcessPoolExecutor.terminate_workers`` does this from Python 3.14 on."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):  # exited already, or closed
+            process.terminate()

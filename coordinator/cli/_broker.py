@@ -11,14 +11,15 @@ a warning, and no message ever repeats it.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
-import sys
 import urllib.parse
 from pathlib import Path
 
 from .._errors import ConfigError
 from ..backends import check_broker_url
 from ._params import PATH, Option
+from . import _log
 
 PASSWORD_WARNING = (
     "warning: the broker URL given with --broker holds a password, which other users of this machine can read in the "
@@ -43,7 +44,7 @@ def broker_options(url_help: str) -> list[Option]:
 def broker_url(args: argparse.Namespace, command: str) -> str | None:
     """The broker URL the command line or the environment names (``None``: none), checked.
 
-    Prints a warning on stderr when ``--broker`` carries a password.
+    Logs a warning when ``--broker`` carries a password.
 
     Raises:
         ConfigError: the file cannot be read or holds no single URL, or the URL is not one the farm can use
@@ -51,7 +52,7 @@ def broker_url(args: argparse.Namespace, command: str) -> str | None:
     """
     if args.broker:
         if _has_password(args.broker):
-            print(f"oxcook {command}: {PASSWORD_WARNING}", file=sys.stderr)
+            _log.emit("warning", f"oxcook {command}: {PASSWORD_WARNING}", level=logging.WARNING, code="broker-password-on-command-line")
         check_broker_url(args.broker)
         return args.broker
     if args.broker_file is not None:

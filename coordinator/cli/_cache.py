@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -23,6 +22,7 @@ from .._sampling import sampled
 from ..backends import check_broker_url, mask_url
 from ..cache import DEFAULT_MAX_BYTES, default_cache_dir
 from ._params import FRACTION, PATH, Argument, Command, Option, Size
+from . import _log
 
 
 def command() -> Command:
@@ -49,6 +49,7 @@ def command() -> Command:
 
 
 def run(args: argparse.Namespace) -> int:
+    _log.configure()
     root = args.cache or default_cache_dir()
     if args.action == "verify":
         return _verify(args, root)
@@ -82,8 +83,7 @@ def _verify(args: argparse.Namespace, root: Path) -> int:
     try:
         tier, where = _tier(args, root)
     except ConfigError as exc:
-        print(f"oxcook cache verify: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE
+        return _log.fail(f"oxcook cache verify: {exc.message}", EXIT_USAGE)
     keys = tier.keys()
     chosen = [k for k in keys if sampled(args.fraction, k)]
     counts = {MATCH: 0, MISMATCH: 0, UNAUDITED: 0, CORRUPT: 0}

@@ -5,9 +5,11 @@ texture (a scene job that failed is one testcase too), failures carrying their
 diagnostic code and message, a texture's quality figures as the testcase's
 properties (``psnr_db``, ``normal_error_deg_p99``, …) and, in the metrics, a
 histogram of level-0 PSNR (exact textures counted apart: a histogram's sum
-cannot hold an infinity). Metrics use ``prometheus_client`` (it ships with
-Flower) and its atomic ``write_to_textfile``, for node-exporter's textfile
-collector.
+cannot hold an infinity). The metrics describe the last cook, so its counts are
+gauges (a counter would claim to grow across runs), with its exit code and
+``oxcook_last_run_timestamp_seconds`` for a staleness alert; they use
+``prometheus_client`` (it ships with Flower) and its atomic
+``write_to_textfile``, for node-exporter's textfile collector.
 """
 
 from __future__ import annotations
@@ -96,19 +98,25 @@ def github_annotations(jobs: list[dict], environ=None) -> list[str]:
     return lines
 
 
-def write_metrics(path: Path, jobs: list[dict], seconds: float) -> None:
-    """Prometheus text format, written atomically: textures by result and failure code, cook seconds, cache hits."""
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, write_to_textfile  # only when asked: ~20 ms of every start-up
+def write_metrics(path: Path, jobs: list[dict], seconds: float, exit_code: int) -> None:
+    """Prometheus text format, written atomically: the last cook's figures as gauges (textures by result, failures
+    by code, cache hits, wall time, exit code, when it ended) and histograms of its textures' cook seconds and PSNR."""
+    from prometheus_client import CollectorRegistry, Gauge, Histogram, disable_created_metrics, write_to_textfile  # only when asked: ~20 ms of every start-up
 
+    disable_created_metrics()  # a histogram's *_created says when this process made it: noise in a last-run file
     registry = CollectorRegistry()
-    results = Counter("oxcook_textures", "Textures of the last cook, by result", ["result"], registry=registry)
-    failures = Counter("oxcook_texture_failures", "Failed textures of the last cook, by diagnostic code", ["code"], registry=registry)
+    results = Gauge("oxcook_textures", "Textures of the last cook, by result", ["result"], registry=registry)
+    failures = Gauge("oxcook_texture_failures", "Failed textures of the last cook, by diagnostic code", ["code"], registry=registry)
     cook_seconds = Histogram("oxcook_texture_cook_seconds", "Time a worker spent cooking each texture", buckets=_COOK_SECONDS_BUCKETS, registry=registry)
-    hits = Counter("oxcook_cache_hits", "Textures found in the cook cache", registry=registry)
+    hits = Gauge("oxcook_cache_hits", "Textures of the last cook found in the cook cache", registry=registry)
     psnr = Histogram("oxcook_texture_psnr_db", "Level-0 PSNR of each cooked texture (decoded blocks against the encoder's input), dB", buckets=_PSNR_BUCKETS, registry=registry)
-    exact = Counter("oxcook_textures_exact", "Cooked textures whose level 0 decodes exactly (an infinite PSNR)", registry=registry)
-    jobs_failed = Counter("oxcook_jobs_failed", "Jobs of the last cook that failed as a whole, by code", ["code"], registry=registry)
+    exact = Gauge("oxcook_textures_exact", "Cooked textures of the last cook whose level 0 decodes exactly (an infinite PSNR)", registry=registry)
+    jobs_failed = Gauge("oxcook_jobs_failed", "Jobs of the last cook that failed as a whole, by code", ["code"], registry=registry)
     Gauge("oxcook_cook_seconds", "Wall time of the last cook", registry=registry).set(seconds)
+    Gauge("oxcook_last_run_exit_code", "Exit code of the last cook (0: every input cooked)", registry=registry).set(exit_code)
+    Gauge("oxcook_last_run_timestamp_seconds", "When the last cook ended, seconds since the epoch", registry=registry).set(time.time())
+    for result in ("cooked", "cache_hit", "failed"):
+        results.labels(result)  # each result present, zero included: an alert on failures needs the zero
     for job in jobs:
         if job["failure_code"]:
             jobs_failed.labels(job["failure_code"]).inc()

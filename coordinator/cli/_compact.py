@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 from oxcook.formats import OxcookError
 
 from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
 from ..emit import compact_root
 from ._params import PATH, SECONDS, Argument, Command, Option
+from . import _log
 
 
 def command() -> Command:
@@ -29,16 +28,14 @@ def command() -> Command:
 
 
 def run(args: argparse.Namespace) -> int:
+    _log.configure()
     if not args.root.is_dir():
-        print(f"oxcook compact: {args.root}: no such folder", file=sys.stderr)
-        return EXIT_USAGE
+        return _log.fail(f"oxcook compact: {args.root}: no such folder", EXIT_USAGE)
     try:
         result = compact_root(args.root, dry_run=args.dry_run, lock_timeout=args.lock_timeout)
     except OxcookError as exc:
-        print(f"oxcook compact: {exc.message}", file=sys.stderr)
-        return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
+        return _log.fail(f"oxcook compact: {exc.message}", EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE))
     except OSError as exc:
-        print(f"oxcook compact: {args.root}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        return _log.fail(f"oxcook compact: {args.root}: {exc.strerror or exc}", EXIT_INFRASTRUCTURE)
     print(f"oxcook compact: {args.root}: {result.describe()}")
     return EXIT_OK

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import signal
 import sys
@@ -34,6 +35,7 @@ from .._types import ImportOptions, ImportReport, ImportRequest, ImportSeverity,
 from ..backends import check_broker_url
 from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..importers import NOT_RENDERED, check_settings, expand_sources
+from . import _log
 from ._broker import broker_options, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._params import FLOAT, FRACTION, PATH, POSITIVE_INT, SECONDS, Argument, Command, Option, PixelCount, Size, SourceKey, parse_size
@@ -251,12 +253,12 @@ class _Stop:
             signal.signal(sig, handler)
 
     def _handle(self, signum: int, _frame) -> None:
-        if self.reason is not None:
-            print("oxcook cook: still cancelling; the previous container stays as it was", file=sys.stderr)
-            return
         name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        if self.reason is not None:
+            _log.emit("cancelling", "oxcook cook: still cancelling; the previous container stays as it was", level=logging.WARNING, signal=name)
+            return
         self.reason = f"interrupted ({name})"
-        print(f"\noxcook cook: cancelling ({name}); the previous container stays as it was", file=sys.stderr)
+        _log.emit("cancelling", f"oxcook cook: cancelling ({name}); the previous container stays as it was", level=logging.WARNING, signal=name)
         self.cancel()
 
     def cancel(self) -> None:
@@ -265,12 +267,16 @@ class _Stop:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(terminal(f"oxcook cook: {message}"), file=sys.stderr)
-    return code
+    return _log.fail(f"oxcook cook: {message}", code)
+
+
+def _warn(code: str, message: str, **fields) -> None:
+    _log.emit("warning", f"oxcook cook: warning: {message}", level=logging.WARNING, code=code, **fields)
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    _log.configure(verbose=args.verbose, quiet=args.quiet, log_format=args.log_format)
     settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter, min_psnr=args.min_psnr)
     try:
         broker = broker_url(args, "cook")
@@ -285,8 +291,8 @@ def run(args: argparse.Namespace) -> int:
         found = expand_sources(args.sources, settings, strict=args.strict)
     except OxcookError as exc:
         return _fail(exc.message, EXIT_FOR_CODE.get(exc.code, EXIT_USAGE))
-    if args.format and args.format.lower() in NOT_RENDERED and not args.quiet:
-        print(f"oxcook cook: warning: the Oxygen Engine does not render {args.format}; it shows its error texture instead", file=sys.stderr)
+    if args.format and args.format.lower() in NOT_RENDERED:
+        _warn("format-not-rendered", f"the Oxygen Engine does not render {args.format}; it shows its error texture instead", format=args.format)
     if not found.textures and not found.scenes:
         return _fail("no textures or scenes found in " + ", ".join(map(str, args.sources)))
     gated = next((t.source_id for t in found.textures if t.gates.any), None) or (args.min_psnr is not None and "--min-psnr")
@@ -299,8 +305,8 @@ def run(args: argparse.Namespace) -> int:
         plan = CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
     else:
         plan = plan_cook(args.output, found, settings, default_encoder_target())
-    if plan.warning and not args.quiet:
-        print(f"oxcook cook: warning: {plan.warning}", file=sys.stderr)
+    if plan.warning:
+        _warn("build-record-invalid", plan.warning)
     prune = args.prune and bool(plan.missing.textures)
     if plan.nothing_to_do and not prune:
         jobs = [(str(scene), unchanged_report(args.output)) for scene in plan.unchanged_scenes]
@@ -333,7 +339,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
 
         start_fork_server()  # the pool's processes import the worker while this process imports the service
     from .._service import ImportService, QueueDispatcher
-    from ._progress import ProgressDisplay
+    from ._progress import PhaseEvents, ProgressDisplay
 
     texture_label = f"{len(found.textures)} textures"
     budget = args.memory_budget
@@ -367,7 +373,12 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
         config = dataclasses.replace(config, thread_pool_size=args.workers)
     options = ImportOptions(textures=settings, rebuild_invalid_root=args.force, ignore_record=args.rebuild or args.force, prune=prune)
     live = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
-    display = ProgressDisplay(sys.stderr, live=live) if args.progress != "none" and not args.quiet else None
+    if args.log_format == "json":
+        display = PhaseEvents()  # no display: each line is a JSON object
+    elif args.progress != "none" and not args.quiet:
+        display = ProgressDisplay(sys.stderr, live=live)
+    else:
+        display = None
     dispatcher = QueueDispatcher()
     reports: dict[int, ImportReport] = {}
     labels: dict[int, str] = {}
@@ -426,9 +437,10 @@ def _maybe_compact(root: Path, threshold: float, lock_timeout: float) -> None:
     try:
         result = compact_root(root, lock_timeout=lock_timeout, min_stale_fraction=threshold)
         if result.committed:
-            print(terminal(f"oxcook cook: {root}: compact: {result.describe()}"), file=sys.stderr)
+            _log.emit("compact", f"oxcook cook: {root}: compact: {result.describe()}", root=root, freed=result.plan.freed)
     except (OxcookError, OSError) as exc:
-        print(f"oxcook cook: {root}: compaction skipped: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        why = getattr(exc, "message", None) or str(exc)
+        _log.emit("compact-skipped", f"oxcook cook: {root}: compaction skipped: {why}", level=logging.WARNING, root=root, reason=why)
 
 
 def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], started: float) -> int:
@@ -438,29 +450,25 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
     for (label, report), job_code in zip(jobs, codes, strict=True):
         summary = job_dict(report, label, job_code)
         summaries.append(summary)
-        if args.log_format == "json":
-            for entry in summary["textures"]:
-                print(json.dumps({"event": "texture", "job": label, **entry}), file=sys.stderr)
-            print(json.dumps({"event": "job", "job": label, "summary": _describe(report, summary), **{k: summary[k] for k in ("exit_code", "failure_code", "totals")}}), file=sys.stderr)
-            continue
-        _print_diagnostics(report, quiet=args.quiet)
-        if args.verbose:
-            for t in report.textures:
-                why = f" ({t.miss_reason})" if t.miss_reason else ""
-                print(terminal(f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}"), file=sys.stderr)
-        print(terminal(f"oxcook cook: {label}: {_describe(report, summary)}"), file=sys.stderr)
+        _log_diagnostics(report, label)
+        for t, entry in zip(report.textures, summary["textures"], strict=True):
+            why = f" ({t.miss_reason})" if t.miss_reason else ""
+            _log.emit("texture", f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}", level=logging.DEBUG, job=label, **entry)
+        level = logging.INFO if job_code == EXIT_OK else logging.WARNING if job_code == EXIT_CANCELLED else logging.ERROR
+        totals = {k: summary[k] for k in ("exit_code", "failure_code", "totals")}
+        _log.emit("job", f"oxcook cook: {label}: {_describe(report, summary)}", level=level, always=True, job=label, **totals)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(summaries):
             print(line)
     seconds = time.perf_counter() - started
-    writes = [(args.report, lambda p: _write_json(p, report_dict(summaries, code, seconds))), (args.junit, lambda p: p.write_bytes(junit_xml(summaries))), (args.metrics_file, lambda p: write_metrics(p, summaries, seconds))]
+    writes = [(args.report, lambda p: _write_json(p, report_dict(summaries, code, seconds))), (args.junit, lambda p: p.write_bytes(junit_xml(summaries))), (args.metrics_file, lambda p: write_metrics(p, summaries, seconds, code))]
     for path, write in writes:
         if path is None:
             continue
         try:
             write(path)
         except OSError as exc:
-            print(terminal(f"oxcook cook: {path} could not be written: {exc.strerror or exc}"), file=sys.stderr)
+            _log.emit("output-unwritable", f"oxcook cook: {path} could not be written: {exc.strerror or exc}", level=logging.ERROR, path=path)
             code = max(code, EXIT_INFRASTRUCTURE) if code != EXIT_CANCELLED else code
     return code
 
@@ -472,22 +480,22 @@ def _write_json(path: Path, value) -> None:
         json.dump(value, fh, indent=2)
 
 
-_SAME_CODE_SHOWN = 5  # warnings of one code printed before the rest are only counted (the report lists them all)
+_SAME_CODE_SHOWN = 5  # warnings of one code logged before the rest are only counted (the report lists them all)
 
 
-def _print_diagnostics(report: ImportReport, *, quiet: bool = False) -> None:
+def _log_diagnostics(report: ImportReport, label: str) -> None:
     shown: dict[str, int] = {}
     for diag in report.diagnostics:
         if report.failure_code and diag.code == report.failure_code:
             continue  # the job's summary line says it
-        if quiet and diag.severity != ImportSeverity.ERROR:
-            continue
         shown[diag.code] = shown.get(diag.code, 0) + 1
         if diag.severity != ImportSeverity.WARNING or shown[diag.code] <= _SAME_CODE_SHOWN:
-            print(terminal(str(diag)), file=sys.stderr)
+            level = {ImportSeverity.ERROR: logging.ERROR, ImportSeverity.WARNING: logging.WARNING}.get(diag.severity, logging.INFO)
+            _log.emit("diagnostic", str(diag), level=level, job=label, severity=diag.severity.value, code=diag.code, source_id=diag.source_id)
     for code, count in shown.items():
-        if not quiet and count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
-            print(f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)", file=sys.stderr)
+        if count > _SAME_CODE_SHOWN and any(d.code == code and d.severity == ImportSeverity.WARNING for d in report.diagnostics):
+            message = f"warning: … and {count - _SAME_CODE_SHOWN} more {code} warnings (--report lists every one)"
+            _log.emit("warnings-elided", message, level=logging.WARNING, job=label, code=code, count=count - _SAME_CODE_SHOWN)
 
 
 def _describe(report: ImportReport, summary: dict) -> str:

@@ -20,10 +20,11 @@ from oxcook.formats import FormatError, ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID, ConfigError
 from ..inspect import inspect_root, render_summary, summary_dict
-from ._sinks import terminal
 from .._types import ImportPhase, ImportProgress
 from ._params import Argument, Command, Number, Option
+from . import _log
 from ._progress import ProgressDisplay
+from ._sinks import terminal
 
 EPILOG = """pictures:
   --html DIR writes DIR/index.html and one PNG per view (t<row>.png, ...): every texture's
@@ -75,8 +76,7 @@ def exit_code(path: Path, report: ValidationReport) -> int:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
-    print(terminal(f"oxcook inspect: {message}"), file=sys.stderr)
-    return code
+    return _log.fail(f"oxcook inspect: {message}", code)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -98,6 +98,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _log.configure()
     path = Path(args.root)
     if (problem := _usage_problem(args)) is not None:
         return _fail(problem)

@@ -18,9 +18,8 @@ import click
 from click_didyoumean import DYMGroup
 
 from .._errors import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
-from . import _cache, _compact, _cook, _inspect, _repair, _worker
+from . import _cache, _compact, _cook, _inspect, _log, _repair, _worker
 from ._report import versions
-from ._sinks import terminal
 
 COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 
@@ -79,14 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        print(f"\noxcook {args.command}: interrupted", file=sys.stderr)
-        return EXIT_CANCELLED
+        return _log.fail(f"oxcook {args.command}: interrupted", EXIT_CANCELLED)
     except OSError as exc:  # an unreadable input folder, a full disk outside a cook's own handling
-        print(terminal(f"oxcook {args.command}: {exc.filename or ''}{': ' if exc.filename else ''}{exc.strerror or exc}"), file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _log.fail(f"oxcook {args.command}: {where}{exc.strerror or exc}", EXIT_INFRASTRUCTURE)
     except Exception as exc:  # a bug: one line, never a traceback (OXCOOK_DEBUG=1 shows it)
         if os.environ.get("OXCOOK_DEBUG"):
             raise
-        print(terminal(f"oxcook {args.command}: internal error ({type(exc).__name__}: {exc}); set OXCOOK_DEBUG=1 for the traceback"), file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        return _log.fail(f"oxcook {args.command}: internal error ({type(exc).__name__}: {exc}); set OXCOOK_DEBUG=1 for the traceback", EXIT_INFRASTRUCTURE)
     return code

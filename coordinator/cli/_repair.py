@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from oxcook.formats import OxcookError
@@ -11,6 +10,7 @@ from oxcook.formats import OxcookError
 from .._errors import EXIT_FOR_CODE, EXIT_INFRASTRUCTURE, EXIT_OK, EXIT_USAGE
 from ..emit import RootLock, recover_root
 from ._params import PATH, SECONDS, Argument, Command, Option
+from . import _log
 
 
 def command() -> Command:
@@ -27,20 +27,18 @@ def command() -> Command:
 
 
 def run(args: argparse.Namespace) -> int:
+    _log.configure()
     root: Path = args.root
     if not root.is_dir():
-        print(f"oxcook repair: {root}: no such folder", file=sys.stderr)
-        return EXIT_USAGE
+        return _log.fail(f"oxcook repair: {root}: no such folder", EXIT_USAGE)
     lock = RootLock(root)
     try:
         lock.acquire(args.lock_timeout)
         result = recover_root(root)
     except OxcookError as exc:
-        print(f"oxcook repair: {exc.message}", file=sys.stderr)
-        return EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE)
+        return _log.fail(f"oxcook repair: {exc.message}", EXIT_FOR_CODE.get(exc.code, EXIT_INFRASTRUCTURE))
     except OSError as exc:  # a read-only or vanished root
-        print(f"oxcook repair: {root}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        return _log.fail(f"oxcook repair: {root}: {exc.strerror or exc}", EXIT_INFRASTRUCTURE)
     finally:
         lock.release()
     print(f"oxcook repair: {root}: {result.describe()}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from oxcook.formats import Format, otex_relpath

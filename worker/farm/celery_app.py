@@ -45,8 +45,9 @@ from ..cache import CorruptEntry, lacks_quality, pack_entry, readdress, unpack_e
 from ..cache import UnusableEntry
 from ..cache import open_shared_tier
 from ._envelope import envelope_problem
-from .._tasks import run_work
+from .._captured_output import run_work_noting_output
 from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from ._worker_log import quiet_handlers, stopping
 from .redis_clients import bulk_client
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,23 @@ class _NoBackendToMarkRevoked(logging.Filter):
 app = make_app(BROKER_URL)
 _tolerate_garbage_on_the_queue()
 logging.getLogger("celery.worker.control").addFilter(_NoBackendToMarkRevoked())
+
+
+@signals.after_setup_logger.connect
+def _one_line_problems(sender=None, logger=None, **_) -> None:
+    """Every problem in the worker's log on one line, and a stop's expected breakage as warnings (``_worker_log``):
+    on the root logger's handlers and on those Celery gives billiard's own logger (pool processes that end)."""
+    from celery.utils.log import get_multiprocessing_logger
+
+    quiet_handlers(logger)
+    pool_logger = get_multiprocessing_logger()
+    if pool_logger is not None:
+        quiet_handlers(pool_logger)
+
+
+@signals.worker_shutting_down.connect
+def _stopping(sender=None, **_) -> None:
+    stopping()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -412,7 +430,7 @@ def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, at
     result = _from_shared_cache(work)
     if result is None:
         try:
-            result = run_work(work, cancel=_stop_check(store, job, ref.key))
+            result = run_work_noting_output(work, cancel=_stop_check(store, job, ref.key))
         except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
             result = error_result(work, "worker-internal-error", f"{ref.source_id}: {type(exc).__name__}: {exc}")
         _to_shared_cache(work, result, hostname)

@@ -23,7 +23,7 @@ from oxcook.coordinator import Config, CookedRootFiles, ImportPhase, ImportServi
 from oxcook.coordinator._types import TextureSettings
 from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, CeleryWorker, Flower, RedisServer, free_port, wait_until
-from tests.helpers import read_report, read_texture, snapshot
+from tests.helpers import png_with_chunk, read_report, read_texture, snapshot
 
 TIMEOUT = 180
 
@@ -78,6 +78,23 @@ def test_farm_cook_equals_local_cook(tmp_path, shared_assets, broker, workers):
     assert oxcook_keys(broker) == []
     # both workers took part
     assert all(b"succeeded" in w.log.read_bytes() for w in workers)
+
+
+def test_a_decoders_warning_is_the_textures_on_the_farm_as_at_home(tmp_path, broker, workers):
+    import numpy as np
+
+    src = tmp_path / "src"
+    src.mkdir()
+    iccp_too_short = b"bogus\x00\x00" + b"x\x9c\x03\x00\x00\x00\x00\x01"
+    (src / "iccp_albedo.png").write_bytes(png_with_chunk(np.full((32, 32, 3), 77, np.uint8), b"iCCP", iccp_too_short))
+    said = {}
+    for where, extra in (("local", ()), ("farm", ("--broker", broker))):
+        result = cook(str(src), "-o", str(tmp_path / where), "--report", str(tmp_path / f"{where}.json"), *extra)
+        assert result.returncode == 0, result.stderr
+        (texture,) = read_report(tmp_path / f"{where}.json")["textures"]
+        said[where] = [d["message"] for d in texture["diagnostics"] if d["code"] == "texture-decoder-warning"]
+    assert said["farm"] == said["local"] == ["iccp_albedo.png: the decoder warned: PNG warning: iCCP: too short"]
+    assert not any(b"] PNG warning" in w.log.read_bytes() for w in workers)  # no loose line in a worker's log
 
 
 def test_shared_storage_sends_paths(tmp_path, shared_assets, broker, workers):

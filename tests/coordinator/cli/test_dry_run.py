@@ -18,7 +18,6 @@ from PIL import Image
 
 from oxcook.coordinator import TextureSettings, expand_sources
 from oxcook.coordinator.importers._sources import merge_settings
-from tests.conftest import SHARED_ASSETS
 from tests.farm_fixtures import REPO, run_oxcook
 
 MANIFEST = """\

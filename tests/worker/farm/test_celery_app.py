@@ -148,10 +148,12 @@ def test_a_bad_texture_logs_one_line_and_a_cancelled_job_no_revoke_warnings(tmp_
             with open(src / f"bottle{i}_albedo.png", "ab") as fh:
                 fh.write(b"\0" * i)
         command = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(tmp_path / "root2"), "--progress", "lines", "--quality", "high", "--broker", server.url]
+        before = len(worker.log.read_bytes())
         cook = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        for line in cook.stderr:  # cooking has started: tasks are queued behind the running one
+        for line in cook.stderr:  # the textures phase has begun ...
             if line.startswith("textures"):
                 break
+        wait_until(lambda: b"oxcook.cook_texture[" in worker.log.read_bytes()[before:], 60, "the worker to take a task")  # ... and tasks are queued behind the running one
         cook.send_signal(signal.SIGINT)
         rest = cook.stderr.read()
         assert cook.wait(timeout=120) == 130, rest
