@@ -36,7 +36,7 @@ from ..cache import DEFAULT_MAX_BYTES, CacheSettings, default_cache_dir
 from ..importers import NOT_RENDERED, check_settings, expand_sources
 from ._broker import add_broker_arguments, broker_url
 from ._ci_outputs import github_annotations, junit_xml, write_metrics
-from ._sinks import terminal
+from .._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._report import describe_quality, job_dict, report_dict
 from ._up_to_date import CookPlan, missing_diagnostics, plan_cook, unchanged_report

@@ -18,7 +18,7 @@ from oxcook.formats import FormatError, ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID, ConfigError
 from .._inspect import inspect_root, render_summary, summary_dict
-from ._sinks import terminal
+from .._sinks import terminal
 from .._types import ImportPhase, ImportProgress
 from ._progress import ProgressDisplay
 

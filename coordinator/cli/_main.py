@@ -14,7 +14,7 @@ import sys
 from .._errors import EXIT_BROKEN_PIPE, EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE
 from . import _cache, _compact, _cook, _inspect, _repair, _worker
 from ._report import versions
-from ._sinks import terminal
+from .._sinks import terminal
 
 COMMANDS = (_cook, _worker, _repair, _compact, _inspect, _cache)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from .._types import ImportPhase, ImportProgress
-from ._sinks import terminal
+from .._sinks import terminal
 
 HEARTBEAT_S = 10.0  # plain lines: the longest silence while work runs
 _FINAL = (ImportPhase.COMPLETE, ImportPhase.FAILED, ImportPhase.CANCELLED)

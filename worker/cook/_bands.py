@@ -137,7 +137,7 @@ class LevelEncoder:
             try:
                 measured: set[int] = set()
                 for group in shared:  # each distinct block once
-                    self._meter.add_shared(mip, group, {i: (batch[i][2][1] - batch[i][2][0], self._sizes[mip][0]) for i in group.blocks})
+                    self._meter.add_shared(mip, group, {i: batch[i][1][batch[i][2][0] : batch[i][2][1]] for i in group.blocks})
                     measured.update(group.blocks)
                 for i, ((_, samples, (first, end)), data) in enumerate(zip(batch, encoded)):
                     if i not in measured:

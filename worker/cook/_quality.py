@@ -244,38 +244,39 @@ class QualityMeter:
         height, width, channels = samples.shape
         if not self._decoded:  # the bytes are the samples: exact
             flat = samples.reshape(-1, channels)
-            self._measure(mip, flat, flat, None, exact=True)
+            self._measure(mip, flat, flat, exact=True)
             return
         row_bytes = -(-width // 4) * FORMAT_INFO[self._format].bytes_per_block
         for a in range(0, height, _CHUNK_ROWS):
             rows = samples[a : a + _CHUNK_ROWS]
             chunk = data[a // 4 * row_bytes : -(-(a + len(rows)) // 4) * row_bytes]
-            decoded = decode_blocks(self._format, chunk, width, len(rows))[: len(rows), :width]
-            self._measure(mip, rows.reshape(-1, channels), decoded.reshape(-1, decoded.shape[2]), None)
+            self._compare(mip, rows, decode_blocks(self._format, chunk, width, len(rows)))
 
-    def add_shared(self, mip: int, shared: SharedBlocks, extents: dict[int, tuple[int, int]]) -> None:
-        """Surfaces of level ``mip`` that the encoder encoded through their distinct blocks (``shared``), each
-        given by its ``(height, width)`` in texels: every distinct block is decoded and compared once and
-        counts as many times as its texels occur in the surfaces (padding excluded)."""
-        count = len(shared.source)
-        if self._float:
-            source = shared.source.view(np.float16).reshape(count * 16, 4)
-        else:
-            source = shared.source.reshape(count * 16, -1)
+    def add_shared(self, mip: int, shared: SharedBlocks, samples: dict[int, np.ndarray]) -> None:
+        """Rows of level ``mip`` that the encoder encoded through their distinct blocks (``shared``; ``samples``
+        by the surface's position there): each distinct block is decoded once, and every surface compared
+        with its blocks laid out again, so the sums are those :meth:`add` gives."""
+        count = len(shared.encoded)
         decoded = decode_blocks(self._format, shared.encoded.tobytes(), 4 * count, 4)
-        decoded = decoded.reshape(4, count, 4, -1).swapaxes(0, 1).reshape(count * 16, -1)
-        weights = _texel_weights(count, [(shared.blocks[i], *extents[i]) for i in extents])
-        kept = np.flatnonzero(weights)
-        if len(kept) < len(weights):
-            source, decoded, weights = source[kept], decoded[kept], weights[kept]
-        self._measure(mip, source, decoded, weights)
+        channels = decoded.shape[2]
+        blocks = np.ascontiguousarray(decoded.reshape(4, count, 4, channels).swapaxes(0, 1))  # (block, row, column, channel)
+        for i, rows_of in samples.items():
+            index = shared.blocks[i]
+            for a in range(0, len(rows_of), _CHUNK_ROWS):
+                rows = rows_of[a : a + _CHUNK_ROWS]
+                laid = blocks[index[a // 4 : -(-(a + len(rows)) // 4)]].swapaxes(1, 2)  # (block row, row, block column, column, channel)
+                self._compare(mip, rows, laid.reshape(laid.shape[0] * 4, -1, channels))
 
-    def _measure(self, mip: int, source: np.ndarray, decoded: np.ndarray, weights: np.ndarray | None, exact: bool = False) -> None:
-        """Add texels of level ``mip``: ``source`` and ``decoded`` one row a texel, each counted ``weights`` times (once: ``None``)."""
-        texels = len(source) if weights is None else int(weights.sum())
-        colour_sse = alpha_sse = 0.0
-        if not exact:
-            colour_sse, alpha_sse = self._squared_errors(source, decoded, weights)
+    def _compare(self, mip: int, rows: np.ndarray, decoded: np.ndarray) -> None:
+        """``rows`` of samples against their ``decoded`` texels (padded to whole blocks)."""
+        height, width, channels = rows.shape
+        decoded = decoded[:height, :width]
+        self._measure(mip, rows.reshape(-1, channels), decoded.reshape(-1, decoded.shape[2]))
+
+    def _measure(self, mip: int, source: np.ndarray, decoded: np.ndarray, exact: bool = False) -> None:
+        """Add texels of level ``mip``: ``source`` and ``decoded`` one row a texel."""
+        texels = len(source)
+        colour_sse, alpha_sse = (0.0, 0.0) if exact else self._squared_errors(source, decoded)
         if self._float:
             peak = max(1.0, float(np.max(source[:, : min(3, source.shape[1])], initial=0.0)))
         else:
@@ -283,7 +284,7 @@ class QualityMeter:
         has_alpha = source.shape[1] == 4
         passing = 0
         if self._cutoff is not None:
-            passing = self._passing(decoded[:, 3], weights) if self._alpha and has_alpha else texels
+            passing = self._passing(decoded[:, 3]) if self._alpha and has_alpha else texels
         self._levels[mip] += LevelSums(
             texels, colour_sse, texels * self._colour, alpha_sse, texels if self._alpha else 0, passing, peak
         )
@@ -291,42 +292,29 @@ class QualityMeter:
             if has_alpha and not self._translucent:
                 self._translucent = _below_opaque(source, self._float)
             if self._cutoff is not None:
-                self._source_passing += self._passing(source[:, 3], weights) if has_alpha else texels
+                self._source_passing += self._passing(source[:, 3]) if has_alpha else texels
             if self._normals and (source.shape[1] >= 3 or self._colour == 2):
                 units = _angle_units(source, decoded, self._colour)
                 bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
-                if weights is None:
-                    self._angles[0] += len(units)
-                    self._angles[1] += int(units.sum(dtype=np.int64))
-                    self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
-                else:
-                    self._angles[0] += texels
-                    self._angles[1] += int(np.dot(units.astype(np.int64), weights))
-                    self._histogram += np.rint(np.bincount(bins, weights, minlength=_ANGLE_BINS)).astype(np.int64)
+                self._angles[0] += len(units)
+                self._angles[1] += int(units.sum(dtype=np.int64))
+                self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
 
-    def _squared_errors(self, source: np.ndarray, decoded: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
+    def _squared_errors(self, source: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
         if self._float:  # BC6H: float16 samples, RGB decoded
-            d = np.subtract(decoded[:, :3], source[:, :3], dtype=np.float64)
-            if weights is None:
-                d = d.reshape(-1)
-                return float(np.dot(d, d)), 0.0
-            return float(np.dot(np.einsum("ij,ij->i", d, d), weights)), 0.0
+            d = np.subtract(decoded[:, :3], source[:, :3], dtype=np.float64).reshape(-1)
+            return float(np.dot(d, d)), 0.0
         k = 4 if self._alpha else self._colour
         # |d| <= 255, so d*d fits 16 bits unsigned: squared in place in int16 (wrapping) and read as uint16
         d = np.subtract(decoded[:, :k], source[:, :k], dtype=np.int16)
         np.multiply(d, d, out=d)
         squares = d.view(np.uint16)
-        if weights is None:  # whole numbers: exact, and in any order
-            total = int(squares.sum(dtype=np.uint64))
-            alpha = int(squares[:, 3].sum(dtype=np.uint64)) if self._alpha else 0
-        else:
-            total = int(np.dot(squares.sum(axis=1, dtype=np.int64), weights))
-            alpha = int(np.dot(squares[:, 3].astype(np.int64), weights)) if self._alpha else 0
+        total = int(squares.sum(dtype=np.uint64))  # whole numbers: exact, and in any order
+        alpha = int(squares[:, 3].sum(dtype=np.uint64)) if self._alpha else 0
         return float(total - alpha), float(alpha)
 
-    def _passing(self, alpha: np.ndarray, weights: np.ndarray | None) -> int:
-        passes = alpha >= self._cutoff if self._float else alpha >= self._pass
-        return int(np.count_nonzero(passes)) if weights is None else int(weights[passes].sum())
+    def _passing(self, alpha: np.ndarray) -> int:
+        return int(np.count_nonzero(alpha >= (self._cutoff if self._float else self._pass)))
 
     def sums(self) -> QualitySums:
         normals = None
@@ -334,24 +322,6 @@ class QualityMeter:
             histogram = tuple(int(n) for n in np.trim_zeros(self._histogram, "b"))
             normals = NormalSums(self._angles[0], self._angles[1] * ANGLE_UNIT_DEG, histogram)
         return QualitySums(int(self._format), tuple(self._levels), self._translucent, self._cutoff, self._source_passing, normals)
-
-
-def _texel_weights(count: int, surfaces: list[tuple[np.ndarray, int, int]]) -> np.ndarray:
-    """How many times each texel of ``count`` distinct blocks occurs in surfaces given as (their blocks'
-    indices, height, width): ``(count * 16,)``, texels of a block row by row; padding counts for nothing."""
-    whole = np.zeros(count, np.int64)
-    partial: list[tuple[np.ndarray, np.ndarray]] = []  # blocks holding padding, and the texels of each that are real
-    y, x = np.divmod(np.arange(16), 4)
-    for blocks, height, width in surfaces:
-        high, wide = height // 4, width // 4  # block rows and columns with no padding
-        whole += np.bincount(blocks[:high, :wide].reshape(-1), minlength=count)
-        for cut, rows, cols in ((blocks[:high, wide:], 4, width % 4), (blocks[high:, :wide], height % 4, 4), (blocks[high:, wide:], height % 4, width % 4)):
-            if cut.size:
-                partial.append((cut.reshape(-1), ((y < rows) & (x < cols)).astype(np.int64)))
-    weights = np.repeat(whole, 16).reshape(count, 16)
-    for cut, real in partial:
-        np.add.at(weights, cut, real)
-    return weights.reshape(-1)
 
 
 def _below_opaque(source: np.ndarray, is_float: bool) -> bool:

@@ -282,3 +282,25 @@ def test_a_report_of_another_root_is_named_at_the_top(cooked, tmp_path):
     text = (tmp_path / "page/index.html").read_text()
     top = text[: text.index('id="textures"')]
     assert "photo.jpg is 9x9" in top and "elsewhere.png is row 500" in top
+
+
+def test_control_characters_in_names_are_shown_escaped(tmp_path):
+    """A file name may hold an ESC or a newline: the page shows them as ``\\x1b`` and ``\\n``, never the raw characters."""
+    import numpy as np
+
+    from tests.helpers import png_bytes
+
+    src = tmp_path / "src"
+    src.mkdir()
+    name = "esc\x1b[31mred\nline_albedo.png"
+    (src / name).write_bytes(png_bytes(np.full((8, 8, 4), 200, np.uint8)))
+    report = tmp_path / "cook.json"
+    assert main(["cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), "-o", str(tmp_path / "root"), "--report", str(report)]) == 0
+    proc = inspect_html(str(tmp_path / "root"), "--html", str(tmp_path / "page"), "--report", str(report), "--sources", str(src))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (tmp_path / "page/index.html").read_text()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+    shown = "esc\\x1b[31mred\\nline_albedo.png"
+    assert f"<h3>[1] {shown}</h3>" in text
+    assert f"<dd>{shown} — preset albedo" in text and f"{src}/{shown}</dd>" in text
+    assert f'data-search="1 {shown}' in text  # the filter box searches what is shown
