@@ -46,6 +46,7 @@ ANGLE_UNIT_DEG = 2.0**-_UNIT_BITS  # the step angles are measured in: whole step
 _BINS_PER_DEG = 100  # 1 / ANGLE_BIN_DEG: a bin from whole steps in integers, (steps * 100) >> 16
 _ANGLE_BINS = 18001  # 0..180 degrees
 _CHUNK_ROWS = 64  # rows of a band decoded and compared at a time (a multiple of the block height)
+_ANGLE_TEXELS = 16384  # texels whose normal angles are computed at a time: the ~20 float32 temporaries stay in cache
 
 # format -> (colour channels stored, alpha stored); uncompressed formats are exact whatever they store
 _STORED = {
@@ -294,11 +295,12 @@ class QualityMeter:
             if self._cutoff is not None:
                 self._source_passing += self._passing(source[:, 3]) if has_alpha else texels
             if self._normals and (source.shape[1] >= 3 or self._colour == 2):
-                units = _angle_units(source, decoded, self._colour)
-                bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
-                self._angles[0] += len(units)
-                self._angles[1] += int(units.sum(dtype=np.int64))
-                self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
+                for k in range(0, texels, _ANGLE_TEXELS):
+                    units = _angle_units(source[k : k + _ANGLE_TEXELS], decoded[k : k + _ANGLE_TEXELS], self._colour)
+                    bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
+                    self._angles[0] += len(units)
+                    self._angles[1] += int(units.sum(dtype=np.int64))
+                    self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
 
     def _squared_errors(self, source: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
         if self._float:  # BC6H: float16 samples, RGB decoded
