@@ -311,13 +311,16 @@ def encode_surfaces(
 
 @dataclass(frozen=True)
 class SharedBlocks:
-    """Surfaces encoded together through their distinct blocks: what decoding each distinct block once needs.
+    """Surfaces encoded together through their distinct blocks: what measuring each distinct block once needs.
 
-    ``encoded`` holds the distinct blocks' bytes, and ``blocks`` maps a surface's
-    position in the call to the index among them of each of its blocks, ``(blocks
-    high, blocks wide)`` over its extent padded to whole blocks.
+    ``source`` holds the distinct blocks as the kernel read them (one row of bytes
+    a block: 4x4 texels of the surface's dtype and channels, row by row),
+    ``encoded`` their bytes, and ``blocks`` maps a surface's position in the
+    call to the index among them of each of its blocks, ``(blocks high, blocks
+    wide)`` over its extent padded to whole blocks.
     """
 
+    source: np.ndarray  # (distinct, 16 * channels * itemsize) uint8
     encoded: np.ndarray  # (distinct, bytes per block) uint8
     blocks: dict[int, np.ndarray]
 
@@ -364,7 +367,7 @@ def encode_shared(
             blocks[i] = inverse[at : at + high * wide].reshape(high, wide)
             out[i] = encoded[blocks[i].reshape(-1)].tobytes()
             at += high * wide
-        shared.append(SharedBlocks(encoded, blocks))
+        shared.append(SharedBlocks(reps, encoded, blocks))
     return out, shared
 
 

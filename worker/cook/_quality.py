@@ -4,12 +4,14 @@ The reference is the encoder's own input — the working-format samples of each
 level (the source's bytes at level 0 where they are level 0, the chain oxcook
 filtered for levels 1..) — so a figure measures the output format's loss alone.
 :class:`QualityMeter` sees every band as it is encoded (``worker.cook._bands``),
-decodes it with a real block decoder (``worker.cook._bcn_decode``) and keeps only
-sums: squared errors and sample counts per level, the texels passing the alpha
-test, a histogram of normal angles. Memory is a few rows of one band; the sums
-of the parts of a split texture add up to those of the whole
-(:meth:`QualitySums.combine`), and 8-bit squared errors are whole numbers, so
-they add up exactly in any order. :func:`quality_figures` turns sums into the
+decodes it with a real block decoder (``worker.cook._bcn_decode``; a block the
+encoder encoded once for all its repeats is decoded once, then laid out again
+wherever it occurs) and keeps only sums: squared errors and sample counts per
+level, the texels passing the alpha test, normal angles and their histogram.
+Memory is a few rows of one band; the sums of the parts of a split texture add
+up to those of the whole (:meth:`QualitySums.combine`): 8-bit squared errors
+are whole numbers, and angles are counted in whole :data:`ANGLE_UNIT_DEG`
+steps, so they add up exactly in any order. :func:`quality_figures` turns sums into the
 figures a report shows (pure).
 
 * ``psnr_db``: level 0 over the colour channels the format stores (RGB; R or
@@ -21,7 +23,8 @@ figures a report shows (pure).
   is: their figures are exact (an infinite PSNR).
 * ``normal_error_deg`` (normal maps): mean and 99th percentile of the angle
   between decoded and source normals of level 0 (a two-channel format's z
-  rebuilt from x and y on both sides); the percentile is the upper edge of its
+  rebuilt from x and y on both sides), each angle rounded to a whole
+  :data:`ANGLE_UNIT_DEG` step; the percentile is the upper edge of its
   :data:`ANGLE_BIN_DEG` bin.
 * ``alpha_coverage`` (alpha-test textures): the share of texels whose alpha
   passes the test value, in level 0's source and in every decoded level.
@@ -43,7 +46,7 @@ from ._bcn_decode import DECODABLE, decode_blocks
 ANGLE_BIN_DEG = 0.01  # width of a normal-angle histogram bin: the precision of the 99th percentile
 _UNIT_BITS = 16
 ANGLE_UNIT_DEG = 2.0**-_UNIT_BITS  # the step angles are measured in: whole steps add up exactly, in any order
-_BINS_PER_DEG = 100  # 1 / ANGLE_BIN_DEG: a bin from whole steps in integers, (steps * 100) >> 16
+_BINS_PER_DEG = round(1 / ANGLE_BIN_DEG)  # a bin from whole steps in integers: (steps * 100) >> 16
 _ANGLE_BINS = 18001  # 0..180 degrees
 _CHUNK_ROWS = 64  # rows of a band decoded and compared at a time (a multiple of the block height)
 _ANGLE_TEXELS = 16384  # texels whose normal angles are computed at a time: the ~20 float32 temporaries stay in cache
@@ -255,27 +258,33 @@ class QualityMeter:
 
     def add_shared(self, mip: int, shared: SharedBlocks, samples: dict[int, np.ndarray]) -> None:
         """Rows of level ``mip`` that the encoder encoded through their distinct blocks (``shared``; ``samples``
-        by the surface's position there): each distinct block is decoded once, and every surface compared
-        with its blocks laid out again, so the sums are those :meth:`add` gives."""
+        by the surface's position there): each distinct block is decoded once (and its normal angles
+        measured once), and every surface compared with its blocks laid out again, so the sums are
+        those :meth:`add` gives."""
         count = len(shared.encoded)
         decoded = decode_blocks(self._format, shared.encoded.tobytes(), 4 * count, 4)
         channels = decoded.shape[2]
         blocks = np.ascontiguousarray(decoded.reshape(4, count, 4, channels).swapaxes(0, 1))  # (block, row, column, channel)
+        angles = None
+        if mip == 0 and self._normals and not self._float:
+            source = shared.source.reshape(count * 16, -1)
+            angles = _angle_units(source, blocks.reshape(count * 16, channels), self._colour).reshape(count, 4, 4, 1)
         for i, rows_of in samples.items():
             index = shared.blocks[i]
             for a in range(0, len(rows_of), _CHUNK_ROWS):
                 rows = rows_of[a : a + _CHUNK_ROWS]
-                laid = blocks[index[a // 4 : -(-(a + len(rows)) // 4)]].swapaxes(1, 2)  # (block row, row, block column, column, channel)
-                self._compare(mip, rows, laid.reshape(laid.shape[0] * 4, -1, channels))
+                picked = index[a // 4 : -(-(a + len(rows)) // 4)]
+                self._compare(mip, rows, _laid_out(blocks, picked), None if angles is None else _laid_out(angles, picked))
 
-    def _compare(self, mip: int, rows: np.ndarray, decoded: np.ndarray) -> None:
-        """``rows`` of samples against their ``decoded`` texels (padded to whole blocks)."""
+    def _compare(self, mip: int, rows: np.ndarray, decoded: np.ndarray, angles: np.ndarray | None = None) -> None:
+        """``rows`` of samples against their ``decoded`` texels (and normal ``angles``, when known), both padded to whole blocks."""
         height, width, channels = rows.shape
         decoded = decoded[:height, :width]
-        self._measure(mip, rows.reshape(-1, channels), decoded.reshape(-1, decoded.shape[2]))
+        units = None if angles is None else angles[:height, :width].reshape(-1)
+        self._measure(mip, rows.reshape(-1, channels), decoded.reshape(-1, decoded.shape[2]), units=units)
 
-    def _measure(self, mip: int, source: np.ndarray, decoded: np.ndarray, exact: bool = False) -> None:
-        """Add texels of level ``mip``: ``source`` and ``decoded`` one row a texel."""
+    def _measure(self, mip: int, source: np.ndarray, decoded: np.ndarray, exact: bool = False, units: np.ndarray | None = None) -> None:
+        """Add texels of level ``mip``: ``source`` and ``decoded`` one row a texel (``units``: their normal angles, when known)."""
         texels = len(source)
         colour_sse, alpha_sse = (0.0, 0.0) if exact else self._squared_errors(source, decoded)
         if self._float:
@@ -295,12 +304,12 @@ class QualityMeter:
             if self._cutoff is not None:
                 self._source_passing += self._passing(source[:, 3]) if has_alpha else texels
             if self._normals and (source.shape[1] >= 3 or self._colour == 2):
-                for k in range(0, texels, _ANGLE_TEXELS):
-                    units = _angle_units(source[k : k + _ANGLE_TEXELS], decoded[k : k + _ANGLE_TEXELS], self._colour)
-                    bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
-                    self._angles[0] += len(units)
-                    self._angles[1] += int(units.sum(dtype=np.int64))
-                    self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
+                if units is None:
+                    units = _angle_units(source, decoded, self._colour)
+                bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
+                self._angles[0] += len(units)
+                self._angles[1] += int(units.sum(dtype=np.int64))
+                self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
 
     def _squared_errors(self, source: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
         if self._float:  # BC6H: float16 samples, RGB decoded
@@ -345,34 +354,47 @@ def _normal_axes(samples: np.ndarray, channels: int) -> np.ndarray:
     return v
 
 
+def _laid_out(blocks: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``blocks`` (block, row, column, channel) placed as ``index`` (block rows, block columns) says: texel rows."""
+    laid = blocks[index].swapaxes(1, 2)  # (block row, row, block column, column, channel)
+    return laid.reshape(laid.shape[0] * 4, -1, blocks.shape[3])
+
+
 def _angle_units(source: np.ndarray, decoded: np.ndarray, channels: int) -> np.ndarray:
-    """The angle between source and decoded normals of every texel in :data:`ANGLE_UNIT_DEG` steps (int32, rounded).
+    """The angle between source and decoded normals of every texel in :data:`ANGLE_UNIT_DEG` steps (int32, rounded),
+    :data:`_ANGLE_TEXELS` at a time.
 
     ``atan2(|a x b|, a . b)``, accurate at every angle (an arccos of the dot product
-    loses all precision near 0 in float32). Below ~11 degrees (``t = |a x b| / a . b
-    < 0.2``, nearly every texel) arctan's series is summed to t**11 (the rest is below
-    1e-10 rad); larger angles take ``np.arctan2``.
+    loses all precision near 0 in float32). Below ~5.7 degrees (``t = |a x b| / a . b
+    < 0.1``, nearly every texel) arctan's series is summed to t**7 (the rest is below
+    1.2e-10 rad); larger angles take ``np.arctan2``.
     """
-    a, b = _normal_axes(source, channels), _normal_axes(decoded, channels)
-    cross = a[1] * b[2] - a[2] * b[1]
-    np.square(cross, out=cross)
-    for i, j in ((2, 0), (0, 1)):
-        part = a[i] * b[j] - a[j] * b[i]
-        cross += part * part
-    norm = np.sqrt(cross, out=cross)
-    dot = np.einsum("ij,ij->j", a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = norm / dot
-    t2 = t * t
-    angle = np.full_like(t, np.float32(-1.0 / 11.0))
-    for coefficient in (1 / 9, -1 / 7, 1 / 5, -1 / 3, 1.0):
-        angle *= t2
-        angle += np.float32(coefficient)
-    angle *= t
-    far = ~((dot > 0) & (norm < np.float32(0.2) * dot))
-    if far.any():
-        angle[far] = np.arctan2(norm[far], dot[far])
-    return (angle * np.float32(180.0 / math.pi / ANGLE_UNIT_DEG) + np.float32(0.5)).astype(np.int32)
+    out = np.empty(len(source), np.int32)
+    for k in range(0, len(source), _ANGLE_TEXELS):
+        a, b = _normal_axes(source[k : k + _ANGLE_TEXELS], channels), _normal_axes(decoded[k : k + _ANGLE_TEXELS], channels)
+        cross = a[1] * b[2] - a[2] * b[1]
+        np.square(cross, out=cross)
+        for i, j in ((2, 0), (0, 1)):
+            part = a[i] * b[j] - a[j] * b[i]
+            cross += part * part
+        norm = np.sqrt(cross, out=cross)
+        dot = np.einsum("ij,ij->j", a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = norm / dot
+        t2 = t * t
+        angle = t2 * np.float32(-1.0 / 7.0)
+        for coefficient in (1 / 5, -1 / 3):
+            angle += np.float32(coefficient)
+            angle *= t2
+        angle += np.float32(1.0)
+        angle *= t
+        far = ~((dot > 0) & (norm < np.float32(0.1) * dot))
+        if far.any():
+            angle[far] = np.arctan2(norm[far], dot[far])
+        angle *= np.float32(180.0 / math.pi / ANGLE_UNIT_DEG)
+        angle += np.float32(0.5)
+        out[k : k + _ANGLE_TEXELS] = angle
+    return out
 
 
 @dataclass(frozen=True)

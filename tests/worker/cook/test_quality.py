@@ -279,6 +279,11 @@ def test_figures_of_shared_blocks_match_an_independent_decode(shared_assets, mon
         mean, p99 = figures.normal_error_deg
         assert abs(mean - float(angles.mean())) < 0.01
         assert 0.0 <= p99 - float(np.percentile(angles, 99, method="inverted_cdf")) <= 0.011
+    import oxcook.worker.cook._bcn as bcn
+
+    monkeypatch.setattr(bcn, "_REDUCE_BELOW", {})  # every block encoded, and decoded, where it stands
+    plain = cook_texture(source, desc)
+    assert plain.payload == cooked.payload and plain.quality == cooked.quality  # the same sums, to the last bit
 
 
 def test_normal_sums_of_split_parts_add_up_to_the_whole(shared_assets):
