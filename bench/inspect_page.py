@@ -13,7 +13,8 @@ each time in a fresh profile, and prints per run:
 * ``filter``: milliseconds the filter box takes to filter every card and lay
   the page out again (a name typed into it);
 
-then the medians. Chromium is driven over the DevTools protocol on a pipe
+then the medians, beside the ``ready`` of an empty page that sets the same mark
+(Chromium's own start of a tab, opened the same way in the same run). Chromium is driven over the DevTools protocol on a pipe
 (``--remote-debugging-pipe``): the times are the page's real clock, not the
 virtual time ``--dump-dom`` runs under.
 
@@ -168,6 +169,13 @@ _FILTER = """(function () {
 })()"""
 
 
+# A page with nothing but the mark and a filter box: what opening any page costs Chromium here.
+EMPTY_PAGE = (
+    '<!doctype html><html><body><input id="filter"><script>'
+    "document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));</script></body></html>\n"
+)
+
+
 @dataclass(frozen=True)
 class PageOpen:
     """One opening of the page: milliseconds of the page's clock, and what it showed."""
@@ -232,14 +240,18 @@ def main() -> None:
         started = time.perf_counter()
         page = write_page(root, Path(tmp) / "page")
         print(f"page of {args.n} textures of {args.size}x{args.size}: {page.stat().st_size / 1e6:.1f} MB, written in {time.perf_counter() - started:.1f} s")
-        opens = []
+        empty = Path(tmp) / "empty.html"
+        empty.write_text(EMPTY_PAGE)
+        opens, empties = [], []
         for run in range(args.runs):
+            empties.append(open_page(empty, Path(tmp) / f"empty{run}", filter_text="").ready_ms)
             opened = open_page(page, Path(tmp) / f"profile{run}")
             opens.append(opened)
             print(f"run {run + 1}: ready {opened.ready_ms:7.0f} ms  DOMContentLoaded {opened.dcl_ms:7.0f} ms  filter {opened.filter_ms:6.0f} ms  "
                   f"({opened.cards_at_ready} cards and {opened.loaded} of {opened.images} pictures in at the mark; {len(opened.ids)} cards in all)")  # fmt: skip
         median = {k: statistics.median(getattr(o, k) for o in opens) for k in ("ready_ms", "dcl_ms", "filter_ms")}
-        print(f"median of {args.runs}: ready {median['ready_ms']:.0f} ms, DOMContentLoaded {median['dcl_ms']:.0f} ms, filter {median['filter_ms']:.0f} ms")
+        print(f"median of {args.runs}: ready {median['ready_ms']:.0f} ms, DOMContentLoaded {median['dcl_ms']:.0f} ms, filter {median['filter_ms']:.0f} ms; "
+              f"an empty page: ready {statistics.median(empties):.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ filter box, a banner for script errors, and a self-check that ``#check`` at the
 end of the URL runs: every picture is loaded once and the result written into
 ``<pre id="check">``; ``#filter=WORDS`` opens the page filtered). Every name from the container or the report is data:
 escaped, never markup, its control characters shown as ``\\x1b`` (``coordinator._sinks``). Pictures load lazily,
-and the cards past the first screen wait in templates until the reader scrolls near them, so a root of 10 000
+and the cards past the first screen wait as inert markup until the reader scrolls near them, so a root of 10 000
 textures opens.
 """
 
@@ -56,14 +56,15 @@ _SCRIPT = """
   window.addEventListener('error', function (e) { errors.push(String(e.message || e)); showErrors(); });
   var filter = document.getElementById('filter');
   var shown = document.getElementById('shown');
-  // Cards past the first screen arrive as inert <template> chunks: each is put in place when the
+  // Cards past the first screen arrive as chunks of markup in inert <script type="text/html">
+  // elements (the parser only scans them for their end): each is parsed and put in place when the
   // end of the cards shown nears the screen, and all of them before filtering, checking or
   // following a link to one.
-  var later = Array.prototype.slice.call(document.querySelectorAll('template.later'));
+  var later = Array.prototype.slice.call(document.querySelectorAll('script.later'));
   var more = document.getElementById('more-textures');
   function showNext() {
     var chunk = later.shift();
-    if (chunk) { chunk.replaceWith(chunk.content); }
+    if (chunk) { chunk.replaceWith(document.createRange().createContextualFragment(chunk.textContent)); }
   }
   function showAll() { while (later.length) { showNext(); } }
   function nearEnd() { return more.getBoundingClientRect().top < window.innerHeight * 3; }
@@ -175,8 +176,8 @@ def _psnr(value: float) -> str:
     return "identical as drawn" if math.isinf(value) else f"{value:.2f} dB"
 
 
-# Cards in the page's markup; the rest wait in <template> chunks of CHUNK, put in place as the reader
-# scrolls (a template's markup is parsed but neither styled nor laid out: a root of 10 000 textures opens).
+# Cards in the page's markup; the rest wait as markup in inert <script type="text/html"> chunks of CHUNK,
+# parsed and put in place as the reader scrolls (the page's parser only scans them: a root of 10 000 textures opens).
 FIRST_SCREEN = 24
 CHUNK = 100
 
@@ -278,7 +279,8 @@ def render_page(facts: PageFacts, catalog: Catalog, cards: list[Card]) -> str:
     out.append(f'<h2 id="textures">Textures ({len(cards)})</h2><div class="grid">')
     drawn = [_texture_card(c, material_ids) for c in cards]
     out.extend(drawn[:FIRST_SCREEN])
-    out.extend(f'<template class="later">{"".join(drawn[k : k + CHUNK])}</template>' for k in range(FIRST_SCREEN, len(drawn), CHUNK))
+    # every name in a card is escaped (no "<" of its own), so no "</script" or "<!--" can end or bend the chunk early
+    out.extend(f'<script type="text/html" class="later">{"".join(drawn[k : k + CHUNK])}</script>' for k in range(FIRST_SCREEN, len(drawn), CHUNK))
     out.append('</div><div id="more-textures"></div>')
     by_index = {c.info.index: c for c in cards}
     out.append(f'<h2 id="materials">Materials ({materials})</h2><div class="grid">')
