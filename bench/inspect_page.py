@@ -190,13 +190,13 @@ class PageOpen:
     ids: tuple[str, ...]  # every texture card's id once the filter is emptied
 
 
-def open_page(page: Path, profile: Path, *, binary: str | None = None, filter_text: str = "tex00001", timeout: float = 120.0) -> PageOpen:
-    """Open ``page`` in a fresh headless Chromium (``profile`` its user-data folder) and time it."""
+def open_page(page: Path, profile: Path, *, binary: str | None = None, filter_text: str = "tex00001", fragment: str = "", timeout: float = 120.0) -> PageOpen:
+    """Open ``page`` (with ``fragment``, ``#...``) in a fresh headless Chromium (``profile`` its user-data folder) and time it."""
     binary = binary or chromium()
     if binary is None:
         raise ProtocolError("chromium is not installed")
     with Chromium(binary, profile) as browser:
-        session = browser.open(page.as_uri())
+        session = browser.open(page.as_uri() + fragment)
         ready = browser.evaluate(session, _READY, timeout)
         filtered = browser.evaluate(session, _FILTER % json.dumps(filter_text), timeout)
     return PageOpen(ready["ready"], ready["dcl"], filtered["filter"], ready["cards"], ready["images"], ready["loaded"], filtered["shown"], tuple(filtered["ids"]))

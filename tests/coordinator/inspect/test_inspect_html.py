@@ -336,3 +336,6 @@ def test_a_page_of_2000_textures_opens_within_its_bound(many_textures, tmp_path)
     assert opened.loaded > 0 and opened.shown == 1
     assert sorted(opened.ids) == sorted(f"tex-{i}" for i in range(rows_of(many_textures)))  # every texture, once
     assert rows_of(many_textures) == MANY + 1  # and the fallback row
+    assert set(re.findall(r'<article class="card texture[^"]*" id="(tex-\d+)"', page.read_text())) == set(opened.ids)  # in the file, too
+    followed = open_page(page, tmp_path / "profile2", binary=CHROMIUM, fragment="#tex-1999")  # a link to a card not yet shown
+    assert followed.cards_at_ready == MANY + 1
