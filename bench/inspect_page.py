@@ -124,12 +124,20 @@ class Chromium:
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def open(self, url: str) -> str:
-        """A new tab showing ``url``; returns its session for :meth:`evaluate`."""
+    def open(self, url: str, timeout: float = 60.0) -> str:
+        """A new tab showing ``url`` (its document committed, so :meth:`evaluate` runs in it); returns its session."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.send("Page.navigate", {"url": url}, session)
-        return session
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:  # about:blank's context may still answer, or be torn down under the question
+                if self.evaluate(session, "document.URL", timeout) != "about:blank":
+                    return session
+            except ProtocolError:
+                pass
+            time.sleep(0.01)
+        raise ProtocolError(f"{url} did not open in time")
 
     def evaluate(self, session: str, expression: str, timeout: float = 60.0):
         """The value of a JavaScript expression in the tab (a promise is awaited)."""
@@ -144,8 +152,7 @@ _READY = """new Promise(function (resolve) {
   (function poll() {
     var ready = document.body && document.body.getAttribute('data-ready-ms');
     if (ready !== null && ready !== undefined) {
-      var nav = performance.getEntriesByType('navigation')[0];
-      resolve({ready: Number(ready), dcl: nav ? nav.domContentLoadedEventEnd : -1,
+      resolve({ready: Number(ready),
                cards: document.querySelectorAll('article.texture').length, images: document.images.length,
                loaded: Array.prototype.filter.call(document.images, function (i) { return i.complete && i.naturalWidth > 0; }).length});
     } else { setTimeout(poll, 10); }
@@ -153,7 +160,7 @@ _READY = """new Promise(function (resolve) {
 })"""
 
 # Types a name into the filter box, times the filtering and the layout that follows, then empties the box
-# and lists the texture cards the page then holds.
+# and lists the texture cards the page then holds; and when DOMContentLoaded ended.
 _FILTER = """(function () {
   var box = document.getElementById('filter');
   var start = performance.now();
@@ -165,7 +172,7 @@ _FILTER = """(function () {
   box.value = '';
   box.dispatchEvent(new Event('input'));
   var ids = Array.prototype.map.call(document.querySelectorAll('article.texture:not([hidden])'), function (a) { return a.id; });
-  return {filter: took, shown: shown, ids: ids};
+  return {filter: took, shown: shown, ids: ids, dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd};
 })()"""
 
 
@@ -181,7 +188,7 @@ class PageOpen:
     """One opening of the page: milliseconds of the page's clock, and what it showed."""
 
     ready_ms: float
-    dcl_ms: float  # 0: DOMContentLoaded had not ended at the mark
+    dcl_ms: float  # when DOMContentLoaded ended (the script, at the end of the page, may mark it ready before)
     filter_ms: float
     cards_at_ready: int  # texture cards in the document at the mark (the first screen's)
     images: int
@@ -199,7 +206,7 @@ def open_page(page: Path, profile: Path, *, binary: str | None = None, filter_te
         session = browser.open(page.as_uri() + fragment)
         ready = browser.evaluate(session, _READY, timeout)
         filtered = browser.evaluate(session, _FILTER % json.dumps(filter_text), timeout)
-    return PageOpen(ready["ready"], ready["dcl"], filtered["filter"], ready["cards"], ready["images"], ready["loaded"], filtered["shown"], tuple(filtered["ids"]))
+    return PageOpen(ready["ready"], filtered["dcl"], filtered["filter"], ready["cards"], ready["images"], ready["loaded"], filtered["shown"], tuple(filtered["ids"]))
 
 
 def build_root(folder: Path, n: int, size: int) -> Path:

@@ -4,7 +4,8 @@ Cooks each benchmark photo (``bench/cook_local.py``'s, at their own 2048²) and
 a normal map in this process, with the figures on and off in turn (on, off, on,
 off, ...: the machine drifts), and prints per texture the median cook time of
 each (wall clock, and the process's CPU time, which other work on a shared
-machine disturbs less), the ratios ``on / off - 1`` and the figures' own stage
+machine disturbs less), the ratios ``on / off - 1`` of those medians and the
+median of each pair's CPU ratio ("paired"), and the figures' own stage
 time (``timings_ms["quality"]``: decoding each distinct block and comparing it)
 as a share of the cook with them. The photos' total is the figure the goal is
 about; the normal map's angle errors are printed apart.
@@ -37,19 +38,21 @@ def timed(source: bytes, desc, quality: bool) -> tuple[float, float, float, obje
 
 
 def measure(source: bytes, desc, repeat: int) -> tuple[list[float], object]:
-    """Medians of wall seconds with and without the figures, CPU seconds with and without, quality-stage seconds; and the figures."""
-    columns: list[list[float]] = [[], [], [], [], []]
+    """Medians of wall seconds with and without the figures, CPU seconds with and without, quality-stage
+    seconds, and of each pair's CPU ratio with / without; and the figures."""
+    columns: list[list[float]] = [[], [], [], [], [], []]
     cooked = None
     for _ in range(repeat):
         wall_on, cpu_on, stage, cooked = timed(source, desc, True)
         wall_off, cpu_off, _, _ = timed(source, desc, False)
-        for column, value in zip(columns, (wall_on, wall_off, cpu_on, cpu_off, stage)):
+        for column, value in zip(columns, (wall_on, wall_off, cpu_on, cpu_off, stage, cpu_on / cpu_off)):
             column.append(value)
     return [statistics.median(c) for c in columns], quality_figures(cooked.quality)
 
 
-def row(name: str, on: float, off: float, cpu_on: float, cpu_off: float, stage: float, note: str) -> str:
-    return f"{name:58} {on:7.2f} {off:7.2f} {on / off - 1:9.1%} {cpu_on / cpu_off - 1:9.1%} {stage / on:7.1%}  {note}"
+def row(name: str, on: float, off: float, cpu_on: float, cpu_off: float, stage: float, paired: float | None, note: str) -> str:
+    shown = f"{paired - 1:9.1%}" if paired is not None else " " * 9
+    return f"{name:58} {on:7.2f} {off:7.2f} {on / off - 1:9.1%} {cpu_on / cpu_off - 1:9.1%} {shown} {stage / on:7.1%}  {note}"
 
 
 def main() -> None:
@@ -60,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     quality = Bc7Quality[args.quality.upper()]
     print(f"quality figures on vs off, BC7 {args.quality}, median of {args.repeat} (one process)")
-    print(f"{'texture':58} {'on s':>7} {'off s':>7} {'wall +':>9} {'CPU +':>9} {'stage':>7}  figures")
+    print(f"{'texture':58} {'on s':>7} {'off s':>7} {'wall +':>9} {'CPU +':>9} {'paired':>9} {'stage':>7}  figures")
     totals = [0.0] * 5
     cases = [(rel, "albedo") for rel in PHOTOS] + [(NORMAL_MAP, "normal")]
     for rel, preset in cases:
@@ -70,7 +73,7 @@ def main() -> None:
             totals = [t + m for t, m in zip(totals, medians)]
         print(row(f"{rel} ({preset})", *medians, ", ".join(f"{k} {v}" for k, v in figures.to_dict().items())))
         if preset == "albedo" and rel == PHOTOS[-1]:
-            print(row("photos, total", *totals, "(goal: <= 5 %)"))
+            print(row("photos, total", *totals, None, "(goal: <= 5 %)"))
 
 
 if __name__ == "__main__":

@@ -310,7 +310,7 @@ def test_control_characters_in_names_are_shown_escaped(tmp_path):
 # data-ready-ms mark) within this many milliseconds of the navigation's start: `python bench/inspect_page.py
 # --n 2000 --size 16` measured a median of READY_MEDIAN_MS on the 2-core VM (docs/performance.md); the bound
 # allows three times that, for a machine shared with other work.
-READY_MEDIAN_MS = 1350
+READY_MEDIAN_MS = 680
 READY_BOUND_MS = 3 * READY_MEDIAN_MS
 MANY = 2000
 
