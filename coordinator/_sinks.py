@@ -2,7 +2,7 @@
 
 A file name may hold any byte but ``/`` and NUL: a newline followed by
 ``::error …`` would forge a GitHub workflow command (the runner reads every
-line of stdout and stderr for them), an ESC would drive the terminal, and
+line of stdout and stderr for them), an ESC would drive the terminal,
 characters XML forbids would make a JUnit report unreadable, and in an HTML
 page markup would run and control characters would vanish unseen. Each sink gets
 the text through its own function here; JSON needs none (the encoder escapes
