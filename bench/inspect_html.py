@@ -24,11 +24,12 @@ import numpy as np
 from PIL import Image
 
 
-def make_sources(folder: Path, n: int) -> None:
+def make_sources(folder: Path, n: int, size: int = 32) -> None:
+    """``n`` distinct ``size`` x ``size`` RGBA noise PNGs named ``tex00000_albedo.png`` …"""
     folder.mkdir(parents=True)
     rng = np.random.default_rng(7)
     for i in range(n):
-        Image.fromarray(rng.integers(0, 256, (32, 32, 4), dtype=np.uint8)).save(folder / f"tex{i:05d}_albedo.png")
+        Image.fromarray(rng.integers(0, 256, (size, size, 4), dtype=np.uint8)).save(folder / f"tex{i:05d}_albedo.png")
 
 
 def inspect_html(root: Path, out: Path, extra: list[str]) -> float:

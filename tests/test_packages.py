@@ -33,7 +33,8 @@ WORKER_PUBLIC = {
 WORKER_COOK_PUBLIC = {
     "apply_content_processing", "apply_preset", "BAND_ROWS", "BC7_PROFILES", "Bc7Quality", "build_mesh_buffers",
     "ColorSpace", "convert_to_output_format", "convert_to_working_format", "cook_cost", "cook_estimate_s",
-    "cook_texture", "cook_texture_layers", "CookedTexture", "decode_source", "DEFAULT_MAX_DIMENSION",
+    "cook_texture", "cook_texture_layers", "CookedTexture", "decode_blocks", "decode_source", "DECODED_CHANNELS",
+    "DecoderError", "DEFAULT_MAX_DIMENSION",
     "DEFAULT_TARGET", "detect_preset_from_filename", "distinct_blocks", "encode_blocks", "encoder_input",
     "encoder_target", "ENUM_FIELDS", "generate_mips", "HEADER_BYTES", "image_size", "join_texture_parts",
     "memory_budget", "MeshBuffers", "mip_levels_for", "MipFilter", "MipPolicy", "pack_subresources", "parse_preset",

@@ -12,7 +12,7 @@ import os
 
 from .cook import DEFAULT_TARGET
 
-COOKER_VERSION = "oxcook-cook-4"
+COOKER_VERSION = "oxcook-cook-5"
 
 
 def default_target() -> str:

@@ -19,7 +19,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ._sinks import github_data, github_property, workspace_path, xml_text
+from .._sinks import github_data, github_property, workspace_path, xml_text
 
 _COOK_SECONDS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 _PSNR_BUCKETS = (20.0, 25.0, 30.0, 35.0, 38.0, 40.0, 42.0, 45.0, 50.0, 60.0)

@@ -41,7 +41,7 @@ from ._ci_outputs import github_annotations, junit_xml, write_metrics
 from ._params import FLOAT, FRACTION, PATH, POSITIVE_INT, SECONDS, Argument, Command, Option, PixelCount, Size, SourceKey, parse_size
 from ._dry_run import gather, refusal
 from ._plan_output import json_lines, table_lines
-from ._sinks import terminal
+from .._sinks import terminal
 from ._preflight import check_output, check_report_path
 from ._report import describe_quality, job_dict, report_dict
 from ._up_to_date import CookPlan, missing_diagnostics, plan_cook, unchanged_report

@@ -20,11 +20,11 @@ from oxcook.formats import FormatError, ValidationReport
 
 from .._errors import EXIT_INVALID, EXIT_NOT_A_CONTAINER, EXIT_USAGE, EXIT_VALID, ConfigError
 from ..inspect import inspect_root, render_summary, summary_dict
+from .._sinks import terminal
 from .._types import ImportPhase, ImportProgress
 from ._params import Argument, Command, Number, Option
 from . import _log
 from ._progress import ProgressDisplay
-from ._sinks import terminal
 
 EPILOG = """pictures:
   --html DIR writes DIR/index.html and one PNG per view (t<row>.png, ...): every texture's

@@ -26,7 +26,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Protocol
 
-from ._sinks import terminal
+from .._sinks import terminal
 
 LOGGER = logging.getLogger("oxcook")
 _RESERVED = ("time", "level", "event", "message")

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 
 from ._dry_run import Plan, Planned
-from ._sinks import terminal
+from .._sinks import terminal
 
 _COLUMNS = ("SOURCE", "PRESET", "FORMAT", "QUALITY", "MIPS", "SIZE", "PLAN")
 _COUNTED = {

@@ -22,7 +22,7 @@ from typing import TextIO
 
 from .._types import ImportPhase, ImportProgress
 from . import _log
-from ._sinks import terminal
+from .._sinks import terminal
 
 HEARTBEAT_S = 10.0  # plain lines: the longest silence while work runs
 _FINAL = (ImportPhase.COMPLETE, ImportPhase.FAILED, ImportPhase.CANCELLED)

@@ -1,9 +1,9 @@
-"""Pixels of one cooked texture, read from its row's OTX1 payload: the one door to a block decoder.
+"""Pixels of one cooked texture, read from its row's OTX1 payload.
 
-BCn blocks are decoded by imagecodecs' ``bcn_decode`` (the bcdec library). imagecodecs
-is already a dependency of the cook (PNG and Radiance HDR decoding), it decodes every
-block format oxcook writes but the signed BC4/BC5 variants, and it returns BC6H as half
-floats, which the HDR view needs (texture2ddecoder returns 8-bit BGRA for BC6H). The
+BCn blocks are decoded by the worker's block decoder (``oxcook.worker.cook.decode_blocks``,
+imagecodecs' bcdec: the one the quality figures use, one table of formats): it decodes
+every block format oxcook writes but the signed BC4/BC5 variants, and it returns BC6H as
+half floats, which the HDR view needs (texture2ddecoder returns 8-bit BGRA for BC6H). The
 tests decode with texture2ddecoder, so what the page shows is checked against a second,
 independent decoder.
 
@@ -15,7 +15,6 @@ subclass naming the row and subresource, so a damaged row becomes a placeholder.
 
 from __future__ import annotations
 
-import imagecodecs
 import numpy as np
 
 from oxcook.formats import (
@@ -30,22 +29,7 @@ from oxcook.formats import (
     parse_payload,
     row_bytes,
 )
-
-# Format -> (imagecodecs BCn code, channels it returns)
-_BCN = {
-    Format.BC1_UNORM: (1, 4),
-    Format.BC1_UNORM_SRGB: (1, 4),
-    Format.BC2_UNORM: (2, 4),
-    Format.BC2_UNORM_SRGB: (2, 4),
-    Format.BC3_UNORM: (3, 4),
-    Format.BC3_UNORM_SRGB: (3, 4),
-    Format.BC4_UNORM: (4, 1),
-    Format.BC5_UNORM: (5, 2),
-    Format.BC6H_UF16: (6, 3),
-    Format.BC6H_SF16: (-6, 3),
-    Format.BC7_UNORM: (7, 4),
-    Format.BC7_UNORM_SRGB: (7, 4),
-}
+from oxcook.worker.cook import DECODED_CHANNELS, DecoderError, decode_blocks
 
 # Format -> (numpy dtype, channels) of an uncompressed texel
 _PLAIN = {
@@ -69,13 +53,13 @@ MAX_DECODE_PIXELS = 64 * 1024 * 1024
 
 def decodable(fmt: int) -> bool:
     """Whether oxcook can show pixels of this format."""
-    return fmt in _BCN or fmt in _PLAIN or fmt == Format.R11G11B10_FLOAT
+    return fmt in DECODED_CHANNELS or fmt in _PLAIN or fmt == Format.R11G11B10_FLOAT
 
 
 def has_alpha(fmt: int) -> bool:
     """Whether the format stores an alpha channel."""
     return fmt in (Format.RGBA8_UNORM, Format.RGBA8_UNORM_SRGB, Format.RGBA16_FLOAT, Format.RGBA32_FLOAT) or (
-        fmt in _BCN and _BCN[fmt][1] == 4 and fmt not in (Format.BC1_UNORM, Format.BC1_UNORM_SRGB)
+        DECODED_CHANNELS.get(fmt) == 4 and fmt not in (Format.BC1_UNORM, Format.BC1_UNORM_SRGB)
     )
 
 
@@ -155,25 +139,17 @@ class PayloadReader:
         if len(data) < length:
             raise FormatTruncated(where, offset=row.data_offset + start, needed=length, available=len(data))
         packed = np.frombuffer(data, np.uint8).reshape(rows, sub.row_pitch_bytes)[:, :tight]
-        if fmt in _BCN:
-            return _decode_blocks(fmt, packed, w, h, where)
+        if fmt in DECODED_CHANNELS:
+            try:
+                out = decode_blocks(fmt, packed.tobytes(), w, h)[:h, :w]
+            except DecoderError as exc:
+                raise FormatCorrupt(where, f"blocks do not decode: {exc}") from exc
+            return out.astype(np.float32) if out.dtype.kind == "f" else np.ascontiguousarray(out)
         if fmt == Format.R11G11B10_FLOAT:
             return _unpack_r11g11b10(packed.reshape(-1).view("<u4").reshape(h, w))
         dtype, channels = _PLAIN[fmt]
         values = np.ascontiguousarray(packed).view(dtype).reshape(h, w, channels)
         return values.astype(np.float32) if values.dtype.kind == "f" else values
-
-
-def _decode_blocks(fmt: Format, packed: np.ndarray, w: int, h: int, where: str) -> np.ndarray:
-    code, channels = _BCN[fmt]
-    bh, bw = packed.shape[0] * 4, -(-w // 4) * 4
-    shape = (bh, bw) if channels == 1 else (bh, bw, channels)
-    try:
-        out = imagecodecs.bcn_decode(packed.tobytes(), code, shape=shape)
-    except (imagecodecs.BcnError, ValueError) as exc:
-        raise FormatCorrupt(where, f"{fmt.name} blocks do not decode: {exc}") from exc
-    out = out.reshape(bh, bw, channels)[:h, :w]
-    return out.astype(np.float32) if out.dtype.kind == "f" else np.ascontiguousarray(out)
 
 
 def _unpack_r11g11b10(words: np.ndarray) -> np.ndarray:

@@ -4,15 +4,17 @@ No network and nothing from a CDN: inline CSS and a little inline script (the
 filter box, a banner for script errors, and a self-check that ``#check`` at the
 end of the URL runs: every picture is loaded once and the result written into
 ``<pre id="check">``; ``#filter=WORDS`` opens the page filtered). Every name from the container or the report is data:
-escaped, never markup. Pictures load lazily, so a root of 10 000 textures opens.
+escaped, never markup, its control characters shown as ``\\x1b`` (``coordinator._sinks``). Pictures load lazily,
+and the cards past the first screen wait as inert markup until the reader scrolls near them, so a root of 10 000
+textures opens.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
+from .._sinks import html_text
 from ._album import Card
 from ._catalog import Catalog
 
@@ -29,7 +31,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:20px 0 8px}h3{font-siz
 .grid{display:flex;flex-wrap:wrap;gap:12px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px;width:560px;max-width:100%}
 .card.failed{border-color:var(--bad);box-shadow:inset 4px 0 0 var(--bad)}.card.warned{box-shadow:inset 4px 0 0 var(--warn)}
-.card[hidden]{display:none}
+.card[hidden]{display:none}.card{content-visibility:auto;contain-intrinsic-size:auto 560px auto 360px}
 .views{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end}
 figure{margin:0}figcaption{font-size:11px;color:var(--muted)}
 .views img,.slot img{image-rendering:pixelated;background:repeating-conic-gradient(#ccc 0 25%,#fff 0 50%) 0 0/16px 16px;border:1px solid var(--line)}
@@ -54,8 +56,28 @@ _SCRIPT = """
   window.addEventListener('error', function (e) { errors.push(String(e.message || e)); showErrors(); });
   var filter = document.getElementById('filter');
   var shown = document.getElementById('shown');
-  var cards = Array.prototype.slice.call(document.querySelectorAll('[data-search]'));
+  // Cards past the first screen arrive as chunks of markup in inert <script type="text/html">
+  // elements (the parser only scans them for their end): each is parsed and put in place when the
+  // end of the cards shown nears the screen, and all of them before filtering, checking or
+  // following a link to one.
+  var later = Array.prototype.slice.call(document.querySelectorAll('script.later'));
+  var more = document.getElementById('more-textures');
+  function showNext() {
+    var chunk = later.shift();
+    if (chunk) { chunk.replaceWith(document.createRange().createContextualFragment(chunk.textContent)); }
+  }
+  function showAll() { while (later.length) { showNext(); } }
+  function nearEnd() { return more.getBoundingClientRect().top < window.innerHeight * 3; }
+  if ('IntersectionObserver' in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) {
+        do { showNext(); } while (later.length && nearEnd());
+      }
+    }, {rootMargin: '0px 0px 200% 0px'}).observe(more);
+  } else { showAll(); }
   function applyFilter() {
+    showAll();
+    var cards = Array.prototype.slice.call(document.querySelectorAll('[data-search]'));
     var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
     var count = 0;
     cards.forEach(function (card) {
@@ -67,9 +89,19 @@ _SCRIPT = """
     shown.textContent = words.length ? count + ' of ' + cards.length + ' shown' : '';
   }
   filter.addEventListener('input', applyFilter);
+  function follow() {
+    if (/^#tex-\\d+$/.test(location.hash) && !document.getElementById(location.hash.slice(1))) {
+      showAll();
+      var card = document.getElementById(location.hash.slice(1));
+      if (card) { card.scrollIntoView(); }
+    }
+  }
+  window.addEventListener('hashchange', follow);
+  follow();
   var params = new URLSearchParams(location.hash.slice(1));
   if (params.has('filter')) { filter.value = params.get('filter'); applyFilter(); }
   function check() {
+    showAll();
     var images = Array.prototype.slice.call(document.images);
     Promise.all(images.map(function (img) {
       return new Promise(function (resolve) {
@@ -91,6 +123,26 @@ _SCRIPT = """
     });
   }
   if (params.has('check')) { check(); }
+  // The page is usable once this script ran (the filter box works) and the pictures of the first
+  // screen have loaded: marked as milliseconds since the navigation began in <body data-ready-ms>.
+  function firstScreen() {
+    var bottom = window.innerHeight, shown = [];
+    for (var i = 0; i < document.images.length; i += 1) {
+      var box = document.images[i].getBoundingClientRect();
+      if (box.top >= bottom && box.height > 0) { break; }  // in page order: the rest lie lower
+      if (box.bottom > 0 && box.height > 0) { shown.push(document.images[i]); }
+    }
+    return shown;
+  }
+  var waiting = firstScreen().filter(function (img) { return !img.complete; });
+  function ready() { document.body.setAttribute('data-ready-ms', String(Math.round(performance.now()))); }
+  var left = waiting.length;
+  if (!left) { ready(); }
+  waiting.forEach(function (img) {
+    function one() { left -= 1; if (left === 0) { ready(); } }
+    img.addEventListener('load', one);
+    img.addEventListener('error', one);
+  });
 })();
 """
 
@@ -109,7 +161,7 @@ class PageFacts:
 
 
 def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+    return html_text(str(value))
 
 
 def _img(file: str, width: int, height: int, alt: str) -> str:
@@ -123,6 +175,11 @@ def _bytes(n: int) -> str:
 def _psnr(value: float) -> str:
     return "identical as drawn" if math.isinf(value) else f"{value:.2f} dB"
 
+
+# Cards in the page's markup; the rest wait as markup in inert <script type="text/html"> chunks of CHUNK,
+# parsed and put in place as the reader scrolls (the page's parser only scans them: a root of 10 000 textures opens).
+FIRST_SCREEN = 24
+CHUNK = 100
 
 _CAPTIONS = {"texture": "level 0", "alpha": "alpha", "shaded": "normals, lit", "source": "source", "error": "error vs source"}
 
@@ -220,8 +277,11 @@ def render_page(facts: PageFacts, catalog: Catalog, cards: list[Card]) -> str:
     out.append('<p><input id="filter" type="search" placeholder="filter: name, format, material, slot, failed, normal…" aria-label="filter"> <span id="shown" class="muted"></span></p></header><main>')
     material_ids = {m.virtual_path: k for k, m in enumerate(catalog.materials)}
     out.append(f'<h2 id="textures">Textures ({len(cards)})</h2><div class="grid">')
-    out.extend(_texture_card(c, material_ids) for c in cards)
-    out.append("</div>")
+    drawn = [_texture_card(c, material_ids) for c in cards]
+    out.extend(drawn[:FIRST_SCREEN])
+    # every name in a card is escaped (no "<" of its own), so no "</script" or "<!--" can end or bend the chunk early
+    out.extend(f'<script type="text/html" class="later">{"".join(drawn[k : k + CHUNK])}</script>' for k in range(FIRST_SCREEN, len(drawn), CHUNK))
+    out.append('</div><div id="more-textures"></div>')
     by_index = {c.info.index: c for c in cards}
     out.append(f'<h2 id="materials">Materials ({materials})</h2><div class="grid">')
     out.extend(_material_card(k, m, by_index) for k, m in enumerate(catalog.materials))

@@ -1,5 +1,5 @@
 """A texture from source bytes to cooked levels: decode, working format, processing, mips, bands,
-block encoding, quality figures; descriptors and presets; mesh buffers.
+block encoding and decoding, quality figures; descriptors and presets; mesh buffers.
 
 Names are bound on first use (``oxcook._lazy``): descriptors and presets load no numpy.
 """
@@ -17,6 +17,9 @@ _EXPORTS: dict[str, str | tuple[str, str]] = {
     "encode_blocks": "._bcn",
     "encoder_target": "._bcn",
     "supported_encoder_targets": ("._bcn", "supported_targets"),
+    "decode_blocks": "._bcn_decode",
+    "DECODED_CHANNELS": "._bcn_decode",
+    "DecoderError": "._bcn_decode",
     "memory_budget": "._budget",
     "parse_size": "._budget",
     "share_of_machine": "._budget",
@@ -76,7 +79,10 @@ __all__ = [
     "cook_texture",
     "cook_texture_layers",
     "CookedTexture",
+    "decode_blocks",
     "decode_source",
+    "DECODED_CHANNELS",
+    "DecoderError",
     "DEFAULT_MAX_DIMENSION",
     "DEFAULT_TARGET",
     "detect_preset_from_filename",

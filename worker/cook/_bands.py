@@ -23,7 +23,7 @@ import numpy as np
 
 from oxcook.formats import FORMAT_INFO, Format, LayoutError, PayloadFlags, PayloadLayout, PayloadWriter, TextureType, compute_layout
 
-from ._bcn import ENCODABLE, EncoderError, encode_surfaces, finds_repeats
+from ._bcn import ENCODABLE, EncoderError, SharedBlocks, encode_shared, finds_repeats
 from ._bcn_decode import DecoderError
 from ._color import float_to_unorm16, srgb_to_linear
 from ._types import CookedTexture, CookPlan
@@ -131,14 +131,21 @@ class LevelEncoder:
         if not batch:
             return
         check_cancelled(self._cancel, self._plan.source_id, f"encoding mip {mip} bands {batch[0][0]}..{batch[-1][0]}")
-        for (band, samples, (first, end)), data in zip(batch, self._encode([samples for _, samples, _ in batch], [rows for _, _, rows in batch])):
-            if self._meter is not None:
-                start = time.perf_counter()
-                try:
-                    self._meter.add(mip, samples[first:end], data)
-                except DecoderError as exc:
-                    raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, f"its blocks do not decode: {exc}") from exc
-                self.quality_ms += (time.perf_counter() - start) * 1000.0
+        encoded, shared = self._encode([samples for _, samples, _ in batch], [rows for _, _, rows in batch])
+        if self._meter is not None:
+            start = time.perf_counter()
+            try:
+                measured: set[int] = set()
+                for group in shared:  # each distinct block once
+                    self._meter.add_shared(mip, group, {i: batch[i][1][batch[i][2][0] : batch[i][2][1]] for i in group.blocks})
+                    measured.update(group.blocks)
+                for i, ((_, samples, (first, end)), data) in enumerate(zip(batch, encoded)):
+                    if i not in measured:
+                        self._meter.add(mip, samples[first:end], data)
+            except DecoderError as exc:
+                raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, f"its blocks do not decode: {exc}") from exc
+            self.quality_ms += (time.perf_counter() - start) * 1000.0
+        for (band, _, _), data in zip(batch, encoded):
             self._emit(mip, band, data)
 
     def _samples(self, rows: np.ndarray) -> np.ndarray:
@@ -160,18 +167,18 @@ class LevelEncoder:
             return np.ascontiguousarray(values, dtype=dtype)
         raise TextureImportError(TextureImportErrorCode.OUTPUT_FORMAT_INVALID, plan.source_id, f"oxcook cannot produce {out.name}")
 
-    def _encode(self, bands: list[np.ndarray], rows: list[tuple[int, int]]) -> list[bytes]:
-        """The bytes of rows ``first``..``end`` of each band."""
+    def _encode(self, bands: list[np.ndarray], rows: list[tuple[int, int]]) -> tuple[list[bytes], list[SharedBlocks]]:
+        """The bytes of rows ``first``..``end`` of each band, and the blocks the encoder shared among them."""
         out = self._plan.output_format
         if out in ENCODABLE:
             try:
-                return encode_surfaces(out, bands, self._desc.bc7_quality, rows=rows)
+                return encode_shared(out, bands, self._desc.bc7_quality, rows=rows)
             except EncoderError as exc:
                 raise TextureImportError(TextureImportErrorCode.COMPRESSION_FAILED, self._plan.source_id, str(exc)) from exc
         bands = [samples[first:end] for samples, (first, end) in zip(bands, rows)]
         if out in UNCOMPRESSED_8BIT:
-            return [np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes() for samples in bands]
-        return [samples.tobytes() for samples in bands]
+            return [np.ascontiguousarray(samples[..., : UNCOMPRESSED_8BIT[out]]).tobytes() for samples in bands], []
+        return [samples.tobytes() for samples in bands], []
 
 
 def _writes_rgba8(fmt: Format) -> bool:

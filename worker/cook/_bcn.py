@@ -39,6 +39,7 @@ import contextlib
 import contextvars
 import ctypes
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -305,6 +306,34 @@ def encode_surfaces(
     Raises:
         EncoderError: as :func:`encode_blocks`.
     """
+    return encode_shared(fmt, surfaces, quality, rows=rows)[0]
+
+
+@dataclass(frozen=True)
+class SharedBlocks:
+    """Surfaces encoded together through their distinct blocks: what measuring each distinct block once needs.
+
+    ``source`` holds the distinct blocks as the kernel read them (one row of bytes
+    a block: 4x4 texels of the surface's dtype and channels, row by row),
+    ``encoded`` their bytes, and ``blocks`` maps a surface's position in the
+    call to the index among them of each of its blocks, ``(blocks high, blocks
+    wide)`` over its extent padded to whole blocks.
+    """
+
+    source: np.ndarray  # (distinct, 16 * channels * itemsize) uint8
+    encoded: np.ndarray  # (distinct, bytes per block) uint8
+    blocks: dict[int, np.ndarray]
+
+
+def encode_shared(
+    fmt: Format, surfaces: Sequence[np.ndarray], quality: Bc7Quality = Bc7Quality.DEFAULT, *, rows: Sequence[tuple[int, int]] | None = None
+) -> tuple[list[bytes], list[SharedBlocks]]:
+    """:func:`encode_surfaces`, and for every group of surfaces encoded through their distinct blocks the
+    :class:`SharedBlocks` it used (none when no group was reduced).
+
+    Raises:
+        EncoderError: as :func:`encode_blocks`.
+    """
     if fmt not in ENCODABLE:
         raise EncoderError(f"{Format(fmt).name} has no encoder")
     want = np.float16 if fmt == Format.BC6H_UF16 else np.uint8
@@ -320,6 +349,7 @@ def encode_surfaces(
     for i, pixels in enumerate(surfaces):
         groups.setdefault(bc7 and bool((pixels[..., 3] < 255).any()), []).append(i)
     out: list[bytes] = [b""] * len(surfaces)
+    shared: list[SharedBlocks] = []
     for alpha, members in groups.items():
         settings = (ctypes.byref(_BC7_SETTINGS[(quality, alpha)]),) if bc7 else (ctypes.byref(_BC6H_SETTINGS),) if fmt == Format.BC6H_UF16 else ()
         cut = [surfaces[i] if rows is None else surfaces[i][rows[i][0] : rows[i][1]] for i in members]
@@ -331,12 +361,14 @@ def encode_surfaces(
             continue
         reps, inverse = found
         encoded = np.frombuffer(_run(kernel, _strip(reps, padded[0].dtype, channels), settings, fmt), np.uint8).reshape(-1, FORMAT_INFO[fmt].bytes_per_block)
-        at = 0
+        at, blocks = 0, {}
         for i, surface in zip(members, padded):
-            count = (surface.shape[0] // 4) * (surface.shape[1] // 4)
-            out[i] = encoded[inverse[at : at + count]].tobytes()
-            at += count
-    return out
+            high, wide = surface.shape[0] // 4, surface.shape[1] // 4
+            blocks[i] = inverse[at : at + high * wide].reshape(high, wide)
+            out[i] = encoded[blocks[i].reshape(-1)].tobytes()
+            at += high * wide
+        shared.append(SharedBlocks(reps, encoded, blocks))
+    return out, shared
 
 
 def _joined_block_rows(surfaces: Sequence[np.ndarray]) -> np.ndarray:

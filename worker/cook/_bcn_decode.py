@@ -1,4 +1,5 @@
-"""The one door to a block decoder: ``imagecodecs``' BCn codec (bcdec), for the quality figures of cooked blocks.
+"""The one door to a block decoder: ``imagecodecs``' BCn codec (bcdec), for the quality figures of cooked
+blocks and for every picture ``oxcook inspect`` draws of them.
 
 The figures must come from a decoder that is not oxcook's own and not the
 encoder's (``worker.cook._bcn``): bcdec, the single-header C decoder imagecodecs
@@ -8,13 +9,16 @@ codec.) Facts respected here:
 
 * it decodes whole 4x4 blocks only: the caller gives the padded extent
   (``decode_blocks`` returns it; cropping is the caller's);
-* BC1, BC3 and BC7 come back as RGBA8, BC4 as one channel, BC5 as two, BC6H
-  (unsigned) as RGB float16;
+* BC1, BC2, BC3 and BC7 come back as RGBA8, BC4 as one channel, BC5 as two,
+  BC6H (unsigned, or signed: the codec's format number negated) as RGB float16;
 * a short or malformed input is its ``BcnError`` (or ``ValueError``), mapped
   to :class:`DecoderError` with the format named.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
 
 import imagecodecs
 import numpy as np
@@ -28,14 +32,19 @@ if not imagecodecs.BCN.available:
 _CODEC = {
     Format.BC1_UNORM: (1, 4),
     Format.BC1_UNORM_SRGB: (1, 4),
+    Format.BC2_UNORM: (2, 4),
+    Format.BC2_UNORM_SRGB: (2, 4),
     Format.BC3_UNORM: (3, 4),
     Format.BC3_UNORM_SRGB: (3, 4),
     Format.BC4_UNORM: (4, 1),
     Format.BC5_UNORM: (5, 2),
     Format.BC6H_UF16: (6, 3),
+    Format.BC6H_SF16: (-6, 3),
     Format.BC7_UNORM: (7, 4),
     Format.BC7_UNORM_SRGB: (7, 4),
 }
+DECODED_CHANNELS: Mapping[Format, int] = MappingProxyType({fmt: channels for fmt, (_, channels) in _CODEC.items()})
+"""The block formats :func:`decode_blocks` decodes, and the channels it returns for each."""
 DECODABLE = frozenset(_CODEC)
 
 

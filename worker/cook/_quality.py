@@ -4,12 +4,14 @@ The reference is the encoder's own input — the working-format samples of each
 level (the source's bytes at level 0 where they are level 0, the chain oxcook
 filtered for levels 1..) — so a figure measures the output format's loss alone.
 :class:`QualityMeter` sees every band as it is encoded (``worker.cook._bands``),
-decodes it with a real block decoder (``worker.cook._bcn_decode``) and keeps only
-sums: squared errors and sample counts per level, the texels passing the alpha
-test, a histogram of normal angles. Memory is a few rows of one band; the sums
-of the parts of a split texture add up to those of the whole
-(:meth:`QualitySums.combine`), and 8-bit squared errors are whole numbers, so
-they add up exactly in any order. :func:`quality_figures` turns sums into the
+decodes it with a real block decoder (``worker.cook._bcn_decode``; a block the
+encoder encoded once for all its repeats is decoded once, then laid out again
+wherever it occurs) and keeps only sums: squared errors and sample counts per
+level, the texels passing the alpha test, normal angles and their histogram.
+Memory is a few rows of one band; the sums of the parts of a split texture add
+up to those of the whole (:meth:`QualitySums.combine`): 8-bit squared errors
+are whole numbers, and angles are counted in whole :data:`ANGLE_UNIT_DEG`
+steps, so they add up exactly in any order. :func:`quality_figures` turns sums into the
 figures a report shows (pure).
 
 * ``psnr_db``: level 0 over the colour channels the format stores (RGB; R or
@@ -21,7 +23,8 @@ figures a report shows (pure).
   is: their figures are exact (an infinite PSNR).
 * ``normal_error_deg`` (normal maps): mean and 99th percentile of the angle
   between decoded and source normals of level 0 (a two-channel format's z
-  rebuilt from x and y on both sides); the percentile is the upper edge of its
+  rebuilt from x and y on both sides), each angle rounded to a whole
+  :data:`ANGLE_UNIT_DEG` step; the percentile is the upper edge of its
   :data:`ANGLE_BIN_DEG` bin.
 * ``alpha_coverage`` (alpha-test textures): the share of texels whose alpha
   passes the test value, in level 0's source and in every decoded level.
@@ -37,11 +40,16 @@ import numpy as np
 
 from oxcook.formats import FORMAT_INFO, Format
 
+from ._bcn import SharedBlocks
 from ._bcn_decode import DECODABLE, decode_blocks
 
 ANGLE_BIN_DEG = 0.01  # width of a normal-angle histogram bin: the precision of the 99th percentile
+_UNIT_BITS = 16
+ANGLE_UNIT_DEG = 2.0**-_UNIT_BITS  # the step angles are measured in: whole steps add up exactly, in any order
+_BINS_PER_DEG = round(1 / ANGLE_BIN_DEG)  # a bin from whole steps in integers: (steps * 100) >> 16
 _ANGLE_BINS = 18001  # 0..180 degrees
 _CHUNK_ROWS = 64  # rows of a band decoded and compared at a time (a multiple of the block height)
+_ANGLE_TEXELS = 16384  # texels whose normal angles are computed at a time: the ~20 float32 temporaries stay in cache
 
 # format -> (colour channels stored, alpha stored); uncompressed formats are exact whatever they store
 _STORED = {
@@ -227,7 +235,9 @@ class QualityMeter:
         self._levels = [LevelSums() for _ in range(levels)]
         self._cutoff = alpha_cutoff
         self._pass = _pass_code(alpha_cutoff) if alpha_cutoff is not None else 0
-        self._normals = NormalSums() if normals and not self._float and self._colour >= 2 else None
+        self._normals = normals and not self._float and self._colour >= 2
+        self._angles = [0, 0]  # texels measured, their angles in ANGLE_UNIT_DEG steps
+        self._histogram = np.zeros(_ANGLE_BINS, np.int64)
         self._translucent = False
         self._source_passing = 0
 
@@ -235,79 +245,156 @@ class QualityMeter:
         """Rows of level ``mip``: ``samples`` as the encoder was given them, ``data`` their encoded bytes (tightly packed)."""
         if samples.ndim == 2:
             samples = samples[..., None]
-        height, width = samples.shape[:2]
+        height, width, channels = samples.shape
         if not self._decoded:  # the bytes are the samples: exact
-            self._count(mip, samples, samples, 0.0, 0.0)
+            flat = samples.reshape(-1, channels)
+            self._measure(mip, flat, flat, exact=True)
             return
         row_bytes = -(-width // 4) * FORMAT_INFO[self._format].bytes_per_block
         for a in range(0, height, _CHUNK_ROWS):
             rows = samples[a : a + _CHUNK_ROWS]
             chunk = data[a // 4 * row_bytes : -(-(a + len(rows)) // 4) * row_bytes]
-            decoded = decode_blocks(self._format, chunk, width, len(rows))[: len(rows), :width]
-            colour_sse, alpha_sse = self._squared_errors(rows, decoded)
-            self._count(mip, rows, decoded, colour_sse, alpha_sse)
+            self._compare(mip, rows, decode_blocks(self._format, chunk, width, len(rows)))
 
-    def _squared_errors(self, source: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
-        if self._float:  # BC6H: float16 samples, RGB decoded
-            d = np.subtract(decoded[..., :3], source[..., :3], dtype=np.float64).reshape(-1)
-            return float(np.dot(d, d)), 0.0
-        k = 4 if self._alpha else self._colour
-        squares = np.square(np.subtract(decoded[..., :k], source[..., :k], dtype=np.int16).reshape(-1), dtype=np.int32)
-        total = int(squares.sum(dtype=np.int64))  # whole numbers: exact, and in any order
-        alpha = int(squares[3::4].sum(dtype=np.int64)) if self._alpha else 0
-        return float(total - alpha), float(alpha)
+    def add_shared(self, mip: int, shared: SharedBlocks, samples: dict[int, np.ndarray]) -> None:
+        """Rows of level ``mip`` that the encoder encoded through their distinct blocks (``shared``; ``samples``
+        by the surface's position there): each distinct block is decoded once (and its normal angles
+        measured once), and every surface compared with its blocks laid out again, so the sums are
+        those :meth:`add` gives."""
+        count = len(shared.encoded)
+        decoded = decode_blocks(self._format, shared.encoded.tobytes(), 4 * count, 4)
+        channels = decoded.shape[2]
+        blocks = np.ascontiguousarray(decoded.reshape(4, count, 4, channels).swapaxes(0, 1))  # (block, row, column, channel)
+        angles = None
+        if mip == 0 and self._normals and not self._float:
+            source = shared.source.reshape(count * 16, -1)
+            angles = _angle_units(source, blocks.reshape(count * 16, channels), self._colour).reshape(count, 4, 4, 1)
+        for i, rows_of in samples.items():
+            index = shared.blocks[i]
+            for a in range(0, len(rows_of), _CHUNK_ROWS):
+                rows = rows_of[a : a + _CHUNK_ROWS]
+                picked = index[a // 4 : -(-(a + len(rows)) // 4)]
+                self._compare(mip, rows, _laid_out(blocks, picked), None if angles is None else _laid_out(angles, picked))
 
-    def _count(self, mip: int, source: np.ndarray, decoded: np.ndarray, colour_sse: float, alpha_sse: float) -> None:
-        texels = source.shape[0] * source.shape[1]
-        channels = source.shape[2]
+    def _compare(self, mip: int, rows: np.ndarray, decoded: np.ndarray, angles: np.ndarray | None = None) -> None:
+        """``rows`` of samples against their ``decoded`` texels (and normal ``angles``, when known), both padded to whole blocks."""
+        height, width, channels = rows.shape
+        decoded = decoded[:height, :width]
+        units = None if angles is None else angles[:height, :width].reshape(-1)
+        self._measure(mip, rows.reshape(-1, channels), decoded.reshape(-1, decoded.shape[2]), units=units)
+
+    def _measure(self, mip: int, source: np.ndarray, decoded: np.ndarray, exact: bool = False, units: np.ndarray | None = None) -> None:
+        """Add texels of level ``mip``: ``source`` and ``decoded`` one row a texel (``units``: their normal angles, when known)."""
+        texels = len(source)
+        colour_sse, alpha_sse = (0.0, 0.0) if exact else self._squared_errors(source, decoded)
         if self._float:
-            peak = max(1.0, float(np.max(source[..., : min(3, channels)], initial=0.0)))
+            peak = max(1.0, float(np.max(source[:, : min(3, source.shape[1])], initial=0.0)))
         else:
             peak = 65535.0 if self._wide else 255.0
-        has_alpha = channels == 4
-        opaque = 1.0 if self._float else 255
+        has_alpha = source.shape[1] == 4
         passing = 0
         if self._cutoff is not None:
-            passing = self._passing(decoded[..., 3]) if self._alpha and has_alpha else texels
+            passing = self._passing(decoded[:, 3]) if self._alpha and has_alpha else texels
         self._levels[mip] += LevelSums(
             texels, colour_sse, texels * self._colour, alpha_sse, texels if self._alpha else 0, passing, peak
         )
         if mip == 0:
             if has_alpha and not self._translucent:
-                self._translucent = bool((source[..., 3] < opaque).any())
+                self._translucent = _below_opaque(source, self._float)
             if self._cutoff is not None:
-                self._source_passing += self._passing(source[..., 3]) if has_alpha else texels
-            if self._normals is not None:
-                self._normals += _normal_angles(source, decoded, self._colour)
+                self._source_passing += self._passing(source[:, 3]) if has_alpha else texels
+            if self._normals and (source.shape[1] >= 3 or self._colour == 2):
+                if units is None:
+                    units = _angle_units(source, decoded, self._colour)
+                bins = np.minimum((units * _BINS_PER_DEG) >> _UNIT_BITS, _ANGLE_BINS - 1)  # 180 degrees * 100 << 16 fits int32
+                self._angles[0] += len(units)
+                self._angles[1] += int(units.sum(dtype=np.int64))
+                self._histogram += np.bincount(bins, minlength=_ANGLE_BINS)
+
+    def _squared_errors(self, source: np.ndarray, decoded: np.ndarray) -> tuple[float, float]:
+        if self._float:  # BC6H: float16 samples, RGB decoded
+            d = np.subtract(decoded[:, :3], source[:, :3], dtype=np.float64).reshape(-1)
+            return float(np.dot(d, d)), 0.0
+        k = 4 if self._alpha else self._colour
+        # |d| <= 255, so d*d fits 16 bits unsigned: squared in place in int16 (wrapping) and read as uint16
+        d = np.subtract(decoded[:, :k], source[:, :k], dtype=np.int16)
+        np.multiply(d, d, out=d)
+        squares = d.view(np.uint16)
+        total = int(squares.sum(dtype=np.uint64))  # whole numbers: exact, and in any order
+        alpha = int(squares[:, 3].sum(dtype=np.uint64)) if self._alpha else 0
+        return float(total - alpha), float(alpha)
 
     def _passing(self, alpha: np.ndarray) -> int:
-        if self._float:
-            return int(np.count_nonzero(alpha >= self._cutoff))
-        return int(np.count_nonzero(alpha >= self._pass))
+        return int(np.count_nonzero(alpha >= (self._cutoff if self._float else self._pass)))
 
     def sums(self) -> QualitySums:
-        return QualitySums(int(self._format), tuple(self._levels), self._translucent, self._cutoff, self._source_passing, self._normals)
+        normals = None
+        if self._normals:
+            histogram = tuple(int(n) for n in np.trim_zeros(self._histogram, "b"))
+            normals = NormalSums(self._angles[0], self._angles[1] * ANGLE_UNIT_DEG, histogram)
+        return QualitySums(int(self._format), tuple(self._levels), self._translucent, self._cutoff, self._source_passing, normals)
 
 
-def _normal_vectors(samples: np.ndarray, channels: int) -> np.ndarray:
-    """Unit vectors from 8-bit normal-map samples (z rebuilt from x and y when the format stores two channels)."""
-    v = samples[..., :3].astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
+def _below_opaque(source: np.ndarray, is_float: bool) -> bool:
+    """Whether any texel's alpha (the 4th column) is below opaque."""
+    if not is_float and source.dtype == np.uint8 and source.flags.c_contiguous:
+        return bool((source.view("<u4") < 0xFF000000).any())  # alpha is the high byte of a little-endian RGBA word
+    return bool((source[:, 3] < (1.0 if is_float else 255)).any())
+
+
+def _normal_axes(samples: np.ndarray, channels: int) -> np.ndarray:
+    """8-bit normal-map samples as (3, texels) float32 vectors scaled by 255 (``2 * code - 255``, whole
+    numbers; z rebuilt from x and y when the format stores two channels): angles need no unit length."""
+    v = np.empty((3, len(samples)), np.float32)
+    taken = 2 if channels == 2 else 3
+    np.multiply(samples[:, :taken].T, np.float32(2.0), out=v[:taken], dtype=np.float32)
+    v[:taken] -= np.float32(255.0)
     if channels == 2:
-        v[..., 2] = np.sqrt(np.maximum(0.0, 1.0 - v[..., 0] ** 2 - v[..., 1] ** 2))
-    length = np.sqrt(np.einsum("...i,...i->...", v, v))
-    return v / np.maximum(length, np.float32(1e-6))[..., None]
+        np.sqrt(np.maximum(np.float32(0.0), np.float32(255.0 * 255.0) - v[0] * v[0] - v[1] * v[1]), out=v[2])
+    return v
 
 
-def _normal_angles(source: np.ndarray, decoded: np.ndarray, channels: int) -> NormalSums:
-    if source.shape[2] < 3 and channels != 2:
-        return NormalSums()
-    if decoded.shape[2] < 3:  # BC5 decodes to two channels
-        decoded = np.concatenate([decoded, np.zeros(decoded.shape[:2] + (1,), decoded.dtype)], axis=2)
-    cos = np.einsum("...i,...i->...", _normal_vectors(source, channels), _normal_vectors(decoded, channels))
-    angles = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))).reshape(-1)
-    bins = np.minimum((angles / ANGLE_BIN_DEG).astype(np.int64), _ANGLE_BINS - 1)
-    histogram = np.bincount(bins, minlength=1)
-    return NormalSums(len(angles), float(angles.sum(dtype=np.float64)), tuple(int(n) for n in histogram))
+def _laid_out(blocks: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``blocks`` (block, row, column, channel) placed as ``index`` (block rows, block columns) says: texel rows."""
+    laid = blocks[index].swapaxes(1, 2)  # (block row, row, block column, column, channel)
+    return laid.reshape(laid.shape[0] * 4, -1, blocks.shape[3])
+
+
+def _angle_units(source: np.ndarray, decoded: np.ndarray, channels: int) -> np.ndarray:
+    """The angle between source and decoded normals of every texel in :data:`ANGLE_UNIT_DEG` steps (int32, rounded),
+    :data:`_ANGLE_TEXELS` at a time.
+
+    ``atan2(|a x b|, a . b)``, accurate at every angle (an arccos of the dot product
+    loses all precision near 0 in float32). Below ~5.7 degrees (``t = |a x b| / a . b
+    < 0.1``, nearly every texel) arctan's series is summed to t**7 (the rest is below
+    1.2e-10 rad); larger angles take ``np.arctan2``.
+    """
+    out = np.empty(len(source), np.int32)
+    for k in range(0, len(source), _ANGLE_TEXELS):
+        a, b = _normal_axes(source[k : k + _ANGLE_TEXELS], channels), _normal_axes(decoded[k : k + _ANGLE_TEXELS], channels)
+        cross = a[1] * b[2] - a[2] * b[1]
+        np.square(cross, out=cross)
+        for i, j in ((2, 0), (0, 1)):
+            part = a[i] * b[j] - a[j] * b[i]
+            cross += part * part
+        norm = np.sqrt(cross, out=cross)
+        dot = np.einsum("ij,ij->j", a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = norm / dot
+        t2 = t * t
+        angle = t2 * np.float32(-1.0 / 7.0)
+        for coefficient in (1 / 5, -1 / 3):
+            angle += np.float32(coefficient)
+            angle *= t2
+        angle += np.float32(1.0)
+        angle *= t
+        far = ~((dot > 0) & (norm < np.float32(0.1) * dot))
+        if far.any():
+            angle[far] = np.arctan2(norm[far], dot[far])
+        angle *= np.float32(180.0 / math.pi / ANGLE_UNIT_DEG)
+        angle += np.float32(0.5)
+        out[k : k + _ANGLE_TEXELS] = angle
+    return out
 
 
 @dataclass(frozen=True)

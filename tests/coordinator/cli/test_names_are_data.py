@@ -7,7 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from oxcook.coordinator.cli._sinks import github_data, github_property, terminal, workspace_path, xml_text
+from oxcook.coordinator._sinks import github_data, github_property, terminal, workspace_path, xml_text
 from tests.farm_fixtures import REPO
 
 FORGED = "bad\n::error file=evil.yml,title=INJECTED::x_albedo.png"

@@ -34,7 +34,7 @@ import math
 
 import imagecodecs
 
-from tests.helpers import decode_payload, psnr
+from tests.helpers import decode_payload, kernel_blocks, png_bytes, psnr
 from oxcook import formats as f
 from oxcook.worker.cook import Bc7Quality, MipPolicy, QualitySums, apply_content_processing, convert_to_working_format, cook_texture, decode_source, encoder_input, generate_mips, join_texture_parts, plan_cook, preset_desc, quality_figures
 
@@ -215,3 +215,84 @@ def test_quality_sums_round_trip_and_refuse_garbage(shared_assets):
         with pytest.raises(ValueError):
             QualitySums.from_plain(bad)
     assert dataclasses.replace(cooked.quality, translucent=False) != cooked.quality
+
+
+# --- blocks the encoder shares are measured once -------------------------------------------------
+
+
+def _crop_png(path, width: int, height: int, translucent: bool = False) -> bytes:
+    """An odd-sized crop of a real texture (edge blocks padded, three bands), optionally with a translucent corner."""
+    with Image.open(path) as im:
+        rgba = np.array(im.convert("RGBA"))[:height, :width]
+    if translucent:
+        rgba[: height // 3, : width // 3, 3] = 128
+    return png_bytes(rgba)
+
+
+def _decoded_blocks(monkeypatch) -> list[int]:
+    """Spy on the quality figures' block decoder: the number of blocks of every call."""
+    import oxcook.worker.cook._quality as quality
+
+    seen: list[int] = []
+    real = quality.decode_blocks
+
+    def counting(fmt, data, width, height):
+        seen.append(len(data) // f.FORMAT_INFO[fmt].bytes_per_block)
+        return real(fmt, data, width, height)
+
+    monkeypatch.setattr(quality, "decode_blocks", counting)
+    return seen
+
+
+SHARED = [
+    ("gltf/WaterBottle/WaterBottle_baseColor.png", "albedo", True),
+    ("gltf/WaterBottle/WaterBottle_baseColor.png", "albedo-alpha-test", True),
+    ("gltf/WaterBottle/WaterBottle_normal.png", "normal", False),
+]
+
+
+@pytest.mark.parametrize("rel, preset, translucent", SHARED, ids=[p for _, p, _ in SHARED])
+def test_figures_of_shared_blocks_match_an_independent_decode(shared_assets, monkeypatch, rel, preset, translucent):
+    """At default quality the encoder encodes each distinct block once; the figures decode each of those
+    once too, and still count every texel of the odd-sized surface exactly once."""
+    source = _crop_png(shared_assets / rel, 1022, 598, translucent)
+    desc = preset_desc(preset, source_id="crop.png", bc7_quality=Bc7Quality.DEFAULT)
+    encoded, decoded = kernel_blocks(monkeypatch), _decoded_blocks(monkeypatch)
+    cooked = cook_texture(source, desc)
+    assert sum(decoded) == sum(encoded) < sum((-(-max(1, 1022 >> m) // 4)) * (-(-max(1, 598 >> m) // 4)) for m in range(cooked.mip_levels))
+    figures = quality_figures(cooked.quality)
+    levels = decode_payload(cooked.format, cooked.payload, cooked.width, cooked.height)
+    chain = _encoder_chain(source, desc)
+    expected = [psnr(got[..., :3], want[..., :3]) for got, want in zip(levels, chain)]
+    assert len(figures.mip_psnrs_db) == len(expected) == cooked.mip_levels
+    for measured, independent in zip(figures.mip_psnrs_db, expected):
+        assert measured == independent or abs(measured - independent) <= TOLERANCE_DB
+    assert cooked.quality.levels[0].texels == 1022 * 598
+    if translucent:
+        assert abs(figures.psnr_alpha_db - psnr(levels[0][..., 3], chain[0][..., 3])) <= TOLERANCE_DB
+    if preset == "albedo-alpha-test":
+        cutoff, at_source, per_mip = figures.alpha_coverage
+        assert at_source == pytest.approx(float(np.mean(chain[0][..., 3].astype(np.float32) / np.float32(255.0) >= np.float32(cutoff))), abs=1e-12)
+        assert per_mip == pytest.approx([float(np.mean(level[..., 3].astype(np.float32) / np.float32(255.0) >= np.float32(cutoff))) for level in levels], abs=1e-12)
+    if preset == "normal":
+        angles = np.degrees(np.arccos(np.clip(np.sum(_unit(levels[0]) * _unit(chain[0]), axis=-1), -1.0, 1.0)))
+        mean, p99 = figures.normal_error_deg
+        assert abs(mean - float(angles.mean())) < 0.01
+        assert 0.0 <= p99 - float(np.percentile(angles, 99, method="inverted_cdf")) <= 0.011
+    import oxcook.worker.cook._bcn as bcn
+
+    monkeypatch.setattr(bcn, "_REDUCE_BELOW", {})  # every block encoded, and decoded, where it stands
+    plain = cook_texture(source, desc)
+    assert plain.payload == cooked.payload and plain.quality == cooked.quality  # the same sums, to the last bit
+
+
+def test_normal_sums_of_split_parts_add_up_to_the_whole(shared_assets):
+    """Angles are summed in fixed steps (2**-16 degree), so the parts of a split normal map add up exactly, in any order."""
+    source = _crop_png(shared_assets / "gltf/WaterBottle/WaterBottle_normal.png", 1024, 600)
+    desc = preset_desc("normal", source_id="n.png", bc7_quality=Bc7Quality.FAST)
+    whole = cook_texture(source, desc)
+    parts = [cook_texture(source, desc, part=(k, 3)) for k in range(3)]
+    joined = join_texture_parts(parts, desc)
+    assert joined.payload == whole.payload
+    assert joined.quality == whole.quality
+    assert QualitySums.combine([parts[2].quality, parts[0].quality, parts[1].quality]).normals == whole.quality.normals

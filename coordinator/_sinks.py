@@ -2,8 +2,9 @@
 
 A file name may hold any byte but ``/`` and NUL: a newline followed by
 ``::error …`` would forge a GitHub workflow command (the runner reads every
-line of stdout and stderr for them), an ESC would drive the terminal, and
-characters XML forbids would make a JUnit report unreadable. Each sink gets
+line of stdout and stderr for them), an ESC would drive the terminal,
+characters XML forbids would make a JUnit report unreadable, and in an HTML
+page markup would run and control characters would vanish unseen. Each sink gets
 the text through its own function here; JSON needs none (the encoder escapes
 every control character) and Prometheus label values are escaped by
 ``prometheus_client``.
@@ -11,6 +12,7 @@ every control character) and Prometheus label values are escaped by
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
@@ -29,6 +31,11 @@ def _shown(match: re.Match) -> str:
 def terminal(text: str) -> str:
     """``text`` for one line of a terminal or log: control characters shown escaped (``\\n``, ``\\x1b``)."""
     return _CONTROL.sub(_shown, text)
+
+
+def html_text(text: str) -> str:
+    """``text`` for an HTML page, in an element or a quoted attribute: markup escaped, control characters shown escaped."""
+    return html.escape(terminal(text), quote=True)
 
 
 def xml_text(text: str) -> str:
