@@ -2,10 +2,13 @@
 
 Workers put results under their own keys and push the keys onto
 ``oxcook:done:<job>``. The job's reader takes up to ``_TAKE_BATCH`` of them, with
-their results and their items' leases, in one script call (one round trip),
-blocking on the list (BLPOP) only when it is empty, so results arrive in
-completion order; the delivered items' other keys are deleted in one more round
-trip. Payloads never pass through Celery's result backend.
+their results and their items' leases, in one script call (one round trip), so
+results arrive in completion order. The delivered items' other keys are deleted
+by the reader's next command — the next take, or, sent with it in one round
+trip, the blocking pop (BLPOP) that waits for more once the list is empty — so
+a batch costs two round trips; the blobs of delivered items are deleted at
+once (an upload of the same bytes waits for that). Payloads never pass through
+Celery's result backend.
 
 Workers are not trusted: a result is taken only from the worker holding its
 item's lease (the result names the lease token it held, :func:`lease_problem`);
@@ -37,10 +40,12 @@ _LEASE_CHECK_S = 5.0
 _TAKE_BATCH = 128  # results taken in one round trip (their keys popped together from the job's done list)
 logger = logging.getLogger(__name__)
 
-# Take results from a job's done list: the names given (ARGV[4..], popped already) and up to ARGV[1] in all from
-# the list (KEYS[1]); for each, its result (taken: GETDEL) and its item's lease. ARGV[2] and ARGV[3] are the job's
-# result and lease key prefixes (worker.farm.keys). Returns name, result, lease for each (nil where there is none).
+# Delete the keys of delivered items (KEYS[2..]), then take results from a job's done list (KEYS[1]): the names
+# given (ARGV[4..], popped already) and up to ARGV[1] in all from the list; for each, its result (taken: GETDEL) and
+# its item's lease. ARGV[2] and ARGV[3] are the job's result and lease key prefixes (worker.farm.keys). Returns
+# name, result, lease for each (nil where there is none).
 _TAKE = """
+if #KEYS > 1 then redis.call('DEL', unpack(KEYS, 2)) end
 local names = {}
 for i = 4, #ARGV do names[#names + 1] = ARGV[i] end
 local room = tonumber(ARGV[1]) - #names
@@ -88,13 +93,16 @@ class Intake:
         job.alive = time.monotonic()
         done = keys.done(job.name)
         popped: list[bytes] = []
+        spent: list[str] = []  # keys of delivered items, deleted by the next command
+        more = True  # results may be waiting on the list
         try:
             while True:
-                taken = await self.take(job, popped)
-                popped = []
-                if not taken:
-                    reply = await self._link.redis.blpop([done], timeout=1)
-                    popped = [reply[1]] if reply is not None else []
+                if popped or more:
+                    taken, spent = await self.take(job, popped, spent)
+                    more, popped = taken == _TAKE_BATCH, []
+                else:
+                    popped = await self._wait(done, spent)
+                    spent = []
                 if time.monotonic() >= next_lease_check:
                     next_lease_check = time.monotonic() + _LEASE_CHECK_S
                     await self._check_leases(job)
@@ -102,14 +110,27 @@ class Intake:
         except redis.RedisError as exc:
             job.fail(BackendError(f"lost the broker at {self._link.shown}: {exc}"))
 
-    async def take(self, job: FarmJob, popped: list[bytes]) -> int:
-        """Take the results waiting on ``job``'s done list (``popped``: names taken from it already) and deliver those
-        the job waits for, each from the worker holding its lease; returns how many names were taken."""
-        replies = await self._take_script(keys=[keys.done(job.name)], args=[_TAKE_BATCH, keys.result(job.name, ""), keys.lease(job.name, ""), *popped])
+    async def _wait(self, done: str, spent: list[str]) -> list[bytes]:
+        """Delete ``spent`` and wait (a second at most) for a name on the ``done`` list: one round trip."""
+        if not spent:
+            reply = await self._link.redis.blpop([done], timeout=1)
+        else:
+            pipe = self._link.redis.pipeline(transaction=False)
+            pipe.delete(*spent)
+            pipe.blpop([done], timeout=1)
+            reply = (await pipe.execute())[1]
+        return [reply[1]] if reply is not None else []
+
+    async def take(self, job: FarmJob, popped: list[bytes], spent: list[str]) -> tuple[int, list[str]]:
+        """Delete ``spent``, take the results waiting on ``job``'s done list (``popped``: names taken from it already)
+        and deliver those the job waits for, each from the worker holding its lease; returns how many names were
+        taken, and the keys of the items delivered (to delete)."""
+        args = [_TAKE_BATCH, keys.result(job.name, ""), keys.lease(job.name, ""), *popped]
+        replies = await self._take_script(keys=[keys.done(job.name), *spent], args=args)
         if not replies:
-            return 0
+            return 0, []
         job.alive = time.monotonic()
-        spent: list[str] = []
+        spent = []
         unread: list[str] = []
         for name, data, holder in zip(replies[0::3], replies[1::3], replies[2::3], strict=True):
             key = name.decode(errors="replace")
@@ -119,10 +140,11 @@ class Intake:
                 if job.chunk_done(key, pending.chunk):
                     spent.append(keys.chunk(job.name, pending.chunk))
                 unread += self._blobs.unread(job.name, pending.blobs)
-        if spent or unread:  # at once: a redelivered task then finds these items over, and runs none of them again
+        if unread:  # named before this returns to the loop: an upload of the same blob waits for the deletion
             await self._blobs.delete(spent, unread)
+            spent = []
         self._on_delivered(job)
-        return len(replies) // 3
+        return len(replies) // 3, spent
 
     def _deliver(self, job: FarmJob, key: str, data: bytes, holder: bytes | None) -> bool:
         """Deliver ``data``, the result stored for item ``key``, if it is one this job waits for, from the worker holding its lease."""

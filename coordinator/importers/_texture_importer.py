@@ -92,15 +92,26 @@ def _entry(
     )
 
 
-def _wire_paths(paths) -> tuple[str, ...] | None:
-    """The resolved paths as text the wire can carry, or ``None`` when a name has bytes that are not UTF-8 (send its bytes instead)."""
-    resolved = tuple(str(p.resolve()) for p in paths)
+def _wire_paths(paths, folders: dict[Path, str]) -> tuple[str, ...] | None:
+    """The resolved paths as text the wire can carry, or ``None`` when a name has bytes that are not UTF-8 (send its bytes instead).
+
+    ``folders``: the folders resolved so far in this cook (path → resolved), so a folder of thousands of files is
+    resolved once: a file that is not a link then resolves to its name in its resolved folder (one ``lstat``)."""
+    resolved = tuple(_resolved(Path(p), folders) for p in paths)
     try:
         for path in resolved:
             path.encode("utf-8")
     except UnicodeEncodeError:
         return None
     return resolved
+
+
+def _resolved(path: Path, folders: dict[Path, str]) -> str:
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = os.path.realpath(path.parent)
+    joined = os.path.join(folder, path.name)
+    return os.path.realpath(joined) if path.name in ("", ".", "..") or os.path.islink(joined) else joined
 
 
 def _too_large(source: TextureSource, estimate: int, budget: int) -> ImportDiagnostic:
@@ -157,7 +168,8 @@ async def _feed(
     for the cache key are the bytes cooked."""
     loop = asyncio.get_running_loop()
     ahead: dict[int, tuple[bytes, ...] | OSError] = {}
-    by_bytes = [not source.data and (source.source_id in read_here or not (job.shares_files and _wire_paths(source.paths) is not None)) for source, _ in order]
+    folders: dict[Path, str] = {}
+    by_bytes = [not source.data and (source.source_id in read_here or not (job.shares_files and _wire_paths(source.paths, folders) is not None)) for source, _ in order]
     for place, (source, size) in enumerate(order):
         await window.acquire()
         refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
@@ -173,7 +185,7 @@ async def _feed(
         elif source.data:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source, size=size))
         elif not by_bytes[place]:
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=_wire_paths(source.paths), tag=source, size=size))
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=_wire_paths(source.paths, folders), tag=source, size=size))
         else:
             if place not in ahead:
                 batch = [(j, order[j][0].paths) for j in range(place, min(place + _READ_AHEAD, len(order))) if by_bytes[j] and order[j][0].paths]
@@ -188,7 +200,7 @@ async def _feed(
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            named = _wire_paths(source.paths) or ()  # what a cache entry names to cook it again
+            named = _wire_paths(source.paths, folders) or ()  # what a cache entry names to cook it again
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
 
 

@@ -82,6 +82,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._room: asyncio.Semaphore | None = None  # the caller's window, taken before each of them (``expect``)
         self._at_cache = 0  # submitted items whose cache answer is not in yet
         self._changed = asyncio.Event()  # set, and replaced, at every change a waiting decision may care about
+        self._waiting = 0  # decisions waiting on it (none: a change has nobody to wake)
 
     async def __aenter__(self):
         self._group = asyncio.TaskGroup()
@@ -214,13 +215,18 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     def _notify(self) -> None:
         """Wake every :meth:`_until` to look again (an item was rejected, got its cache answer, or went to compute)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        if self._waiting:
+            self._changed.set()
+            self._changed = asyncio.Event()
 
     async def _until(self, ready):
         """The first true value of ``ready()``, looked at again at each :meth:`_notify`."""
         while not (value := ready()):
-            await self._changed.wait()
+            self._waiting += 1
+            try:
+                await self._changed.wait()
+            finally:
+                self._waiting -= 1
         return value
 
     def _finish(self, outcome: Outcome) -> None:
