@@ -169,6 +169,7 @@ async def _feed(
     loop = asyncio.get_running_loop()
     ahead: dict[int, tuple[bytes, ...] | OSError] = {}
     folders: dict[Path, str] = {}
+    recipes = job.cache is not None and job.cache.enabled  # cache entries name the files that cook them again
     by_bytes = [not source.data and (source.source_id in read_here or not (job.shares_files and _wire_paths(source.paths, folders) is not None)) for source, _ in order]
     for place, (source, size) in enumerate(order):
         await window.acquire()
@@ -200,7 +201,7 @@ async def _feed(
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            named = _wire_paths(source.paths, folders) or ()  # what a cache entry names to cook it again
+            named = (_wire_paths(source.paths, folders) or ()) if recipes else ()  # what a cache entry names to cook it again
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
 
 
