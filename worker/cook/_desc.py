@@ -71,7 +71,7 @@ BC7_FORMATS = frozenset({Format.BC7_UNORM, Format.BC7_UNORM_SRGB})
 DEFAULT_MAX_DIMENSION = 16384
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)  # slots: a cook holds one per texture
 class TextureImportDesc:
     """How to cook one texture. Frozen; derive variants with ``dataclasses.replace``."""
 
