@@ -343,7 +343,7 @@ async def cook_textures(
     holding, taken = HeldBytes(budget or coordinator_budget(job.config.memory_budget)), {}
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
-    def place(result: TextureWorkResult, done: int, progress) -> None:
+    def place(result: TextureWorkResult, done: int, pipeline: TexturePipeline) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
         figures = quality_figures(result.cooked.quality) if result.cooked is not None and result.cooked.quality is not None else None
@@ -364,7 +364,9 @@ async def cook_textures(
             session.record_textures[source.source_id] = _record_entry(source, entry, stamps[source.source_id], target, session.started_ns)
         if on_cooked is not None:
             on_cooked(source, index)
-        job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
+        if job.sink is not None:  # a snapshot of the pipeline only for someone who listens
+            progress = pipeline.progress()
+            job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
@@ -375,7 +377,7 @@ async def cook_textures(
             held[position[id(result.tag)]] = result
             while placed in held:
                 placed += 1
-                place(held.pop(placed - 1), placed, pipeline.progress())
+                place(held.pop(placed - 1), placed, pipeline)
                 window.release()
     return indices
 

@@ -232,7 +232,9 @@ class WorkPipeline(Generic[Item, Outcome]):
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success
         self._completed += 1
-        self._done_times.append(time.monotonic())
+        now = time.monotonic()
+        self._done_times.append(now)
+        self._forget_done_before(now - _THROUGHPUT_WINDOW_S)  # kept for the throughput window only, read or not
         self._results.put_nowait(outcome)
 
     async def collect(self) -> Outcome:
@@ -250,8 +252,7 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     def progress(self) -> PipelineProgress:
         now = time.monotonic()
-        while self._done_times and now - self._done_times[0] > _THROUGHPUT_WINDOW_S:
-            self._done_times.popleft()
+        self._forget_done_before(now - _THROUGHPUT_WINDOW_S)
         span = (now - self._done_times[0]) if len(self._done_times) > 1 else 0.0
         throughput = (len(self._done_times) - 1) / span if span > 0 else 0.0
         return PipelineProgress(
@@ -261,6 +262,10 @@ class WorkPipeline(Generic[Item, Outcome]):
             in_flight=self._submitted - self._completed,
             throughput=throughput,
         )
+
+    def _forget_done_before(self, moment: float) -> None:
+        while self._done_times and self._done_times[0] < moment:
+            self._done_times.popleft()
 
     def cancel_all(self) -> None:
         """Stop every item: running ones at their next stage boundary, queued ones now."""
