@@ -48,6 +48,7 @@ from ._urls import mask_url
 _TTL_FACTOR = 4
 _UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
 _PROCESSES_TTL_S = 5.0
+_CONNECTIONS = 128  # the loop's connections to the broker: its commands in flight at once
 
 
 class FarmBackend:
@@ -74,7 +75,13 @@ class FarmBackend:
         self._sync_redis = redis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_timeout=connect_timeout)
         self._link = FarmLink(
             app=make_app(broker_url),
-            redis=aioredis.Redis.from_url(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True),
+            # a window of hundreds stores hundreds of items at once: each command waits for one of the pool's
+            # connections (a plain pool fails past its size), and every job's reader holds one while it waits
+            redis=aioredis.Redis.from_pool(
+                aioredis.BlockingConnectionPool.from_url(
+                    broker_url, max_connections=_CONNECTIONS, timeout=None, socket_connect_timeout=connect_timeout, socket_keepalive=True
+                )
+            ),
             sync_redis=self._sync_redis,
             # no timeout for a big upload
             bulk_redis=bulk_client(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True),
