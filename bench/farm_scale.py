@@ -15,7 +15,7 @@ with as many processes, and prints:
 CPU time is the steadier figure on a loaded machine; wall times are medians
 of ``--repeat`` runs.
 
-**The simulated farm** (``--sim 8,32``): how many workers one coordinator
+**The simulated farm** (``--sim 8,32,128``): how many workers one coordinator
 keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
 512² BC7 ``fast`` (20 ms) and 64² UI (RGBA8, 1 ms).
 
@@ -58,19 +58,31 @@ keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
   with Redis, every worker's Celery upkeep and whatever else runs (the machine's
   CPU use with the farm idle is printed), so these are lower bounds for a
   coordinator on a machine of its own.
-* K is grown in place (8, then 32 workers on the same Redis); a K whose added
-  workers would leave less than ``--reserve-gb`` of memory (by the measured
-  memory per worker) is not run, and said so. A cook that does not end within
-  ``--sim-timeout`` seconds ends the simulation with the rows measured so far.
-* K = 128 fits in memory on a machine of 24 GB (256 processes, ~11 GB) but not
-  in two cores: the 96 added workers take ~60 s to start, and 128 idle Celery
-  workers (gossip, heartbeats, events: ~3 % of a core each) keep both cores
-  busy by themselves, so the coordinator gets a small share of a core (a
-  2048² cook of 256 textures: 111 s, 3 textures/s, the farm 4 % busy) and the
-  figures measure the machine, not the coordinator. It is not run by default;
-  ``--sim 8,32,128`` runs it on a machine with cores to spare.
+* K is grown in place (8, then 32, then 128 worker slots on the same Redis).
+  Up to K = 32 each slot is a single-process prefork worker, as a real farm
+  runs; 128 Celery prefork workers (256 processes, ~11 GB) fit this machine's
+  memory but not its two cores (starting them takes minutes, and their idle
+  upkeep alone keeps both cores busy), so above 32 the slots are modelled by
+  workers of Celery's threads pool, ``THREADS`` slots a process, each slot
+  sleeping the modelled encode (``bench/_sleepy_worker.py worker --threads``):
+  the sleep is the encode model, so a thread is a fair stand-in for a process,
+  while their Celery and Redis upkeep shares one interpreter per 16 slots (for
+  short encodes such a process can lag behind its 16 slots: a lower bound). A K
+  whose added processes would leave less than ``--reserve-gb`` of memory (by
+  the measured memory per worker process) is not run, and said so. A cook that
+  does not end within ``--sim-timeout`` seconds ends the simulation with the
+  rows measured so far.
+* ``--big N`` adds, on the first K, one job of N 64² UI textures against one of
+  1 000 (the coordinator sets the pace there): the coordinator's peak RSS,
+  Redis's peak and the ``oxcook:*`` keys left after each job, and the time a
+  texture of each 1 000 took (from the workers' finish stamps, which follow
+  placement within the job's window of 64: a texture is submitted only once
+  one before it is placed).
+* The coordinator runs with its bytecode cached (``PYTHONPYCACHEPREFIX`` in
+  the run's folder) as in an installed copy: pip compiles a package when it
+  installs it, and this machine sets ``PYTHONDONTWRITEBYTECODE``.
 
-Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32] [--sim-scale 1.0] [--sim-timeout 120] [--no-tiny]``
+Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32,128] [--sim-scale 1.0] [--sim-timeout 120] [--big 10000] [--no-tiny]``
 """
 
 from __future__ import annotations
@@ -433,7 +445,7 @@ def main() -> int:
     parser.add_argument("--few", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sim", default="8,32", help="simulated farm sizes, comma-separated (empty: no simulation)")
+    parser.add_argument("--sim", default="8,32,128", help="simulated farm sizes, comma-separated (empty: no simulation)")
     parser.add_argument("--sim-scale", type=float, default=1.0, help="scales the textures of each simulated run")
     parser.add_argument("--reserve-gb", type=float, default=4.0, help="memory left free when deciding whether a farm size fits")
     parser.add_argument("--sim-timeout", type=float, default=120.0, help="seconds one simulated cook may take")
@@ -445,7 +457,7 @@ def main() -> int:
     ks = [int(k) for k in args.sim.split(",") if k]
     if ks:
         with tempfile.TemporaryDirectory(prefix="oxcook-farm-sim-") as tmp:
-            print(f"\nsimulated farm: K single-process sleepy workers (real Celery and Redis, encode = sleep of the modelled time), window 4K, no cache, no split", flush=True)
+            print(f"\nsimulated farm: K sleepy worker slots (single-process workers up to K={PROCESS_K}, then {THREADS}-thread workers; real Celery and Redis, encode = sleep of the modelled time), window 4K, no cache, no split", flush=True)
             print(HEADER, flush=True)
             rows = simulate(Path(tmp), ks, args.sim_scale, args.reserve_gb, args.sim_timeout, args.big)
         checks = [r for r in rows if "scale" in r]

@@ -1,9 +1,10 @@
 """Results coming back from the farm: one reader per job, leases checked, lost items sent again.
 
 Workers put results under their own keys and push the keys onto
-``oxcook:done:<job>``. The job's reader takes up to ``_TAKE_BATCH`` of them, with
-their results and their items' leases, in one script call (one round trip), so
-results arrive in completion order. The delivered items' other keys are deleted
+``oxcook:done:<job>``. The job's reader takes up to ``_TAKE_BATCH`` of them (and
+at most about ``_TAKE_BYTES`` of results), with their results and their items'
+leases, in one script call (one round trip), so results arrive in completion
+order. The delivered items' other keys are deleted
 by the reader's next command — the next take, or, sent with it in one round
 trip, the blocking pop (BLPOP) that waits for more once the list is empty — so
 a batch costs two round trips; the blobs of delivered items are deleted at
@@ -37,26 +38,38 @@ from ._farm_blobs import BlobBook
 from ._farm_job import FarmJob, FarmLink
 
 _LEASE_CHECK_S = 5.0
-_TAKE_BATCH = 128  # results taken in one round trip (their keys popped together from the job's done list)
+_TAKE_BATCH = 128  # results taken in one round trip (their keys popped together from the job's done list) ...
+_TAKE_BYTES = 32 * 2**20  # ... once they hold this much, the rest wait for the next
 logger = logging.getLogger(__name__)
 
 # Delete the keys of delivered items (KEYS[2..]), then take results from a job's done list (KEYS[1]): the names
-# given (ARGV[4..], popped already) and up to ARGV[1] in all from the list; for each, its result (taken: GETDEL) and
-# its item's lease. ARGV[2] and ARGV[3] are the job's result and lease key prefixes (worker.farm.keys). Returns
-# name, result, lease for each (nil where there is none).
+# given (ARGV[5..], popped already) and up to ARGV[1] in all from the list; for each, its result (taken: GETDEL) and
+# its item's lease. ARGV[2] and ARGV[3] are the job's result and lease key prefixes (worker.farm.keys). Once the
+# results taken hold ARGV[4] bytes, the names left go back to the head of the list, in order: one reply stays a
+# few tens of megabytes whatever the textures. Returns how many went back, then name, result, lease for each
+# taken (nil where there is none).
 _TAKE = """
 if #KEYS > 1 then redis.call('DEL', unpack(KEYS, 2)) end
 local names = {}
-for i = 4, #ARGV do names[#names + 1] = ARGV[i] end
+for i = 5, #ARGV do names[#names + 1] = ARGV[i] end
 local room = tonumber(ARGV[1]) - #names
 if room > 0 then
   local more = redis.call('LPOP', KEYS[1], room)
   if more then for _, name in ipairs(more) do names[#names + 1] = name end end
 end
-local out = {}
-for _, name in ipairs(names) do
+local budget = tonumber(ARGV[4])
+local out = {0}
+local bytes = 0
+for i, name in ipairs(names) do
+  if bytes >= budget then
+    for j = #names, i, -1 do redis.call('LPUSH', KEYS[1], names[j]) end
+    out[1] = #names - i + 1
+    break
+  end
+  local result = redis.call('GETDEL', ARGV[2] .. name)
+  if result then bytes = bytes + #result end
   out[#out + 1] = name
-  out[#out + 1] = redis.call('GETDEL', ARGV[2] .. name)
+  out[#out + 1] = result
   out[#out + 1] = redis.call('GET', ARGV[3] .. name)
 end
 return out
@@ -98,8 +111,8 @@ class Intake:
         try:
             while True:
                 if popped or more:
-                    taken, spent = await self.take(job, popped, spent)
-                    more, popped = taken == _TAKE_BATCH, []
+                    more, spent = await self.take(job, popped, spent)
+                    popped = []
                 else:
                     popped = await self._wait(done, spent)
                     spent = []
@@ -121,14 +134,14 @@ class Intake:
             reply = (await pipe.execute())[1]
         return [reply[1]] if reply is not None else []
 
-    async def take(self, job: FarmJob, popped: list[bytes], spent: list[str]) -> tuple[int, list[str]]:
+    async def take(self, job: FarmJob, popped: list[bytes], spent: list[str]) -> tuple[bool, list[str]]:
         """Delete ``spent``, take the results waiting on ``job``'s done list (``popped``: names taken from it already)
-        and deliver those the job waits for, each from the worker holding its lease; returns how many names were
-        taken, and the keys of the items delivered (to delete)."""
-        args = [_TAKE_BATCH, keys.result(job.name, ""), keys.lease(job.name, ""), *popped]
-        replies = await self._take_script(keys=[keys.done(job.name), *spent], args=args)
+        and deliver those the job waits for, each from the worker holding its lease; returns whether more may be
+        waiting, and the keys of the items delivered (to delete)."""
+        args = [_TAKE_BATCH, keys.result(job.name, ""), keys.lease(job.name, ""), _TAKE_BYTES, *popped]
+        put_back, *replies = await self._take_script(keys=[keys.done(job.name), *spent], args=args)
         if not replies:
-            return 0, []
+            return False, []
         job.alive = time.monotonic()
         spent = []
         unread: list[str] = []
@@ -144,7 +157,7 @@ class Intake:
             await self._blobs.delete(spent, unread)
             spent = []
         self._on_delivered(job)
-        return len(replies) // 3, spent
+        return put_back > 0 or len(replies) // 3 == _TAKE_BATCH, spent
 
     def _deliver(self, job: FarmJob, key: str, data: bytes, holder: bytes | None) -> bool:
         """Deliver ``data``, the result stored for item ``key``, if it is one this job waits for, from the worker holding its lease."""

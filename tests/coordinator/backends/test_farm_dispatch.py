@@ -50,3 +50,4 @@ def test_a_window_of_hundreds_of_items_is_stored_and_published_whole(server):
 
     stored, failed = asyncio.run(asyncio.wait_for(main(), 120))
     assert failed == [] and stored == count
+
