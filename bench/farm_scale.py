@@ -78,9 +78,8 @@ keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
   texture of each 1 000 took (from the workers' finish stamps, which follow
   placement within the job's window of 64: a texture is submitted only once
   one before it is placed).
-* The coordinator runs with its bytecode cached (``PYTHONPYCACHEPREFIX`` in
-  the run's folder) as in an installed copy: pip compiles a package when it
-  installs it, and this machine sets ``PYTHONDONTWRITEBYTECODE``.
+* oxcook runs byte-compiled, as ``pip install .`` leaves it
+  (``bench/_installed.py``).
 
 Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32,128] [--sim-scale 1.0] [--sim-timeout 120] [--big 10000] [--no-tiny]``
 """
@@ -110,6 +109,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._farm_services import farm, farm_services  # noqa: E402
+from bench._installed import compile_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,21 +122,12 @@ def make_tiny(folder: Path, count: int, edge: int = 32) -> Path:
     return folder
 
 
-def coordinator_env(tmp: Path) -> dict[str, str]:
-    """The environment of a measured ``oxcook cook``: this one, with its bytecode cached under ``tmp`` as in an
-    installed copy (pip compiles a package's bytecode when it installs it; this machine sets
-    ``PYTHONDONTWRITEBYTECODE``, which would compile every module at every start, inside the timing)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    return env
-
-
-def measured_cook(src: Path, root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+def measured_cook(src: Path, root: Path, *args: str) -> tuple[float, float]:
     """Wall seconds and CPU seconds (user + system, its own and its reaped children's) of one ``oxcook cook``."""
     cmd = [sys.executable, "-m", "oxcook", "cook", str(src), "-o", str(root), "--quality", "fast", "--progress", "none", "--no-cache", *args]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -216,7 +207,7 @@ def sim_cook(src: Path, root: Path, broker: str, quality: str, window: int, repo
     peaks = {"rss": 0, "redis": client.info("memory")["used_memory"]}
     done = threading.Event()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO, env=coordinator_env(report.parent))
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
 
     def watch() -> None:
         while not done.wait(0.02):
@@ -452,6 +443,7 @@ def main() -> int:
     parser.add_argument("--no-tiny", action="store_true", help="only the simulation")
     parser.add_argument("--big", type=int, default=0, help="on the first simulated K, one job of this many textures against one of 1000 (0: none)")
     args = parser.parse_args()
+    compile_sources()
     if not args.no_tiny:
         tiny(args)
     ks = [int(k) for k in args.sim.split(",") if k]
@@ -481,14 +473,13 @@ def tiny(args) -> None:
     with tempfile.TemporaryDirectory(prefix="oxcook-farm-scale-") as tmp:
         tmp = Path(tmp)
         many, few = make_tiny(tmp / "many", args.n), make_tiny(tmp / "few", args.few)
-        env = coordinator_env(tmp)
         with farm(tmp, args.workers) as broker:
-            measured_cook(few, tmp / "warm", "--broker", broker, env=env)  # bytecode cached, every worker process warm
+            measured_cook(few, tmp / "warm", "--broker", broker)  # every worker process warm
             runs = {"local": [], "farm": [], "farm-few": []}
             for r in range(args.repeat):
-                runs["local"].append(measured_cook(many, tmp / f"local{r}", "--workers", str(args.workers), env=env))
-                runs["farm"].append(measured_cook(many, tmp / f"farm{r}", "--broker", broker, env=env))
-                runs["farm-few"].append(measured_cook(few, tmp / f"few{r}", "--broker", broker, env=env))
+                runs["local"].append(measured_cook(many, tmp / f"local{r}", "--workers", str(args.workers)))
+                runs["farm"].append(measured_cook(many, tmp / f"farm{r}", "--broker", broker))
+                runs["farm-few"].append(measured_cook(few, tmp / f"few{r}", "--broker", broker))
     wall = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
     per = cpu["farm"] / args.n * 1000
