@@ -82,7 +82,6 @@ class FarmBackend:
                     broker_url, max_connections=_CONNECTIONS, timeout=None, socket_connect_timeout=connect_timeout, socket_keepalive=True
                 )
             ),
-            sync_redis=self._sync_redis,
             # no timeout for a big upload
             bulk_redis=bulk_client(broker_url, socket_connect_timeout=connect_timeout, socket_keepalive=True),
             uploader=ThreadPoolExecutor(max_workers=2, thread_name_prefix="oxcook-upload"),  # its own threads: never queued behind other blocking work

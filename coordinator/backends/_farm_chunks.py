@@ -13,7 +13,7 @@ each burst frees a few places in the window; without the hold each burst would g
 out as a chunk of its own, and chunks would shrink to a few textures each.
 
 Everything else (large textures, parts of split ones, meshes, several layers,
-a size the header does not give) goes one per task.
+a size the header does not give, a source over ``INLINE_SOURCE``) goes one per task.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from oxcook.worker.cook import HEADER_BYTES, cook_estimate_s, image_size
 from oxcook.worker.wire import MAX_CHUNK_ITEMS, TextureWork, Work
 
-LINGER_S = 0.003  # a chunk being gathered goes out once no texture joined it for this long ...
-LINGER_MAX_S = 0.02  # ... or this long after its first, whichever comes first (or once it is full)
+_LINGER_S = 0.003  # a chunk being gathered goes out once no texture joined it for this long ...
+_LINGER_MAX_S = 0.02  # ... or this long after its first, whichever comes first (or once it is full)
 _CHUNK_S = 0.06  # a chunk's estimated cook: its task's fixed cost (publish, events, round trips) stays a few percent of it
 _ALONE_S = 0.02  # a texture estimated to cook this long or longer has a task of its own
 _TEXTURE_FIXED_S = 0.001  # what every texture costs a worker besides its pixels (stages, checks, packing)
@@ -52,7 +52,7 @@ class Gathering:
 
     def linger_until(self, now: float) -> float:
         """When it goes out if no texture joins it meanwhile."""
-        return min(now + LINGER_S, self.since + LINGER_MAX_S)
+        return min(now + _LINGER_S, self.since + _LINGER_MAX_S)
 
     def cancel_timer(self) -> None:
         if self.timer is not None:

@@ -32,7 +32,6 @@ class FarmLink:
 
     app: "Celery"
     redis: "aioredis.Redis"  # the loop's client: small commands, the reader's blocking pops
-    sync_redis: "redis.Redis"  # blocking commands on the publisher thread (cancel, sweep)
     bulk_redis: "redis.Redis"  # source uploads on the uploader's threads (worker.farm.redis_clients)
     uploader: ThreadPoolExecutor
     publisher: ThreadPoolExecutor  # Celery's publishes, one at a time, in order
