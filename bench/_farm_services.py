@@ -35,18 +35,23 @@ class Farm:
 
     def __init__(self, tmp: Path, url: str, procs: list[subprocess.Popen], env: dict[str, str]):
         self.tmp, self.url, self.procs, self.env = tmp, url, procs, env
-        self.workers = 0
+        self.workers = 0  # worker slots: a process each, or a thread each of a threads-pool worker
+        self._started = 0  # worker processes started
 
-    def grow(self, total: int, *worker_args: str, module: str = "oxcook", seconds: float = 60.0) -> None:
-        """Start single-process workers (``python -m module worker …``) until ``total`` run, all at once, and wait
-        until each says it is ready (``seconds`` at most, plus one more per worker started)."""
+    def grow(self, total: int, *worker_args: str, module: str = "oxcook", seconds: float = 60.0, threads: int = 0) -> None:
+        """Start workers (``python -m module worker …``) until ``total`` slots run, all at once, and wait until each
+        says it is ready (``seconds`` at most, plus one more per worker started): single-process workers, or with
+        ``threads`` workers of that many threads each (``module`` must take ``worker --threads N``)."""
         logs = []
-        for i in range(self.workers, total):
+        while self.workers < total:
+            i = self._started
             log = self.tmp / f"worker{i}.log"
-            cmd = [sys.executable, "-m", module, "worker", "--concurrency", "1", "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO", *worker_args]
+            width = ["--threads", str(min(threads, total - self.workers))] if threads else ["--concurrency", "1"]
+            cmd = [sys.executable, "-m", module, "worker", *width, "--hostname", f"bench{i}@oxcook", "--loglevel", "INFO", *worker_args]
             self.procs.append(subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, env=self.env, cwd=REPO, start_new_session=True))
             logs.append((log, self.procs[-1]))
-        self.workers = max(self.workers, total)
+            self._started += 1
+            self.workers += min(threads, total - self.workers) if threads else 1
         _bounded_wait(lambda: all(b"ready." in log.read_bytes() or proc.poll() is not None for log, proc in logs), seconds + len(logs), f"{len(logs)} workers")
         dead = [proc.args for _, proc in logs if proc.poll() is not None]
         if dead:

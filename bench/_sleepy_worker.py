@@ -14,6 +14,11 @@ published. Only the cook step (``run_work``) is replaced:
 * each slept item's start and end (``time.time()``) are appended to
   ``$OXCOOK_SIM_DIR/times-<pid>.txt``: the bench computes the farm's
   throughput and busy share from them.
+
+``worker --threads N`` runs the same worker with Celery's threads pool of N
+threads in one process instead of prefork processes: N slots that each sleep
+the modelled encode, for farms larger than the machine has room for as
+processes (their Celery and Redis upkeep then shares one interpreter).
 """
 
 from __future__ import annotations
@@ -68,8 +73,18 @@ def sleepy(work, cancel=None):
     return dataclasses.replace(readdress(kept, work), cook_ms=(end - start) * 1000.0)
 
 
+def serve_threads(argv: list[str]) -> int:
+    """``worker --threads N --hostname H --loglevel L``: the product worker's Celery options, threads pool."""
+    threads, hostname, loglevel = (argv[argv.index(flag) + 1] for flag in ("--threads", "--hostname", "--loglevel"))
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    stopped = celery_app.serve(["worker", "--pool", "threads", "--concurrency", threads, "--events", "--prefetch-multiplier", "1", "-O", "fair", "--loglevel", loglevel, "--hostname", hostname])
+    return stopped.exit_code
+
+
 if __name__ == "__main__":
     celery_app.run_work = sleepy  # forked pool processes inherit it
+    if "--threads" in sys.argv:
+        sys.exit(serve_threads(sys.argv[1:]))
     from oxcook.coordinator.cli import main
 
     sys.exit(main())

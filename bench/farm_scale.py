@@ -15,7 +15,7 @@ with as many processes, and prints:
 CPU time is the steadier figure on a loaded machine; wall times are medians
 of ``--repeat`` runs.
 
-**The simulated farm** (``--sim 8,32``): how many workers one coordinator
+**The simulated farm** (``--sim 8,32,128``): how many workers one coordinator
 keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
 512² BC7 ``fast`` (20 ms) and 64² UI (RGBA8, 1 ms).
 
@@ -58,19 +58,30 @@ keeps busy, for three mixes — 2048² BC7 ``default`` (modelled encode 1.5 s),
   with Redis, every worker's Celery upkeep and whatever else runs (the machine's
   CPU use with the farm idle is printed), so these are lower bounds for a
   coordinator on a machine of its own.
-* K is grown in place (8, then 32 workers on the same Redis); a K whose added
-  workers would leave less than ``--reserve-gb`` of memory (by the measured
-  memory per worker) is not run, and said so. A cook that does not end within
-  ``--sim-timeout`` seconds ends the simulation with the rows measured so far.
-* K = 128 fits in memory on a machine of 24 GB (256 processes, ~11 GB) but not
-  in two cores: the 96 added workers take ~60 s to start, and 128 idle Celery
-  workers (gossip, heartbeats, events: ~3 % of a core each) keep both cores
-  busy by themselves, so the coordinator gets a small share of a core (a
-  2048² cook of 256 textures: 111 s, 3 textures/s, the farm 4 % busy) and the
-  figures measure the machine, not the coordinator. It is not run by default;
-  ``--sim 8,32,128`` runs it on a machine with cores to spare.
+* K is grown in place (8, then 32, then 128 worker slots on the same Redis).
+  Up to K = 32 each slot is a single-process prefork worker, as a real farm
+  runs; 128 Celery prefork workers (256 processes, ~11 GB) fit this machine's
+  memory but not its two cores (starting them takes minutes, and their idle
+  upkeep alone keeps both cores busy), so above 32 the slots are modelled by
+  workers of Celery's threads pool, ``THREADS`` slots a process, each slot
+  sleeping the modelled encode (``bench/_sleepy_worker.py worker --threads``):
+  the sleep is the encode model, so a thread is a fair stand-in for a process,
+  while their Celery and Redis upkeep shares one interpreter per 16 slots (for
+  short encodes such a process can lag behind its 16 slots: a lower bound). A K
+  whose added processes would leave less than ``--reserve-gb`` of memory (by
+  the measured memory per worker process) is not run, and said so. A cook that
+  does not end within ``--sim-timeout`` seconds ends the simulation with the
+  rows measured so far.
+* ``--big N`` adds, on the first K, one job of N 64² UI textures against one of
+  1 000 (the coordinator sets the pace there): the coordinator's peak RSS,
+  Redis's peak and the ``oxcook:*`` keys left after each job, and the time a
+  texture of each 1 000 took (from the workers' finish stamps, which follow
+  placement within the job's window of 64: a texture is submitted only once
+  one before it is placed).
+* oxcook runs byte-compiled, as ``pip install .`` leaves it
+  (``bench/_installed.py``).
 
-Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32] [--sim-scale 1.0] [--sim-timeout 120] [--no-tiny]``
+Run: ``python bench/farm_scale.py [--n 2000] [--repeat 3] [--sim 8,32,128] [--sim-scale 1.0] [--sim-timeout 120] [--big 10000] [--no-tiny]``
 """
 
 from __future__ import annotations
@@ -98,6 +109,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._farm_services import farm, farm_services  # noqa: E402
+from bench._installed import compile_sources  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -252,7 +264,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def simulate(tmp: Path, ks: list[int], scale: float, reserve_gb: float, timeout: float) -> list[dict]:
+THREADS = 16  # slots of one threads-pool sleepy worker: how K above PROCESS_K is modelled
+PROCESS_K = 32  # up to this K, one single-process prefork worker per slot
+
+
+def simulate(tmp: Path, ks: list[int], scale: float, reserve_gb: float, timeout: float, big: int = 0) -> list[dict]:
     """The simulated farm (see the module's docstring): every mix on every feasible ``k`` of ``ks``; rows of figures."""
     sim_dir = tmp / "sim"
     sim_dir.mkdir()
@@ -273,15 +289,15 @@ def simulate(tmp: Path, ks: list[int], scale: float, reserve_gb: float, timeout:
         for k in ks:
             if per_worker_mb is not None:
                 available = _available_mb()
-                need = (k - services.workers) * per_worker_mb
+                need = _processes_to_add(services.workers, k) * per_worker_mb
                 if need > available - reserve_gb * 1024:
                     print(f"K={k}: not run: {k - services.workers} more workers need ~{need / 1024:.1f} GB, {available / 1024:.1f} GB available (keeping {reserve_gb:.0f} GB)", flush=True)
                     break
             before_mb, started = _available_mb(), time.perf_counter()
             grown = k - services.workers
-            services.grow(k, module="bench._sleepy_worker", seconds=120)
+            services.grow(k, module="bench._sleepy_worker", seconds=120, threads=THREADS if k > PROCESS_K else 0)
             startup = time.perf_counter() - started
-            if grown > 0:
+            if grown > 0 and k <= PROCESS_K:
                 per_worker_mb = max(per_worker_mb or 0.0, (before_mb - _available_mb()) / grown)
             idle_cpu = cpu_busy(1.0)
             print(f"K={k}: {grown} more workers ready in {startup:.0f} s; machine {idle_cpu * 100:.0f} % busy with the farm idle", flush=True)
@@ -315,7 +331,58 @@ def simulate(tmp: Path, ks: list[int], scale: float, reserve_gb: float, timeout:
                 print(_row_text(rows[-1]), flush=True)
                 for path in (src, tmp / f"k{k}-{m.edge}-out"):
                     shutil.rmtree(path)
+            if big and k == ks[0]:
+                rows.append(scale_check(services, tmp, sim_dir, big, k, max(timeout, big / 20)))
     return rows
+
+
+def _processes_to_add(slots: int, k: int) -> int:
+    """Worker processes that grow a simulated farm of ``slots`` to ``k``: one per slot up to ``PROCESS_K``, then
+    threads-pool workers of ``THREADS`` slots each."""
+    alone = max(0, min(k, PROCESS_K) - slots)
+    return alone + -(-max(0, k - max(slots, PROCESS_K)) // THREADS)
+
+
+def scale_check(services, tmp: Path, sim_dir: Path, big: int, k: int, timeout: float) -> dict:
+    """One job of ``big`` textures against one of 1 000 on the same farm (64² UI: the coordinator sets the pace):
+    the coordinator's peak RSS, Redis's peak memory and the keys a job leaves, and the placing pace of its first and
+    last 1 000 textures — from the workers' finish stamps, which follow placement within the job's window (a
+    texture is submitted only once one before it is placed)."""
+    import redis
+
+    mix = MIXES[2]
+    runs = {}
+    for n in (1000, big):
+        src = png_family(mix.edge, n, tmp / f"big{n}", mix.suffix)
+        run = sim_cook(src, tmp / f"big{n}-out", services.url, mix.quality, 64, tmp / f"big{n}.json", timeout)
+        ends = [e for _, e in farm_timeline(sim_dir)]
+        if len(ends) < n:
+            raise SystemExit(f"scale check, {n} textures: {len(ends)} slept on the farm")
+        client = redis.Redis.from_url(services.url)
+        left = sum(1 for _ in client.scan_iter(match="oxcook:*"))
+        client.close()
+        blocks = [(ends[min(i + 1000, len(ends) - 1)] - ends[i]) / 1000 * 1000 for i in range(0, len(ends) - 1, 1000)]
+        run.update(first_ms=(ends[999] - ends[0]) / 999 * 1000, last_ms=(ends[-1] - ends[-1000]) / 999 * 1000, keys_left=left, blocks=blocks)
+        runs[n] = run
+        print(
+            f"scale, {n} textures: {run['wall']:.1f} s, coordinator {run['cpu'] / n * 1000:.2f} ms CPU a texture, peak RSS {run['rss_mb']:.0f} MB, "
+            f"Redis peak {run['redis_mb']:.0f} MB, {left} keys left; first 1 000 at {run['first_ms']:.2f} ms a texture, last 1 000 at {run['last_ms']:.2f}"
+            f" (each 1 000: {', '.join(f'{b:.2f}' for b in blocks)}; machine {cpu_busy(0.5) * 100:.0f} % busy after)",
+            flush=True,
+        )
+        for path in (src, tmp / f"big{n}-out"):
+            shutil.rmtree(path)
+    return {"scale": runs, "k": k, "big": big}
+
+
+def scale_text(check: dict) -> str:
+    small, big = check["scale"][1000], check["scale"][check["big"]]
+    return (
+        f"one job of {check['big']} textures against one of 1000 (64² UI, K={check['k']}, window 64): coordinator peak RSS "
+        f"{big['rss_mb']:.0f} MB against {small['rss_mb']:.0f} MB ({big['rss_mb'] / small['rss_mb']:.2f}x, goal <= 1.1); its last 1 000 "
+        f"textures placed at {big['last_ms'] / big['first_ms']:.2f}x the time a texture of its first 1 000 (goal <= 1.0 within noise); "
+        f"Redis peak {big['redis_mb']:.0f} MB against {small['redis_mb']:.0f}; keys left after each job: {small['keys_left']}, {big['keys_left']}"
+    )
 
 
 def _available_mb() -> float:
@@ -369,26 +436,33 @@ def main() -> int:
     parser.add_argument("--few", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sim", default="8,32", help="simulated farm sizes, comma-separated (empty: no simulation)")
+    parser.add_argument("--sim", default="8,32,128", help="simulated farm sizes, comma-separated (empty: no simulation)")
     parser.add_argument("--sim-scale", type=float, default=1.0, help="scales the textures of each simulated run")
     parser.add_argument("--reserve-gb", type=float, default=4.0, help="memory left free when deciding whether a farm size fits")
     parser.add_argument("--sim-timeout", type=float, default=120.0, help="seconds one simulated cook may take")
     parser.add_argument("--no-tiny", action="store_true", help="only the simulation")
+    parser.add_argument("--big", type=int, default=0, help="on the first simulated K, one job of this many textures against one of 1000 (0: none)")
     args = parser.parse_args()
+    compile_sources()
     if not args.no_tiny:
         tiny(args)
     ks = [int(k) for k in args.sim.split(",") if k]
     if ks:
         with tempfile.TemporaryDirectory(prefix="oxcook-farm-sim-") as tmp:
-            print(f"\nsimulated farm: K single-process sleepy workers (real Celery and Redis, encode = sleep of the modelled time), window 4K, no cache, no split", flush=True)
+            print(f"\nsimulated farm: K sleepy worker slots (single-process workers up to K={PROCESS_K}, then {THREADS}-thread workers; real Celery and Redis, encode = sleep of the modelled time), window 4K, no cache, no split", flush=True)
             print(HEADER, flush=True)
-            rows = simulate(Path(tmp), ks, args.sim_scale, args.reserve_gb, args.sim_timeout)
+            rows = simulate(Path(tmp), ks, args.sim_scale, args.reserve_gb, args.sim_timeout, args.big)
+        checks = [r for r in rows if "scale" in r]
+        rows = [r for r in rows if "scale" not in r]
         print()
         print(HEADER)
         for r in rows:
             print(_row_text(r))
         for r in rows[:: len(MIXES)]:
-            print(f"K={r['k']}: workers ready in {r['startup']:.0f} s, ~{r['worker_mb']:.0f} MB each; machine busy {r['idle_cpu'] * 100:.0f} % with the farm idle")
+            model = f"{min(r['k'], PROCESS_K)} single-process workers" + (f" and {-(-(r['k'] - PROCESS_K) // THREADS)} of {THREADS} threads" if r["k"] > PROCESS_K else "")
+            print(f"K={r['k']} ({model}): ready in {r['startup']:.0f} s, ~{r['worker_mb']:.0f} MB a process; machine busy {r['idle_cpu'] * 100:.0f} % with the farm idle")
+        for check in checks:
+            print(scale_text(check))
         print("one coordinator feeds N workers (N: the largest K kept >= 90 % busy; the extrapolations from its best rate and its CPU per texture):")
         for m in MIXES:
             print("  " + feeds(rows, m))
@@ -400,6 +474,7 @@ def tiny(args) -> None:
         tmp = Path(tmp)
         many, few = make_tiny(tmp / "many", args.n), make_tiny(tmp / "few", args.few)
         with farm(tmp, args.workers) as broker:
+            measured_cook(few, tmp / "warm", "--broker", broker)  # every worker process warm
             runs = {"local": [], "farm": [], "farm-few": []}
             for r in range(args.repeat):
                 runs["local"].append(measured_cook(many, tmp / f"local{r}", "--workers", str(args.workers)))

@@ -151,7 +151,7 @@ class ImportRequest:
     options: ImportOptions = field(default_factory=ImportOptions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a cook holds one per texture (its inputs, its report)
 class TextureSource:
     """One texture to cook: its source file(s) and how."""
 
@@ -178,7 +178,7 @@ class TextureImportRequest:
     options: ImportOptions = field(default_factory=ImportOptions)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextureReportEntry:
     source_id: str
     index: int

@@ -104,6 +104,11 @@ class Layout:
         public = [f for f in self._fields if not f.name.startswith("_reserved")]
         self._public = public
         self.Record = namedtuple(name, [f.name for f in public], defaults=[f.default for f in public])
+        # A flat layout (scalars and bytes only, no nested layout) is read by position: its values are the struct's
+        # own, in order, less the reserved ones (each one value, checked to be zero).
+        self._flat = all(f.sub is None and not f.count for f in self._fields)
+        self._reserved_at = [(i, f) for i, f in enumerate(self._fields) if f.name.startswith("_reserved")]
+        self._public_at = [i for i, f in enumerate(self._fields) if not f.name.startswith("_reserved")]
 
     def __repr__(self) -> str:
         return f"<Layout {self.name} {self.SIZE} B>"
@@ -142,11 +147,20 @@ class Layout:
             FormatTruncated: fewer than ``SIZE`` bytes remain.
             FormatCorrupt: a reserved field is not zero.
         """
-        where = where or self.name
         available = len(buf) - offset
         if offset < 0 or available < self.SIZE:
-            raise FormatTruncated(where, offset=offset, needed=self.SIZE, available=available)
+            raise FormatTruncated(where or self.name, offset=offset, needed=self.SIZE, available=available)
+        return self._record(buf, offset, where)
+
+    def _record(self, buf: bytes | memoryview, offset: int, where: str, item: int | None = None) -> Any:
+        """The record at ``offset`` (``SIZE`` bytes known to be there); ``where`` and ``item`` name it in an error."""
         flat = self._struct.unpack_from(buf, offset)
+        if self._flat:
+            for i, field in self._reserved_at:
+                if flat[i].strip(b"\0") if field.is_bytes else flat[i]:
+                    raise FormatCorrupt(_where(where or self.name, item), f"reserved field {field.name} is not zero", offset=offset + field.offset)
+            return self.Record._make([flat[i] for i in self._public_at])
+        where = _where(where or self.name, item)
         values: dict[str, Any] = {}
         i = 0
         for field in self._fields:
@@ -171,10 +185,14 @@ class Layout:
         needed = count * self.SIZE
         if count < 0 or len(buf) - offset < needed:
             raise FormatTruncated(where, offset=offset, needed=needed, available=len(buf) - offset)
-        return [self.unpack(buf, offset + i * self.SIZE, where=f"{where}[{i}]") for i in range(count)]
+        return [self._record(buf, offset + i * self.SIZE, where, i) for i in range(count)]
 
     def pack_array(self, records: Iterable[Any]) -> bytes:
         return b"".join(self.pack(r) for r in records)
+
+
+def _where(where: str, item: int | None) -> str:
+    return where if item is None else f"{where}[{item}]"
 
 
 def fixed_str(text: str, size: int) -> bytes:

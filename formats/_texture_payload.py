@@ -11,6 +11,7 @@ pitch, 512-byte subresource placement): the tight policy writes
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import Sequence
@@ -125,6 +126,7 @@ def row_bytes(fmt: Format, width: int) -> int:
     return -(-width // info.block_size) * info.bytes_per_block
 
 
+@functools.lru_cache(maxsize=1024)  # pure arithmetic over a shape, an immutable result: a cook of many textures has few shapes
 def compute_layout(
     texture_type: TextureType,
     fmt: Format,

@@ -18,6 +18,7 @@ checked, each reported with a stable rule code, the file, and the row or offset:
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -245,19 +246,27 @@ def _payload_problems(row, parsed) -> list[str]:
     if h.subresource_count != row.array_layers * row.mip_levels:
         problems.append(f"subresource_count {h.subresource_count} != array_layers x mip_levels {row.array_layers * row.mip_levels}")
         return problems
-    info = FORMAT_INFO.get(row.format)
-    if info is None:
+    if FORMAT_INFO.get(row.format) is None:
         return problems
+    shapes = _mip_shapes(row.format, row.width, row.height, row.depth, row.mip_levels)
     for i, sub in enumerate(parsed.layouts):
-        mip = i % row.mip_levels
-        w, hgt, d = max(1, row.width >> mip), max(1, row.height >> mip), max(1, row.depth >> mip)
-        min_pitch = row_bytes(Format(row.format), w)
-        rows_ = -(-hgt // info.block_size)
+        w, d, min_pitch, rows_ = shapes[i % row.mip_levels]
         if sub.row_pitch_bytes < min_pitch:
             problems.append(f"subresource {i}: row pitch {sub.row_pitch_bytes} < {min_pitch} bytes of a {w}-wide row")
         if sub.size_bytes != sub.row_pitch_bytes * rows_ * d:
             problems.append(f"subresource {i}: size {sub.size_bytes} != pitch {sub.row_pitch_bytes} x {rows_} rows x depth {d}")
     return problems
+
+
+@functools.lru_cache(maxsize=512)  # a container has few shapes among its thousands of rows
+def _mip_shapes(fmt: int, width: int, height: int, depth: int, mips: int) -> tuple[tuple[int, int, int, int], ...]:
+    """Per mip of a texture of this shape: its width, depth, the bytes of one row and its rows of blocks."""
+    block = FORMAT_INFO[fmt].block_size
+    shapes = []
+    for mip in range(mips):
+        w, h, d = max(1, width >> mip), max(1, height >> mip), max(1, depth >> mip)
+        shapes.append((w, d, row_bytes(Format(fmt), w), -(-h // block)))
+    return tuple(shapes)
 
 
 def _check_buffers(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:

@@ -33,7 +33,7 @@ MAGIC = "oxcook-build-record"
 VERSION = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a record holds one or more per texture
 class Stamp:
     """What ``stat`` says of one file: the test for "unchanged", as ninja and git make it."""
 
@@ -44,7 +44,7 @@ class Stamp:
     ctime_ns: int = 0  # a tool can restore a file's size and mtime (``touch -d``, ``cp -p``), never its ctime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextureEntry:
     """One loose texture as its last clean cook left it."""
 

@@ -5,6 +5,13 @@ file. ``write_at`` queues an ``os.pwrite`` at a given offset and returns at once
 completions land back on the loop, where pending and error counts are kept.
 Writes never append and never truncate; concurrent writes to disjoint ranges
 are safe. ``drain`` waits for every queued write and raises the first error.
+
+Small writes that follow on from one another in a file (a small texture's
+padding, then its payload, then the next texture's) are gathered, up to
+``_GATHER_BYTES``, and go to the thread pool as one ``pwrite``: a trip to a thread
+costs more than writing a few kilobytes. A gathered run goes out once the next
+write does not follow on from it, once it is full, and at ``drain``; an error
+names the whole run.
 """
 
 from __future__ import annotations
@@ -26,6 +33,19 @@ def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
         offset += written
 
 
+_SMALL_WRITE = 64 * 1024  # a write up to this size may be gathered with the ones that follow on from it
+_GATHER_BYTES = 256 * 1024  # a gathered run goes out once it holds this much
+
+
+class _Run:
+    """Small writes to one file that follow on from one another, not yet handed to the pool."""
+
+    __slots__ = ("start", "end", "parts")
+
+    def __init__(self, start: int, data: bytes | memoryview) -> None:
+        self.start, self.end, self.parts = start, start + len(data), [data]
+
+
 class AsyncFileWriter:
     """Positional writes to a few files, on a bounded I/O thread pool."""
 
@@ -34,6 +54,7 @@ class AsyncFileWriter:
         self._pool = ThreadPoolExecutor(max_workers=io_threads, thread_name_prefix="oxcook-io")
         self._fds: dict[Path, int] = {}
         self._pending: set[asyncio.Future] = set()
+        self._runs: dict[Path, _Run] = {}  # per file: the small writes gathered, not yet handed to the pool
         self.errors: list[OutputWriteError] = []
 
     def _fd(self, path: Path) -> int:
@@ -58,6 +79,24 @@ class AsyncFileWriter:
         if not on_loop:
             loop.call_soon_threadsafe(self.write_at, path, offset, data)
             return
+        run = self._runs.get(path)
+        if run is not None and run.end == offset and len(data) <= _SMALL_WRITE and run.end - run.start + len(data) <= _GATHER_BYTES:
+            run.parts.append(data)
+            run.end += len(data)
+            return
+        if run is not None:
+            self._flush(path)
+        if len(data) <= _SMALL_WRITE:
+            self._runs[path] = _Run(offset, data)
+        else:
+            self._write(path, offset, data)
+
+    def _flush(self, path: Path) -> None:
+        run = self._runs.pop(path)
+        self._write(path, run.start, run.parts[0] if len(run.parts) == 1 else b"".join(run.parts))
+
+    def _write(self, path: Path, offset: int, data: bytes | memoryview) -> None:
+        loop = self._loop
         fd = self._fd(path)
         future = loop.run_in_executor(self._pool, _pwrite_all, fd, data, offset)
         self._pending.add(future)
@@ -80,6 +119,8 @@ class AsyncFileWriter:
         Raises:
             OutputWriteError: the first write that failed.
         """
+        for path in list(self._runs):
+            self._flush(path)
         while self._pending:
             await asyncio.wait(list(self._pending))
         if self.errors:

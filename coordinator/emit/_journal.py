@@ -278,7 +278,7 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
-def _make_durable(root: Path, paths: list[Path]) -> None:
+def _make_durable(root: Path, paths: list[Path] | list[str]) -> None:
     """Files just written under ``root`` made durable: a fsync each, or — for many — one ``syncfs`` of the root's file system."""
     if len(paths) >= _SYNCFS_FROM and _syncfs(root):
         return
@@ -290,13 +290,19 @@ def _make_durable(root: Path, paths: list[Path]) -> None:
 def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
     """Write many small files in place (a journal already records them), all durable on return (their folders too)."""
     paths = []
+    folders: set[str] = set()  # made once each: thousands of sidecars share a folder
+    base = os.fspath(root)
     for relpath, data in files.items():
-        path = root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        path = os.path.join(base, relpath)
+        folder = os.path.dirname(path)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        with open(path, "wb") as fh:
+            fh.write(data)
         paths.append(path)
     _make_durable(root, paths)
-    for folder in sorted({path.parent for path in paths}):
+    for folder in sorted(folders):
         fsync_dir(folder)
 
 

@@ -13,6 +13,7 @@ knows that are gone.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,18 @@ MISSING = "missing since the last cook"
 
 def texture_settings_key(source: TextureSource, encoder_target: str) -> str:
     """The key of what a loose texture is cooked with (its id is the record's key, so it is left out)."""
-    desc = {k: v for k, v in source.desc.to_dict().items() if k != "source_id"}
+    # each value with its type (and a float by its repr): settings equal as Python values but written apart
+    # (1 and 1.0, 0.0 and -0.0) never share a key
+    desc = tuple((k, type(v), repr(v) if type(v) is float else v) for k, v in source.desc.to_dict().items() if k != "source_id")
+    return _texture_settings_key(desc, source.preset, source.gates, encoder_target)
+
+
+@functools.lru_cache(maxsize=256)  # a cook of thousands of textures has a few settings: each hashed once
+def _texture_settings_key(desc: tuple, preset: str, gates, encoder_target: str) -> str:
+    plain = {k: float(v) if kind is float else v for k, kind, v in desc}
     # its quality gates too: they cook nothing again (the cache key leaves them out), but a changed gate must judge
     # the texture's figures again, so the texture goes through the cache instead of being vouched for
-    gates = dataclasses.asdict(source.gates)
-    return settings_key({"desc": desc, "preset": source.preset, "target": encoder_target, "gates": gates})
+    return settings_key({"desc": plain, "preset": preset, "target": encoder_target, "gates": dataclasses.asdict(gates)})
 
 
 def scene_settings_key(settings: TextureSettings, encoder_target: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from oxcook.formats import Format, otex_relpath
@@ -91,15 +92,26 @@ def _entry(
     )
 
 
-def _wire_paths(paths) -> tuple[str, ...] | None:
-    """The resolved paths as text the wire can carry, or ``None`` when a name has bytes that are not UTF-8 (send its bytes instead)."""
-    resolved = tuple(str(p.resolve()) for p in paths)
+def _wire_paths(paths, folders: dict[Path, str]) -> tuple[str, ...] | None:
+    """The resolved paths as text the wire can carry, or ``None`` when a name has bytes that are not UTF-8 (send its bytes instead).
+
+    ``folders``: the folders resolved so far in this cook (path → resolved), so a folder of thousands of files is
+    resolved once: a file that is not a link then resolves to its name in its resolved folder (one ``lstat``)."""
+    resolved = tuple(_resolved(Path(p), folders) for p in paths)
     try:
         for path in resolved:
             path.encode("utf-8")
     except UnicodeEncodeError:
         return None
     return resolved
+
+
+def _resolved(path: Path, folders: dict[Path, str]) -> str:
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = os.path.realpath(path.parent)
+    joined = os.path.join(folder, path.name)
+    return os.path.realpath(joined) if path.name in ("", ".", "..") or os.path.islink(joined) else joined
 
 
 def _too_large(source: TextureSource, estimate: int, budget: int) -> ImportDiagnostic:
@@ -156,7 +168,9 @@ async def _feed(
     for the cache key are the bytes cooked."""
     loop = asyncio.get_running_loop()
     ahead: dict[int, tuple[bytes, ...] | OSError] = {}
-    by_bytes = [not source.data and (source.source_id in read_here or not (job.shares_files and _wire_paths(source.paths) is not None)) for source, _ in order]
+    folders: dict[Path, str] = {}
+    recipes = job.cache is not None and job.cache.enabled  # cache entries name the files that cook them again
+    by_bytes = [not source.data and (source.source_id in read_here or not (job.shares_files and _wire_paths(source.paths, folders) is not None)) for source, _ in order]
     for place, (source, size) in enumerate(order):
         await window.acquire()
         refused = next((n for n in source.notes if n.severity == ImportSeverity.ERROR), None)
@@ -172,7 +186,7 @@ async def _feed(
         elif source.data:
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=source.data, tag=source, size=size))
         elif not by_bytes[place]:
-            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=_wire_paths(source.paths), tag=source, size=size))
+            await pipeline.submit(TextureWorkItem(source.source_id, source.desc, paths=_wire_paths(source.paths, folders), tag=source, size=size))
         else:
             if place not in ahead:
                 batch = [(j, order[j][0].paths) for j in range(place, min(place + _READ_AHEAD, len(order))) if by_bytes[j] and order[j][0].paths]
@@ -187,7 +201,7 @@ async def _feed(
                 diag = ImportDiagnostic(ImportSeverity.ERROR, "texture-file-read-failed", f"{source.source_id}: {exc}", source.source_id)
                 await pipeline.reject(TextureWorkItem(source.source_id, source.desc, tag=source), diag)
                 continue
-            named = _wire_paths(source.paths) or ()  # what a cache entry names to cook it again
+            named = (_wire_paths(source.paths, folders) or ()) if recipes else ()  # what a cache entry names to cook it again
             await pipeline.submit(TextureWorkItem(source.source_id, source.desc, sources=data, paths=named, tag=source, size=size))
 
 
@@ -285,7 +299,7 @@ async def cook_textures(
     holding, taken = HeldBytes(budget or coordinator_budget(job.config.memory_budget)), {}
     job.progress(ImportPhase.TEXTURES, 0, total, "cooking textures")
 
-    def place(result: TextureWorkResult, done: int, progress) -> None:
+    def place(result: TextureWorkResult, done: int, pipeline: TexturePipeline) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
         figures = quality_figures(result.cooked.quality) if result.cooked is not None and result.cooked.quality is not None else None
@@ -306,7 +320,9 @@ async def cook_textures(
             session.record_textures[source.source_id] = _record_entry(source, entry, stamps[source.source_id], target, session.started_ns)
         if on_cooked is not None:
             on_cooked(source, index)
-        job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
+        if job.sink is not None:  # a snapshot of the pipeline only for someone who listens
+            progress = pipeline.progress()
+            job.progress(ImportPhase.TEXTURES, done, total, source.source_id, result.diagnostics, progress.throughput, progress.in_flight)
 
     async with job.texture_pipeline() as pipeline, asyncio.TaskGroup() as group:
         pipeline.expect(total, room=window)  # a texture is split for idle processes only when no more can come before it is done
@@ -317,7 +333,7 @@ async def cook_textures(
             held[position[id(result.tag)]] = result
             while placed in held:
                 placed += 1
-                place(held.pop(placed - 1), placed, pipeline.progress())
+                place(held.pop(placed - 1), placed, pipeline)
                 window.release()
     return indices
 

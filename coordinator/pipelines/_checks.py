@@ -20,6 +20,7 @@ published to the cache, ``oxcook cache verify`` is what finds it there later.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from oxcook.formats import (
     Epoch,
     Format,
     PayloadFlags,
+    PayloadLayout,
     TextureType,
     compute_layout,
     texture_payload_problems,
@@ -142,15 +144,38 @@ def reserved_bc7_blocks(cooked: CookedTexture) -> int:
     writes — the mark of zeroed block data."""
     if cooked.format not in _BC7:
         return 0
-    layout = compute_layout(TextureType(cooked.texture_type), Format(cooked.format), cooked.width, cooked.height, array_layers=cooked.array_layers, mip_levels=cooked.mip_levels)
+    layout, end, firsts = _bc7_blocks(cooked.texture_type, cooked.format, cooked.width, cooked.height, cooked.array_layers, cooked.mip_levels)
+    if len(cooked.payload) < end:
+        return 0  # a payload short of its layout is named by texture_payload_problems, which runs first
+    if firsts is not None:
+        return int(np.count_nonzero(np.frombuffer(cooked.payload, np.uint8)[firsts] == 0))
     data = np.frombuffer(cooked.payload, np.uint8, offset=layout.data_offset)
     reserved = 0
     for sub in layout.subresources:
-        if sub.offset + sub.row_pitch * sub.rows > len(data):
-            return 0  # a payload short of its layout is named by texture_payload_problems, which runs first
         rows = data[sub.offset : sub.offset + sub.row_pitch * sub.rows].reshape(sub.rows, sub.row_pitch)
         reserved += int(np.count_nonzero(rows[:, : sub.row_bytes : 16] == 0))
     return reserved
+
+
+_INDEXED_PAYLOAD = 64 * 1024  # a payload up to this size is checked through one index of its blocks (a few slices cost more)
+
+
+@functools.lru_cache(maxsize=256)  # a cook of many textures has few shapes: each laid out once
+def _bc7_blocks(texture_type: int, fmt: int, width: int, height: int, layers: int, mips: int) -> tuple[PayloadLayout, int, np.ndarray | None]:
+    """The layout of a BC payload of this shape, the bytes its subresources span, and — for a small payload — where
+    the first byte of each of its 16-byte blocks lies."""
+    layout = compute_layout(TextureType(texture_type), Format(fmt), width, height, array_layers=layers, mip_levels=mips)
+    end = max(layout.data_offset + sub.offset + sub.row_pitch * sub.rows for sub in layout.subresources)
+    if layout.total_size > _INDEXED_PAYLOAD:
+        return layout, end, None
+    firsts = [
+        layout.data_offset + sub.offset + row * sub.row_pitch + np.arange(0, sub.row_bytes, 16, dtype=np.int64)
+        for sub in layout.subresources
+        for row in range(sub.rows)
+    ]
+    index = np.concatenate(firsts)
+    index.flags.writeable = False
+    return layout, end, index
 
 
 def mesh_result_problem(arrays: dict[str, np.ndarray], mesh: MeshBuffers) -> str | None:

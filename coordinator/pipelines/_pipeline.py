@@ -82,6 +82,7 @@ class WorkPipeline(Generic[Item, Outcome]):
         self._room: asyncio.Semaphore | None = None  # the caller's window, taken before each of them (``expect``)
         self._at_cache = 0  # submitted items whose cache answer is not in yet
         self._changed = asyncio.Event()  # set, and replaced, at every change a waiting decision may care about
+        self._waiting = 0  # decisions waiting on it (none: a change has nobody to wake)
 
     async def __aenter__(self):
         self._group = asyncio.TaskGroup()
@@ -214,19 +215,26 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     def _notify(self) -> None:
         """Wake every :meth:`_until` to look again (an item was rejected, got its cache answer, or went to compute)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        if self._waiting:
+            self._changed.set()
+            self._changed = asyncio.Event()
 
     async def _until(self, ready):
         """The first true value of ``ready()``, looked at again at each :meth:`_notify`."""
         while not (value := ready()):
-            await self._changed.wait()
+            self._waiting += 1
+            try:
+                await self._changed.wait()
+            finally:
+                self._waiting -= 1
         return value
 
     def _finish(self, outcome: Outcome) -> None:
         self._failed += not outcome.success
         self._completed += 1
-        self._done_times.append(time.monotonic())
+        now = time.monotonic()
+        self._done_times.append(now)
+        self._forget_done_before(now - _THROUGHPUT_WINDOW_S)  # kept for the throughput window only, read or not
         self._results.put_nowait(outcome)
 
     async def collect(self) -> Outcome:
@@ -244,8 +252,7 @@ class WorkPipeline(Generic[Item, Outcome]):
 
     def progress(self) -> PipelineProgress:
         now = time.monotonic()
-        while self._done_times and now - self._done_times[0] > _THROUGHPUT_WINDOW_S:
-            self._done_times.popleft()
+        self._forget_done_before(now - _THROUGHPUT_WINDOW_S)
         span = (now - self._done_times[0]) if len(self._done_times) > 1 else 0.0
         throughput = (len(self._done_times) - 1) / span if span > 0 else 0.0
         return PipelineProgress(
@@ -255,6 +262,10 @@ class WorkPipeline(Generic[Item, Outcome]):
             in_flight=self._submitted - self._completed,
             throughput=throughput,
         )
+
+    def _forget_done_before(self, moment: float) -> None:
+        while self._done_times and self._done_times[0] < moment:
+            self._done_times.popleft()
 
     def cancel_all(self) -> None:
         """Stop every item: running ones at their next stage boundary, queued ones now."""

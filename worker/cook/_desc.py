@@ -71,7 +71,7 @@ BC7_FORMATS = frozenset({Format.BC7_UNORM, Format.BC7_UNORM_SRGB})
 DEFAULT_MAX_DIMENSION = 16384
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)  # slots: a cook holds one per texture
 class TextureImportDesc:
     """How to cook one texture. Frozen; derive variants with ``dataclasses.replace``."""
 
@@ -103,7 +103,7 @@ class TextureImportDesc:
 
     def to_dict(self) -> dict:
         """Plain data (enums as ints) for the wire."""
-        return {f.name: (int(v) if isinstance(v, enum.IntEnum) else v) for f in dataclasses.fields(self) for v in [getattr(self, f.name)]}
+        return {name: (int(v) if isinstance(v, enum.IntEnum) else v) for name in _DESC_FIELDS for v in (getattr(self, name),)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "TextureImportDesc":
@@ -118,6 +118,8 @@ class TextureImportDesc:
             values[name] = enum_type(value) if enum_type is not None else value
         return cls(**values)
 
+
+_DESC_FIELDS = tuple(f.name for f in dataclasses.fields(TextureImportDesc))  # in declaration order: the wire's map keeps it
 
 ENUM_FIELDS = {
     "texture_type": TextureType,

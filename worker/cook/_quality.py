@@ -169,13 +169,11 @@ class QualitySums:
             "format", "levels", "translucent", "source_passing", "alpha_cutoff", "normals"
         }:
             raise ValueError("quality sums must be a map of format, levels, translucent, source_passing[, alpha_cutoff, normals]")
-        kinds = [float if f.type == "float" else int for f in fields(LevelSums)]
         levels = []
         for row in _of(plain["levels"], list):
-            if not isinstance(row, list) or len(row) != len(kinds):
+            if not isinstance(row, list) or len(row) != len(_LEVEL_KINDS):
                 raise ValueError("a level's quality sums must be a list of 7 numbers")
-            values = [_number(v, kind) for v, kind in zip(row, kinds)]
-            levels.append(LevelSums(*values))
+            levels.append(LevelSums(*map(_number, row, _LEVEL_KINDS)))
         normals = None
         if "normals" in plain:
             triple = _of(plain["normals"], list)
@@ -202,7 +200,15 @@ def _of(value, kind: type):
     return value
 
 
+_LEVEL_KINDS = tuple(float if f.type == "float" else int for f in fields(LevelSums))
+
+
 def _number(value, kind: type):
+    # what msgpack gives (a plain int, or a float for a float) is taken at once: a result carries dozens
+    if type(value) is int and value >= 0:
+        return value if kind is int else float(value)
+    if type(value) is float and kind is float and value >= 0:  # NaN fails the comparison
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
         raise ValueError(f"expected a {'whole ' if kind is int else ''}number, found {value!r}")
     if kind is int and value < 0 or kind is float and (math.isnan(value) or value < 0):

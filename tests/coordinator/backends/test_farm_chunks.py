@@ -7,7 +7,9 @@ Real redis-server, real ``oxcook worker`` processes, the real CLI.
 
 from __future__ import annotations
 
+import struct
 import uuid
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,9 @@ import redis
 
 from oxcook import formats as f
 from oxcook.coordinator import CookedRootFiles
+from oxcook.coordinator.backends._farm_chunks import Gathering, chunk_estimate_s, chunk_items, holds
+from oxcook.worker.cook import preset_desc
+from oxcook.worker.wire import TextureWork
 from oxcook.worker.farm import keys
 from tests.farm_fixtures import CeleryWorker, RedisServer, run_oxcook
 from tests.helpers import png_bytes, read_report, read_texture, snapshot
@@ -116,3 +121,27 @@ def test_a_worker_process_that_dies_holding_a_chunk_loses_none_of_its_textures(t
         assert leftover(server.url) == []
     finally:
         worker.stop()
+
+
+def test_a_chunk_keeps_gathering_only_while_every_farm_process_has_a_task_waiting():
+    # two processes: with three tasks of the job out, each has one waiting behind the one it runs
+    assert holds(3, 2) and not holds(2, 2) and not holds(0, 2)
+    assert holds(2, 1) and not holds(1, 1)
+    gathering = Gathering()
+    for i in range(3):
+        gathering.add(TextureWork(f"j:{i}", f"t{i}.png", preset_desc("albedo", f"t{i}.png"), job="j", sources=(b"x",)), None, 0.004)
+    assert gathering.full(3) and not gathering.full(4)
+    assert chunk_items(window=64, processes=2) == 16 and chunk_items(window=7, processes=8) == 1
+
+
+def test_a_small_texture_whose_source_is_too_large_to_travel_in_its_work_item_has_a_task_of_its_own(tmp_path):
+    small = png_bytes(np.zeros((32, 32, 3), np.uint8))
+    padded = small[:33] + _text_chunk(300 * 1024) + small[33:]  # the same 32² image behind 300 KiB of metadata
+    desc = preset_desc("albedo", "a_albedo.png")
+    assert chunk_estimate_s(TextureWork("j:1", "a_albedo.png", desc, job="j", sources=(small,))) is not None
+    assert chunk_estimate_s(TextureWork("j:2", "a_albedo.png", desc, job="j", sources=(padded,))) is None
+
+
+def _text_chunk(size: int) -> bytes:
+    body = b"tEXt" + b"pad\0" + b"x" * size
+    return struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))

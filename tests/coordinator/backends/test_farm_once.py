@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import redis
 
-from oxcook.coordinator.backends import _farm_backend
+from oxcook.coordinator.backends import _farm_intake
 from oxcook.coordinator.backends._farm_backend import FarmBackend
 from tests.farm_fixtures import RedisServer, wait_until
 from tests.helpers import png_bytes
@@ -43,7 +43,7 @@ def png(size: int) -> bytes:
 
 
 def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, monkeypatch):
-    monkeypatch.setattr(_farm_backend, "_LEASE_CHECK_S", 0.0)  # leases checked in every turn of the reader, the turn that delivers a result too
+    monkeypatch.setattr(_farm_intake, "_LEASE_CHECK_S", 0.0)  # leases checked in every turn of the reader, the turn that delivers a result too
     store = redis.Redis.from_url(server.url)
     source = png(64)
 

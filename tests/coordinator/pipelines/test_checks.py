@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from oxcook import formats as f
-from oxcook.coordinator.backends._farm_backend import lease_problem
+from oxcook.coordinator.backends._farm_intake import lease_problem
 from oxcook.coordinator.pipelines._checks import expected_texture, mesh_result_problem, reserved_bc7_blocks, shape_problem, texture_result_problem
 from tests.helpers import png_bytes
 from oxcook.worker import run_work

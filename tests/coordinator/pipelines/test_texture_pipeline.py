@@ -111,3 +111,29 @@ def test_a_texture_waiting_to_decide_its_split_is_not_overtaken_by_the_textures_
     results = asyncio.run(cook())
     assert all(r.success for r in results) and [r.parts for r in results if r.source_id == "big"] == [1]
     assert order.index("big") < 2  # it starts at once, on one of the two processes
+
+
+def test_a_pipeline_keeps_finish_times_for_its_throughput_window_only(monkeypatch):
+    """Nobody reads its progress (a cook with no progress display): its history of finish times still stays within
+    the throughput window, so a job of many thousand textures holds no more of it than a short one."""
+    from oxcook.coordinator.pipelines import _pipeline
+
+    small = io.BytesIO()
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(small, format="PNG")
+    monkeypatch.setattr(_pipeline, "_THROUGHPUT_WINDOW_S", 0.0)  # every finish is older than the window at the next one
+
+    async def cook():
+        backend = LocalBackend(workers=1)
+        try:
+            async with TexturePipeline(backend, capacity=4, job="t") as pipeline:
+                for k in range(12):
+                    await pipeline.submit(TextureWorkItem(f"t{k}", preset_desc("ui", "t_ui.png"), sources=(small.getvalue(),), size=(16, 16)))
+                    if k >= 3:
+                        assert (await pipeline.collect()).success
+                for _ in range(3):
+                    assert (await pipeline.collect()).success
+                return len(pipeline._done_times)
+        finally:
+            await backend.close()
+
+    assert asyncio.run(cook()) <= 1
