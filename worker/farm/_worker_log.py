@@ -58,9 +58,11 @@ class OneLineProblems(logging.Filter):
             if value is not None and type(value).__name__ == _LOST_TASK:
                 record.msg, record.args = f"oxcook: a task's pool process ended as the worker stops ({_first_line(value)}); the task goes back to the queue", None
         if value is not None and not os.environ.get("OXCOOK_DEBUG"):
-            message, said = record.getMessage(), _first_line(value)
+            message, said, kind = record.getMessage(), _first_line(value), type(value).__name__
             if said not in message:
-                message = f"{message}: {type(value).__name__}: {said}" if said else f"{message}: {type(value).__name__}"
+                message = f"{message}: {kind}: {said}" if said else f"{message}: {kind}"
+            elif kind not in message:  # the exception's text is there: name its kind too (ContentDisallowed, WorkerLostError…)
+                message = f"{message} ({kind})"
             record.msg, record.args = message, None
             record.exc_info = record.exc_text = None
         return True
