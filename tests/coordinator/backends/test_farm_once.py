@@ -97,7 +97,7 @@ def stopped_mid_cook(store: redis.Redis, monkeypatch, stop) -> tuple[list, list]
         except BaseException as exc:  # noqa: BLE001 - handed to the test
             errors.append(exc)
 
-    monkeypatch.setattr(celery_app, "run_work", spy)
+    monkeypatch.setattr(celery_app, "run_work_noting_output", spy)
     thread = threading.Thread(target=run)
     thread.start()
     assert cooking.wait(10)
