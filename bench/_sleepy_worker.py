@@ -82,7 +82,7 @@ def serve_threads(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    celery_app.run_work = sleepy  # forked pool processes inherit it
+    celery_app.run_work_noting_output = sleepy  # what the farm task cooks with; forked pool processes inherit it
     if "--threads" in sys.argv:
         sys.exit(serve_threads(sys.argv[1:]))
     from oxcook.coordinator.cli import main

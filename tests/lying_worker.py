@@ -39,7 +39,7 @@ def shuffled(work, cancel=None):
 
 
 if __name__ == "__main__":
-    celery_app.run_work = shuffled  # forked pool processes inherit it
+    celery_app.run_work_noting_output = shuffled  # what the farm task cooks with; forked pool processes inherit it
     from oxcook.coordinator.cli import main
 
     sys.exit(main())
