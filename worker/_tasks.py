@@ -13,12 +13,9 @@ import dataclasses
 import os
 import time
 
-from .cook import encoder_target
-from .cook import cook_texture, cook_texture_layers
-from .cook import DEFAULT_MAX_DIMENSION
+from .cook import build_mesh_buffers, cook_texture, cook_texture_layers, DEFAULT_MAX_DIMENSION, encoder_target
 from ._errors import CancelCheck, TextureImportError, TextureImportErrorCode
 from ._failpoints import failpoint
-from .cook import build_mesh_buffers
 from .wire import MeshResult, MeshWork, Result, TextureResult, TextureWork, Work, error_result
 
 

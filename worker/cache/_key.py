@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 
 import ispc_texcomp
 
-from ..cook import DEFAULT_TARGET
-from ..cook import ENUM_FIELDS, TextureImportDesc
+from ..cook import DEFAULT_TARGET, ENUM_FIELDS, TextureImportDesc
 from .._versions import COOKER_VERSION
 
 if TYPE_CHECKING:

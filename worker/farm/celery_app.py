@@ -41,9 +41,7 @@ import redis
 from celery import Celery, signals
 
 from . import keys
-from ..cache import CorruptEntry, lacks_quality, pack_entry, readdress, unpack_entry
-from ..cache import UnusableEntry
-from ..cache import open_shared_tier
+from ..cache import CorruptEntry, lacks_quality, open_shared_tier, pack_entry, readdress, unpack_entry, UnusableEntry
 from ._envelope import envelope_problem
 from .._captured_output import run_work_noting_output
 from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version

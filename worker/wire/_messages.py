@@ -37,12 +37,8 @@ import numpy as np
 
 from oxcook.formats import OxcookError
 
-from ..cook import DEFAULT_TARGET
-from ..cook import CookedTexture
-from ..cook import TextureImportDesc
+from ..cook import CookedTexture, DEFAULT_TARGET, MeshBuffers, QualitySums, TextureImportDesc
 from .._diagnostics import ImportDiagnostic, ImportSeverity
-from ..cook import MeshBuffers
-from ..cook import QualitySums
 
 WIRE_VERSION = 6  # what a worker and a coordinator must share: they refuse each other's messages of another version
 MAX_PARTS = 64  # the most parts one texture is split into

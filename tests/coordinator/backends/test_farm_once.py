@@ -24,9 +24,8 @@ from oxcook.coordinator.backends import _farm_intake
 from oxcook.coordinator.backends._farm_backend import FarmBackend
 from tests.farm_fixtures import RedisServer, wait_until
 from tests.helpers import png_bytes
-from oxcook.worker.farm import celery_app
+from oxcook.worker.farm import celery_app, keys
 from oxcook.worker.cook import preset_desc
-from oxcook.worker.farm import keys
 from oxcook.worker import run_work
 from oxcook.worker.wire._messages import TextureWork, WorkRef, encode
 

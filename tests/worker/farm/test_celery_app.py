@@ -13,8 +13,7 @@ import redis
 from PIL import Image
 
 from tests.farm_fixtures import REPO, CeleryWorker, RedisServer, free_port, run_oxcook, wait_until
-from oxcook.worker.farm import celery_app
-from oxcook.worker.farm import keys
+from oxcook.worker.farm import celery_app, keys
 
 
 def _exists_calls(store: redis.Redis) -> int:
