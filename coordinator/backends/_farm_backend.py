@@ -48,6 +48,7 @@ from ._urls import mask_url
 _TTL_FACTOR = 4
 _UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
 _PROCESSES_TTL_S = 5.0
+_READER_GRACE_S = 5.0  # how long forgetting a job waits for its reader to stop
 _CONNECTIONS = 128  # the loop's connections to the broker: its commands in flight at once
 
 
@@ -235,8 +236,11 @@ class FarmBackend:
                 task.cancel()
             await asyncio.gather(*submits, return_exceptions=True)
             if state.reader is not None:
+                # a cancelled command of the Redis client may swallow the cancellation: the flag stops the
+                # reader at its next turn (its pops wait a second at most), and the wait is bounded anyway
+                state.forgotten = True
                 state.reader.cancel()
-                await asyncio.gather(state.reader, return_exceptions=True)
+                await asyncio.wait({state.reader}, timeout=_READER_GRACE_S)
             uploads = self._blobs.forget(job)
             if uploads:  # an upload still on its thread lands before the sweep (bounded: a blob left behind expires by its TTL)
                 await asyncio.wait(uploads.values(), timeout=_UPLOAD_GRACE_S)

@@ -109,7 +109,7 @@ class Intake:
         spent: list[str] = []  # keys of delivered items, deleted by the next command
         more = True  # results may be waiting on the list
         try:
-            while True:
+            while not job.forgotten:
                 if popped or more:
                     more, spent = await self.take(job, popped, spent)
                     popped = []

@@ -65,6 +65,7 @@ class FarmJob:
     reader: asyncio.Task | None = None
     submits: set[asyncio.Task] = field(default_factory=set)  # items still being stored and published
     alive: float = 0.0  # when one of its items last started or finished
+    forgotten: bool = False  # its reader stops at its next turn, whatever became of its cancellation
 
     def queued(self) -> int:
         """Its tasks out on the farm (published, not yet finished): its chunks, and its items of a task of their own."""

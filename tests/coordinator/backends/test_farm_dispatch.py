@@ -51,3 +51,38 @@ def test_a_window_of_hundreds_of_items_is_stored_and_published_whole(server):
     stored, failed = asyncio.run(asyncio.wait_for(main(), 120))
     assert failed == [] and stored == count
 
+
+
+def test_forgetting_a_job_stops_its_reader_even_when_a_command_swallows_the_cancellation(server, monkeypatch):
+    # the Redis client may finish a cancelled command as if nothing happened: the reader then goes on to its
+    # next pop, and a job forgotten (cancelled, or finished) must not wait on it for ever
+    from oxcook.coordinator.backends._farm_intake import Intake
+
+    waits = []
+    real_wait = Intake._wait
+
+    async def swallowing_wait(self, done, spent):
+        waits.append(done)
+        try:
+            return await real_wait(self, done, spent)
+        except asyncio.CancelledError:
+            return []
+
+    monkeypatch.setattr(Intake, "_wait", swallowing_wait)
+    source = png_bytes(np.random.default_rng(1).integers(0, 256, (16, 16, 3), dtype=np.uint8))
+
+    async def main() -> float:
+        backend = FarmBackend(server.url, window=4)
+        desc = preset_desc("albedo", "a_albedo.png")
+        backend.submit(TextureWork("j:0", "t0_albedo.png", desc, job="j", sources=(source,), part=(0, 2)))
+        while not waits:  # the reader is waiting on the job's done list
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await backend.forget_job("j")
+        took = loop.time() - start
+        await backend.close()
+        return took
+
+    took = asyncio.run(asyncio.wait_for(main(), 60))
+    assert took < 3.0, took  # a pop waits a second at most; the flag stops the reader at its next turn
