@@ -43,8 +43,25 @@ def png(size: int) -> bytes:
 
 def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, monkeypatch):
     monkeypatch.setattr(_farm_intake, "_LEASE_CHECK_S", 0.0)  # leases checked in every turn of the reader, the turn that delivers a result too
+    checks: list[int] = []  # one entry per lease check of the reader
+    check_leases = _farm_intake.Intake._check_leases
+
+    async def counted_check(self, job):
+        await check_leases(self, job)
+        checks.append(len(checks))
+
+    monkeypatch.setattr(_farm_intake.Intake, "_check_leases", counted_check)
     store = redis.Redis.from_url(server.url)
     source = png(64)
+
+    async def checked(more: int, what: str) -> None:
+        """Until the reader has checked leases ``more`` times from now."""
+        until = len(checks) + more
+        for _ in range(1000):
+            if len(checks) >= until:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the reader checked leases {len(checks)} times, waiting for {until}: {what}")
 
     async def main() -> int:
         backend = FarmBackend(server.url)
@@ -53,14 +70,15 @@ def test_an_item_delivered_as_leases_are_checked_is_not_published_again(server, 
         future = backend.submit(work)
         await asyncio.to_thread(wait_until, lambda: store.llen(queue) == 1, 10, "the item to be published")
         assert celery_app._start(store, "j", "j:1", "test@worker") == 1  # what a worker does when it takes the item
-        await asyncio.sleep(1.5)  # a lease check sees the item running
+        await checked(2, "a lease check begun after the start, to see the item running")
+        assert backend._jobs["j"].pending["j:1"].started
         result = run_work(work)
         assert result.ok
         celery_app._finish(store, "j", "j:1", result, "test@worker")  # result stored, key pushed, lease kept for the coordinator's check: one script
         assert not store.keys(keys.staged("j", "j:1", "*"))  # the staged result was renamed to the result key
         delivered = await asyncio.wait_for(future, 10)
         assert delivered.ok and delivered.cooked.payload == result.cooked.payload
-        await asyncio.sleep(2.5)  # more turns of the reader, each checking leases
+        await checked(3, "more turns of the reader after the delivery, each checking leases")
         published = store.llen(queue)
         await backend.forget_job("j")
         await backend.close()
