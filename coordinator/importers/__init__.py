@@ -16,6 +16,7 @@ import importlib
 from oxcook import _lazy
 
 from ._importer import SCENE_FORMATS as SCENE_FORMATS
+from ._importer import SOURCE_KINDS as SOURCE_KINDS
 from ._importer import Importer as Importer
 from ._importer import ImportFormat as ImportFormat
 from ._importer import detect_format as detect_format
@@ -33,13 +34,8 @@ from ._sources import expand_sources as expand_sources
 from ._sources import format_name as format_name
 from ._sources import make_desc as make_desc
 
-# The one table of importers: source kind -> the module and class that import it.
-IMPORTERS: dict[ImportFormat, tuple[str, str]] = {
-    ImportFormat.TEXTURES: ("._texture_importer", "TextureSetImporter"),
-    ImportFormat.GLTF: ("._gltf_importer", "GltfImporter"),
-    ImportFormat.GLB: ("._gltf_importer", "GltfImporter"),
-    ImportFormat.FBX: ("._fbx_importer", "FbxImporter"),
-}
+# Source kind -> the module and class that import it (declared in ``SOURCE_KINDS``).
+IMPORTERS: dict[ImportFormat, tuple[str, str]] = {kind.format: kind.importer for kind in SOURCE_KINDS}
 _LAZY = {name: module for module, name in IMPORTERS.values()}
 _LAZY["gltf_scene_estimate"] = "._gltf_shape"  # numpy: only when asked
 _LAZY["measure"] = _LAZY["Extent"] = "._measure"  # a header read: only when one is needed
@@ -59,6 +55,7 @@ __all__ = [
     "MISSING",
     "NOT_RENDERED",
     "SCENE_FORMATS",
+    "SOURCE_KINDS",
     "FbxImporter",
     "GltfImporter",
     "ImportFormat",

@@ -45,3 +45,25 @@ def test_detect_format(tmp_path, shared_assets):
     assert detect_format(shared_assets / "images/png/hopper.png") == ImportFormat.TEXTURES
     (tmp_path / "x.bin").write_bytes(b"\0" * 10)
     assert detect_format(tmp_path / "x.bin") == ImportFormat.UNKNOWN
+
+
+def test_one_table_declares_each_source_kind_and_everything_else_is_read_from_it(tmp_path):
+    from oxcook.coordinator.importers import IMPORTERS, SCENE_FORMATS, SOURCE_KINDS, importer_for
+    from oxcook.coordinator.importers._importer import SCENE_EXTENSIONS, TEXTURE_EXTENSIONS
+
+    assert set(IMPORTERS) == {kind.format for kind in SOURCE_KINDS} == set(ImportFormat) - {ImportFormat.UNKNOWN}
+    assert SCENE_FORMATS == {ImportFormat.GLTF, ImportFormat.GLB, ImportFormat.FBX}
+    assert set(SCENE_EXTENSIONS) | set(TEXTURE_EXTENSIONS) == {e for kind in SOURCE_KINDS for e in kind.extensions}
+    for kind in SOURCE_KINDS:
+        assert issubclass(importer_for(kind.format), Importer)
+        for extension in kind.extensions:  # a file of no known magic is known by its extension
+            path = tmp_path / f"plain{extension}"
+            path.write_bytes(b"\0" * 64)
+            assert detect_format(path) == kind.format, extension
+    # magic bytes win over the name; a scene that cannot be read is still its importer's to name
+    (tmp_path / "binary.gltf").write_bytes(b"glTF" + b"\0" * 60)
+    assert detect_format(tmp_path / "binary.gltf") == ImportFormat.GLB
+    (tmp_path / "named.png").write_bytes(b"Kaydara FBX Binary  \0" + b"\0" * 40)
+    assert detect_format(tmp_path / "named.png") == ImportFormat.FBX
+    assert detect_format(tmp_path / "absent.fbx") == ImportFormat.FBX
+    assert detect_format(tmp_path / "absent.png") == ImportFormat.UNKNOWN
