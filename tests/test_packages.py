@@ -43,7 +43,7 @@ WORKER_COOK_PUBLIC = {
     "TexturePreset", "validate_pre_decode",
 }  # fmt: skip
 WORKER_WIRE_PUBLIC = {
-    "decode", "encode", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
+    "decode", "encode", "encoded", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
     "Result", "RESULT_FOR", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION", "WireError", "Work",
     "WorkRef",
 }  # fmt: skip

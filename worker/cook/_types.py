@@ -45,7 +45,7 @@ class CookedTexture:
     content_hash: int
     flags: int = 0
     diagnostics: tuple[ImportDiagnostic, ...] = ()
-    timings_ms: dict = field(default_factory=dict, compare=False)
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     quality: QualitySums | None = None  # what its quality figures are made of (worker.cook._quality); None: not measured
 
     @property

@@ -37,6 +37,11 @@ def _altered(message, **fields) -> bytes:
     return msgpack.packb({**plain, **fields}, use_bin_type=True)
 
 
+def _altered_cooked(message, **fields) -> bytes:
+    plain = msgpack.unpackb(encode(message), raw=False)
+    return msgpack.packb({**plain, "cooked": {**plain["cooked"], **fields}}, use_bin_type=True)
+
+
 @pytest.mark.parametrize("message", MESSAGES, ids=lambda m: type(m).__name__)
 def test_round_trip(message):
     assert decode(encode(message)) == message
@@ -78,16 +83,16 @@ def _raw(**fields) -> bytes:
         (_raw(v=WIRE_VERSION + 1, kind="texture-work"), "wire version"),
         (_raw(v=WIRE_VERSION, kind="pickle"), "unknown message kind"),
         (_raw(v=WIRE_VERSION, kind="texture-result", key="k", source_id="a"), "exactly one of cooked and error"),
-        (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc={"nope": 1}, sources=[b"x"]), "bad texture settings"),
+        (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc={"nope": 1}, sources=[b"x"]), r"desc: missing \[\], unknown \['nope'\]"),
         (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc=DESC.to_dict(), sources=["not bytes"]), "wrong type"),
         (_raw(v=WIRE_VERSION, kind="texture-work", key=5, source_id="a", desc=DESC.to_dict(), sources=[b"x"]), "wrong type"),
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "<f4", "shape": [9, 3], "data": b"1234"}}), "does not match"),
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "|O", "shape": [1], "data": b"12345678"}}), "not numeric"),
         (_raw(v=WIRE_VERSION, kind="mesh-result", key="k", source_id="a", extra=1), "unknown"),
         (_altered(MESSAGES[0], quality="yes"), "wrong type"),
-        (_altered(MESSAGES[8], quality={"format": 98}), "quality: quality sums must be a map"),
-        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[1, 2, 3]]}), "list of 7 numbers"),
-        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[-1, 0, 0, 0, 0, 0, 0]]}), "non-negative"),
+        (_altered_cooked(MESSAGES[8], quality={"format": 98}), "cooked.quality: quality sums must be a map"),
+        (_altered_cooked(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[1, 2, 3]]}), "list of 7 numbers"),
+        (_altered_cooked(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[-1, 0, 0, 0, 0, 0, 0]]}), "non-negative"),
     ],
 )
 def test_decoder_refuses(data, reason):
