@@ -29,7 +29,7 @@ class CookPlan:
     flags: PayloadFlags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CookedTexture:
     """A cooked payload and the table-row fields that describe it."""
 

@@ -14,7 +14,21 @@ from oxcook.worker.wire import WIRE_VERSION, MeshResult, MeshWork, TextureResult
 
 DESC = preset_desc("albedo", "a.png")
 WARN = ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", "a.png: clamped", "a.png")
-COOKED = CookedTexture("a.png", b"OTX1" + bytes(60), 3, 4, 4, 1, 1, 3, 62, 0xDEADBEEF, 0, (WARN,), {"decode": 1.5})
+COOKED = CookedTexture(
+    source_id="a.png",
+    payload=b"OTX1" + bytes(60),
+    texture_type=3,
+    width=4,
+    height=4,
+    depth=1,
+    array_layers=1,
+    mip_levels=3,
+    format=62,
+    content_hash=0xDEADBEEF,
+    flags=0,
+    diagnostics=(WARN,),
+    timings_ms={"decode": 1.5},
+)
 LEVEL = {"texels": 16, "colour_sse": 12.0, "colour_samples": 48, "alpha_sse": 3.0, "alpha_samples": 16, "passing": 9, "peak": 255.0}
 SUMS = QualitySums.from_plain({"format": 98, "levels": [list(LEVEL.values())] * 3, "translucent": True, "source_passing": 10, "alpha_cutoff": 0.5, "normals": [16, 4.5, [3, 0, 13]]})
 MESH = MeshBuffers(bytes(72 * 3), bytes(12), (0.0, -1.0, 0.5), (1.0, 1.0, 2.0), 3, 3)
