@@ -50,7 +50,7 @@ WORKER_WIRE_PUBLIC = {
 WORKER_CACHE_PUBLIC = {
     "CacheKey", "CorruptEntry", "FolderTier", "lacks_quality", "MAX_ENTRY_BYTES", "mesh_key", "miss_reason",
     "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "readdress", "texture_key", "unpack_entry",
-    "UnusableEntry",
+    "OutdatedEntry", "UnusableEntry",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {
     "AssetEmitter", "AssetImporter", "AsyncImporter", "BackendError", "BufferEmitter", "ComputeBackend", "Config",

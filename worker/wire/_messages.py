@@ -207,8 +207,14 @@ def encode(message: Work | Result | TextureChunk) -> bytes:
 
 
 def encoded(message: Work | Result | TextureChunk) -> bytes:
-    """The message's bytes: those it was decoded from (a result, unchanged since), else :func:`encode`'s."""
-    return getattr(message, "wire", b"") or encode(message)
+    """The message's bytes, encoded at most once: a result keeps those it was decoded from or first encoded in
+    (a changed copy, ``dataclasses.replace``, has none until it is encoded)."""
+    data = getattr(message, "wire", b"")
+    if not data:
+        data = encode(message)
+        if "wire" in type(message).__dataclass_fields__:
+            object.__setattr__(message, "wire", data)
+    return data
 
 
 def peek_version(data: bytes) -> Any:

@@ -120,4 +120,5 @@ def test_a_decoded_result_hands_on_its_own_bytes_until_it_changes():
     result = decode(data)
     assert encoded(result) is data
     assert encoded(dataclasses.replace(result, key="other")) == encode(dataclasses.replace(MESSAGES[3], key="other"))
-    assert encoded(MESSAGES[3]) == data
+    fresh = dataclasses.replace(MESSAGES[3])
+    assert encoded(fresh) == data and encoded(fresh) is encoded(fresh)  # encoded once, then handed on
