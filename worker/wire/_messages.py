@@ -25,9 +25,9 @@ A texture result carries the sums its quality figures are made of
 A farm worker's result names the lease it held on its item (``lease``), so the
 coordinator takes it only from the worker holding that lease.
 
-A decoded result keeps the bytes it was decoded from: :func:`encoded` hands them
-on (to a cache entry) instead of encoding the result again, so each hop encodes
-a payload once.
+A result keeps the bytes it was decoded from, or first encoded in: :func:`encoded`
+hands them on (to a cache entry) instead of encoding the result again, so each
+hop encodes a payload once. A changed copy (``dataclasses.replace``) has none.
 
 A work item carries its sources in exactly one of three ways: ``sources`` (the
 encoded bytes), ``paths`` (storage the worker shares) or ``blobs`` (Redis keys,
