@@ -151,4 +151,18 @@ class JobContext:
         fraction = done / total if total else 0.0
         overall = overall_fraction(phase, fraction)
         running = min(in_flight, self.backend.running(self.key)) if in_flight else 0
-        self.sink(ImportProgress(self.job_id, phase, fraction, overall, message, done, total, throughput, tuple(diagnostics), running, in_flight - running))
+        self.sink(
+            ImportProgress(
+                job_id=self.job_id,
+                phase=phase,
+                phase_progress=fraction,
+                overall_progress=overall,
+                message=message,
+                items_completed=done,
+                items_total=total,
+                throughput=throughput,
+                new_diagnostics=tuple(diagnostics),
+                items_running=running,
+                items_queued=in_flight - running,
+            )
+        )

@@ -46,7 +46,7 @@ class PipelineProgress:
     throughput: float = 0.0  # items per second, rolling
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImportProgress:
     job_id: ImportJobId
     phase: ImportPhase

@@ -43,14 +43,14 @@ WORKER_COOK_PUBLIC = {
     "TexturePreset", "validate_pre_decode",
 }  # fmt: skip
 WORKER_WIRE_PUBLIC = {
-    "decode", "encode", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
+    "decode", "encode", "encoded", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
     "Result", "RESULT_FOR", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION", "WireError", "Work",
     "WorkRef",
 }  # fmt: skip
 WORKER_CACHE_PUBLIC = {
     "CacheKey", "CorruptEntry", "FolderTier", "lacks_quality", "MAX_ENTRY_BYTES", "mesh_key", "miss_reason",
     "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "readdress", "texture_key", "unpack_entry",
-    "UnusableEntry",
+    "OutdatedEntry", "UnusableEntry",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {
     "AssetEmitter", "AssetImporter", "AsyncImporter", "BackendError", "BufferEmitter", "ComputeBackend", "Config",

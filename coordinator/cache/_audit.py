@@ -54,7 +54,7 @@ def audit_entry(key: str, data: bytes) -> Finding:
         return Finding(key, UNAUDITED, result.source_id, who, "a mesh entry does not record the arrays it was built from")
     recipe = entry.recipe
     if recipe is None:
-        return Finding(key, UNAUDITED, result.source_id, who, "the entry does not record its source (embedded image bytes, or an entry of an older oxcook)")
+        return Finding(key, UNAUDITED, result.source_id, who, "the entry does not record its source (it was cooked from embedded image bytes)")
     try:
         sources = tuple(Path(p).read_bytes() for p in recipe.paths)
     except OSError as exc:

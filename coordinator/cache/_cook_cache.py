@@ -4,7 +4,8 @@ Tiers, looked up in order: the local folder (on by default), then the shared
 tier (a Redis or a folder on shared storage) whose hits are copied to the local
 one. A miss says why — ``new source``, ``source changed``, ``settings changed
 (quality: default → high)``, ``cooker version changed``, ``evicted``, ``entry
-corrupt``, ``entry without quality figures`` (cooked with ``--no-quality``) — from the facts recorded the last time the same source was cooked.
+corrupt``, ``entry of an older format`` (a frame this oxcook no longer reads), ``entry without quality figures``
+(cooked with ``--no-quality``) — from the facts recorded the last time the same source was cooked.
 Every entry is checksummed; a corrupt one is dropped and cooked again. Sources
 on disk are hashed through the stat cache. Blocking: call it off the loop.
 
@@ -18,7 +19,6 @@ would be without a cache.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import threading
@@ -26,7 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oxcook.worker import ImportDiagnostic, ImportSeverity
-from oxcook.worker.cache import CacheKey, CorruptEntry, UnusableEntry, lacks_quality, mesh_key, miss_reason, open_shared_tier, pack_entry, readdress, texture_key, unpack_entry
+from oxcook.worker.cache import (
+    CacheKey,
+    CorruptEntry,
+    OutdatedEntry,
+    UnusableEntry,
+    lacks_quality,
+    mesh_key,
+    miss_reason,
+    open_shared_tier,
+    pack_entry,
+    readdress,
+    texture_key,
+    unpack_entry,
+)
 from oxcook.worker.wire import MeshResult, MeshWork, TextureResult, TextureWork
 
 from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
@@ -123,7 +136,7 @@ class CookCache:
         if not self.enabled:
             return Lookup(None, "off")
         kind = TextureResult if isinstance(work, TextureWork) else MeshResult
-        corrupt = unmeasured = False
+        corrupt = outdated = unmeasured = False
         for tier in (self.local, self.shared):
             if tier is None:
                 continue
@@ -136,6 +149,10 @@ class CookCache:
                 continue
             try:
                 result = unpack_entry(data, key.digest, kind)
+            except OutdatedEntry:
+                outdated = True
+                self._discard(tier, key.digest)
+                continue
             except CorruptEntry:
                 corrupt = True
                 self._discard(tier, key.digest)
@@ -149,8 +166,8 @@ class CookCache:
             return Lookup(readdress(result, work), "hit")
         with self._lock:
             previous = self._records.get(self.identity(work))
-        if corrupt or unmeasured:
-            return Lookup(None, "miss", "entry corrupt" if corrupt else "entry without quality figures")
+        if corrupt or outdated or unmeasured:
+            return Lookup(None, "miss", "entry corrupt" if corrupt else "entry of an older format" if outdated else "entry without quality figures")
         return Lookup(None, "miss", miss_reason(key, previous))
 
     def store(self, work: TextureWork | MeshWork, key: CacheKey, result: TextureResult | MeshResult, *, cooked_by: str = "local", recipe: TextureWork | None = None) -> None:
@@ -162,7 +179,7 @@ class CookCache:
         """
         if not self.enabled or not result.ok:
             return
-        data = pack_entry(dataclasses.replace(result, key=key.digest, cook_ms=0.0), cooked_by=cooked_by, recipe=recipe)
+        data = pack_entry(result, key=key.digest, cooked_by=cooked_by, recipe=recipe)  # in the bytes it arrived in
         for tier in (self.local, self.shared):
             if tier is not None:
                 self._put(tier, key.digest, data)

@@ -133,7 +133,16 @@ class _Progress:
             return
         elapsed = time.monotonic() - self._started
         self._display.update(
-            ImportProgress(0, ImportPhase.TEXTURES, done / total, done / total, f"pictures of {name}", done, total, done / elapsed if elapsed > 0 else 0.0)
+            ImportProgress(
+                job_id=0,
+                phase=ImportPhase.TEXTURES,
+                phase_progress=done / total,
+                overall_progress=done / total,
+                message=f"pictures of {name}",
+                items_completed=done,
+                items_total=total,
+                throughput=done / elapsed if elapsed > 0 else 0.0,
+            )
         )
 
     def finish(self) -> None:

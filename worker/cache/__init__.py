@@ -8,6 +8,7 @@ from oxcook import _lazy
 _EXPORTS: dict[str, str | tuple[str, str]] = {
     "CorruptEntry": "._entry",
     "lacks_quality": "._entry",
+    "OutdatedEntry": "._entry",
     "pack_entry": "._entry",
     "read_entry": "._entry",
     "readdress": "._entry",
@@ -34,6 +35,7 @@ __all__ = [
     "mesh_key",
     "miss_reason",
     "open_shared_tier",
+    "OutdatedEntry",
     "pack_entry",
     "read_cache_file",
     "read_entry",

@@ -424,9 +424,21 @@ def cook_texture_layers(
         start = clock()
         payload, digest = writer.finish()
         timings["pack_subresources"] = (clock() - start) * 1000.0
-    cooked = CookedTexture(
-        sid, payload, int(desc.texture_type), plan.width, plan.height, 1, len(sources), plan.mip_levels, int(plan.output_format), digest, int(plan.flags), tuple(diagnostics)
+    return CookedTexture(
+        source_id=sid,
+        payload=payload,
+        texture_type=int(desc.texture_type),
+        width=plan.width,
+        height=plan.height,
+        depth=1,
+        array_layers=len(sources),
+        mip_levels=plan.mip_levels,
+        format=int(plan.output_format),
+        content_hash=digest,
+        flags=int(plan.flags),
+        diagnostics=tuple(diagnostics),
+        timings_ms=timings,
+        quality=meter.sums() if meter is not None else None,
     )
-    return dataclasses.replace(cooked, timings_ms=timings, quality=meter.sums() if meter is not None else None)
 
 

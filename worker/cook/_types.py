@@ -29,7 +29,7 @@ class CookPlan:
     flags: PayloadFlags
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CookedTexture:
     """A cooked payload and the table-row fields that describe it."""
 
@@ -45,7 +45,7 @@ class CookedTexture:
     content_hash: int
     flags: int = 0
     diagnostics: tuple[ImportDiagnostic, ...] = ()
-    timings_ms: dict = field(default_factory=dict, compare=False)
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
     quality: QualitySums | None = None  # what its quality figures are made of (worker.cook._quality); None: not measured
 
     @property

@@ -44,7 +44,7 @@ from . import keys
 from ..cache import CorruptEntry, lacks_quality, open_shared_tier, pack_entry, readdress, unpack_entry, UnusableEntry
 from ._envelope import envelope_problem
 from .._captured_output import run_work_noting_output
-from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encode, error_result, peek_version
+from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encoded, error_result, peek_version
 from ._worker_log import quiet_handlers, stopping
 from .redis_clients import bulk_client
 
@@ -297,7 +297,7 @@ def _finish_many(store: redis.Redis, job: str, finished: list[tuple[str, Result]
     pipe = store.pipeline(transaction=False)
     for key, result in finished:
         staged = keys.staged(job, key, uuid.uuid4().hex)  # its own: two finishing one item never rename each other's
-        pipe.set(staged, encode(dataclasses.replace(result, lease=holder)), ex=ttl)
+        pipe.set(staged, encoded(result if result.lease == holder else dataclasses.replace(result, lease=holder)), ex=ttl)
         pipe.eval(_FINISH, 5, keys.work(job, key), keys.result(job, key), keys.done(job), keys.lease(job, key), staged, key, ttl, holder)
     replies = pipe.execute()
     failed = []
@@ -337,7 +337,7 @@ def _run_stored(task, ref: WorkRef, job: str) -> None:
         return
     item = _decoded(ref, stored)
     with _heartbeat(store, {keys.lease(job, key)}):
-        result = _attempt(store, job, ref, item, attempts, hostname)
+        result = _attempt(store, job, ref, item, attempts, hostname, holder)
     _finish(store, job, key, result, holder)
 
 
@@ -390,7 +390,7 @@ def _run_chunk(task, job: str, chunk_key: str) -> None:
                 publish()  # a process died in this chunk before: what is done is handed over before a suspect runs
             if not finished:
                 first_finished = time.monotonic()
-            finished.append((ref.key, _attempt(store, job, ref, item, attempts, hostname, blobs)))
+            finished.append((ref.key, _attempt(store, job, ref, item, attempts, hostname, holder, blobs)))
             if attempts > 1 or time.monotonic() - first_finished >= PUBLISH_S:
                 publish()
         if finished:
@@ -411,9 +411,10 @@ def _decoded(ref: WorkRef, stored: bytes) -> Work | Result:
         return error_result(ref, exc.code, f"{ref.source_id}: {detail}")
 
 
-def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, attempts: int, hostname: str, blobs: dict | None = None) -> Result:
+def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, attempts: int, hostname: str, holder: str, blobs: dict | None = None) -> Result:
     """The result of attempt ``attempts`` at ``item`` (decoded by :func:`_decoded`; ``blobs``: its sources fetched
-    already, else read here): a failure once a worker died too often on it, or the cook."""
+    already, else read here): a failure once a worker died too often on it, or the cook. A cook's result names
+    ``holder``, the lease its attempt holds: the bytes it is published in are the ones the shared tier keeps."""
     kind = ref.kind.KIND.split("-")[0]
     if attempts > MAX_ATTEMPTS:
         return error_result(ref, f"{kind}-worker-crashed", f"{ref.source_id}: a worker died {attempts - 1} times on it; giving up")
@@ -431,6 +432,7 @@ def _attempt(store: redis.Redis, job: str, ref: WorkRef, item: Work | Result, at
             result = run_work_noting_output(work, cancel=_stop_check(store, job, ref.key))
         except Exception as exc:  # a bug in this worker: report it at once instead of letting the lease lapse
             result = error_result(work, "worker-internal-error", f"{ref.source_id}: {type(exc).__name__}: {exc}")
+        result = dataclasses.replace(result, lease=holder)
         _to_shared_cache(work, result, hostname)
     return result
 
@@ -503,7 +505,7 @@ def _to_shared_cache(work, result, hostname: str) -> None:
         return
     recipe = dataclasses.replace(work, key=work.cache_key, job="", part=None) if isinstance(work, TextureWork) and work.paths else None
     try:
-        tier.put(work.cache_key, pack_entry(dataclasses.replace(result, key=work.cache_key, cook_ms=0.0), cooked_by=hostname, recipe=recipe))
+        tier.put(work.cache_key, pack_entry(result, key=work.cache_key, cooked_by=hostname, recipe=recipe))  # the bytes it is published in
     except OSError as exc:  # the result is delivered all the same: the shared tier only saves cooking it again
         logger.warning("shared cook cache %s cannot be written: %s", tier.name, exc)
 

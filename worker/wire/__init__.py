@@ -8,6 +8,7 @@ from oxcook import _lazy
 _EXPORTS: dict[str, str | tuple[str, str]] = {
     "decode": "._messages",
     "encode": "._messages",
+    "encoded": "._messages",
     "error_result": "._messages",
     "MAX_CHUNK_ITEMS": "._messages",
     "MAX_PARTS": "._messages",
@@ -30,6 +31,7 @@ __getattr__, __dir__ = _lazy.lazy_names(globals(), _EXPORTS)
 __all__ = [
     "decode",
     "encode",
+    "encoded",
     "error_result",
     "MAX_CHUNK_ITEMS",
     "MAX_PARTS",

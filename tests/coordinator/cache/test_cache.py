@@ -116,7 +116,7 @@ def _forge(entry: Path, *, consistent: bool) -> None:
         digest = f.content_hash(bytes(payload))
         payload[offset : offset + 8] = digest.to_bytes(8, "little")
     cooked = dataclasses.replace(result.cooked, payload=bytes(payload), content_hash=digest)
-    entry.write_bytes(pack_entry(dataclasses.replace(result, cooked=cooked)))
+    entry.write_bytes(pack_entry(dataclasses.replace(result, cooked=cooked), key=entry.stem))
 
 
 def test_a_well_framed_but_wrong_entry_is_never_trusted(tmp_path, cold):

@@ -55,7 +55,7 @@ def plant(path: Path, *, cooked_by: str, keep_recipe: bool = True) -> None:
     entry = read_entry(path.read_bytes(), path.stem, TextureResult)
     lie = dataclasses.replace(entry.result, cooked=repacked(entry.result.cooked, rotate_blocks))
     assert lie.cooked.payload != entry.result.cooked.payload
-    path.write_bytes(pack_entry(lie, cooked_by=cooked_by, recipe=entry.recipe if keep_recipe else None))
+    path.write_bytes(pack_entry(lie, key=path.stem, cooked_by=cooked_by, recipe=entry.recipe if keep_recipe else None))
 
 
 def test_entries_record_who_cooked_them_and_what_re_cooking_needs(cooked):

@@ -18,7 +18,7 @@ from tests.helpers import root_lock_held
 
 
 def _snapshot(done: int, total: int = 42, throughput: float = 0.0, phase=ImportPhase.TEXTURES, job=1) -> ImportProgress:
-    return ImportProgress(job, phase, items_completed=done, items_total=total, throughput=throughput, message=f"t{done}.png")
+    return ImportProgress(job_id=job, phase=phase, items_completed=done, items_total=total, throughput=throughput, message=f"t{done}.png")
 
 
 def _progress_lines(caplog) -> list[str]:
@@ -117,3 +117,11 @@ def test_a_cook_waiting_for_a_locked_root_names_the_holder(tmp_path, shared_asse
     rest = cook.stderr.read()
     assert cook.wait(timeout=120) == 0, rest
     assert "1/1 textures cooked" in rest
+
+
+def test_a_progress_snapshot_is_built_by_field_name_only():
+    import pytest
+
+    with pytest.raises(TypeError):
+        ImportProgress(1, ImportPhase.TEXTURES, 0.5, 0.5, "t.png", 1, 2, 3.0)
+    assert ImportProgress(job_id=1, phase=ImportPhase.TEXTURES, items_total=2).items_total == 2

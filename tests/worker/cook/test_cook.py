@@ -140,3 +140,12 @@ def test_r8_and_rg8_outputs(shared_assets):
 def test_same_input_same_bytes():
     desc = preset_desc("albedo", "noise.png", bc7_quality=Bc7Quality.FAST)
     assert cook_texture(png_bytes(NOISE), desc).payload == cook_texture(png_bytes(NOISE), desc).payload
+
+
+def test_a_cooked_texture_is_built_by_field_name_only():
+    from oxcook.worker.cook import CookedTexture
+
+    with pytest.raises(TypeError):
+        CookedTexture("a.png", b"OTX1", 3, 4, 4, 1, 1, 3, 62, 0, 0)
+    cooked = CookedTexture(source_id="a.png", payload=b"OTX1", texture_type=3, width=4, height=4, depth=1, array_layers=1, mip_levels=3, format=62, content_hash=0)
+    assert (cooked.width, cooked.flags, cooked.diagnostics) == (4, 0, ())

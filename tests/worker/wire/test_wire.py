@@ -14,7 +14,21 @@ from oxcook.worker.wire import WIRE_VERSION, MeshResult, MeshWork, TextureResult
 
 DESC = preset_desc("albedo", "a.png")
 WARN = ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", "a.png: clamped", "a.png")
-COOKED = CookedTexture("a.png", b"OTX1" + bytes(60), 3, 4, 4, 1, 1, 3, 62, 0xDEADBEEF, 0, (WARN,), {"decode": 1.5})
+COOKED = CookedTexture(
+    source_id="a.png",
+    payload=b"OTX1" + bytes(60),
+    texture_type=3,
+    width=4,
+    height=4,
+    depth=1,
+    array_layers=1,
+    mip_levels=3,
+    format=62,
+    content_hash=0xDEADBEEF,
+    flags=0,
+    diagnostics=(WARN,),
+    timings_ms={"decode": 1.5},
+)
 LEVEL = {"texels": 16, "colour_sse": 12.0, "colour_samples": 48, "alpha_sse": 3.0, "alpha_samples": 16, "passing": 9, "peak": 255.0}
 SUMS = QualitySums.from_plain({"format": 98, "levels": [list(LEVEL.values())] * 3, "translucent": True, "source_passing": 10, "alpha_cutoff": 0.5, "normals": [16, 4.5, [3, 0, 13]]})
 MESH = MeshBuffers(bytes(72 * 3), bytes(12), (0.0, -1.0, 0.5), (1.0, 1.0, 2.0), 3, 3)
@@ -35,6 +49,11 @@ MESSAGES = [
 def _altered(message, **fields) -> bytes:
     plain = msgpack.unpackb(encode(message), raw=False)
     return msgpack.packb({**plain, **fields}, use_bin_type=True)
+
+
+def _altered_cooked(message, **fields) -> bytes:
+    plain = msgpack.unpackb(encode(message), raw=False)
+    return msgpack.packb({**plain, "cooked": {**plain["cooked"], **fields}}, use_bin_type=True)
 
 
 @pytest.mark.parametrize("message", MESSAGES, ids=lambda m: type(m).__name__)
@@ -78,16 +97,16 @@ def _raw(**fields) -> bytes:
         (_raw(v=WIRE_VERSION + 1, kind="texture-work"), "wire version"),
         (_raw(v=WIRE_VERSION, kind="pickle"), "unknown message kind"),
         (_raw(v=WIRE_VERSION, kind="texture-result", key="k", source_id="a"), "exactly one of cooked and error"),
-        (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc={"nope": 1}, sources=[b"x"]), "bad texture settings"),
+        (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc={"nope": 1}, sources=[b"x"]), r"desc: missing \[\], unknown \['nope'\]"),
         (_raw(v=WIRE_VERSION, kind="texture-work", key="k", source_id="a", desc=DESC.to_dict(), sources=["not bytes"]), "wrong type"),
         (_raw(v=WIRE_VERSION, kind="texture-work", key=5, source_id="a", desc=DESC.to_dict(), sources=[b"x"]), "wrong type"),
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "<f4", "shape": [9, 3], "data": b"1234"}}), "does not match"),
         (_raw(v=WIRE_VERSION, kind="mesh-work", key="k", source_id="a", arrays={"positions": {"dtype": "|O", "shape": [1], "data": b"12345678"}}), "not numeric"),
         (_raw(v=WIRE_VERSION, kind="mesh-result", key="k", source_id="a", extra=1), "unknown"),
         (_altered(MESSAGES[0], quality="yes"), "wrong type"),
-        (_altered(MESSAGES[8], quality={"format": 98}), "quality: quality sums must be a map"),
-        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[1, 2, 3]]}), "list of 7 numbers"),
-        (_altered(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[-1, 0, 0, 0, 0, 0, 0]]}), "non-negative"),
+        (_altered_cooked(MESSAGES[8], quality={"format": 98}), "cooked.quality: quality sums must be a map"),
+        (_altered_cooked(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[1, 2, 3]]}), "list of 7 numbers"),
+        (_altered_cooked(MESSAGES[8], quality={**SUMS.to_plain(), "levels": [[-1, 0, 0, 0, 0, 0, 0]]}), "non-negative"),
     ],
 )
 def test_decoder_refuses(data, reason):
