@@ -23,7 +23,8 @@ from ._config import Config
 from ._errors import EXIT_FOR_CODE, EXIT_INPUT_FAILED, OutputWriteError
 from ._job import JobContext, JobScope, ProgressSink
 from ._types import ImportJobId, ImportPhase, ImportReport
-from .backends import ComputeBackend, LocalBackend
+from . import backends
+from .backends import ComputeBackend
 from .cache import CookCache
 from .emit import ImportSession
 from .importers import Importer
@@ -61,7 +62,7 @@ class AsyncImporter:
         if self.backend.name == "local":
             return self.backend
         if self._recook_backend is None:
-            backend = LocalBackend(workers=self.config.thread_pool_size, memory_budget=self.config.memory_budget)
+            backend = backends.LocalBackend(workers=self.config.thread_pool_size, memory_budget=self.config.memory_budget)
             backend.warm_up()
             self._recook_backend = backend
         return self._recook_backend

@@ -17,7 +17,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxcook.worker import run_work
 from oxcook.worker.cache import CorruptEntry, read_entry, texture_key
 from oxcook.worker.wire import MeshResult, Result, TextureResult
 
@@ -61,6 +60,8 @@ def audit_entry(key: str, data: bytes) -> Finding:
         return Finding(key, UNAUDITED, result.source_id, who, f"its source {exc.filename} cannot be read ({exc.strerror or exc})")
     if texture_key([hashlib.sha256(s).digest() for s in sources], recipe.desc, recipe.encoder_target).digest != key:
         return Finding(key, UNAUDITED, result.source_id, who, f"its source changed since it was cooked ({', '.join(recipe.paths)})")
+    from oxcook.worker import run_work  # the cooker (numpy, Pillow, the encoder) only for an audit: a cook's imports stay light
+
     here = run_work(dataclasses.replace(recipe, sources=sources, paths=()))
     if not here.ok:
         return Finding(key, UNAUDITED, result.source_id, who, f"a cook here failed: {here.error.message}")

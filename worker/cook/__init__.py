@@ -49,7 +49,7 @@ _EXPORTS: dict[str, str | tuple[str, str]] = {
     "apply_content_processing": "._stages",
     "convert_to_output_format": "._stages",
     "convert_to_working_format": "._stages",
-    "cook_cost": "._stages",
+    "cook_cost": "._budget",
     "cook_texture": "._stages",
     "cook_texture_layers": "._stages",
     "decode_source": "._stages",

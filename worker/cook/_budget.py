@@ -32,7 +32,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from oxcook.formats import FORMAT_INFO, Format
+
 from .._errors import TextureImportError, TextureImportErrorCode
+from ._desc import HdrHandling, MipPolicy, TextureImportDesc
 from ._rows import BAND_ROWS, BATCH_PIXELS, CHUNK_ROWS
 
 _DECODER_COPIES = 2  # the decoded array and the decoder's own buffer (or a conversion) at the moment of handing over
@@ -106,6 +109,15 @@ class CookCost:
         encoded_together = min(pixels, max(width * BAND_ROWS, BATCH_PIXELS))  # worker.cook._bands.LevelEncoder's batch
         payload = self.payload_bytes(width, height, float_source=float_source) * _PAYLOAD_COPIES
         return int(file_bytes * self.layers + pixels * per_pixel + payload + width * _WORK_ROWS + encoded_together * _ENCODER_BYTES)
+
+
+def cook_cost(desc: TextureImportDesc) -> CookCost:
+    """What the memory estimate of cooking ``desc`` needs besides the header (a float source kept as float becomes RGBA32F: counted)."""
+    info = FORMAT_INFO[Format(desc.output_format)]
+    per_texel = info.bytes_per_block / (info.block_size * info.block_size)
+    float_texel = 16.0 if desc.hdr_handling == HdrHandling.KEEP_FLOAT else per_texel
+    holds = desc.preserve_alpha_coverage and desc.mip_policy != MipPolicy.NONE
+    return CookCost(per_texel, max(per_texel, float_texel), holds, max(1, desc.array_layers))
 
 
 def check_budget(

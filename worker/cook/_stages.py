@@ -49,7 +49,6 @@ from typing import Sequence
 import numpy as np
 
 from oxcook.formats import (
-    FORMAT_INFO,
     Format,
     PayloadFlags,
     PayloadWriter,
@@ -59,14 +58,13 @@ from oxcook.formats import (
 )
 
 from ._bands import Bands, LevelEncoder, Placed, chain_weight, split_bands
-from ._budget import CookCost
+from ._budget import cook_cost
 from ._color import samples_to_float
 from ._types import CookedTexture, CookPlan
 from ._desc import (
     FLOAT_FORMATS,
     ColorSpace,
     HdrHandling,
-    MipPolicy,
     TextureImportDesc,
     TextureIntent,
     mip_levels_for,
@@ -111,15 +109,6 @@ def decode_source(source: bytes, desc: TextureImportDesc, source_id: str | None 
     if desc.flip_y_on_decode:
         decoded = DecodedImage(np.ascontiguousarray(decoded.pixels[::-1]), decoded.source_format)
     return decoded
-
-
-def cook_cost(desc: TextureImportDesc) -> CookCost:
-    """What the memory estimate of cooking ``desc`` needs besides the header (a float source kept as float becomes RGBA32F: counted)."""
-    info = FORMAT_INFO[Format(desc.output_format)]
-    per_texel = info.bytes_per_block / (info.block_size * info.block_size)
-    float_texel = 16.0 if desc.hdr_handling == HdrHandling.KEEP_FLOAT else per_texel
-    holds = desc.preserve_alpha_coverage and desc.mip_policy != MipPolicy.NONE
-    return CookCost(per_texel, max(per_texel, float_texel), holds, max(1, desc.array_layers))
 
 
 def plan_cook(desc: TextureImportDesc, decoded: DecodedImage, source_id: str | None = None) -> CookPlan:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import importlib
 import logging
 import os
 import threading
@@ -43,7 +44,6 @@ from celery import Celery, signals
 from . import keys
 from ..cache import CorruptEntry, lacks_quality, open_shared_tier, pack_entry, readdress, unpack_entry, UnusableEntry
 from ._envelope import envelope_problem
-from .._captured_output import run_work_noting_output
 from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encoded, error_result, peek_version
 from ._worker_log import quiet_handlers, stopping
 from .redis_clients import bulk_client
@@ -215,6 +215,20 @@ def serve(argv: list[str]) -> WorkerStopped:
         signals.worker_shutting_down.disconnect(asked)
     code = workers[-1].exitcode if workers else 1
     return WorkerStopped(int(code or 0), requests[0] if requests else None)
+
+def run_work_noting_output(work: Work, cancel=None) -> Result:
+    """Cook ``work`` (``worker.run_work``, its output noted): the cooker is imported on first use, so a coordinator
+    that loads this app to publish tasks never imports it; a worker imports it before its pool starts (:func:`_load_cooker`)."""
+    from .._captured_output import run_work_noting_output as run
+
+    return run(work, cancel=cancel)
+
+
+@signals.worker_init.connect
+def _load_cooker(sender=None, **_) -> None:
+    """Import the cooker in the worker's main process, before its pool forks: no task imports it."""
+    importlib.import_module("oxcook.worker._captured_output")
+
 
 _redis: redis.Redis | None = None
 

@@ -1,4 +1,4 @@
-"""The local pool's processes start ready to cook and never import the coordinator."""
+"""The local pool's processes start ready to cook and never import the coordinator; a farm cook never imports the cooker."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from oxcook.coordinator.backends._fork_server import PRELOAD, pool_context
+from tests.farm_fixtures import REPO, CeleryWorker, RedisServer
 
 _PROBE = "sorted(m for m in __import__('sys').modules if m.startswith(('oxcook.coordinator', 'oxcook.worker', 'celery')))"
 
@@ -47,6 +48,35 @@ def test_a_farm_cook_does_not_start_the_fork_server(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "fork server started" not in out.stdout, out.stderr
+
+
+# what only cooking needs (decoders, the encoder, numpy's arrays): the coordinator of a farm cook leaves them to the workers
+_COOKER = ("PIL", "oxcook.worker._tasks", "oxcook.worker._captured_output", "oxcook.worker.cook._stages", "oxcook.worker.cook._imaging")
+
+
+def test_a_farm_cook_imports_nothing_of_the_cooker(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(3):
+        Image.new("RGB", (32, 32), (i * 80, 40, 200)).save(src / f"t{i}_albedo.png")
+    server = RedisServer(tmp_path)
+    worker = CeleryWorker(server.url, "imports", tmp_path / "worker.log")
+    try:
+        code = (
+            "import atexit, sys, oxcook.coordinator.__main__ as m\n"
+            f"atexit.register(lambda: print('cooker:', sorted(set({_COOKER!r}) & set(sys.modules)), flush=True))\n"
+            f"sys.argv = ['oxcook', 'cook', {str(src)!r}, '-o', {str(tmp_path / 'out')!r}, '--progress', 'none', '--broker', {server.url!r}]\n"
+            "m.main()\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    finally:
+        worker.stop()
+        server.stop()
+    assert out.returncode == 0, out.stderr
+    assert "3/3 textures cooked" in out.stderr + out.stdout
+    assert "cooker: []" in out.stdout.splitlines(), out.stdout
 
 
 _LEAVE = (

@@ -163,3 +163,19 @@ def test_a_bad_texture_logs_one_line_and_a_cancelled_job_no_revoke_warnings(tmp_
     finally:
         worker.stop()
         server.stop()
+
+
+def test_the_app_loads_the_cooker_only_in_a_worker_before_its_pool_starts():
+    """A coordinator loads the app to publish tasks and never imports the cooker; a worker imports it at ``worker_init``,
+    before its prefork pool forks, so no task imports it."""
+    code = (
+        "import sys\n"
+        "from celery import signals\n"
+        "import oxcook.worker.farm.celery_app\n"
+        "cooker = ('oxcook.worker._captured_output', 'oxcook.worker._tasks', 'oxcook.worker.cook._stages', 'PIL')\n"
+        "print(sorted(m for m in cooker if m in sys.modules))\n"
+        "signals.worker_init.send(sender=None)\n"
+        "print(sorted(m for m in cooker if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.stdout.splitlines() == ["[]", "['PIL', 'oxcook.worker._captured_output', 'oxcook.worker._tasks', 'oxcook.worker.cook._stages']"], out.stderr
