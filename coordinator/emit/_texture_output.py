@@ -8,7 +8,8 @@ A cooked texture (a worker's result: its levels, laid out as its row says) reach
   one), the bytes by position later, its files at ``finalize``.
 
 The default is the engine's loose-cooked container: :class:`EnginePacker` (the engine's texture payload,
-which the worker writes as it encodes, so megabytes are never copied to be packed) and
+which the worker writes as it encodes, so megabytes are never copied to be packed; another packer reads the
+levels from it at the offsets its layout gives, ``formats.parse_payload``) and
 ``LooseCookedTextures`` (``textures.table``/``textures.data`` and the ``.otex`` sidecars). A second target
 (KTX2/DDS files, the engine's PAK) is one packer and one writer; :class:`ImportSession` takes the factory
 of its output (``texture_output``).
