@@ -120,7 +120,7 @@ async def _session(root, body):
     return session, report, result
 
 
-def test_texture_emitter_indices_dedup_alignment_and_sidecars(tmp_path):
+def test_texture_output_indices_dedup_alignment_and_sidecars(tmp_path):
     a, b = _cooked(1), _cooked(2, 32)
 
     def body(session):
