@@ -29,9 +29,8 @@ import sys
 import time
 
 from oxcook.worker import run_work
-from oxcook.worker.cache import readdress
 from oxcook.worker.cook import HEADER_BYTES, image_size
-from oxcook.worker.wire import TextureResult, TextureWork, decode, encode
+from oxcook.worker.wire import TextureResult, TextureWork, answer, decode, encode
 from oxcook.worker.farm import celery_app
 
 SIM_DIR = os.environ.get("OXCOOK_SIM_DIR", "")
@@ -70,7 +69,7 @@ def sleepy(work, cancel=None):
     end = time.time()
     with open(os.path.join(SIM_DIR, f"times-{os.getpid()}.txt"), "a") as fh:
         fh.write(f"{start:.6f} {end:.6f}\n")
-    return dataclasses.replace(readdress(kept, work), cook_ms=(end - start) * 1000.0)
+    return dataclasses.replace(answer(work, kept), cook_ms=(end - start) * 1000.0)
 
 
 def serve_threads(argv: list[str]) -> int:

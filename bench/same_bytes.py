@@ -78,9 +78,21 @@ def _load_worker(tree: Path):
     return sys.modules["oxcook.worker"]
 
 
+def _cook_room(worker) -> tuple:
+    """The worker's ``cook`` room, where the checkout has one."""
+    import importlib
+
+    try:
+        return (importlib.import_module(worker.__name__ + ".cook"),)
+    except ImportError:
+        return ()
+
+
 def _cook(job: tuple[str, str, str, int]) -> str:
-    w = _WORKER
-    Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc = w.Bc7Quality, w.TextureImportError, w.cook_texture, w.join_texture_parts, w.preset_desc
+    rooms = (*_cook_room(_WORKER), _WORKER)  # the cook's names: in the worker's ``cook`` room where it has one
+    Bc7Quality, TextureImportError, cook_texture, join_texture_parts, preset_desc = (
+        next(getattr(room, name) for room in rooms if hasattr(room, name)) for name in ("Bc7Quality", "TextureImportError", "cook_texture", "join_texture_parts", "preset_desc")
+    )
     path, preset, quality, parts = job
     desc = preset_desc(preset, path)
     if desc.bc7_quality != Bc7Quality.NONE:

@@ -26,7 +26,7 @@ from ._types import ImportJobId, ImportPhase, ImportReport
 from . import backends
 from .backends import ComputeBackend
 from .cache import CookCache
-from .emit import ImportSession
+from .emit import ImportSession, TextureOutputFactory, loose_cooked_textures
 from .importers import Importer
 from .pipelines import ResultVerifier
 
@@ -50,9 +50,10 @@ class JobEntry:
 class AsyncImporter:
     """Owns the compute backend and runs jobs; lives on the import loop."""
 
-    def __init__(self, backend: ComputeBackend, config: Config) -> None:
+    def __init__(self, backend: ComputeBackend, config: Config, *, texture_output: TextureOutputFactory = loose_cooked_textures) -> None:
         self.backend = backend
         self.config = config
+        self._texture_output = texture_output  # where each job's cooked textures go (the loose-cooked container by default)
         self._slots = asyncio.Semaphore(config.max_concurrent_jobs) if config.max_concurrent_jobs > 0 else None
         self.cache = CookCache(config.cache) if config.cache.enabled else None
         self._recook_backend: ComputeBackend | None = None
@@ -86,6 +87,7 @@ class AsyncImporter:
             io_threads=self.config.texture_pipeline_workers,
             rebuild_invalid=request.options.rebuild_invalid_root,
             ignore_record=request.options.ignore_record,
+            texture_output=self._texture_output,
         )
         verifier = ResultVerifier(self.config.verify_results, self._recooker, session.add_diagnostic, self.cache) if self.config.verify_results > 0 else None
         job = JobContext(entry.job_id, entry.scope, session, self.config, self.backend, entry.on_progress, self.cache, verifier)

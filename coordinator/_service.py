@@ -24,6 +24,7 @@ from ._config import Config
 from ._job import JobScope
 from ._types import ImportJobId, ImportProgress, ImportReport, ImportRequest, TextureImportRequest
 from .backends import ComputeBackend, open_backend
+from .emit import TextureOutputFactory, loose_cooked_textures
 from .importers import Importer, TextureSetImporter, detect_format, importer_for
 
 CompletionCallback = Callable[[ImportJobId, ImportReport], None]
@@ -132,11 +133,20 @@ class ImportService:
     """Submit imports from any thread; results arrive through callbacks.
 
     Use as a context manager, or call :meth:`close` (blocks until every job has
-    finished or been cancelled).
+    finished or been cancelled). ``texture_output`` makes each job's texture output
+    (``coordinator.emit.TextureOutput``): the engine's loose-cooked container unless given.
     """
 
-    def __init__(self, config: Config | None = None, *, backend: ComputeBackend | None = None, dispatcher: Dispatcher | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        backend: ComputeBackend | None = None,
+        dispatcher: Dispatcher | None = None,
+        texture_output: TextureOutputFactory = loose_cooked_textures,
+    ) -> None:
         self.config = config or Config()
+        self._texture_output = texture_output
         self.dispatcher = dispatcher or DirectDispatcher()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -160,7 +170,7 @@ class ImportService:
                 window=self.config.texture_queue_capacity,
                 priority=self.config.farm_priority,
             )
-        self._importer = AsyncImporter(self._backend, self.config)
+        self._importer = AsyncImporter(self._backend, self.config, texture_output=self._texture_output)
 
     def __enter__(self) -> "ImportService":
         return self

@@ -43,13 +43,13 @@ WORKER_COOK_PUBLIC = {
     "TexturePreset", "validate_pre_decode",
 }  # fmt: skip
 WORKER_WIRE_PUBLIC = {
-    "decode", "encode", "encoded", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
+    "answer", "decode", "encode", "encoded", "error_result", "MAX_CHUNK_ITEMS", "MAX_PARTS", "MeshResult", "MeshWork", "peek_version",
     "Result", "RESULT_FOR", "TextureChunk", "TextureResult", "TextureWork", "WIRE_VERSION", "WireError", "Work",
     "WorkRef",
 }  # fmt: skip
 WORKER_CACHE_PUBLIC = {
     "CacheKey", "CorruptEntry", "FolderTier", "lacks_quality", "MAX_ENTRY_BYTES", "mesh_key", "miss_reason",
-    "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "readdress", "texture_key", "unpack_entry",
+    "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "texture_key", "unpack_entry",
     "OutdatedEntry", "UnusableEntry",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {
@@ -59,7 +59,7 @@ COORDINATOR_PUBLIC = {
     "ImportSession", "ImportSeverity", "Importer", "JobContext", "JobScope", "LocalBackend", "LooseCookedLayout",
     "LooseCookedWriter", "MeshPipeline", "MeshWorkItem", "MeshWorkResult", "OutputWriteError", "PathEscapesRoot",
     "PipelineProgress", "QueueDispatcher", "RangeAllocator", "ResourcePipeline", "ResourceTable", "RootLockedError",
-    "RootUnusableError", "SceneError", "SceneTooLarge", "ServiceClosedError", "SessionClosedError", "TextureEmitter",
+    "RootUnusableError", "SceneError", "SceneTooLarge", "ServiceClosedError", "SessionClosedError", "TextureOutput",
     "TextureImportRequest", "TexturePipeline", "TextureSetImporter", "TextureSettings", "TextureSource",
     "TextureWorkItem", "TextureWorkResult", "confined", "detect_format", "expand_sources", "inspect_root",
     "open_backend", "recover_root", "result_estimate", "summary_dict", "WorkerResultMismatch",

@@ -114,15 +114,15 @@ def _distinct_lines(lines: list[str]) -> tuple[list[str], int]:
 
 
 def with_decoder_output(result: Result, lines: list[str], dropped: int) -> Result:
-    """``result`` with what the decoder said while it cooked: warnings of a cooked texture, part of a failure's message."""
+    """``result`` with what the decoder said while it cooked: warnings of a cooked texture (naming no source, as all
+    it says of its source), part of a failure's message."""
     if not lines or not isinstance(result, TextureResult):
         return result
-    sid = result.source_id
     if result.cooked is None:
         error = dataclasses.replace(result.error, message=f"{result.error.message} (the decoder warned: {'; '.join(lines)})")
         return dataclasses.replace(result, error=error)
-    notes = [f"{sid}: the decoder warned: {line}" for line in lines]
+    notes = [f"the decoder warned: {line}" for line in lines]
     if dropped:
-        notes.append(f"{sid}: the decoder warned more ({dropped} bytes not kept)")
-    extra = tuple(ImportDiagnostic(ImportSeverity.WARNING, DECODER_WARNING, note, sid) for note in notes)
+        notes.append(f"the decoder warned more ({dropped} bytes not kept)")
+    extra = tuple(ImportDiagnostic(ImportSeverity.WARNING, DECODER_WARNING, note) for note in notes)
     return dataclasses.replace(result, cooked=dataclasses.replace(result.cooked, diagnostics=result.cooked.diagnostics + extra))

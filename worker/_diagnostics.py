@@ -24,14 +24,18 @@ class ImportDiagnostic:
     Attributes:
         severity: how bad it is.
         code: a stable kebab-case code (``texture-decode-failed``, ``texture-nonfinite-clamped``).
-        message: human text; names the source.
-        source_id: the source it is about ("" for job-level messages).
+        message: human text; names the source (but in what a cook says of its source: :meth:`about` names it).
+        source_id: the source it is about ("" for job-level messages, and in what a cook says of its source).
     """
 
     severity: ImportSeverity
     code: str
     message: str
     source_id: str = ""
+
+    def about(self, source_id: str) -> "ImportDiagnostic":
+        """This diagnostic about ``source_id``: its message names it (what a cook says of its source names none)."""
+        return ImportDiagnostic(self.severity, self.code, f"{source_id}: {self.message}", source_id)
 
     def to_dict(self) -> dict[str, str]:
         return {"severity": self.severity.value, "code": self.code, "message": self.message, "source_id": self.source_id}

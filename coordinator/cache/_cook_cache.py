@@ -36,7 +36,6 @@ from oxcook.worker.cache import (
     miss_reason,
     open_shared_tier,
     pack_entry,
-    readdress,
     texture_key,
     unpack_entry,
 )
@@ -51,6 +50,9 @@ FILE_UNUSABLE, UNWRITABLE = "cache-file-unusable", "cache-unwritable"
 
 @dataclass(frozen=True)
 class Lookup:
+    """The cache's answer for a work item: on a hit, the entry's result, kept under its cache key (what it holds names
+    no source: whoever asked places it under its own id)."""
+
     result: TextureResult | MeshResult | None
     status: str  # "hit" | "miss" | "off"
     reason: str = ""  # why it missed
@@ -163,7 +165,7 @@ class CookCache:
             if tier is self.shared and self.local is not None:
                 self._put(self.local, key.digest, data)
             self._remember(work, key)
-            return Lookup(readdress(result, work), "hit")
+            return Lookup(result, "hit")
         with self._lock:
             previous = self._records.get(self.identity(work))
         if corrupt or outdated or unmeasured:

@@ -1,6 +1,7 @@
 """Emission: the session, the emitters, and everything that touches the cooked root's files.
 
-``ImportSession`` hands out the emitters (texture, buffer, asset); they reserve
+``ImportSession`` hands out the texture output (``_texture_output``: a packer and a writer, the
+engine's loose-cooked container by default) and the emitters (buffer, asset); they reserve
 rows and 256-aligned ranges at once (pure allocation in ``_allocation``) and
 write payloads by position (``_file_io``); ``LooseCookedWriter`` owns the root:
 its lock, the crash journal, repair, and the index written last, then the
@@ -29,8 +30,15 @@ from ._record_file import stamp_from as stamp_from
 from ._record_file import stamp_of as stamp_of
 from ._session import ImportSession as ImportSession
 from ._session import SessionClosedError as SessionClosedError
-from ._texture_emitter import FALLBACK_INDEX as FALLBACK_INDEX
-from ._texture_emitter import TextureEmitter as TextureEmitter
+from ._loose_textures import LooseCookedTextures as LooseCookedTextures
+from ._loose_textures import loose_cooked_textures as loose_cooked_textures
+from ._texture_output import FALLBACK_INDEX as FALLBACK_INDEX
+from ._texture_output import EnginePacker as EnginePacker
+from ._texture_output import PackedTexture as PackedTexture
+from ._texture_output import TextureOutput as TextureOutput
+from ._texture_output import TextureOutputFactory as TextureOutputFactory
+from ._texture_output import TexturePacker as TexturePacker
+from ._texture_output import TextureWriter as TextureWriter
 from ._writer import LooseCookedWriter as LooseCookedWriter
 
 __all__ = [
@@ -48,7 +56,14 @@ __all__ = [
     "ResourceTable",
     "RootLock",
     "SessionClosedError",
-    "TextureEmitter",
+    "EnginePacker",
+    "LooseCookedTextures",
+    "PackedTexture",
+    "TextureOutput",
+    "TextureOutputFactory",
+    "TexturePacker",
+    "TextureWriter",
+    "loose_cooked_textures",
     "compact_root",
     "confined",
     "cook_versions",

@@ -1,7 +1,8 @@
 """``ImportSession``: per-job output state — lazy emitters, diagnostics, finalize (seed §5).
 
 The session opens the cooked root through a :class:`LooseCookedWriter` (lock,
-repair, journal), hands out emitters on first use, and at ``finalize`` waits
+repair, journal), hands out emitters and the texture output (``texture_output``: the engine's loose-cooked
+container unless the caller gives another) on first use, and at ``finalize`` waits
 for every positional write, appends the tables, writes descriptors and
 sidecars, and writes ``container.index.bin`` last, then the root's build
 record: the previous one's entries with those the importers put in
@@ -27,7 +28,8 @@ from ._asset_emitter import AssetEmitter
 from ._buffer_emitter import BufferEmitter
 from ._file_io import AsyncFileWriter
 from ._record_file import cook_versions
-from ._texture_emitter import TextureEmitter
+from ._loose_textures import loose_cooked_textures
+from ._texture_output import TextureOutput, TextureOutputFactory
 from ._writer import LooseCookedWriter
 
 
@@ -53,6 +55,7 @@ class ImportSession:
         io_threads: int = 2,
         rebuild_invalid: bool = False,
         ignore_record: bool = False,
+        texture_output: TextureOutputFactory = loose_cooked_textures,
     ) -> None:
         self.cooked_root = Path(cooked_root)
         self.layout = layout
@@ -62,7 +65,8 @@ class ImportSession:
         self.record_textures: dict[str, TextureEntry | None] = {}  # this job's build-record entries by source id (None: drop)
         self.record_scenes: dict[str, SceneEntry | None] = {}  # by scene path
         self._io = AsyncFileWriter(io_threads=io_threads)
-        self._texture_emitter: TextureEmitter | None = None
+        self._make_texture_output = texture_output
+        self._texture_output: TextureOutput | None = None
         self._buffer_emitter: BufferEmitter | None = None
         self._asset_emitter: AssetEmitter | None = None
         self.diagnostics: list[ImportDiagnostic] = []
@@ -117,11 +121,12 @@ class ImportSession:
             raise SessionClosedError(f"import session for {self.cooked_root} is {self.state.value}")
 
     @property
-    def texture_emitter(self) -> TextureEmitter:
+    def texture_output(self) -> TextureOutput:
+        """Where this job's cooked textures go (made on first use by the session's ``texture_output`` factory)."""
         self._check_open()
-        if self._texture_emitter is None:
-            self._texture_emitter = TextureEmitter(self._writer, self._io, self.layout)
-        return self._texture_emitter
+        if self._texture_output is None:
+            self._texture_output = self._make_texture_output(self._writer, self._io, self.layout)
+        return self._texture_output
 
     @property
     def buffer_emitter(self) -> BufferEmitter:
@@ -153,15 +158,15 @@ class ImportSession:
             await self._io.drain()
             failpoint("data-written")
             files = []
-            for emitter in (self._texture_emitter, self._buffer_emitter):
+            for emitter in (self._texture_output, self._buffer_emitter):
                 if emitter is not None:
                     files += emitter.finalize()
             await self._io.drain()
             await self._io.fsync_all()
             failpoint("tables-written")
             small_files = {}
-            if self._texture_emitter is not None:
-                small_files.update(self._texture_emitter.sidecar_files())
+            if self._texture_output is not None:
+                small_files.update(self._texture_output.side_files())
             assets = []
             if self._asset_emitter is not None:
                 small_files.update(self._asset_emitter.descriptor_files())

@@ -69,7 +69,7 @@ async def _prune(textures: list[TextureSource], job: "JobContext") -> None:
 def _entry(
     source: TextureSource, index: int, result: TextureWorkResult, is_new: bool, diagnostics, session: ImportSession, figures, why: str = ""
 ) -> TextureReportEntry:
-    row = session.texture_emitter.row(index)
+    row = session.texture_output.row(index)
     return TextureReportEntry(
         source_id=source.source_id,
         index=index,
@@ -261,8 +261,8 @@ async def cook_textures(
         source id → texture index.
     """
     session = job.session
-    emitter = session.texture_emitter
-    emitter.ensure_fallback()
+    output = session.texture_output
+    output.ensure_fallback()
     indices: dict[str, int] = {}
     loop = asyncio.get_running_loop()
     record = session.previous_record
@@ -272,7 +272,7 @@ async def cook_textures(
     why: dict[str, str] = {}
     for source, verdict in zip(textures, verdicts, strict=True):
         entry = record.textures.get(source.source_id) if record is not None else None
-        if verdict.unchanged and entry is not None and 0 < entry.index < len(emitter):
+        if verdict.unchanged and entry is not None and 0 < entry.index < len(output):
             indices[source.source_id] = entry.index
             for diag in source.notes:
                 session.add_diagnostic(diag)
@@ -302,13 +302,13 @@ async def cook_textures(
     def place(result: TextureWorkResult, done: int, pipeline: TexturePipeline) -> None:
         source: TextureSource = result.tag
         diagnostics = source.notes + tuple(d for d in result.diagnostics if d not in source.notes)
-        figures = quality_figures(result.cooked.quality) if result.cooked is not None and result.cooked.quality is not None else None
+        figures = quality_figures(result.quality) if result.quality is not None else None
         if figures is not None:
             diagnostics += gate_failures(source.source_id, figures, source.gates)
         for diag in diagnostics:
             session.add_diagnostic(diag)
         if result.cooked is not None:
-            index, is_new = emitter.emit(result.cooked, source.source_id)
+            index, is_new = output.emit(result.cooked, source.source_id)
             failpoint("texture-emitted")
         else:
             index, is_new = FALLBACK_INDEX, False

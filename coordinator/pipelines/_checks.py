@@ -27,9 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oxcook.formats import (
-    TEXTURE_RESOURCE_DESC,
     VERTEX_STRIDE,
-    Epoch,
     Format,
     PayloadFlags,
     PayloadLayout,
@@ -40,7 +38,6 @@ from oxcook.formats import (
 from oxcook.worker.cook import CookedTexture, MeshBuffers, TextureImportDesc, mip_levels_for
 from oxcook.worker.wire import TextureWork
 
-_ROW = TEXTURE_RESOURCE_DESC[Epoch.B]
 _WORST_BYTES_PER_TEXEL = 16  # RGBA32F
 _BC7 = frozenset({int(Format.BC7_UNORM), int(Format.BC7_UNORM_SRGB)})
 _SHAPE = ("texture_type", "width", "height", "depth", "array_layers", "mip_levels", "format", "flags")
@@ -129,7 +126,7 @@ def texture_result_problem(work: TextureWork, expected: TextureExpectation | Non
     problem = shape_problem(expected, cooked) or quality_problem(work, cooked)
     if problem is not None:
         return problem
-    problems = texture_payload_problems(_ROW.make(data_offset=0, **cooked.row_fields()), cooked.payload, verify_hash=verify_hash)
+    problems = texture_payload_problems(cooked.row, cooked.payload, verify_hash=verify_hash)
     if problems:
         return problems[0]
     reserved = reserved_bc7_blocks(cooked)

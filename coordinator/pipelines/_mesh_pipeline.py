@@ -47,7 +47,7 @@ class MeshPipeline(WorkPipeline[MeshWorkItem, MeshWorkResult]):
     def _work(self, key: str, item: MeshWorkItem) -> MeshWork:
         return MeshWork(key, item.source_id, {n: a for n, a in item.arrays.items() if a is not None}, job=self._job)
 
-    def _outcome(self, item: MeshWorkItem, result: MeshResult, milliseconds: float, lookup: Lookup) -> MeshWorkResult:
+    def _outcome(self, item: MeshWorkItem, work: MeshWork, result: MeshResult, milliseconds: float, lookup: Lookup) -> MeshWorkResult:
         return MeshWorkResult(item.source_id, result.mesh, () if result.error is None else (result.error,), item.tag, lookup.status)
 
     def _problem(self, item: MeshWorkItem, work: MeshWork, result: MeshResult) -> str | None:

@@ -100,8 +100,9 @@ class WorkPipeline(Generic[Item, Outcome]):
         """The typed work message for ``item``."""
         raise NotImplementedError
 
-    def _outcome(self, item: Item, result, milliseconds: float, lookup: Lookup) -> Outcome:
-        """What ``collect`` returns for a typed result (``lookup``: what the cache said)."""
+    def _outcome(self, item: Item, work, result, milliseconds: float, lookup: Lookup) -> Outcome:
+        """What ``collect`` returns for the result of ``work`` (made from ``item``), under the item's id: a hit's
+        result is the cache entry's, kept under its cache key (``lookup``: what the cache said)."""
         raise NotImplementedError
 
     async def _compute(self, item: Item, work) -> Result:
@@ -173,7 +174,7 @@ class WorkPipeline(Generic[Item, Outcome]):
             self._at_cache -= 1
             self._notify()
         if lookup.result is not None and not self._cache.should_verify(key):
-            self._finish(self._outcome(item, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
+            self._finish(self._outcome(item, work, lookup.result, (time.perf_counter() - start) * 1000.0, lookup))
             return
         if key is not None:
             work = dataclasses.replace(work, cache_key=key.digest)  # a worker with a shared tier consults and fills it too
@@ -194,7 +195,7 @@ class WorkPipeline(Generic[Item, Outcome]):
             await asyncio.get_running_loop().run_in_executor(None, store)
             if self._verifier is not None:
                 await self._verifier.published(hosts, key.digest)
-        self._finish(self._outcome(item, result, (time.perf_counter() - start) * 1000.0, lookup))
+        self._finish(self._outcome(item, work, result, (time.perf_counter() - start) * 1000.0, lookup))
 
     async def _look_up(self, item: Item, work) -> tuple[Lookup, CacheKey | None]:
         """The cache's answer for ``work``, in one trip off the loop (hashing the source, reading the entry, checking it)."""

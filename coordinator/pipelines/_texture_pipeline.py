@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from oxcook.formats import TextureType
 from oxcook.worker import ImportDiagnostic, default_encoder_target
-from oxcook.worker.cook import HEADER_BYTES, CookedTexture, TextureImportDesc, image_size, join_texture_parts, split_worth
+from oxcook.worker.cook import HEADER_BYTES, CookedTexture, QualitySums, TextureImportDesc, image_size, join_texture_parts, split_worth
 from oxcook.worker.wire import MAX_PARTS, TextureResult, TextureWork, error_result
 
 from .._config import SPLIT_ABOVE
@@ -58,8 +58,11 @@ class TextureWorkItem:
     size: tuple[int, int] | None = None  # (width, height) from its header, where the caller read it: what a split is planned from and every result is checked against (read here if not given)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TextureWorkResult:
+    """A texture's outcome under the id of the item that asked for it (``cooked`` names no source; ``diagnostics`` name
+    this one): what its placement needs."""
+
     source_id: str
     cooked: CookedTexture | None
     diagnostics: tuple[ImportDiagnostic, ...] = ()
@@ -69,6 +72,7 @@ class TextureWorkResult:
     cache: str = "off"  # "hit" | "miss" | "off"
     miss_reason: str = ""
     parts: int = 1  # processes or farm workers its cook was split across
+    quality: QualitySums | None = None  # what its quality figures are made of, when the cook asked for them
 
     @property
     def success(self) -> bool:
@@ -105,13 +109,26 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
             quality=self.quality,
         )
 
-    def _outcome(self, item: TextureWorkItem, result: TextureResult, milliseconds: float, lookup: Lookup) -> TextureWorkResult:
+    def _outcome(self, item: TextureWorkItem, work: TextureWork, result: TextureResult, milliseconds: float, lookup: Lookup) -> TextureWorkResult:
+        cooked = result.cooked
         cook_ms = 0.0 if lookup.status == "hit" and result is lookup.result else result.cook_ms
         queue_ms = max(milliseconds - cook_ms, 0.0)
-        diagnostics = result.cooked.diagnostics if result.cooked is not None else (result.error,)
-        parts = self._split.pop(result.key, 1)
-        self._place.pop(result.key, None)
-        return TextureWorkResult(item.source_id, result.cooked, diagnostics, item.tag, cook_ms, queue_ms, lookup.status, lookup.reason, parts)
+        diagnostics = tuple(d.about(item.source_id) for d in cooked.diagnostics) if cooked is not None else (result.error,)
+        parts = self._split.pop(work.key, 1)
+        self._place.pop(work.key, None)
+        quality = cooked.quality if cooked is not None and work.quality else None
+        return TextureWorkResult(
+            source_id=item.source_id,
+            cooked=cooked,
+            diagnostics=diagnostics,
+            tag=item.tag,
+            cook_ms=cook_ms,
+            queue_ms=queue_ms,
+            cache=lookup.status,
+            miss_reason=lookup.reason,
+            parts=parts,
+            quality=quality,
+        )
 
     async def _compute(self, item: TextureWorkItem, work: TextureWork) -> TextureResult:
         self._busy += 1
@@ -183,7 +200,7 @@ class TexturePipeline(WorkPipeline[TextureWorkItem, TextureWorkResult]):
         return item.size is not None and len(result.cooked.payload) <= _INLINE_CHECK_BYTES
 
     def _refused(self, item: TextureWorkItem, diagnostic: ImportDiagnostic) -> TextureWorkResult:
-        return TextureWorkResult(item.source_id, None, (diagnostic,), item.tag)
+        return TextureWorkResult(source_id=item.source_id, cooked=None, diagnostics=(diagnostic,), tag=item.tag)
 
     def _recipe(self, item: TextureWorkItem, work: TextureWork, digest: str) -> TextureWork | None:
         paths = work.paths or item.paths

@@ -24,8 +24,8 @@ def test_decoder_output_is_the_textures_warning(tmp_path, capfd):
     result = cook_in_this_process(tmp_path, "iccp_albedo.png", png_with_chunk(pixels, b"iCCP", ICCP_TOO_SHORT))
     assert result.ok
     (said,) = [d for d in result.cooked.diagnostics if d.code == "texture-decoder-warning"]
-    assert said.severity.value == "warning" and said.source_id == "iccp_albedo.png"
-    assert said.message == "iccp_albedo.png: the decoder warned: PNG warning: iCCP: too short"
+    assert said.severity.value == "warning" and said.source_id == ""  # the placement names it (ImportDiagnostic.about)
+    assert said.about("iccp_albedo.png").message == "iccp_albedo.png: the decoder warned: PNG warning: iCCP: too short"
     assert capfd.readouterr().err == ""  # nothing reached the process's own stderr
 
     clean = cook_in_this_process(tmp_path, "clean_albedo.png", png_bytes(pixels))
@@ -38,6 +38,6 @@ def test_decoder_output_is_bounded(tmp_path, capfd):
     result = cook_in_this_process(tmp_path, "noisy_albedo.png", png[:33] + bad_crc + png[33:])  # 400 distinct lines, ~12 KB
     said = [d for d in result.cooked.diagnostics if d.code == "texture-decoder-warning"]
     assert len(said) == 9, [d.message for d in said]
-    assert said[0].message == "noisy_albedo.png: the decoder warned: PNG warning: prAA: CRC error"
-    assert said[-1].message.startswith("noisy_albedo.png: the decoder warned more (") and "bytes not kept" in said[-1].message
+    assert said[0].message == "the decoder warned: PNG warning: prAA: CRC error"
+    assert said[-1].message.startswith("the decoder warned more (") and "bytes not kept" in said[-1].message
     assert capfd.readouterr().err == ""

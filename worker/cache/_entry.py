@@ -2,7 +2,7 @@
 
 ::
 
-    "OXCE"  u8 version=3  32-byte SHA-256 of the rest  u32 meta length  meta  body
+    "OXCE"  u8 version=4  32-byte SHA-256 of the rest  u32 meta length  meta  body
     meta: msgpack map {"key": str, "cooked_by": str, "recipe": bytes (a wire-encoded TextureWork naming its paths), optional}
     body: a TextureResult or MeshResult, wire-encoded: the bytes it crossed its last hop in
 
@@ -38,7 +38,7 @@ import msgpack
 from ..wire import MeshResult, MeshWork, TextureResult, TextureWork, WireError, decode, encode, encoded
 
 MAGIC = b"OXCE"
-VERSION = 3
+VERSION = 4
 _HEADER = len(MAGIC) + 1 + 32
 _META_LENGTH = struct.Struct("<I")
 
@@ -64,23 +64,6 @@ def lacks_quality(result: TextureResult | MeshResult, work: TextureWork | MeshWo
     """Whether ``result`` (a cached texture cooked without its quality figures) cannot serve ``work``, which asks
     for them: it is cooked again, and the new entry, with them, serves both kinds of cook."""
     return isinstance(work, TextureWork) and work.quality and result.cooked is not None and result.cooked.quality is None
-
-
-def readdress(result: TextureResult | MeshResult, work: TextureWork | MeshWork) -> TextureResult | MeshResult:
-    """A cached result re-addressed to ``work`` (its key and name; diagnostics name this source; no quality
-    sums when ``work`` asks for none)."""
-    if isinstance(result, MeshResult):
-        return dataclasses.replace(result, key=work.key, source_id=work.source_id, lease="", cook_ms=0.0)
-    cooked = result.cooked
-    if not work.quality:
-        cooked = dataclasses.replace(cooked, quality=None)
-    old = cooked.source_id
-    diagnostics = tuple(
-        dataclasses.replace(d, source_id=work.source_id, message=work.source_id + d.message[len(old) :] if d.message.startswith(old) else d.message)
-        for d in cooked.diagnostics
-    )
-    cooked = dataclasses.replace(cooked, source_id=work.source_id, diagnostics=diagnostics)
-    return dataclasses.replace(result, key=work.key, source_id=work.source_id, cooked=cooked, lease="", cook_ms=0.0)
 
 
 def pack_entry(result: TextureResult | MeshResult, *, key: str, cooked_by: str = "", recipe: TextureWork | None = None) -> bytes:

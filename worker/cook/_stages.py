@@ -155,13 +155,14 @@ class SourceFacts:
     renormalize: bool = False  # level 0's normals are off unit length, so they are renormalised
     changed: bool = False  # content processing changes level 0 (its source bytes are not mip 0)
 
-    def diagnostics(self, source_id: str) -> list[ImportDiagnostic]:
+    def diagnostics(self) -> list[ImportDiagnostic]:
+        """What these facts say of the source, naming none (``ImportDiagnostic.about`` names it)."""
         found = []
         if self.nonfinite:
-            found.append(ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", f"{source_id}: {self.nonfinite} NaN/Inf samples clamped", source_id))
+            found.append(ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", f"{self.nonfinite} NaN/Inf samples clamped"))
         if self.beyond_half:
-            message = f"{source_id}: {self.beyond_half} samples beyond ±{HALF_MAX:.0f} (the 16-bit float range) clamped to it"
-            found.append(ImportDiagnostic(ImportSeverity.WARNING, "texture-hdr-clamped", message, source_id))
+            message = f"{self.beyond_half} samples beyond ±{HALF_MAX:.0f} (the 16-bit float range) clamped to it"
+            found.append(ImportDiagnostic(ImportSeverity.WARNING, "texture-hdr-clamped", message))
         return found
 
 
@@ -195,7 +196,7 @@ def convert_to_working_format(decoded: DecodedImage, plan: CookPlan) -> WorkingI
     """
     if decoded.is_float:
         work, bad, beyond = float_rows(decoded.pixels, plan)
-        return WorkingImage(work, None, SourceFacts(bad, beyond).diagnostics(plan.source_id))
+        return WorkingImage(work, None, SourceFacts(bad, beyond).diagnostics())
     base_u8 = decoded.pixels if decoded.pixels.dtype == np.uint8 else None
     return WorkingImage(working_rows(decoded.pixels, plan), base_u8, [])
 
@@ -257,7 +258,6 @@ def pack_subresources(
     layout = compute_layout(texture_type, plan.output_format, plan.width, plan.height, array_layers=len(layers), mip_levels=plan.mip_levels)
     payload, digest = pack_payload(layout, [sub for layer in layers for sub in layer], flags=plan.flags)
     return CookedTexture(
-        source_id=plan.source_id,
         payload=payload,
         texture_type=int(texture_type),
         width=plan.width,
@@ -406,7 +406,7 @@ def cook_texture_layers(
         sink = run if run is not None else Placed(writer, i, plan.mip_levels)
         _cook_layer(decoded, desc, plan, facts, sink.emit, timings, part, cancel, meter)
         del decoded
-        diagnostics.extend(facts.diagnostics(sid))
+        diagnostics.extend(facts.diagnostics())
     if run is not None:
         payload, digest = run.run(), 0
     else:
@@ -414,7 +414,6 @@ def cook_texture_layers(
         payload, digest = writer.finish()
         timings["pack_subresources"] = (clock() - start) * 1000.0
     return CookedTexture(
-        source_id=sid,
         payload=payload,
         texture_type=int(desc.texture_type),
         width=plan.width,

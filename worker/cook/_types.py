@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from oxcook.formats import Format, PayloadFlags, compression_type_for
+from oxcook.formats import TEXTURE_RESOURCE_DESC, Epoch, Format, PayloadFlags, compression_type_for
 
 from .._diagnostics import ImportDiagnostic
 
@@ -31,9 +32,10 @@ class CookPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class CookedTexture:
-    """A cooked payload and the table-row fields that describe it."""
+    """A cooked payload and the table-row fields that describe it; it names no source (the same bytes cooked under
+    any name are one cooked texture, so a cache entry of it serves them all): what it says of its source
+    (``diagnostics``) names none, and whoever places it names it (``ImportDiagnostic.about``)."""
 
-    source_id: str
     payload: bytes
     texture_type: int
     width: int
@@ -56,9 +58,11 @@ class CookedTexture:
     def compression_type(self) -> int:
         return compression_type_for(self.format)
 
-    def row_fields(self) -> dict:
-        """``TextureResourceDesc`` fields except ``data_offset`` (the emitter places it)."""
-        return dict(
+    @cached_property
+    def row(self):
+        """Its ``TextureResourceDesc`` row, built once; ``data_offset`` 0 (the output that places it sets it)."""
+        return TEXTURE_RESOURCE_DESC[Epoch.B].make(
+            data_offset=0,
             size_bytes=self.size_bytes,
             texture_type=self.texture_type,
             compression_type=self.compression_type,

@@ -42,9 +42,9 @@ import redis
 from celery import Celery, signals
 
 from . import keys
-from ..cache import CorruptEntry, lacks_quality, open_shared_tier, pack_entry, readdress, unpack_entry, UnusableEntry
+from ..cache import CorruptEntry, lacks_quality, open_shared_tier, pack_entry, unpack_entry, UnusableEntry
 from ._envelope import envelope_problem
-from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, decode, encoded, error_result, peek_version
+from ..wire import RESULT_FOR, WIRE_VERSION, MeshWork, Result, TextureChunk, TextureWork, WireError, Work, WorkRef, answer, decode, encoded, error_result, peek_version
 from ._worker_log import quiet_handlers, stopping
 from .redis_clients import bulk_client
 
@@ -494,8 +494,10 @@ def _from_shared_cache(work):
     if data is None:
         return None
     try:
-        result = unpack_entry(data, work.cache_key, RESULT_FOR[type(work)])
-        return None if lacks_quality(result, work) else readdress(result, work)
+        found = unpack_entry(data, work.cache_key, RESULT_FOR[type(work)])
+        if lacks_quality(found, work):
+            return None
+        return answer(work, found)
     except CorruptEntry:
         try:
             tier.discard(work.cache_key)

@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str | tuple[str, str]] = {
     "RESULT_FOR": "._messages",
     "TextureChunk": "._messages",
     "TextureResult": "._messages",
+    "answer": "._messages",
     "TextureWork": "._messages",
     "WIRE_VERSION": "._messages",
     "WireError": "._messages",
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, str | tuple[str, str]] = {
 __getattr__, __dir__ = _lazy.lazy_names(globals(), _EXPORTS)
 
 __all__ = [
+    "answer",
     "decode",
     "encode",
     "encoded",

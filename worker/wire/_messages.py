@@ -47,7 +47,7 @@ from ..cook import CookedTexture, DEFAULT_TARGET, MeshBuffers, QualitySums, Text
 from .._diagnostics import ImportDiagnostic, ImportSeverity
 from ._plain import WireError, record_codec
 
-WIRE_VERSION = 7  # what a worker and a coordinator must share: they refuse each other's messages of another version
+WIRE_VERSION = 8  # what a worker and a coordinator must share: they refuse each other's messages of another version
 MAX_PARTS = 64  # the most parts one texture is split into
 MAX_CHUNK_ITEMS = 256  # the most work items one chunk task names
 
@@ -199,6 +199,14 @@ def error_result(work: Work | WorkRef, code: str, message: str) -> Result:
     kind = work.kind if isinstance(work, WorkRef) else type(work)
     diagnostic = ImportDiagnostic(ImportSeverity.ERROR, code, message, work.source_id)
     return RESULT_FOR[kind](work.key, work.source_id, error=diagnostic)
+
+
+def answer(work: Work, found: Result) -> Result:
+    """``work``'s result holding what ``found`` holds (a cache entry's result: the same bytes, whoever they were cooked
+    for — a cooked texture names no source), as a fresh cook of ``work`` would answer it."""
+    if isinstance(work, TextureWork):
+        return TextureResult(work.key, work.source_id, cooked=found.cooked)
+    return MeshResult(work.key, work.source_id, mesh=found.mesh)
 
 
 def encode(message: Work | Result | TextureChunk) -> bytes:

@@ -63,10 +63,10 @@ def test_a_local_cook_with_a_cache_encodes_its_payload_once_per_hop(tmp_path, en
     [entry] = (tmp_path / "cache" / "entries").rglob("*.oxc")
     assert data in entry.read_bytes()
 
-    # and it serves the next cook of the same source, addressed to that cook
+    # and it serves the next cook of the same source as it is: kept under its cache key (the cook places it under its own id)
     again = TextureWork("job2:1", "wall_albedo.png", work.desc, job="job2", paths=work.paths)
     lookup = cache.lookup(again, key)
-    assert lookup.status == "hit" and lookup.result.key == "job2:1" and lookup.result.cooked.payload == payload
+    assert lookup.status == "hit" and lookup.result.key == key.digest and lookup.result.cooked.payload == payload
     assert (lookup.result.lease, lookup.result.cook_ms) == ("", 0.0)
 
 

@@ -56,11 +56,11 @@ def test_session_refuses_use_after_finalize(tmp_path):
     async def scenario():
         session = ImportSession(tmp_path / "root", LooseCookedLayout())
         await session.open()
-        session.texture_emitter.ensure_fallback()
+        session.texture_output.ensure_fallback()
         report = await session.finalize()
         assert report.success
         with pytest.raises(SessionClosedError, match="finalized"):
-            session.texture_emitter
+            session.texture_output
         return report
 
     asyncio.run(scenario())

@@ -120,11 +120,11 @@ async def _session(root, body):
     return session, report, result
 
 
-def test_texture_emitter_indices_dedup_alignment_and_sidecars(tmp_path):
+def test_texture_output_indices_dedup_alignment_and_sidecars(tmp_path):
     a, b = _cooked(1), _cooked(2, 32)
 
     def body(session):
-        emitter = session.texture_emitter
+        emitter = session.texture_output
         first = emitter.emit(a, "a.png")
         second = emitter.emit(b, "b.png")
         again = emitter.emit(a, "a_copy.png")
@@ -141,9 +141,9 @@ def test_texture_emitter_indices_dedup_alignment_and_sidecars(tmp_path):
 
 
 def test_reimport_appends_and_keeps_old_rows(tmp_path):
-    asyncio.run(_session(tmp_path, lambda s: s.texture_emitter.emit(_cooked(1), "a.png")))
+    asyncio.run(_session(tmp_path, lambda s: s.texture_output.emit(_cooked(1), "a.png")))
     size = (tmp_path / LAYOUT.textures_data).stat().st_size
-    _, _, (index, is_new) = asyncio.run(_session(tmp_path, lambda s: s.texture_emitter.emit(_cooked(3), "a.png")))
+    _, _, (index, is_new) = asyncio.run(_session(tmp_path, lambda s: s.texture_output.emit(_cooked(3), "a.png")))
     assert (index, is_new) == (2, True)  # new data, new index; the old row stays
     assert (tmp_path / LAYOUT.textures_data).stat().st_size > size
     assert len(_valid(tmp_path).texture_rows) == 3
@@ -180,17 +180,17 @@ def test_session_emitters_are_lazy_and_closed_after_finalize(tmp_path):
     session, report, _ = asyncio.run(_session(tmp_path, lambda s: None))
     assert report.success and not (tmp_path / LAYOUT.textures_table).exists()  # nothing emitted, no table
     with pytest.raises(SessionClosedError, match="finalized"):
-        session.texture_emitter
+        session.texture_output
 
 
 def test_session_abort_leaves_the_previous_container(tmp_path):
-    asyncio.run(_session(tmp_path, lambda s: s.texture_emitter.emit(_cooked(1), "a.png")))
+    asyncio.run(_session(tmp_path, lambda s: s.texture_output.emit(_cooked(1), "a.png")))
     before = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and ".oxcook" not in p.parts}
 
     async def aborted():
         session = ImportSession(tmp_path, LAYOUT, lock_timeout=5)
         await session.open()
-        session.texture_emitter.emit(_cooked(5, 64), "b.png")
+        session.texture_output.emit(_cooked(5, 64), "b.png")
         return await session.abort("test")
 
     report = asyncio.run(aborted())

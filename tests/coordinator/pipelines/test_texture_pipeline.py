@@ -137,3 +137,37 @@ def test_a_pipeline_keeps_finish_times_for_its_throughput_window_only(monkeypatc
             await backend.close()
 
     assert asyncio.run(cook()) <= 1
+
+
+def test_a_cache_hit_is_answered_under_the_asking_textures_id(tmp_path):
+    """A hit cooked for another texture of the same bytes is this texture's: its diagnostics name the asking
+    texture, never the one it was cooked for; a cook without quality figures reports none from an entry with them."""
+    from oxcook.coordinator.cache import CacheSettings, CookCache
+    from tests.helpers import exr_bytes
+
+    pixels = np.full((8, 8, 4), 1.5, np.float16)
+    pixels[2, 3, 0] = np.nan
+    data = exr_bytes(pixels, tmp_path)
+    desc = preset_desc("hdr-env", "sky.exr")
+
+    async def cook(name, *, quality=True):
+        backend = LocalBackend(workers=1)
+        cache = CookCache(CacheSettings(local=tmp_path / "cache"))
+        try:
+            async with TexturePipeline(backend, capacity=1, job="j", cache=cache, quality=quality) as pipeline:
+                await pipeline.submit(TextureWorkItem(name, desc, sources=(data,)))
+                return await pipeline.collect()
+        finally:
+            cache.close()
+            await backend.close()
+
+    first = asyncio.run(cook("a/sky.exr"))
+    second = asyncio.run(cook("b/other.exr"))
+    third = asyncio.run(cook("c/third.exr", quality=False))
+    assert (first.cache, second.cache, third.cache) == ("miss", "hit", "hit")
+    assert second.cooked.payload == first.cooked.payload and second.source_id == "b/other.exr"
+    for result in (first, second, third):
+        (said,) = result.diagnostics
+        assert said.code == "texture-nonfinite-clamped" and said.source_id == result.source_id
+        assert said.message.startswith(result.source_id + ": ")
+    assert first.quality is not None and second.quality is not None and third.quality is None

@@ -34,12 +34,12 @@ def test_stages_compose_to_cook_texture():
     }
 
 
-def test_cooked_row_fields():
+def test_cooked_row():
     cooked = cook_texture(png_bytes(NOISE), preset_desc("albedo", "noise.png"))
-    row = cooked.row_fields()
-    assert row["format"] == f.Format.BC7_UNORM_SRGB and row["compression_type"] == 7
-    assert (row["width"], row["height"], row["mip_levels"]) == (48, 32, 6)
-    assert row["size_bytes"] == len(cooked.payload)
+    row = cooked.row
+    assert row.format == f.Format.BC7_UNORM_SRGB and row.compression_type == 7
+    assert (row.width, row.height, row.mip_levels, row.data_offset) == (48, 32, 6, 0)
+    assert row.size_bytes == len(cooked.payload) and cooked.row is row  # built once
 
 
 @pytest.mark.parametrize("after_calls", [0, 1, 3, 5, 7])
@@ -146,6 +146,19 @@ def test_a_cooked_texture_is_built_by_field_name_only():
     from oxcook.worker.cook import CookedTexture
 
     with pytest.raises(TypeError):
-        CookedTexture("a.png", b"OTX1", 3, 4, 4, 1, 1, 3, 62, 0, 0)
-    cooked = CookedTexture(source_id="a.png", payload=b"OTX1", texture_type=3, width=4, height=4, depth=1, array_layers=1, mip_levels=3, format=62, content_hash=0)
+        CookedTexture(b"OTX1", 3, 4, 4, 1, 1, 3, 62, 0, 0)
+    cooked = CookedTexture(payload=b"OTX1", texture_type=3, width=4, height=4, depth=1, array_layers=1, mip_levels=3, format=62, content_hash=0)
     assert (cooked.width, cooked.flags, cooked.diagnostics) == (4, 0, ())
+
+
+def test_a_cooked_texture_names_no_source(tmp_path):
+    """The same bytes cooked under two names are one cooked texture: what it says about its source (here a clamped
+    NaN) names none, so a cache entry of it serves any texture with these bytes as it is."""
+    pixels = np.full((8, 8, 4), 1.5, np.float16)
+    pixels[2, 3, 0] = np.nan
+    data = exr_bytes(pixels, tmp_path)
+    a = cook_texture(data, preset_desc("hdr-env", "a/sky.exr"), "a/sky.exr", quality=False)
+    b = cook_texture(data, preset_desc("hdr-env", "a/sky.exr"), "b/other.exr", quality=False)
+    assert a == b
+    assert [(d.code, d.source_id) for d in a.diagnostics] == [("texture-nonfinite-clamped", "")]
+    assert "sky" not in a.diagnostics[0].message and a.diagnostics[0].about("b/other.exr").message.startswith("b/other.exr: ")

@@ -13,9 +13,8 @@ from oxcook.worker.cook import CookedTexture, MeshBuffers, QualitySums, preset_d
 from oxcook.worker.wire import WIRE_VERSION, MeshResult, MeshWork, TextureResult, TextureWork, WireError, WorkRef, decode, encode, error_result, peek_version
 
 DESC = preset_desc("albedo", "a.png")
-WARN = ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", "a.png: clamped", "a.png")
+WARN = ImportDiagnostic(ImportSeverity.WARNING, "texture-nonfinite-clamped", "clamped")  # a cook's note names no source
 COOKED = CookedTexture(
-    source_id="a.png",
     payload=b"OTX1" + bytes(60),
     texture_type=3,
     width=4,
