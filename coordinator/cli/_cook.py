@@ -451,7 +451,7 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
         summary = job_dict(report, label, job_code)
         summaries.append(summary)
         _log_diagnostics(report, label)
-        for t, entry in zip(report.textures, summary["textures"], strict=True):
+        for t, entry in zip(report.textures, summary["textures"], strict=True) if _log.shows(logging.DEBUG) else ():
             why = f" ({t.miss_reason})" if t.miss_reason else ""
             _log.emit("texture", f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}", level=logging.DEBUG, job=label, **entry)
         level = logging.INFO if job_code == EXIT_OK else logging.WARNING if job_code == EXIT_CANCELLED else logging.ERROR

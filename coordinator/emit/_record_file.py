@@ -86,7 +86,7 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     if data is None:
         return LoadedRecord(None)
     try:
-        record = unpack_record(data)
+        record = _unpacked(data)
     except BuildRecordError as exc:
         return _ignored(path, exc.message)
     if index_bytes is None:
@@ -96,6 +96,20 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     if record.index_sha256 != hashlib.sha256(index_bytes).hexdigest():
         return _ignored(path, f"it describes another {INDEX_FILE_NAME} (the root changed since: a compaction, an interrupted cook or an edit)")
     return LoadedRecord(record)
+
+
+_last: tuple[bytes, BuildRecord] | None = None  # a cook reads its root's record twice: planning, then under the lock
+
+
+def _unpacked(data: bytes) -> BuildRecord:
+    """``unpack_record(data)``, once for the same bytes read again (a record is never changed in place)."""
+    global _last
+    last = _last
+    if last is not None and last[0] == data:
+        return last[1]
+    record = unpack_record(data)
+    _last = (data, record)
+    return record
 
 
 def _ignored(path: Path, why: str) -> LoadedRecord:
