@@ -23,6 +23,7 @@ from ._build_record import versions_changed as versions_changed
 from ._cache_settings import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
 from ._cache_settings import CacheSettings as CacheSettings
 from ._cache_settings import default_cache_dir as default_cache_dir
+from ._record_shards import shard_of as shard_of
 
 _LAZY = {
     "CookCache": "._cook_cache",
@@ -62,6 +63,7 @@ __all__ = [
     "pack_record",
     "same_entries",
     "settings_key",
+    "shard_of",
     "unpack_record",
     "versions_changed",
 ]
