@@ -237,11 +237,12 @@ class FolderTier:
         files = self._files()
         return FolderStats(len(files), sum(size for _, size, _ in files), min((t for t, _, _ in files), default=None))
 
-    def prune(self, max_bytes: int) -> tuple[int, int]:
+    def prune(self, max_bytes: int, *, listing: bool = False) -> tuple[int, int]:
         """Remove least recently used entries until at most ``max_bytes`` remain; returns (entries, bytes) removed.
 
-        Lists the folder only when the usage log says it may hold more than ``max_bytes`` (see the module)."""
-        estimate = self._estimate()
+        Lists the folder only when the usage log says it may hold more than ``max_bytes`` (see the module), or
+        when ``listing`` asks (``oxcook cache prune``: entries may have been put there by other means)."""
+        estimate = None if listing else self._estimate()
         if estimate is not None and estimate <= max_bytes:
             return 0, 0
         log = self._entries / USAGE_LOG

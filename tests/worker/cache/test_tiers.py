@@ -142,3 +142,16 @@ def test_a_damaged_or_missing_measure_prunes_by_listing_the_folder(tmp_path):
     (tmp_path / "entries" / "usage.log").write_bytes(b"100\nnot a size\n")
     assert tier.prune(2_500)[0] == 5
     assert len(tier.keys()) == 25
+
+
+def test_a_listing_prune_counts_entries_put_by_other_means(tmp_path):
+    tier = FolderTier(tmp_path)
+    for i in range(10):
+        tier.put(f"{i:02x}" * 32, bytes(100))
+    tier.prune(10_000)
+    for i in range(10, 40):  # copied in, not put: the usage log does not know them
+        path = tier._path(f"{i:02x}" * 32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(100))
+    assert tier.prune(2_000) == (0, 0)
+    assert tier.prune(2_000, listing=True) == (20, 2_000)
