@@ -25,6 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import msgpack
 
@@ -34,8 +35,7 @@ MAGIC = "oxcook-build-record"
 VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)  # slots: a record holds one or more per texture
-class Stamp:
+class Stamp(NamedTuple):  # a tuple: a record holds one or more per texture, made and compared at every cook
     """What ``stat`` says of one file: the test for "unchanged", as ninja and git make it."""
 
     path: str  # absolute
@@ -114,6 +114,8 @@ def versions_changed(recorded: dict[str, str], current: dict[str, str]) -> str:
 
 
 def _stamps_verdict(recorded: tuple[Stamp, ...], now: tuple[Stamp | None, ...]) -> Verdict:
+    if recorded == now:
+        return UNCHANGED
     if len(recorded) != len(now):
         return Verdict(False, "its files changed")
     for old, new in zip(recorded, now, strict=True):
