@@ -321,6 +321,12 @@ def _regular(path: Path, base: Path | None) -> Path:
     return path
 
 
+def _suffix(name: str) -> str:
+    """A file name's suffix, lower case, as ``os.path.splitext`` splits it (``.png`` and ``..png`` have none)."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 and name[:dot].lstrip(".") else ""
+
+
 def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
     """The files under ``folder`` (not under a ``.oxcook`` folder, not through a linked folder) whose suffix is one of
     ``extensions``, in path order (as ``sorted`` orders paths: part by part)."""
@@ -329,9 +335,7 @@ def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
     found = []
     for top, dirs, names in os.walk(folder):  # a link to a folder is listed among the folders, and not walked
         dirs[:] = [d for d in dirs if d != ".oxcook"]
-        for name in names:
-            if os.path.splitext(name)[1].lower() in extensions:
-                found.append(os.path.join(top, name))
+        found += [os.path.join(top, name) for name in names if _suffix(name) in extensions]
     found.sort(key=lambda p: p.split(os.sep))
     return [Path(p) for p in found]
 
