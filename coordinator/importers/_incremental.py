@@ -19,6 +19,7 @@ import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from oxcook.worker.cook import TextureImportDesc
 
@@ -73,17 +74,20 @@ def recordable(source: TextureSource) -> bool:
 
 def texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> list[Verdict]:
     """For each texture, whether the record vouches for it (one ``stat`` per file when it may)."""
-    out = []
+    return list(iter_texture_verdicts(textures, record, encoder_target, no_record))
+
+
+def iter_texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Iterator[Verdict]:
+    """:func:`texture_verdicts` one at a time (a caller that only asks whether any changed stops at the first)."""
     for source in textures:
         entry = record.textures.get(source.source_id) if record is not None else None
         if not recordable(source):
-            out.append(Verdict(False, "not a file on disk" if not source.paths else "refused"))
+            yield Verdict(False, "not a file on disk" if not source.paths else "refused")
         elif entry is None and no_record:
-            out.append(Verdict(False, no_record))
+            yield Verdict(False, no_record)
         else:
             now = tuple(stamp_of(p) for p in source.paths)
-            out.append(entry_verdict(entry, now, texture_settings_key(source, encoder_target)))
-    return out
+            yield entry_verdict(entry, now, texture_settings_key(source, encoder_target))
 
 
 def scene_verdict(path: Path, settings: TextureSettings, record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Verdict:
