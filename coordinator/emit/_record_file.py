@@ -28,9 +28,10 @@ from ._journal import RECORD_FILE, write_file_durably
 MAX_RECORD_BYTES = 1 << 30
 
 
-def stamp_of(path: Path | str) -> Stamp | None:
-    """The stamp of a regular file (its absolute path, size, mtime_ns, inode, ctime_ns), ``None`` when it is missing or not regular."""
-    name = os.path.abspath(path)
+def stamp_of(path: Path | str, cwd: str | None = None) -> Stamp | None:
+    """The stamp of a regular file (its absolute path, size, mtime_ns, inode, ctime_ns), ``None`` when it is missing or
+    not regular (``cwd``: the working folder, asked for once by a caller stamping thousands of files)."""
+    name = os.path.normpath(os.path.join(cwd, path)) if cwd is not None else os.path.abspath(path)
     try:
         st = os.stat(name)
     except (OSError, ValueError):

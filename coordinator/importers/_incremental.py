@@ -79,6 +79,7 @@ def texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, 
 
 def iter_texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Iterator[Verdict]:
     """:func:`texture_verdicts` one at a time (a caller that only asks whether any changed stops at the first)."""
+    cwd = os.getcwd()
     for source in textures:
         entry = record.textures.get(source.source_id) if record is not None else None
         if not recordable(source):
@@ -86,7 +87,7 @@ def iter_texture_verdicts(textures: list[TextureSource], record: BuildRecord | N
         elif entry is None and no_record:
             yield Verdict(False, no_record)
         else:
-            now = tuple(stamp_of(p) for p in source.paths)
+            now = tuple(stamp_of(p, cwd) for p in source.paths)
             yield entry_verdict(entry, now, texture_settings_key(source, encoder_target))
 
 
