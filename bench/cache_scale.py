@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from oxcook.coordinator.cache._record_shards import ShardedRecords  # noqa: E402
+from oxcook.coordinator.cache import ShardedRecords  # noqa: E402
 from oxcook.worker.cache import FolderTier  # noqa: E402
 
 

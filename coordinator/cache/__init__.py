@@ -23,13 +23,14 @@ from ._build_record import versions_changed as versions_changed
 from ._cache_settings import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
 from ._cache_settings import CacheSettings as CacheSettings
 from ._cache_settings import default_cache_dir as default_cache_dir
-from ._record_shards import shard_of as shard_of
 
 _LAZY = {
     "CookCache": "._cook_cache",
     "Lookup": "._cook_cache",
     "CacheProbe": "._probe",
     "Probe": "._probe",
+    "ShardedRecords": "._record_shards",
+    "shard_of": "._record_shards",
     **{name: "._audit" for name in ("CORRUPT", "MATCH", "MISMATCH", "UNAUDITED", "Finding", "audit_entry", "same_cook")},
 }
 
@@ -53,6 +54,7 @@ __all__ = [
     "Lookup",
     "Probe",
     "SceneEntry",
+    "ShardedRecords",
     "Stamp",
     "TextureEntry",
     "Verdict",
