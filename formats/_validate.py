@@ -70,8 +70,10 @@ class ValidationReport:
     """What the validator read and every rule the container breaks."""
 
     index: ContainerIndex | None = None
-    texture_rows: list = field(default_factory=list)
+    texture_rows: list = field(default_factory=list)  # the rows read: all, or those from ``since`` on
     buffer_rows: list = field(default_factory=list)
+    texture_count: int = 0  # rows in each table, read or not
+    buffer_count: int = 0
     violations: list[Violation] = field(default_factory=list)
     recognized: bool = True  # False: there is no loose cooked index at all
 
@@ -83,13 +85,19 @@ class ValidationReport:
         self.violations.append(Violation(rule, file, where, message, severity))
 
 
-def validate_container(files: ContainerFiles, *, verify_hashes: bool = True, verify_descriptors: bool | None = None) -> ValidationReport:
+def validate_container(
+    files: ContainerFiles, *, verify_hashes: bool = True, verify_descriptors: bool | None = None, since: dict[FileKind, int] | None = None
+) -> ValidationReport:
     """Check every loader, mount and renderer rule oxcook knows for a cooked root.
 
     Args:
         files: access to the root's files.
         verify_hashes: also hash every payload and buffer (reads all data).
         verify_descriptors: hash the descriptors (small files); default: as ``verify_hashes``.
+        since: per table, how many of its first rows an earlier check passed (a writer that only appends to
+            a table it checked when it opened it): those rows are neither read nor checked again; a table
+            shorter than that was not only appended to, and every row of it is checked. The index, the
+            files' sizes and every descriptor (with its references, against every row) are checked whatever it says.
     """
     report = ValidationReport()
     size = files.size(INDEX_FILE_NAME)
@@ -116,8 +124,9 @@ def validate_container(files: ContainerFiles, *, verify_hashes: bool = True, ver
                 Severity.WARNING,
             )
     _check_files(files, index, report)
-    _check_textures(files, index, report, verify_hashes)
-    _check_buffers(files, index, report, verify_hashes)
+    since = since or {}
+    _check_textures(files, index, report, verify_hashes, since.get(FileKind.TEXTURES_TABLE, 0))
+    _check_buffers(files, index, report, verify_hashes, since.get(FileKind.BUFFERS_TABLE, 0))
     _check_descriptors(files, index, report, verify_hashes if verify_descriptors is None else verify_descriptors)
     return report
 
@@ -131,20 +140,27 @@ def _check_files(files: ContainerFiles, index: ContainerIndex, report: Validatio
             report.add("file-size", rec.relpath, f"FileRecord kind {rec.kind}", f"file is {actual} bytes, the index records {rec.size}")
 
 
-def _read_table(files, index, report, kind: FileKind, layout) -> list:
+def _read_table(files, index, report, kind: FileKind, layout, since: int) -> tuple[int, int, list]:
+    """The table's row count, the first row read, and the rows from it on (``since``, if the table holds that many)."""
     rec = index.file(kind)
-    if rec is None or files.size(rec.relpath) is None:
-        return []
-    data = files.read(rec.relpath)
-    if len(data) % layout.SIZE:
-        report.add("table-row-size", rec.relpath, "", f"{len(data)} bytes is not a multiple of the {layout.SIZE}-byte row")
-        return []
-    return layout.unpack_array(data, len(data) // layout.SIZE, where=rec.relpath)
+    size = files.size(rec.relpath) if rec is not None else None
+    if size is None:
+        return 0, 0, []
+    if size % layout.SIZE:
+        report.add("table-row-size", rec.relpath, "", f"{size} bytes is not a multiple of the {layout.SIZE}-byte row")
+        return 0, 0, []
+    count = size // layout.SIZE
+    start = since if 0 < since <= count else 0
+    data = files.read(rec.relpath, start * layout.SIZE)
+    if len(data) != (count - start) * layout.SIZE:  # changed while read
+        report.add("table-row-size", rec.relpath, "", f"{start * layout.SIZE + len(data)} bytes read of {size}")
+        return 0, 0, []
+    return count, start, layout.unpack_array(data, count - start, where=rec.relpath)
 
 
-def _check_textures(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
+def _check_textures(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool, since: int) -> None:
     table, data_rec = index.file(FileKind.TEXTURES_TABLE), index.file(FileKind.TEXTURES_DATA)
-    rows = _read_table(files, index, report, FileKind.TEXTURES_TABLE, TEXTURE_RESOURCE_DESC[index.epoch])
+    report.texture_count, start, rows = _read_table(files, index, report, FileKind.TEXTURES_TABLE, TEXTURE_RESOURCE_DESC[index.epoch], since)
     report.texture_rows = rows
     if not rows or data_rec is None:
         return
@@ -152,9 +168,9 @@ def _check_textures(files: ContainerFiles, index: ContainerIndex, report: Valida
     name = table.relpath
     fallback_hashes = fallback_row_hashes(epoch=index.epoch)
     row0 = rows[0]
-    if not (row0.width == row0.height == 1 and row0.format == Format.RGBA8_UNORM and row0.mip_levels == 1):
+    if start == 0 and not (row0.width == row0.height == 1 and row0.format == Format.RGBA8_UNORM and row0.mip_levels == 1):
         report.add("texture-fallback", name, "row 0", "row 0 must be the 1x1 RGBA8 fallback texture")
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows, start):
         where = f"row {i}"
         if row.alignment != TEXTURE_ALIGNMENT:
             report.add("texture-alignment", name, where, f"alignment is {row.alignment}, the runtime requires 256")
@@ -269,16 +285,16 @@ def _mip_shapes(fmt: int, width: int, height: int, depth: int, mips: int) -> tup
     return tuple(shapes)
 
 
-def _check_buffers(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
+def _check_buffers(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool, since: int) -> None:
     table, data_rec = index.file(FileKind.BUFFERS_TABLE), index.file(FileKind.BUFFERS_DATA)
-    rows = _read_table(files, index, report, FileKind.BUFFERS_TABLE, BUFFER_RESOURCE_DESC[index.epoch])
+    report.buffer_count, start, rows = _read_table(files, index, report, FileKind.BUFFERS_TABLE, BUFFER_RESOURCE_DESC[index.epoch], since)
     report.buffer_rows = rows
     if not rows or data_rec is None:
         return
     data_size = files.size(data_rec.relpath) or 0
-    if index.epoch == Epoch.B and any(rows[0]):
+    if start == 0 and index.epoch == Epoch.B and any(rows[0]):
         report.add("buffer-sentinel", table.relpath, "row 0", "row 0 of an Epoch-B buffers table must be all zero")
-    for i, row in enumerate(rows):
+    for i, row in enumerate(rows, start):
         where = f"row {i}"
         if row.size_bytes == 0:
             continue
@@ -296,7 +312,7 @@ def _check_buffers(files: ContainerFiles, index: ContainerIndex, report: Validat
 def _check_descriptors(files: ContainerFiles, index: ContainerIndex, report: ValidationReport, verify: bool) -> None:
     materials = {a.asset_key for a in index.assets if a.asset_type == AssetType.MATERIAL}
     geometries = {a.asset_key for a in index.assets if a.asset_type == AssetType.GEOMETRY}
-    n_textures, n_buffers = len(report.texture_rows), len(report.buffer_rows)
+    n_textures, n_buffers = report.texture_count, report.buffer_count
     for asset in index.assets:
         rel = asset.descriptor_relpath
         actual = files.size(rel)

@@ -29,6 +29,8 @@ _LAZY = {
     "Lookup": "._cook_cache",
     "CacheProbe": "._probe",
     "Probe": "._probe",
+    "ShardedRecords": "._record_shards",
+    "shard_of": "._record_shards",
     **{name: "._audit" for name in ("CORRUPT", "MATCH", "MISMATCH", "UNAUDITED", "Finding", "audit_entry", "same_cook")},
 }
 
@@ -52,6 +54,7 @@ __all__ = [
     "Lookup",
     "Probe",
     "SceneEntry",
+    "ShardedRecords",
     "Stamp",
     "TextureEntry",
     "Verdict",
@@ -62,6 +65,7 @@ __all__ = [
     "pack_record",
     "same_entries",
     "settings_key",
+    "shard_of",
     "unpack_record",
     "versions_changed",
 ]

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import msgpack
 
@@ -33,8 +35,7 @@ MAGIC = "oxcook-build-record"
 VERSION = 2
 
 
-@dataclass(frozen=True, slots=True)  # slots: a record holds one or more per texture
-class Stamp:
+class Stamp(NamedTuple):  # a tuple: a record holds one or more per texture, made and compared at every cook
     """What ``stat`` says of one file: the test for "unchanged", as ninja and git make it."""
 
     path: str  # absolute
@@ -113,6 +114,8 @@ def versions_changed(recorded: dict[str, str], current: dict[str, str]) -> str:
 
 
 def _stamps_verdict(recorded: tuple[Stamp, ...], now: tuple[Stamp | None, ...]) -> Verdict:
+    if recorded == now:
+        return UNCHANGED
     if len(recorded) != len(now):
         return Verdict(False, "its files changed")
     for old, new in zip(recorded, now, strict=True):
@@ -199,6 +202,50 @@ def pack_record(record: BuildRecord) -> bytes:
     )
 
 
+_HEX = re.compile("[0-9a-f]*")
+
+
+def _count(value) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _stamps(value) -> tuple[Stamp, ...] | None:
+    """The stamps of a well-formed array of them, else ``None`` (the checked reader then says what is wrong)."""
+    if type(value) is not list:
+        return None
+    out = []
+    for item in value:
+        if type(item) is not list or len(item) != 5:
+            return None
+        path, size, mtime, ino, ctime = item
+        if type(path) is not bytes or not (_count(size) and _count(mtime) and _count(ino) and _count(ctime)):
+            return None
+        out.append(Stamp(path.decode("utf-8", "surrogateescape"), size, mtime, ino, ctime))
+    return tuple(out)
+
+
+def _texture(v) -> TextureEntry | None:
+    """A well-formed texture row as its entry, else ``None``: the same checks as :meth:`_Reader.texture`, inline
+    (a record holds a row per texture, read by every cook)."""
+    if type(v) is not list or len(v) != 11:
+        return None
+    source_id, stamps, key, index, preset, fmt, width, height, mips, size, verified = v
+    stamps = _stamps(stamps)
+    if (
+        stamps is None
+        or type(source_id) is not bytes
+        or type(key) is not str
+        or len(key) != 64
+        or not _HEX.fullmatch(key)
+        or type(preset) is not str
+        or type(fmt) is not str
+        or type(verified) is not bool
+        or not (_count(index) and _count(width) and _count(height) and _count(mips) and _count(size))
+    ):
+        return None
+    return TextureEntry(source_id.decode("utf-8", "surrogateescape"), stamps, key, index, preset, fmt, width, height, mips, size, verified)
+
+
 class _Reader:
     """Field checks that name where the record is wrong (``textures[12][3]: expected an int, found str``)."""
 
@@ -220,7 +267,7 @@ class _Reader:
 
     def hexdigest(self, value, where: str, length: int) -> str:
         text = self.typed(value, str, where)
-        if len(text) != length or any(c not in "0123456789abcdef" for c in text):
+        if len(text) != length or not _HEX.fullmatch(text):
             raise self.fail(where, f"expected {length} lowercase hex digits")
         return text
 
@@ -295,7 +342,7 @@ def unpack_record(data: bytes) -> BuildRecord:
         r.typed(value, str, f"versions.{name}")
     textures, scenes = {}, {}
     for i, item in enumerate(r.typed(top["textures"], list, "textures")):
-        entry = r.texture(item, f"textures[{i}]")
+        entry = _texture(item) or r.texture(item, f"textures[{i}]")
         if entry.source_id in textures:
             raise r.fail(f"textures[{i}]", f"a second entry for {entry.source_id!r}")
         textures[entry.source_id] = entry

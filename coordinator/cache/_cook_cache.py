@@ -20,7 +20,6 @@ would be without a cache.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +40,9 @@ from oxcook.worker.cache import (
 )
 from oxcook.worker.wire import MeshResult, MeshWork, TextureResult, TextureWork
 
-from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
+from ._cache_files import local_tier, source_identity, source_records, stat_records, unusable_message
 from ._cache_settings import CacheSettings
-from ._stat_cache import StatCache, write_atomically
+from ._stat_cache import StatCache
 
 FILE_UNUSABLE, UNWRITABLE = "cache-file-unusable", "cache-unwritable"
 
@@ -65,22 +64,13 @@ class CookCache:
         self._warnings: dict[tuple[str, str], ImportDiagnostic] = {}  # (code, what it is about): said once
         self.local = local_tier(settings)
         self.shared = open_shared_tier(settings.shared) if settings.shared else None
-        stat_path = settings.local / STAT_FILE if settings.local is not None else None
-        self.stat = StatCache(stat_path, self._load_json(stat_path) if settings.trust_stat else {})
-        self._records_path = settings.local / RECORDS_FILE if settings.local is not None else None
-        self._records: dict[str, dict] = source_records(self._load_json(self._records_path))
+        unusable = lambda exc: self._unusable(exc, "ignored")  # noqa: E731
+        self.stat = StatCache(stat_records(settings, unusable))
+        self._records = source_records(settings, unusable)
 
     @property
     def enabled(self) -> bool:
         return self.local is not None or self.shared is not None
-
-    def _load_json(self, path: Path | None) -> dict:
-        """The JSON object a cache file holds; ``{}`` when there is none, or it is not one (warned when unsafe to read)."""
-        try:
-            return read_json_object(path)
-        except UnusableEntry as exc:
-            self._unusable(exc, "ignored")
-            return {}
 
     # --- warnings ----------------------------------------------------------------------------------
 
@@ -166,8 +156,7 @@ class CookCache:
                 self._put(self.local, key.digest, data)
             self._remember(work, key)
             return Lookup(result, "hit")
-        with self._lock:
-            previous = self._records.get(self.identity(work))
+        previous = self._records.get(self.identity(work))
         if corrupt or outdated or unmeasured:
             return Lookup(None, "miss", "entry corrupt" if corrupt else "entry of an older format" if outdated else "entry without quality figures")
         return Lookup(None, "miss", miss_reason(key, previous))
@@ -194,8 +183,7 @@ class CookCache:
                 self._discard(tier, digest)
 
     def _remember(self, work, key: CacheKey) -> None:
-        with self._lock:
-            self._records[self.identity(work)] = key.facts()
+        self._records.put(self.identity(work), key.facts())
 
     def should_verify(self, key: CacheKey) -> bool:
         """Whether this hit is one of the ``verify_fraction`` cooked again (chosen by key, so reproducible)."""
@@ -208,13 +196,8 @@ class CookCache:
         Each step that fails is a warning (:meth:`take_warnings`), never an error: the cache is an optimisation."""
         if self.local is None:
             return
-        for step in (self.stat.save, self._save_records, lambda: self.local.prune(self.settings.max_bytes)):
+        for step in (self.stat.save, self._records.save, lambda: self.local.prune(self.settings.max_bytes)):
             try:
                 step()
             except OSError as exc:
                 self._unwritable(self.local, exc)
-
-    def _save_records(self) -> None:
-        with self._lock:
-            text = json.dumps(self._records, separators=(",", ":"))
-        write_atomically(self._records_path, text)

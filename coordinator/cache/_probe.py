@@ -6,7 +6,7 @@ tier whether an entry file is there: a ``stat`` of the local (or shared)
 folder, an ``EXISTS`` on a shared Redis. Neither reads the entry nor
 refreshes its time, and nothing is written, created or pruned: the stat cache
 learns in memory only. A miss says why from the records the last cooks left
-(``sources.json``), as a cook's ``-v`` does. What only reading the entry
+(``sources/``), as a cook's ``-v`` does. What only reading the entry
 would show — a corrupt entry, or one cooked without the quality figures this
 cook asks for — is the cook's to find; it cooks such a texture again.
 Loads no numpy and no decoder (``oxcook cook --dry-run``).
@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxcook.worker.cache import UnusableEntry, miss_reason, open_shared_tier, texture_key
+from oxcook.worker.cache import miss_reason, open_shared_tier, texture_key
 from oxcook.worker.cook import TextureImportDesc
 
-from ._cache_files import RECORDS_FILE, STAT_FILE, local_tier, read_json_object, source_identity, source_records, unusable_message
+from ._cache_files import local_tier, source_identity, source_records, stat_records, unusable_message
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache
 
@@ -41,16 +41,9 @@ class CacheProbe:
         self.warnings: list[str] = []
         self.enabled = settings.enabled
         self._tiers = [t for t in (local_tier(settings), open_shared_tier(settings.shared) if settings.shared else None) if t is not None]
-        folder = settings.local
-        self._stat = StatCache(None, self._load(folder / STAT_FILE) if folder is not None and settings.trust_stat else {})  # no path: never saved
-        self._records = source_records(self._load(folder / RECORDS_FILE)) if folder is not None else {}
-
-    def _load(self, path: Path) -> dict:
-        try:
-            return read_json_object(path)
-        except UnusableEntry as exc:
-            self.warnings.append(unusable_message(exc, "ignored"))
-            return {}
+        unusable = lambda exc: self.warnings.append(unusable_message(exc, "ignored"))  # noqa: E731
+        self._stat = StatCache(stat_records(settings, unusable))  # never saved
+        self._records = source_records(settings, unusable)
 
     def texture(self, paths: tuple[str, ...], source_id: str, desc: TextureImportDesc, encoder_target: str) -> Probe:
         """The lookup of a texture cooked from the files ``paths`` (resolved) with ``desc``.

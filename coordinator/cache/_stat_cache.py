@@ -2,15 +2,14 @@
 
 A warm re-cook of unchanged files then costs a ``stat`` per file, not a read.
 A file whose size, modification time or inode changed is hashed again. The
-cache is one JSON file, read when a cook starts (by the cook cache, which
-vets the file) and written (atomically) when it ends; two cooks that race
-simply keep the last one's view.
+records live in shards by path (``stat/<xx>.json``, :mod:`._record_shards`),
+each read when a cook first asks for one of its files and written (atomically)
+when it ends if it learnt something; two cooks that race keep the last one's view.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -32,13 +31,11 @@ def file_sha256(path: Path) -> bytes:
 
 
 class StatCache:
-    """``known``: what ``path`` held when the cook started (saved back there, with what this run learnt)."""
+    """``store``: the records (sharded by path, :class:`ShardedRecords`), what they held when read and what this run learnt."""
 
-    def __init__(self, path: Path | None, known: dict | None = None) -> None:
-        self.path = path
+    def __init__(self, store) -> None:
+        self._store = store
         self._lock = threading.Lock()
-        self._entries: dict[str, list] = {name: v for name, v in (known or {}).items() if _well_formed(v)}
-        self._dirty = False
         self.hashed = 0  # files read and hashed during this run (the rest were known)
 
     def digest(self, path: Path) -> bytes:
@@ -47,26 +44,18 @@ class StatCache:
         name = printable_name(os.path.abspath(path))
         # ctime too: a tool can restore an edited file's size and mtime (``touch -d``, ``cp -p``), never its ctime
         stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        with self._lock:
-            known = self._entries.get(name)
+        known = self._store.get(name)
         if known is not None and known[:4] == stamp:
             return bytes.fromhex(known[4])
         digest = file_sha256(path)
+        self._store.put(name, stamp + [digest.hex()])
         with self._lock:
-            self._entries[name] = stamp + [digest.hex()]
-            self._dirty = True
             self.hashed += 1
         return digest
 
     def save(self) -> None:
-        """Write the cache to ``path`` atomically; raises ``OSError`` when it cannot be written."""
-        if self.path is None or not self._dirty:
-            return
-        with self._lock:
-            text = json.dumps(self._entries, separators=(",", ":"))
-        write_atomically(self.path, text)
-        with self._lock:
-            self._dirty = False
+        """Write what this run learnt; raises ``OSError`` when it cannot be written."""
+        self._store.save()
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -86,7 +75,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _well_formed(value) -> bool:
+def well_formed(value) -> bool:
     """A record as :meth:`StatCache.digest` writes it: ``[size, mtime_ns, ctime_ns, inode, sha256 hex]`` (the file is anyone's to edit)."""
     return (
         isinstance(value, list)

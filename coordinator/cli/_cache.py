@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return _verify(args, root)
     tier = FolderTier(root)
     if args.action == "prune":
-        removed, freed = tier.prune(args.max_size)
+        removed, freed = tier.prune(args.max_size, listing=True)
         print(f"oxcook cache: {root}: removed {removed} entries ({freed / 2**20:.1f} MiB)")
     elif args.action == "clear":
         print(f"oxcook cache: {root}: removed {tier.clear()} entries")

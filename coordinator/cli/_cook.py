@@ -447,17 +447,19 @@ def _finish(args: argparse.Namespace, jobs: list[tuple[str, ImportReport]], star
     codes = [exit_code_for(r) for _, r in jobs]
     code = next((c for c in (EXIT_CANCELLED, EXIT_INFRASTRUCTURE, EXIT_USAGE, EXIT_INPUT_FAILED) if c in codes), EXIT_OK)
     summaries = []
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    per_texture = annotate or _log.shows(logging.DEBUG) or any(p is not None for p in (args.report, args.junit, args.metrics_file))
     for (label, report), job_code in zip(jobs, codes, strict=True):
-        summary = job_dict(report, label, job_code)
+        summary = job_dict(report, label, job_code, per_texture=per_texture)
         summaries.append(summary)
         _log_diagnostics(report, label)
-        for t, entry in zip(report.textures, summary["textures"], strict=True):
+        for t, entry in zip(report.textures, summary["textures"], strict=True) if _log.shows(logging.DEBUG) else ():
             why = f" ({t.miss_reason})" if t.miss_reason else ""
             _log.emit("texture", f"  {t.source_id}: cache {t.cache}{why}, cooked in {t.cook_ms:.0f} ms{describe_quality(t.quality)}", level=logging.DEBUG, job=label, **entry)
         level = logging.INFO if job_code == EXIT_OK else logging.WARNING if job_code == EXIT_CANCELLED else logging.ERROR
         totals = {k: summary[k] for k in ("exit_code", "failure_code", "totals")}
         _log.emit("job", f"oxcook cook: {label}: {_describe(report, summary)}", level=level, always=True, job=label, **totals)
-    if os.environ.get("GITHUB_ACTIONS") == "true":
+    if annotate:
         for line in github_annotations(summaries):
             print(line)
     seconds = time.perf_counter() - started

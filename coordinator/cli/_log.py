@@ -122,6 +122,11 @@ def configure(*, verbose: bool = False, quiet: bool = False, log_format: str = "
     _handler = handler
 
 
+def shows(level: int) -> bool:
+    """Whether a record at ``level`` (not ``always``) would reach stderr: a caller skips building thousands that would not."""
+    return _handler is None or any(level >= f.level for f in _handler.filters if isinstance(f, _Threshold))
+
+
 def emit(event: str, message: str, /, *, level: int = logging.INFO, always: bool = False, **fields) -> None:
     """Log ``event``: ``message`` for people, ``fields`` for JSON; ``always``: shown under ``-q`` too.
 

@@ -19,7 +19,7 @@ from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, TextureReportEntry, TextureSettings
 from ..cache import BuildRecord, versions_changed
 from ..emit import JOURNAL_FILE, cook_versions, load_record, unlocked_view
-from ..importers import MISSING, Missing, SourceSet, missing_inputs, scene_verdict, texture_verdicts, unchanged_report_entry
+from ..importers import MISSING, Missing, SourceSet, iter_texture_verdicts, missing_inputs, scene_verdict, unchanged_report_entry
 
 
 @dataclass
@@ -91,8 +91,8 @@ def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_targe
     for scene in found.scenes:
         unchanged = scene_verdict(scene, settings, record, encoder_target).unchanged
         (plan.unchanged_scenes if unchanged else plan.scenes_to_cook).append(scene)
-    verdicts = texture_verdicts(found.textures, record, encoder_target)
-    plan.textures_to_cook = any(not v.unchanged for v in verdicts)
+    # the job looks at every texture again under the root's lock: here the first that changed is enough
+    plan.textures_to_cook = any(not v.unchanged for v in iter_texture_verdicts(found.textures, record, encoder_target))
     if not plan.textures_to_cook:
         plan.unchanged_textures = [unchanged_report_entry(t, record.textures[t.source_id]) for t in found.textures]
     return plan

@@ -10,7 +10,9 @@ descriptors and writes the index last. The source key and every asset key stay.
 
 Crash safety is a cook's: every file about to be replaced is journaled first
 (the big data files are *moved* into the journal, not copied; the move is
-recorded before it is made), and the index rename decides old or new — ``oxcook repair`` (or the next cook) restores the
+recorded before it is made; the sidecars and descriptors are backed up in one
+batch and rewritten in place, all made durable together — a few syncs in all,
+not several per file), and the index rename decides old or new — ``oxcook repair`` (or the next cook) restores the
 old root from an interrupted compaction. The plan is pure and deterministic, so
 compacting twice changes nothing the second time.
 """
@@ -53,7 +55,7 @@ from oxcook.worker import failpoint
 from .._errors import RootUnusableError
 from ..cache import pack_record
 from ._cooked_root import confined
-from ._journal import CookJournal, RootLock, recover_root, temporary, write_file_durably
+from ._journal import CookJournal, RootLock, recover_root, temporary, write_file_durably, write_files_durably
 from ._record_file import load_record, write_record
 
 _TEX_ROW, _BUF_ROW = TEXTURE_RESOURCE_DESC[Epoch.B], BUFFER_RESOURCE_DESC[Epoch.B]
@@ -252,6 +254,7 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
     root, index = current.root, current.index
     journal = CookJournal.begin(root)
     files: list[FileRecordInfo] = []
+    small: dict[str, bytes] = {}  # relpath -> new bytes of every sidecar and descriptor
     for table_kind, data_kind, rows, mapping, layout, alignment in (
         (FileKind.TEXTURES_TABLE, FileKind.TEXTURES_DATA, tex_rows, plan.textures, _TEX_ROW, lambda row: TEXTURE_ALIGNMENT),
         (FileKind.BUFFERS_TABLE, FileKind.BUFFERS_DATA, buf_rows, plan.buffers, _BUF_ROW, buffer_alignment),
@@ -268,17 +271,18 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
         failpoint("compact-data-written")
         if table_kind == FileKind.TEXTURES_TABLE:
             for relpath, old in sidecars.items():
-                journal.will_write(relpath)
                 new = plan.textures.get(old, 0)
-                write_file_durably(current.path(relpath), pack_otex(new, new_rows[new]))
+                small[str(current.path(relpath).relative_to(root))] = pack_otex(new, new_rows[new])
     assets = []
     for asset in index.assets:
         if asset.descriptor_relpath in descriptors:
             data = _remapped(asset.descriptor_relpath, descriptors[asset.descriptor_relpath], asset.asset_type, plan)
-            journal.will_write(asset.descriptor_relpath)
-            write_file_durably(current.path(asset.descriptor_relpath), data)
+            small[str(current.path(asset.descriptor_relpath).relative_to(root))] = data
             asset = dataclasses.replace(asset, descriptor_size=len(data), descriptor_sha256=hashlib.sha256(data).digest())
         assets.append(asset)
+    # sidecars and descriptors: backed up in one journal batch, then written in place and made durable together
+    journal.will_write_all(list(small))
+    write_files_durably(root, small)
     failpoint("compact-descriptors-written")
     kinds = {f.kind for f in files}
     files += [f for f in index.files if f.kind not in kinds]

@@ -2,8 +2,9 @@
 
 A cook only ever *appends* to the data and table files the current index
 records, so truncating them back to the recorded sizes undoes it. Files a cook
-*replaces* (descriptors, sidecars) are copied into ``.oxcook/journal/`` first,
-and files it *creates* are listed there before they exist. Compaction *moves*
+*replaces* are backed up first: a small one (a sidecar, a descriptor: up to
+:data:`INLINE_MAX` bytes) inside the journal's own record, a larger one as a
+copy in ``.oxcook/journal/``; files it *creates* are listed there before they exist. Compaction *moves*
 its big data files into the journal instead of copying them; that move is
 recorded before it happens. Every record is durable before the step it names
 (write-ahead), so whatever a kill interrupts, the journal names it. The new
@@ -25,6 +26,7 @@ The engine rewrites its index and tables in place (spec §6.3); oxcook does not.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import ctypes
 import errno
@@ -32,6 +34,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,7 +221,13 @@ class CookJournal:
             if self._known(relpath):
                 continue
             path = self.root / relpath
-            if path.is_file():
+            old = _small_file(path)
+            if old is not None:  # its bytes ride in the record: no backup file to write, sync and remove
+                text = base64.b64encode(old).decode("ascii")
+                self.replaced.append({"relpath": relpath, "backup": "", "inline": text})
+                self._replaced_set.add(relpath)
+                records.append({"replaced": relpath, "inline": text})
+            elif path.is_file():
                 backup = f"{JOURNAL_DIR}/{len(self.replaced):06d}.bak"
                 _copy(path, self.root / backup)
                 backups.append(self.root / backup)
@@ -253,6 +262,22 @@ class CookJournal:
     def commit(self) -> None:
         """The new index is in place: the journal is no longer needed."""
         _remove_journal(self.root)
+
+
+INLINE_MAX = 4096  # a replaced file up to this size is backed up inside its journal record
+
+
+def _small_file(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most :data:`INLINE_MAX` bytes; ``None`` for anything else (or nothing)."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > INLINE_MAX:
+            return None  # a FIFO is never opened (it would wait for a writer)
+        with open(path, "rb") as fh:
+            data = fh.read(INLINE_MAX + 1)
+    except OSError:
+        return None
+    return data if len(data) <= INLINE_MAX else None
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -298,12 +323,21 @@ def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
         if folder not in folders:
             os.makedirs(folder, exist_ok=True)
             folders.add(folder)
-        with open(path, "wb") as fh:
-            fh.write(data)
+        _overwrite(path, data)
         paths.append(path)
     _make_durable(root, paths)
     for folder in sorted(folders):
         fsync_dir(folder)
+
+
+def _overwrite(path: str, data: bytes) -> None:
+    """``data`` as the whole of ``path``, written over the old bytes: the file is cut only when it was longer (an
+    ``O_TRUNC`` that frees a file's blocks first waits on the file system's journal; a sidecar keeps its length)."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666), "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        if os.fstat(fh.fileno()).st_size != len(data):
+            fh.truncate(len(data))
 
 
 def _remove_journal(root: Path) -> None:
@@ -344,7 +378,7 @@ def read_journal(root: Path) -> dict | None:
         if "created" in record:
             journal["created"].append(record["created"])
         elif "replaced" in record:
-            journal["replaced"].append({"relpath": record["replaced"], "backup": record.get("backup", "")})
+            journal["replaced"].append({"relpath": record["replaced"], "backup": record.get("backup", ""), "inline": record.get("inline")})
     return journal
 
 
@@ -405,7 +439,14 @@ def recover_root(root: Path) -> RecoveryResult:
         if not committed:
             for entry in journal.get("replaced", []):
                 target, backup = _safe(root, entry.get("relpath", "")), _safe(root, entry.get("backup", ""))
-                if target is not None and backup is not None and backup.is_file():
+                if target is not None and isinstance(entry.get("inline"), str):
+                    try:
+                        old = base64.b64decode(entry["inline"], validate=True)
+                    except ValueError:
+                        continue  # a record not written by a cook: nothing to restore from it
+                    write_file_durably(target, old)  # again if a repair was cut short: the same bytes
+                    result.actions.append(f"restored {entry['relpath']}")
+                elif target is not None and backup is not None and backup.is_file():
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(backup, target)  # a rename, not a copy: large data files come back at once
                     fsync_dir(target.parent)

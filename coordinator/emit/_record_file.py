@@ -28,9 +28,10 @@ from ._journal import RECORD_FILE, write_file_durably
 MAX_RECORD_BYTES = 1 << 30
 
 
-def stamp_of(path: Path | str) -> Stamp | None:
-    """The stamp of a regular file (its absolute path, size, mtime_ns, inode, ctime_ns), ``None`` when it is missing or not regular."""
-    name = os.path.abspath(path)
+def stamp_of(path: Path | str, cwd: str | None = None) -> Stamp | None:
+    """The stamp of a regular file (its absolute path, size, mtime_ns, inode, ctime_ns), ``None`` when it is missing or
+    not regular (``cwd``: the working folder, asked for once by a caller stamping thousands of files)."""
+    name = os.path.normpath(os.path.join(cwd, path)) if cwd is not None else os.path.abspath(path)
     try:
         st = os.stat(name)
     except (OSError, ValueError):
@@ -86,7 +87,7 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     if data is None:
         return LoadedRecord(None)
     try:
-        record = unpack_record(data)
+        record = _unpacked(data)
     except BuildRecordError as exc:
         return _ignored(path, exc.message)
     if index_bytes is None:
@@ -96,6 +97,20 @@ def load_record(root: Path, index_bytes: bytes | None, identity: bytes | None) -
     if record.index_sha256 != hashlib.sha256(index_bytes).hexdigest():
         return _ignored(path, f"it describes another {INDEX_FILE_NAME} (the root changed since: a compaction, an interrupted cook or an edit)")
     return LoadedRecord(record)
+
+
+_last: tuple[bytes, BuildRecord] | None = None  # a cook reads its root's record twice: planning, then under the lock
+
+
+def _unpacked(data: bytes) -> BuildRecord:
+    """``unpack_record(data)``, once for the same bytes read again (a record is never changed in place)."""
+    global _last
+    last = _last
+    if last is not None and last[0] == data:
+        return last[1]
+    record = unpack_record(data)
+    _last = (data, record)
+    return record
 
 
 def _ignored(path: Path, why: str) -> LoadedRecord:

@@ -24,6 +24,7 @@ from ._incremental import MISSING as MISSING
 from ._incremental import Missing as Missing
 from ._incremental import missing_inputs as missing_inputs
 from ._incremental import scene_verdict as scene_verdict
+from ._incremental import iter_texture_verdicts as iter_texture_verdicts
 from ._incremental import texture_verdicts as texture_verdicts
 from ._incremental import unchanged_report_entry as unchanged_report_entry
 from ._material_readiness import MaterialReadinessTracker as MaterialReadinessTracker
@@ -74,6 +75,7 @@ __all__ = [
     "measure",
     "missing_inputs",
     "scene_verdict",
+    "iter_texture_verdicts",
     "texture_verdicts",
     "unchanged_report_entry",
 ]

@@ -13,10 +13,15 @@ knows that are gone.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
+import operator
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+from oxcook.worker.cook import TextureImportDesc
 
 from .._types import TextureReportEntry, TextureSettings, TextureSource
 from ..cache import BuildRecord, TextureEntry, Verdict, entry_verdict, settings_key
@@ -27,15 +32,26 @@ MISSING = "missing since the last cook"
 
 def texture_settings_key(source: TextureSource, encoder_target: str) -> str:
     """The key of what a loose texture is cooked with (its id is the record's key, so it is left out)."""
-    # each value with its type (and a float by its repr): settings equal as Python values but written apart
+    # each value with its type, and a float by its repr: settings equal as Python values but written apart
     # (1 and 1.0, 0.0 and -0.0) never share a key
-    desc = tuple((k, type(v), repr(v) if type(v) is float else v) for k, v in source.desc.to_dict().items() if k != "source_id")
-    return _texture_settings_key(desc, source.preset, source.gates, encoder_target)
+    values = _DESC_VALUES(source.desc)
+    types = tuple(map(type, values))
+    floats = tuple(repr(values[i]) for i in _float_positions(types))
+    return _texture_settings_key(values, types, floats, source.preset, source.gates, encoder_target)
+
+
+_DESC_NAMES = tuple(f.name for f in dataclasses.fields(TextureImportDesc) if f.name != "source_id")
+_DESC_VALUES = operator.attrgetter(*_DESC_NAMES)
+
+
+@functools.lru_cache(maxsize=64)
+def _float_positions(types: tuple[type, ...]) -> tuple[int, ...]:
+    return tuple(i for i, kind in enumerate(types) if kind is float)
 
 
 @functools.lru_cache(maxsize=256)  # a cook of thousands of textures has a few settings: each hashed once
-def _texture_settings_key(desc: tuple, preset: str, gates, encoder_target: str) -> str:
-    plain = {k: float(v) if kind is float else v for k, kind, v in desc}
+def _texture_settings_key(values: tuple, types: tuple, floats: tuple, preset: str, gates, encoder_target: str) -> str:
+    plain = {name: int(v) if isinstance(v, enum.IntEnum) else v for name, v in zip(_DESC_NAMES, values, strict=True)}
     # its quality gates too: they cook nothing again (the cache key leaves them out), but a changed gate must judge
     # the texture's figures again, so the texture goes through the cache instead of being vouched for
     return settings_key({"desc": plain, "preset": preset, "target": encoder_target, "gates": dataclasses.asdict(gates)})
@@ -58,17 +74,21 @@ def recordable(source: TextureSource) -> bool:
 
 def texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> list[Verdict]:
     """For each texture, whether the record vouches for it (one ``stat`` per file when it may)."""
-    out = []
+    return list(iter_texture_verdicts(textures, record, encoder_target, no_record))
+
+
+def iter_texture_verdicts(textures: list[TextureSource], record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Iterator[Verdict]:
+    """:func:`texture_verdicts` one at a time (a caller that only asks whether any changed stops at the first)."""
+    cwd = os.getcwd()
     for source in textures:
         entry = record.textures.get(source.source_id) if record is not None else None
         if not recordable(source):
-            out.append(Verdict(False, "not a file on disk" if not source.paths else "refused"))
+            yield Verdict(False, "not a file on disk" if not source.paths else "refused")
         elif entry is None and no_record:
-            out.append(Verdict(False, no_record))
+            yield Verdict(False, no_record)
         else:
-            now = tuple(stamp_of(p) for p in source.paths)
-            out.append(entry_verdict(entry, now, texture_settings_key(source, encoder_target)))
-    return out
+            now = tuple(stamp_of(p, cwd) for p in source.paths)
+            yield entry_verdict(entry, now, texture_settings_key(source, encoder_target))
 
 
 def scene_verdict(path: Path, settings: TextureSettings, record: BuildRecord | None, encoder_target: str, no_record: str = "") -> Verdict:

@@ -96,7 +96,20 @@ def make_desc(source_id: str, settings: TextureSettings, default_preset: str | N
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     name, desc = _desc_for(preset, settings)
-    return name, dataclasses.replace(desc, source_id=source_id)
+    return name, _with_id(desc, source_id)
+
+
+_DESC_FIELDS = tuple(f.name for f in dataclasses.fields(TextureImportDesc))
+
+
+def _with_id(desc: TextureImportDesc, source_id: str) -> TextureImportDesc:
+    """``dataclasses.replace(desc, source_id=source_id)`` without running ``__init__`` again: ``desc`` was made by it,
+    and an id is any string (a cook makes one per texture)."""
+    out = object.__new__(TextureImportDesc)
+    for name in _DESC_FIELDS:
+        object.__setattr__(out, name, getattr(desc, name))
+    object.__setattr__(out, "source_id", source_id)
+    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -281,12 +294,14 @@ class SourceSet:
 def _refusal(path: Path, base: Path | None) -> str | None:
     """Why ``path`` may not be read, or ``None``: it must be a regular file, and (inside ``base``) not a symlink leading out of it."""
     try:
-        mode = os.stat(path).st_mode
+        st = os.lstat(path)  # one call for a file that is no link (most): its lstat is its stat
+        link = stat.S_ISLNK(st.st_mode)
+        mode = os.stat(path).st_mode if link else st.st_mode
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     if not stat.S_ISREG(mode):
         return "not a regular file (a FIFO, device or socket is never read)"
-    if base is not None and path.is_symlink():
+    if base is not None and link:
         try:
             confined(base, os.path.relpath(path.resolve(), base.resolve()))
         except PathEscapesRoot:
@@ -306,8 +321,23 @@ def _regular(path: Path, base: Path | None) -> Path:
     return path
 
 
+def _suffix(name: str) -> str:
+    """A file name's suffix, lower case, as ``os.path.splitext`` splits it (``.png`` and ``..png`` have none)."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 and name[:dot].lstrip(".") else ""
+
+
 def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in extensions and ".oxcook" not in p.parts and not p.is_dir())
+    """The files under ``folder`` (not under a ``.oxcook`` folder, not through a linked folder) whose suffix is one of
+    ``extensions``, in path order (as ``sorted`` orders paths: part by part)."""
+    if ".oxcook" in folder.parts:
+        return []
+    found = []
+    for top, dirs, names in os.walk(folder):  # a link to a folder is listed among the folders, and not walked
+        dirs[:] = [d for d in dirs if d != ".oxcook"]
+        found += [os.path.join(top, name) for name in names if _suffix(name) in extensions]
+    found.sort(key=lambda p: p.split(os.sep))
+    return [Path(p) for p in found]
 
 
 def _common_root(inputs: list[Path]) -> Path:
@@ -327,13 +357,16 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
     by_id: dict[str, Path] = {}
     root = _common_root([Path(p) for p in inputs if Path(p).is_dir() or Path(p).suffix.lower() in TEXTURE_EXTENSIONS + (".toml",)])
 
-    folders: dict[Path, Path] = {}  # a folder as given -> resolved (once per folder, not per file)
+    folders: dict[str, str] = {}  # a folder as given -> its resolved path relative to the root, "/"-separated ("" for the root)
+    merged_for: dict[tuple, tuple[TextureSettings, dict[str, str]]] = {}  # a project has a few layerings, each merged once
 
     def add(path: Path, layers: list[tuple[str, TextureSettings]], notes: tuple[ImportDiagnostic, ...] = (), base: Path | None = None) -> None:
-        parent = folders.get(path.parent)
-        if parent is None:
-            parent = folders[path.parent] = path.absolute().parent.resolve()
-        source_id = printable_name(os.path.relpath(parent / path.name, root).replace(os.sep, "/"))
+        folder, _, name = os.fspath(path).rpartition(os.sep)
+        prefix = folders.get(folder)
+        if prefix is None:
+            rel = os.path.relpath(path.absolute().parent.resolve(), root).replace(os.sep, "/")
+            prefix = folders[folder] = "" if rel == "." else rel + "/"
+        source_id = printable_name(prefix + name)
         problem = _refusal(path, base)
         if problem is not None:  # one unreadable file fails as one texture, never the batch
             notes += (ImportDiagnostic(ImportSeverity.ERROR, "texture-file-refused", f"{source_id}: {problem}", source_id),)
@@ -343,7 +376,10 @@ def expand_sources(inputs: list[Path], cli: TextureSettings, *, strict: bool = F
                 raise ConfigError(f"{other} and {path} would both be cooked as {source_id!r}; cook them into different roots or rename one")
             return
         by_id[source_id] = path
-        merged, origins = merge_settings([*layers, ("command line", cli)])
+        layering = (*layers, ("command line", cli))
+        if layering not in merged_for:
+            merged_for[layering] = merge_settings(list(layering))
+        merged, origins = merged_for[layering]
         preset, desc = make_desc(source_id, merged)
         origins = {"preset": "file name", **origins}  # the name implies it unless a setting names one
         if not merged.preset and preset == TexturePreset.DATA.value and problem is None:

@@ -205,3 +205,48 @@ def test_hashes_can_be_skipped(sample):
     path.write_bytes(bytes(data))
     assert f.validate_container(CookedRootFiles(sample.root), verify_hashes=False).ok
     assert not f.validate_container(CookedRootFiles(sample.root)).ok
+
+
+def _damage_texture_row(root, row: int) -> None:
+    table = root / "Resources/textures.table"
+    layout = f.TEXTURE_RESOURCE_DESC[B]
+    rows = layout.unpack_array(table.read_bytes(), 3)
+    rows[row] = rows[row]._replace(data_offset=rows[row].data_offset + 16)
+    table.write_bytes(layout.pack_array(rows))
+
+
+def test_rows_before_since_are_taken_as_checked(sample):
+    """``since``: the rows an earlier check already passed (a table only grows) are not checked again; rows after are."""
+    _damage_texture_row(sample.root, 1)
+    files = CookedRootFiles(sample.root)
+    assert "texture-placement" in {v.rule for v in f.validate_container(files).violations}
+    report = f.validate_container(files, since={f.FileKind.TEXTURES_TABLE: 2, f.FileKind.BUFFERS_TABLE: 3})
+    assert report.ok, [str(v) for v in report.violations]
+    assert report.texture_count == 3 and report.buffer_count == 3
+    assert len(report.texture_rows) == 1  # only the rows it read
+
+
+def test_rows_from_since_are_checked(sample):
+    _damage_texture_row(sample.root, 2)
+    report = f.validate_container(CookedRootFiles(sample.root), since={f.FileKind.TEXTURES_TABLE: 2})
+    errors = [v for v in report.violations if v.severity == f.Severity.ERROR]
+    assert "texture-placement" in {v.rule for v in errors} and {v.where for v in errors} == {"row 2"}
+
+
+def test_since_beyond_a_shrunk_table_checks_every_row(sample):
+    """A table shorter than the rows ``since`` vouches for was not only appended to: every row is checked."""
+    _damage_texture_row(sample.root, 1)
+    report = f.validate_container(CookedRootFiles(sample.root), since={f.FileKind.TEXTURES_TABLE: 7})
+    assert "texture-placement" in {v.rule for v in report.violations}
+    assert len(report.texture_rows) == 3
+
+
+def test_since_still_checks_references_against_every_row(sample):
+    path = sample.root / "Materials/Brick.omat"
+    desc, refs = f.unpack_material(path.read_bytes())
+    sealed, sha = f.seal_descriptor(f.pack_material(desc._replace(normal_texture=3), f.default_shader_refs(False)))
+    path.write_bytes(sealed)
+    index = f.parse_index((sample.root / f.INDEX_FILE_NAME).read_bytes())
+    rewrite_index(sample.root, assets=tuple(dataclasses.replace(a, descriptor_sha256=sha) if a.asset_type == 1 else a for a in index.assets))
+    report = f.validate_container(CookedRootFiles(sample.root), since={f.FileKind.TEXTURES_TABLE: 3})
+    assert {v.rule for v in report.violations if v.severity == f.Severity.ERROR} == {"material-texture-index"}

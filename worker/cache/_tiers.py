@@ -3,7 +3,12 @@
 Both keep opaque entry bytes under a hex key. A folder publishes atomically
 (write a temporary file in the same folder, fsync, rename), so a reader never
 sees half an entry however many cooks share it; a hit refreshes the entry's
-time, and pruning removes the least recently used entries first. A Redis tier
+time, and pruning removes the least recently used entries first. Pruning lists
+the folder only when it may be over its size: each put appends the entry's size
+to ``entries/usage.log``, and each listing leaves the measure it took in
+``entries/usage.json`` (the bytes then, and how far the log had grown), so the
+bytes now are at most that measure plus the sizes logged since. A measure that
+is missing or damaged, or a log that is not the one it names, lists the folder. A Redis tier
 relies on the server's own eviction (``maxmemory`` with ``allkeys-lru``).
 
 Anyone may put anything at an entry's path, so a folder tier reads only what
@@ -17,6 +22,7 @@ written matters is the caller's decision.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 import tempfile
@@ -92,6 +98,21 @@ def read_cache_file(path: Path, limit: int, *, touch: bool = False) -> bytes | N
         os.close(fd)
 
 
+USAGE_FILE, USAGE_LOG = "usage.json", "usage.log"  # in ``entries/``: the last measure, the sizes put since
+_USAGE_LIMIT, _USAGE_LOG_LIMIT = 1 << 12, 1 << 24
+
+
+def _write_small(path: Path, data: bytes) -> None:
+    """Replace a small file of the cache's own atomically (not made durable: a measure lost is taken again)."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(temp, path)
+    except OSError:
+        Path(temp).unlink(missing_ok=True)
+
+
 class Tier(Protocol):
     name: str
 
@@ -154,9 +175,39 @@ class FolderTier:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        self._log_put(len(data))
 
     def discard(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def _log_put(self, size: int) -> None:
+        """Append an entry's size to the usage log (one short ``O_APPEND`` write: whole, whoever else appends)."""
+        try:
+            fd = os.open(self._entries / USAGE_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError:
+            return  # no log: the next prune finds the measure stale and lists the folder
+        try:
+            os.write(fd, b"%d\n" % size)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _estimate(self) -> int | None:
+        """At most how many bytes the entries hold, from the last measure and the log; ``None``: not known."""
+        try:
+            measure = json.loads(read_cache_file(self._entries / USAGE_FILE, _USAGE_LIMIT) or b"null")
+            since = read_cache_file(self._entries / USAGE_LOG, _USAGE_LOG_LIMIT) or b""
+        except (UnusableEntry, ValueError):
+            return None
+        if not isinstance(measure, dict) or set(measure) != {"bytes", "log_offset"} or not all(type(v) is int and v >= 0 for v in measure.values()):
+            return None
+        if len(since) < measure["log_offset"]:
+            return None  # not the log the measure was taken against
+        sizes = since[measure["log_offset"] :].split()
+        if not all(size.isdigit() for size in sizes):
+            return None
+        return measure["bytes"] + sum(map(int, sizes))
 
     def _scan(self):
         """(name, path, stat) of every regular file in the shard folders; links are not followed, nor counted."""
@@ -186,8 +237,22 @@ class FolderTier:
         files = self._files()
         return FolderStats(len(files), sum(size for _, size, _ in files), min((t for t, _, _ in files), default=None))
 
-    def prune(self, max_bytes: int) -> tuple[int, int]:
-        """Remove least recently used entries until at most ``max_bytes`` remain; returns (entries, bytes) removed."""
+    def prune(self, max_bytes: int, *, listing: bool = False) -> tuple[int, int]:
+        """Remove least recently used entries until at most ``max_bytes`` remain; returns (entries, bytes) removed.
+
+        Lists the folder only when the usage log says it may hold more than ``max_bytes`` (see the module), or
+        when ``listing`` asks (``oxcook cache prune``: entries may have been put there by other means)."""
+        estimate = None if listing else self._estimate()
+        if estimate is not None and estimate <= max_bytes:
+            return 0, 0
+        log = self._entries / USAGE_LOG
+        try:
+            offset = os.lstat(log).st_size
+            if offset > _USAGE_LOG_LIMIT // 2:  # a long log starts again (a put racing this loses its line: one entry uncounted until the next listing)
+                log.unlink()
+                offset = 0
+        except OSError:
+            offset = 0
         files = sorted(self._files())
         total = sum(size for _, size, _ in files)
         removed = freed = 0
@@ -199,6 +264,8 @@ class FolderTier:
             removed += 1
             freed += size
         self._sweep_temporaries()
+        if self._entries.is_dir():
+            _write_small(self._entries / USAGE_FILE, json.dumps({"bytes": total, "log_offset": offset}).encode())
         return removed, freed
 
     def _sweep_temporaries(self, older_than: float = 3600.0) -> None:
@@ -211,6 +278,7 @@ class FolderTier:
         files = self._files()
         for _, _, path in files:
             path.unlink(missing_ok=True)
+        (self._entries / USAGE_FILE).unlink(missing_ok=True)
         return len(files)
 
 

@@ -126,12 +126,16 @@ def detect_preset_from_filename(name: str) -> TexturePreset:
     engine's ``DetectPresetFromFilename`` does, with common extra spellings
     (``_n``, ``_basecolor``, ``_arm``, ``_mask``). Unknown names give ``DATA``.
     """
-    path = PurePosixPath(name.replace("\\", "/"))
-    if path.suffix.lower() in (".hdr", ".exr"):
+    base = name.replace("\\", "/").rpartition("/")[2]
+    if base in ("", "."):  # a name ending in a separator or "." part: its path's own last part
+        base = PurePosixPath(name.replace("\\", "/")).name
+    dot = base.rfind(".")  # suffix and stem as PurePosixPath splits them (".png" is a stem, "a." has no suffix)
+    suffix, stem = (base[dot:], base[:dot]) if 0 < dot < len(base) - 1 else ("", base)
+    if suffix.lower() in (".hdr", ".exr"):
         return TexturePreset.HDR_ENV
-    stem = path.stem.lower()
+    stem = stem.lower()
     for suffixes, preset in _SUFFIXES:
-        if any(stem.endswith(s) for s in suffixes):
+        if stem.endswith(suffixes):
             return preset
     return TexturePreset.DATA
 

@@ -98,10 +98,10 @@ def test_verdicts_name_what_changed():
     assert entry_verdict(None, (STAMP,), KEY).reason == "new input"
     assert entry_verdict(entry, (STAMP,), "d" * 64).reason == "settings changed"
     assert entry_verdict(entry, (None,), KEY).reason.endswith("is missing or unreadable")
-    assert "mtime" in entry_verdict(entry, (dataclasses.replace(STAMP, mtime_ns=1),), KEY).reason
-    assert "inode" in entry_verdict(entry, (dataclasses.replace(STAMP, ino=43),), KEY).reason
-    assert "size" in entry_verdict(entry, (dataclasses.replace(STAMP, size=1),), KEY).reason
-    assert "moved" in entry_verdict(entry, (dataclasses.replace(STAMP, path="/elsewhere.png"),), KEY).reason
+    assert "mtime" in entry_verdict(entry, (STAMP._replace(mtime_ns=1),), KEY).reason
+    assert "inode" in entry_verdict(entry, (STAMP._replace(ino=43),), KEY).reason
+    assert "size" in entry_verdict(entry, (STAMP._replace(size=1),), KEY).reason
+    assert "moved" in entry_verdict(entry, (STAMP._replace(path="/elsewhere.png"),), KEY).reason
     assert "racy" in entry_verdict(dataclasses.replace(entry, verified=False), (STAMP,), KEY).reason
 
 

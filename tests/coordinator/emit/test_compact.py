@@ -116,6 +116,23 @@ def test_a_killed_compaction_leaves_old_or_new(recooked, tmp_path, point):
     assert f.validate_container(CookedRootFiles(root)).ok
 
 
+def test_a_killed_compaction_keeps_small_files_old_bytes_in_its_journal(recooked):
+    """Sidecars and descriptors (a few bytes each) are backed up inside the journal's own records, not as a file
+    each: the only backup files are the data files it moved aside; repair still restores every one."""
+    _, root = recooked
+    old = snapshot(root)
+    killed = oxcook("compact", str(root), env={"OXCOOK_FAILPOINT": "compact-descriptors-written"})
+    assert killed.returncode == -9
+    journal = root / ".oxcook/journal"
+    records = [json.loads(line) for line in (journal / "journal.jsonl").read_text().splitlines()[1:]]
+    inline = [r["replaced"] for r in records if "inline" in r]
+    assert any(name.endswith(".otex") for name in inline) and any(name.endswith(".omat") for name in inline)
+    backups = sorted(p.name for p in journal.iterdir() if p.name != "journal.jsonl")
+    assert len(backups) == len([r for r in records if r.get("backup")]) <= 4  # the data files and tables, nothing else
+    assert oxcook("repair", str(root)).returncode == 0
+    assert snapshot(root) == old
+
+
 def test_cook_can_compact_when_stale_bytes_pass_a_threshold(recooked):
     src, root = recooked
     paint(src / "t2_albedo.png", 999)

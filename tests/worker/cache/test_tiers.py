@@ -80,3 +80,78 @@ def test_a_redis_tier_has_an_entry_without_making_it_recently_used(tmp_path):
         assert tier.get(KEY) == b"entry" and client.object("freq", name) > freq  # a GET counts as a use
     finally:
         server.stop()
+
+
+def _walks(monkeypatch) -> list[str]:
+    """The folders listed from now on (a spy on ``os.scandir``, which still lists them)."""
+    listed: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        listed.append(os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    return listed
+
+
+def test_pruning_a_cache_within_its_size_lists_no_folder(tmp_path, monkeypatch):
+    tier = FolderTier(tmp_path)
+    for i in range(20):
+        tier.put(f"{i:02x}" * 32, bytes(100))
+    assert tier.prune(10_000) == (0, 0)  # the first prune takes the measure of the folder
+    for i in range(20, 40):
+        FolderTier(tmp_path).put(f"{i:02x}" * 32, bytes(100))  # another cook's puts count too
+    listed = _walks(monkeypatch)
+    assert FolderTier(tmp_path).prune(10_000) == (0, 0)
+    assert listed == []
+    assert len(tier.keys()) == 40
+
+
+def test_pruning_past_the_size_removes_the_least_recently_used(tmp_path):
+    tier = FolderTier(tmp_path)
+    keys = [f"{i:02x}" * 32 for i in range(30)]
+    for i, key in enumerate(keys):
+        tier.put(key, bytes(100))
+        os.utime(tier._path(key), (1_000_000 + i, 1_000_000 + i))
+    assert tier.prune(10_000) == (0, 0)
+    for i in range(30, 60):
+        key = f"{i:02x}" * 32
+        keys.append(key)
+        FolderTier(tmp_path).put(key, bytes(100))
+        os.utime(tier._path(key), (2_000_000 + i, 2_000_000 + i))
+    assert FolderTier(tmp_path).prune(4_000) == (20, 2_000)
+    assert tier.keys() == sorted(keys[20:])
+    assert FolderTier(tmp_path).prune(4_000) == (0, 0)
+
+
+def test_a_damaged_or_missing_measure_prunes_by_listing_the_folder(tmp_path):
+    tier = FolderTier(tmp_path)
+    for i in range(30):
+        tier.put(f"{i:02x}" * 32, bytes(100))
+    tier.prune(1_000_000)
+    for n, junk in enumerate((b"garbage", b'{"bytes": -5, "log_offset": 0}', None)):
+        usage = tmp_path / "entries" / "usage.json"
+        if junk is None:
+            usage.unlink()
+        else:
+            usage.write_bytes(junk)
+        assert tier.prune(2_500)[0] == 5
+        for i in range(5):
+            tier.put(f"{0xa0 + n:02x}{i:02x}" * 16, bytes(100))  # five more
+    (tmp_path / "entries" / "usage.log").write_bytes(b"100\nnot a size\n")
+    assert tier.prune(2_500)[0] == 5
+    assert len(tier.keys()) == 25
+
+
+def test_a_listing_prune_counts_entries_put_by_other_means(tmp_path):
+    tier = FolderTier(tmp_path)
+    for i in range(10):
+        tier.put(f"{i:02x}" * 32, bytes(100))
+    tier.prune(10_000)
+    for i in range(10, 40):  # copied in, not put: the usage log does not know them
+        path = tier._path(f"{i:02x}" * 32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(bytes(100))
+    assert tier.prune(2_000) == (0, 0)
+    assert tier.prune(2_000, listing=True) == (20, 2_000)

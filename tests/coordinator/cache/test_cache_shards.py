@@ -1,0 +1,69 @@
+"""The cook cache's own records (the stat cache, the source records) live in shards: a cook reads and
+rewrites only the shards of the sources it looks up, so the records keep their cost at 100 000 sources."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from oxcook.coordinator.cache import shard_of
+from tests.farm_fixtures import run_oxcook
+
+N = 24
+
+
+def cook(*args: str) -> None:
+    result = run_oxcook("cook", "--progress", "none", "--quality", "fast", *args, timeout=240)
+    assert result.returncode == 0, result.stderr
+
+
+def paint(path: Path, seed: int) -> None:
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(path)
+
+
+def shards(folder: Path) -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+def inodes(cache: Path) -> dict[str, int]:
+    return {str(p.relative_to(cache)): p.stat().st_ino for kind in ("stat", "sources") for p in (cache / kind).glob("*.json")}
+
+
+def test_each_record_is_in_the_shard_its_key_names(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(N):
+        paint(src / f"t{i:02d}_albedo.png", i)
+    cache = tmp_path / "cache"
+    cook(str(src), "-o", str(tmp_path / "root"), "--cache", str(cache))
+    assert not (cache / "stat.json").exists() and not (cache / "sources.json").exists()
+    for kind in ("stat", "sources"):
+        found = shards(cache / kind)
+        keys = [key for records in found.values() for key in records]
+        assert len(keys) == N and len(found) > 1
+        for name, records in found.items():
+            assert all(f"{shard_of(key)}.json" == name for key in records), (kind, name)
+    stat_keys = {key for records in shards(cache / "stat").values() for key in records}
+    assert stat_keys == {os.path.abspath(src / f"t{i:02d}_albedo.png") for i in range(N)}
+
+
+def test_a_cook_rewrites_only_the_shards_of_what_it_learnt(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(N):
+        paint(src / f"t{i:02d}_albedo.png", i)
+    cache = tmp_path / "cache"
+    cook(str(src), "-o", str(tmp_path / "first"), "--cache", str(cache))
+    before = inodes(cache)
+    edited = src / "t05_albedo.png"
+    paint(edited, 1000)
+    cook(str(src), "-o", str(tmp_path / "second"), "--cache", str(cache))  # a fresh root: every texture is looked up
+    after = inodes(cache)
+    changed = {name for name in after if after[name] != before.get(name)}
+    assert changed == {f"stat/{shard_of(os.path.abspath(edited))}.json", f"sources/{shard_of(os.path.abspath(edited))}.json"}
+    stat = shards(cache / "stat")[f"{shard_of(os.path.abspath(edited))}.json"]
+    assert stat[os.path.abspath(edited)][0] == edited.stat().st_size
