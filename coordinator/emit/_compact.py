@@ -52,11 +52,12 @@ from oxcook.formats import (
 )
 from oxcook.worker import failpoint
 
-from .._errors import RootUnusableError
+from .._errors import CommitRefusedError, RootUnusableError
 from ..cache import pack_record
 from ._cooked_root import confined
 from ._journal import CookJournal, RootLock, recover_root, temporary, write_file_durably, write_files_durably
 from ._record_file import load_record, write_record
+from ._writer import refuse_invalid
 
 _TEX_ROW, _BUF_ROW = TEXTURE_RESOURCE_DESC[Epoch.B], BUFFER_RESOURCE_DESC[Epoch.B]
 OTEX_GLOB = "Resources/Textures/*.otex"
@@ -272,12 +273,12 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
         if table_kind == FileKind.TEXTURES_TABLE:
             for relpath, old in sidecars.items():
                 new = plan.textures.get(old, 0)
-                small[str(current.path(relpath).relative_to(root))] = pack_otex(new, new_rows[new])
+                small[_confined(current, relpath)] = pack_otex(new, new_rows[new])
     assets = []
     for asset in index.assets:
         if asset.descriptor_relpath in descriptors:
             data = _remapped(asset.descriptor_relpath, descriptors[asset.descriptor_relpath], asset.asset_type, plan)
-            small[str(current.path(asset.descriptor_relpath).relative_to(root))] = data
+            small[_confined(current, asset.descriptor_relpath)] = data
             asset = dataclasses.replace(asset, descriptor_size=len(data), descriptor_sha256=hashlib.sha256(data).digest())
         assets.append(asset)
     # sidecars and descriptors: backed up in one journal batch, then written in place and made durable together
@@ -288,9 +289,19 @@ def _rewrite(current: _Root, plan: CompactionPlan, tex_rows: list, buf_rows: lis
     files += [f for f in index.files if f.kind not in kinds]
     new_index = ContainerIndex(index.source_identity, tuple(assets), tuple(files), index.content_version)
     index_bytes = build_index(new_index)
+    try:  # every row is new: all of them are checked, as a cook checks the rows it adds
+        refuse_invalid(root, index_bytes)
+    except CommitRefusedError:
+        recover_root(root)  # the old container, as it was
+        raise
     write_file_durably(root / INDEX_FILE_NAME, index_bytes, before_rename=lambda: failpoint("before-index-rename"))
     _carry_record(current, index_bytes, plan)
     journal.commit()
+
+
+def _confined(current: _Root, relpath: str) -> str:
+    """``relpath`` as a path relative to the root, once the root has confined it (the root may be given relative, or through a link)."""
+    return os.path.relpath(current.path(relpath), os.path.realpath(current.root))
 
 
 def _carry_record(current: _Root, index_bytes: bytes, plan: CompactionPlan) -> None:

@@ -103,6 +103,14 @@ def check_root(files: CookedRootFiles, since: dict[FileKind, int] | None = None)
     return validate_container(files, verify_hashes=False, verify_descriptors=True, since=since)
 
 
+def refuse_invalid(root: Path, index_bytes: bytes, since: dict[FileKind, int] | None = None) -> None:
+    """Raise :class:`CommitRefusedError` when the container that ``index_bytes`` would commit in ``root`` breaks
+    a loader rule (``since``: as :func:`check_root`)."""
+    report = check_root(_PendingRoot(root, index_bytes), since)
+    if not report.ok:
+        raise CommitRefusedError(f"{root}: refusing to commit a container that breaks the loader's rules (an oxcook bug): {_first_errors(report)}")
+
+
 def _first_errors(report: ValidationReport, most: int = 3) -> str:
     errors = [str(v) for v in report.violations if v.severity.value == "error"]
     more = f" (and {len(errors) - most} more)" if len(errors) > most else ""
@@ -246,9 +254,7 @@ class LooseCookedWriter:
         unchanged = data == self._index_bytes
         if not unchanged:
             # the rows of the index opened were checked then (or vouched for by its build record); tables only grow
-            report = check_root(_PendingRoot(self.root, data), self._checked_rows())
-            if not report.ok:
-                raise CommitRefusedError(f"{self.root}: refusing to commit a container that breaks the loader's rules (an oxcook bug): {_first_errors(report)}")
+            refuse_invalid(self.root, data, self._checked_rows())
             write_file_durably(self.root / INDEX_FILE_NAME, data, before_rename=lambda: failpoint("before-index-rename"))
         failpoint("after-index-rename")
         if record is not None and not (unchanged and same_entries(record, self.previous.record)):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -140,3 +142,44 @@ def test_cook_can_compact_when_stale_bytes_pass_a_threshold(recooked):
     assert result.returncode == 0, result.stderr
     assert "compact" in result.stderr
     assert json.loads(oxcook("inspect", "--json", str(root)).stdout)["stale_bytes"]["textures.data"] == 0
+
+
+@pytest.mark.parametrize("given", ["relative", "through a link"])
+def test_a_root_named_relative_or_through_a_link_compacts_alone_and_after_a_cook(recooked, given):
+    src, root = recooked
+    name = root.name
+    if given == "through a link":
+        (root.parent / "link").symlink_to(root, target_is_directory=True)
+        name = "link"
+    expected = materials(root)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "oxcook", *args], capture_output=True, text=True, cwd=root.parent, timeout=240)
+        assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+        return done
+
+    done = run("compact", name)
+    assert done.returncode == 0, done.stderr
+    assert materials(root) == expected and not (root / ".oxcook/journal").exists()
+    paint(src / "t2_albedo.png", 998)
+    done = run("cook", "--progress", "none", "--quality", "fast", "--no-cache", str(src), "-o", name, "--compact", "0")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(oxcook("inspect", "--json", str(root)).stdout)["stale_bytes"]["textures.data"] == 0
+
+
+def test_a_compaction_that_would_write_an_invalid_container_is_refused_and_leaves_the_old_one(recooked, monkeypatch):
+    from oxcook.coordinator._errors import CommitRefusedError
+    from oxcook.coordinator.emit import _compact, compact_root
+
+    src, root = recooked
+    before = snapshot(root)
+    layout = _compact._layout
+
+    def past_the_end(rows, keep, alignment):  # a planning bug: the last payload placed past the data file's end
+        out, end = layout(rows, keep, alignment)
+        return out[:-1] + [out[-1]._replace(data_offset=end + f.TEXTURE_ALIGNMENT * 4)], end
+
+    monkeypatch.setattr(_compact, "_layout", past_the_end)
+    with pytest.raises(CommitRefusedError, match="breaks the loader's rules"):
+        compact_root(root)
+    assert snapshot(root) == before and not (root / ".oxcook/journal").exists()  # rolled back at once: every file as it was
