@@ -4,16 +4,20 @@ A record's shard is named by the first two hex digits of the SHA-1 of its key
 (:func:`shard_of`): ``<folder>/<xx>.json``, one JSON object each. A shard is
 read the first time one of its keys is asked for, and written back (whole,
 atomically) only when a record in it changed, so a cook that looks up a few
-sources reads and writes a few small files whatever the cache holds; two cooks
-that race keep the last one's view of a shard. A shard file is anyone's to
+sources reads and writes a few small files whatever the cache holds. Cooks that
+share a cache each lay only the records they changed over the shard as it is on
+disk when they save, one at a time (a lock file), so none loses another's. A shard file is anyone's to
 edit: it is read as the cache's own file (no link followed, bounded in size),
 and only records ``keep`` accepts are used.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Callable
@@ -48,7 +52,7 @@ class ShardedRecords:
         self._read = read and folder is not None
         self._lock = threading.Lock()
         self._shards: dict[str, dict] = {}
-        self._dirty: set[str] = set()
+        self._changed: dict[str, dict] = {}  # shard -> the records this cook put in it since its last save
 
     def _shard(self, name: str) -> dict:
         """The records of shard ``name``, read on first use (call with the lock held)."""
@@ -79,15 +83,35 @@ class ShardedRecords:
             records = self._shard(name)
             if records.get(key) != value:
                 records[key] = value
-                self._dirty.add(name)
+                self._changed.setdefault(name, {})[key] = value
 
     def save(self) -> None:
-        """Write every shard with a changed record; raises ``OSError`` when the folder cannot be written."""
+        """Write every shard with a changed record: the shard as it is on disk now, with this cook's changed
+        records laid over it; raises ``OSError`` when the folder cannot be written."""
         if self.folder is None:
             return
         with self._lock:
-            pending = {name: json.dumps(self._shards[name], separators=(",", ":")) for name in sorted(self._dirty)}
-        for name, text in pending.items():
-            write_atomically(self.folder / f"{name}.json", text)
-            with self._lock:
-                self._dirty.discard(name)
+            changed, self._changed = self._changed, {}
+        if not changed:
+            return
+        try:
+            with self._saving():
+                for name in sorted(changed):
+                    records = {**self._load(name), **changed[name]}
+                    write_atomically(self.folder / f"{name}.json", json.dumps(records, separators=(",", ":")))
+        except BaseException:
+            with self._lock:  # not written: still this cook's to save
+                for name, records in changed.items():
+                    self._changed[name] = {**records, **self._changed.get(name, {})}
+            raise
+
+    @contextlib.contextmanager
+    def _saving(self):
+        """Saves of every cook sharing this folder, one at a time (the lock file is never followed through a link)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)

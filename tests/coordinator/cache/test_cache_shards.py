@@ -67,3 +67,27 @@ def test_a_cook_rewrites_only_the_shards_of_what_it_learnt(tmp_path):
     assert changed == {f"stat/{shard_of(os.path.abspath(edited))}.json", f"sources/{shard_of(os.path.abspath(edited))}.json"}
     stat = shards(cache / "stat")[f"{shard_of(os.path.abspath(edited))}.json"]
     assert stat[os.path.abspath(edited)][0] == edited.stat().st_size
+
+
+def test_cooks_sharing_a_cache_keep_each_others_records_in_one_shard(tmp_path):
+    # two cooks open the same records, each learns of a source of its own in the same shard, and they save in turn:
+    # the later save lays its record over the shard as the earlier one left it (a lost record would make the next
+    # miss say "new source" where it should say what changed)
+    from oxcook.coordinator.cache._record_shards import ShardedRecords
+
+    keys = [f"source-{i}" for i in range(2000)]
+    first = keys[0]
+    second = next(k for k in keys[1:] if shard_of(k) == shard_of(first))
+    folder = tmp_path / "sources"
+    problems: list = []
+    a = ShardedRecords(folder, lambda record: isinstance(record, dict), problems.append)
+    b = ShardedRecords(folder, lambda record: isinstance(record, dict), problems.append)
+    assert a.get(first) is None and b.get(second) is None  # both have read the (empty) shard
+    b.put(second, {"by": "b"})
+    b.save()
+    a.put(first, {"by": "a"})
+    a.save()
+    on_disk = shards(folder)[f"{shard_of(first)}.json"]
+    assert on_disk == {first: {"by": "a"}, second: {"by": "b"}}
+    fresh = ShardedRecords(folder, lambda record: isinstance(record, dict), problems.append)
+    assert fresh.get(first) == {"by": "a"} and fresh.get(second) == {"by": "b"} and problems == []
