@@ -322,9 +322,10 @@ def _regular(path: Path, base: Path | None) -> Path:
 
 
 def _suffix(name: str) -> str:
-    """A file name's suffix, lower case, as ``os.path.splitext`` splits it (``.png`` and ``..png`` have none)."""
+    """A file name's suffix, lower case, as ``PurePath.suffix`` takes it (``.png`` has none, ``..png`` is a PNG): a
+    file found in a folder is known by the suffix it would be known by when named on its own."""
     dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 and name[:dot].lstrip(".") else ""
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:

@@ -67,3 +67,18 @@ def test_one_table_declares_each_source_kind_and_everything_else_is_read_from_it
     assert detect_format(tmp_path / "named.png") == ImportFormat.FBX
     assert detect_format(tmp_path / "absent.fbx") == ImportFormat.FBX
     assert detect_format(tmp_path / "absent.png") == ImportFormat.UNKNOWN
+
+
+def test_a_file_in_a_folder_is_known_by_the_suffix_it_has_when_named_alone(tmp_path):
+    from PIL import Image
+
+    from oxcook.coordinator import TextureSettings, expand_sources
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    names = ("..png", "a..png", "plain.png", ".png", "trailing.", "noext")
+    for name in names:
+        Image.new("RGB", (4, 4)).save(folder / name, format="PNG")
+    found = sorted(t.source_id.rsplit("/", 1)[-1] for t in expand_sources([folder], TextureSettings()).textures)
+    alone = sorted(name for name in names if detect_format(folder / name) == ImportFormat.TEXTURES)
+    assert found == alone == ["..png", "a..png", "plain.png"]
