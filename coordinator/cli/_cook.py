@@ -405,7 +405,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
                 answered[texture_label] = unchanged_report(args.output, plan.unchanged_textures)
                 order.append(texture_label)
             elif found.textures:
-                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key)
+                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key, planned=plan.textures_planned)
                 job = service.submit_texture_import(request, lambda j, r: reports.update({j: r}), display and display.update)
                 labels[job] = texture_label
                 order.append(job)

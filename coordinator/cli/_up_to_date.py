@@ -7,6 +7,9 @@ starts no process, imports no numpy, Pillow, encoder or Celery, and writes
 nothing. Anything doubtful (no record, a damaged or stale one, an interrupted
 cook's journal, files whose sizes are not the index's, a root another cook
 holds) leaves the decision to the jobs, which take the root's lock and look again.
+When there is work, the textures' verdicts go to their job, which takes them
+as its own if it finds the very record they were made against under the lock
+(else it stats every input again).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from pathlib import Path
 from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
 
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, TextureReportEntry, TextureSettings
-from ..cache import BuildRecord, versions_changed
+from ..cache import BuildRecord, PlannedVerdicts, versions_changed
 from ..emit import JOURNAL_FILE, cook_versions, load_record, unlocked_view
-from ..importers import MISSING, Missing, SourceSet, iter_texture_verdicts, missing_inputs, scene_verdict, unchanged_report_entry
+from ..importers import MISSING, Missing, SourceSet, missing_inputs, scene_verdict, texture_verdicts, unchanged_report_entry
 
 
 @dataclass
@@ -32,6 +35,7 @@ class CookPlan:
     textures_to_cook: bool = True
     unchanged_textures: list[TextureReportEntry] = field(default_factory=list)
     missing: Missing = field(default_factory=Missing)
+    textures_planned: PlannedVerdicts | None = None  # every texture's verdict, for the job to use under the lock
 
     @property
     def nothing_to_do(self) -> bool:
@@ -91,8 +95,10 @@ def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_targe
     for scene in found.scenes:
         unchanged = scene_verdict(scene, settings, record, encoder_target).unchanged
         (plan.unchanged_scenes if unchanged else plan.scenes_to_cook).append(scene)
-    # the job looks at every texture again under the root's lock: here the first that changed is enough
-    plan.textures_to_cook = any(not v.unchanged for v in iter_texture_verdicts(found.textures, record, encoder_target))
+    # every texture's verdict: the job takes them when it finds this same record under the root's lock
+    verdicts = tuple(texture_verdicts(found.textures, record, encoder_target))
+    plan.textures_planned = PlannedVerdicts(record, verdicts)
+    plan.textures_to_cook = not all(v.unchanged for v in verdicts)
     if not plan.textures_to_cook:
         plan.unchanged_textures = [unchanged_report_entry(t, record.textures[t.source_id]) for t in found.textures]
     return plan
