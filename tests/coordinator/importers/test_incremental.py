@@ -361,3 +361,26 @@ def test_the_plans_verdicts_are_not_used_against_a_record_written_after_the_plan
     status = _plan_then_cook(src, root, another_cook_then_an_edit)
     assert status["t1_albedo.bmp"] == "unchanged" and status["t2_albedo.bmp"] == "cooked"
     assert status["t0_albedo.bmp"] == status["t3_albedo.bmp"] == "unchanged"
+
+
+def test_the_plan_says_once_as_soon_as_it_finds_work_and_never_for_a_no_op(tmp_path):
+    """``on_work`` lets the command start the pool's processes while the plan still stats the other inputs."""
+    from oxcook.coordinator import expand_sources
+    from oxcook.coordinator._types import TextureSettings
+    from oxcook.coordinator.cli._up_to_date import plan_cook
+    from oxcook.worker import default_encoder_target
+
+    src, root = project(tmp_path / "src"), tmp_path / "out"
+    settings = TextureSettings(quality="fast")
+    calls: list[int] = []
+
+    def plan():
+        return plan_cook(root, expand_sources([src], settings), settings, default_encoder_target(), on_work=lambda: calls.append(1))
+
+    assert plan().textures_to_cook and calls == [1]  # a fresh root
+    assert cook(str(src), "-o", str(root), str(tmp_path / "r1.json"))[0] == 0
+    calls.clear()
+    assert plan().nothing_to_do and calls == []
+    bmp(src / "t0_albedo.bmp", 100)
+    bmp(src / "t2_albedo.bmp", 102)
+    assert plan().textures_to_cook and calls == [1]
