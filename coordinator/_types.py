@@ -19,6 +19,8 @@ from oxcook.worker.cook import TextureImportDesc
 if TYPE_CHECKING:
     from oxcook.worker.cook import QualityFigures  # numpy: a report entry only holds one
 
+    from .cache import PlannedVerdicts
+
 ImportJobId = int
 
 
@@ -176,6 +178,7 @@ class TextureImportRequest:
     layout: LooseCookedLayout = field(default_factory=LooseCookedLayout)
     source_key: bytes | None = None
     options: ImportOptions = field(default_factory=ImportOptions)
+    planned: PlannedVerdicts | None = None  # the plan's verdicts on ``textures`` (used only against the record they were made from)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ on first use (PEP 562): the settings and the build record load without the cooki
 from oxcook import _lazy
 
 from ._build_record import BuildRecord as BuildRecord
+from ._build_record import PlannedVerdicts as PlannedVerdicts
 from ._build_record import SceneEntry as SceneEntry
 from ._build_record import Stamp as Stamp
 from ._build_record import TextureEntry as TextureEntry
@@ -57,6 +58,7 @@ __all__ = [
     "ShardedRecords",
     "Stamp",
     "TextureEntry",
+    "PlannedVerdicts",
     "Verdict",
     "default_cache_dir",
     "entry_verdict",

@@ -84,6 +84,7 @@ class BuildRecord:
     versions: dict[str, str]  # oxcook, cooker, encoder
     textures: dict[str, TextureEntry] = field(default_factory=dict)  # by source id
     scenes: dict[str, SceneEntry] = field(default_factory=dict)  # by scene path
+    packed: bytes = field(default=b"", compare=False, repr=False)  # the bytes it was read from (``b""``: made here)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,20 @@ class Verdict:
 
 
 UNCHANGED = Verdict(True)
+
+
+@dataclass(frozen=True)
+class PlannedVerdicts:
+    """The verdicts a cook's plan made on a job's textures (in the job's order) against ``record``.
+
+    The job takes them as its own when it opens the root and finds that very record
+    (the same bytes, so the same index and the same entries): its stamps are the
+    plan's, and an input edited after they were taken keeps its old stamps in the
+    record, so the next cook sees the edit. Against any other record the job stats
+    every input again."""
+
+    record: BuildRecord
+    verdicts: tuple[Verdict, ...]
 
 
 def settings_key(settings: dict) -> str:
@@ -181,25 +196,58 @@ def _stamp_row(s: Stamp) -> list:
     return [_name(s.path), s.size, s.mtime_ns, s.ino, s.ctime_ns]
 
 
-def pack_record(record: BuildRecord) -> bytes:
-    """The record's bytes (entries sorted: the same record always packs to the same bytes)."""
-    textures = [
-        [_name(e.source_id), [_stamp_row(s) for s in e.stamps], e.settings_key, e.index, e.preset, e.format, e.width, e.height, e.mips, e.bytes, e.verified]
-        for _, e in sorted(record.textures.items())
-    ]
-    scenes = [[_name(e.path), e.settings_key, [_stamp_row(s) for s in e.stamps], list(e.assets), e.textures, e.verified] for _, e in sorted(record.scenes.items())]
-    return msgpack.packb(
-        {
-            "magic": MAGIC,
-            "version": VERSION,
-            "index_sha256": record.index_sha256,
-            "source_key": record.source_key,
-            "started_ns": record.started_ns,
-            "versions": dict(sorted(record.versions.items())),
-            "textures": textures,
-            "scenes": scenes,
-        }
+def _texture_row(e: TextureEntry) -> list:
+    return [_name(e.source_id), [_stamp_row(s) for s in e.stamps], e.settings_key, e.index, e.preset, e.format, e.width, e.height, e.mips, e.bytes, e.verified]
+
+
+def _read_rows(read: BuildRecord | None) -> dict[str, tuple[TextureEntry, bytes]]:
+    """The packed bytes of each texture row of a record read from bytes (source id → its entry, its row's bytes)."""
+    if read is None or not read.packed:
+        return {}
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_buffer_size=len(read.packed) + 1)
+    unpacker.feed(read.packed)
+    for _ in range(unpacker.read_map_header()):
+        if unpacker.unpack() != "textures":
+            unpacker.skip()
+            continue
+        if unpacker.read_array_header() != len(read.textures):
+            return {}
+        rows, start = {}, unpacker.tell()
+        for source_id, entry in read.textures.items():  # in the order of its rows (unpack_record keeps it)
+            unpacker.skip()
+            end = unpacker.tell()
+            rows[source_id] = (entry, read.packed[start:end])
+            start = end
+        return rows
+    return {}
+
+
+def pack_record(record: BuildRecord, read: BuildRecord | None = None) -> bytes:
+    """The record's bytes (entries sorted: the same record always packs to the same bytes).
+
+    ``read``: the record this one was made from; the rows of the entries they share (the very same
+    objects) are copied from the bytes it was read from instead of being packed again."""
+    kept = _read_rows(read)
+    packer = msgpack.Packer()
+    textures = b"".join(
+        row[1] if (row := kept.get(source_id)) is not None and row[0] is e else packer.pack(_texture_row(e)) for source_id, e in sorted(record.textures.items())
     )
+    scenes = [[_name(e.path), e.settings_key, [_stamp_row(s) for s in e.stamps], list(e.assets), e.textures, e.verified] for _, e in sorted(record.scenes.items())]
+    top = {
+        "magic": MAGIC,
+        "version": VERSION,
+        "index_sha256": record.index_sha256,
+        "source_key": record.source_key,
+        "started_ns": record.started_ns,
+        "versions": dict(sorted(record.versions.items())),
+        "textures": None,
+        "scenes": scenes,
+    }
+    parts = [packer.pack_map_header(len(top))]
+    for key, value in top.items():
+        parts.append(packer.pack(key))
+        parts.append(packer.pack_array_header(len(record.textures)) + textures if key == "textures" else packer.pack(value))
+    return b"".join(parts)
 
 
 _HEX = re.compile("[0-9a-f]*")
@@ -358,4 +406,5 @@ def unpack_record(data: bytes) -> BuildRecord:
         versions=versions,
         textures=textures,
         scenes=scenes,
+        packed=data,
     )

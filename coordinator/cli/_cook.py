@@ -304,7 +304,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rebuild or args.force:
         plan = CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
     else:
-        plan = plan_cook(args.output, found, settings, default_encoder_target())
+        plan = plan_cook(args.output, found, settings, default_encoder_target(), on_work=lambda: _start_local_pool(broker))
     if plan.warning:
         _warn("build-record-invalid", plan.warning)
     prune = args.prune and bool(plan.missing.textures)
@@ -314,6 +314,14 @@ def run(args: argparse.Namespace) -> int:
             jobs.append((f"{len(found.textures)} textures", unchanged_report(args.output, plan.unchanged_textures, plan.missing)))
         return _finish(args, jobs, started)
     return _cook(args, found, plan, settings, broker, prune, started)
+
+
+def _start_local_pool(broker: str | None) -> None:
+    """Start the local pool's fork server (once; a farm cook has none)."""
+    if not broker or broker.lower().startswith("local"):
+        from ..backends import start_fork_server
+
+        start_fork_server()
 
 
 def _dry_run(args: argparse.Namespace, found, settings: TextureSettings) -> int:
@@ -334,10 +342,7 @@ def _dry_run(args: argparse.Namespace, found, settings: TextureSettings) -> int:
 
 def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSettings, broker: str | None, prune: bool, started: float) -> int:
     """Run the jobs that have work through the service (the cooking stack is loaded here, not before)."""
-    if not broker or broker.lower().startswith("local"):
-        from ..backends import start_fork_server
-
-        start_fork_server()  # the pool's processes import the worker while this process imports the service
+    _start_local_pool(broker)  # the pool's processes import the worker while this process imports the service
     from .._service import ImportService, QueueDispatcher
     from ._progress import PhaseEvents, ProgressDisplay
 
@@ -405,7 +410,7 @@ def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSett
                 answered[texture_label] = unchanged_report(args.output, plan.unchanged_textures)
                 order.append(texture_label)
             elif found.textures:
-                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key)
+                request = TextureImportRequest(textures=tuple(found.textures), cooked_root=args.output, options=options, source_key=args.source_key, planned=plan.textures_planned)
                 job = service.submit_texture_import(request, lambda j, r: reports.update({j: r}), display and display.update)
                 labels[job] = texture_label
                 order.append(job)

@@ -7,19 +7,23 @@ starts no process, imports no numpy, Pillow, encoder or Celery, and writes
 nothing. Anything doubtful (no record, a damaged or stale one, an interrupted
 cook's journal, files whose sizes are not the index's, a root another cook
 holds) leaves the decision to the jobs, which take the root's lock and look again.
+When there is work, the textures' verdicts go to their job, which takes them
+as its own if it finds the very record they were made against under the lock
+(else it stats every input again).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 from oxcook.formats import INDEX_FILE_NAME, FormatError, parse_index
 
 from .._types import ImportDiagnostic, ImportReport, ImportSeverity, TextureReportEntry, TextureSettings
-from ..cache import BuildRecord, versions_changed
+from ..cache import BuildRecord, PlannedVerdicts, versions_changed
 from ..emit import JOURNAL_FILE, cook_versions, load_record, unlocked_view
-from ..importers import MISSING, Missing, SourceSet, iter_texture_verdicts, missing_inputs, scene_verdict, unchanged_report_entry
+from ..importers import MISSING, Missing, SourceSet, missing_inputs, iter_texture_verdicts, scene_verdict, unchanged_report_entry
 
 
 @dataclass
@@ -32,6 +36,8 @@ class CookPlan:
     textures_to_cook: bool = True
     unchanged_textures: list[TextureReportEntry] = field(default_factory=list)
     missing: Missing = field(default_factory=Missing)
+    textures_planned: PlannedVerdicts | None = None  # every texture's verdict, for the job to use under the lock
+    said_work: bool = False  # ``on_work`` ran while planning
 
     @property
     def nothing_to_do(self) -> bool:
@@ -75,14 +81,18 @@ def root_record(root: Path) -> RootRecord:
     return RootRecord(None, why=changed) if changed else RootRecord(loaded.record)
 
 
-def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
+def plan_cook(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str, on_work: Callable[[], None] = lambda: None) -> CookPlan:
     """The plan for cooking ``found`` into ``root`` with the command line's ``settings`` (a root another cook
-    holds is left to the jobs, which wait for it)."""
+    holds is left to the jobs, which wait for it). ``on_work()`` runs once, as soon as some input is found to
+    have work (so the caller can start what the cook needs while the plan stats the others); never for a no-op."""
     with unlocked_view(root) as free:
-        return _plan(root, found, settings, encoder_target) if free else CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+        plan = _plan(root, found, settings, encoder_target, on_work) if free else CookPlan(scenes_to_cook=list(found.scenes), textures_to_cook=bool(found.textures))
+    if not plan.nothing_to_do and not plan.said_work:
+        on_work()
+    return plan
 
 
-def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str) -> CookPlan:
+def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_target: str, on_work: Callable[[], None]) -> CookPlan:
     state = root_record(root)
     record = state.record
     if record is None:
@@ -91,8 +101,18 @@ def _plan(root: Path, found: SourceSet, settings: TextureSettings, encoder_targe
     for scene in found.scenes:
         unchanged = scene_verdict(scene, settings, record, encoder_target).unchanged
         (plan.unchanged_scenes if unchanged else plan.scenes_to_cook).append(scene)
-    # the job looks at every texture again under the root's lock: here the first that changed is enough
-    plan.textures_to_cook = any(not v.unchanged for v in iter_texture_verdicts(found.textures, record, encoder_target))
+    if plan.scenes_to_cook:
+        on_work()
+        plan.said_work = True
+    # every texture's verdict: the job takes them when it finds this same record under the root's lock
+    verdicts = []
+    for verdict in iter_texture_verdicts(found.textures, record, encoder_target):
+        if not verdict.unchanged and not plan.said_work:
+            on_work()
+            plan.said_work = True
+        verdicts.append(verdict)
+    plan.textures_planned = PlannedVerdicts(record, tuple(verdicts))
+    plan.textures_to_cook = not all(v.unchanged for v in verdicts)
     if not plan.textures_to_cook:
         plan.unchanged_textures = [unchanged_report_entry(t, record.textures[t.source_id]) for t in found.textures]
     return plan

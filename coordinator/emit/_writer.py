@@ -260,7 +260,7 @@ class LooseCookedWriter:
         if record is not None and not (unchanged and same_entries(record, self.previous.record)):
             named = dataclasses.replace(record, index_sha256=hashlib.sha256(data).hexdigest(), source_key=self.source_key.hex())
             try:
-                write_record(self.root, pack_record(named))
+                write_record(self.root, pack_record(named, self.previous.record))
             except OSError:
                 pass  # the record left names the previous index, so it is ignored: the next cook checks every input
         self._journal.commit()

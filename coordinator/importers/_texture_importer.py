@@ -24,7 +24,7 @@ from oxcook.worker.cook import quality_figures
 
 from .._memory import HeldBytes, coordinator_budget, human_size, result_estimate
 from .._types import ImportPhase, TextureImportRequest, TextureReportEntry, TextureSource
-from ..cache import Stamp, TextureEntry, is_verified
+from ..cache import PlannedVerdicts, Stamp, TextureEntry, is_verified
 from ..emit import FALLBACK_INDEX, ImportSession
 from ..pipelines import TexturePipeline, TextureWorkItem, TextureWorkResult
 from ._gates import gate_failures
@@ -44,15 +44,16 @@ class TextureSetImporter(Importer):
     formats = frozenset({ImportFormat.TEXTURES})
 
     async def import_async(self, request, job: "JobContext") -> None:
+        planned = None
         if isinstance(request, TextureImportRequest):
-            textures = list(request.textures)
+            textures, planned = list(request.textures), request.planned
         else:
             job.progress(ImportPhase.PARSING, 0, 0, f"scanning {request.source_path}")
             found = await asyncio.get_running_loop().run_in_executor(None, expand_sources, [request.source_path], request.options.textures)
             textures = found.textures
         if request.options.prune:
             await _prune(textures, job)
-        await cook_textures(textures, job)
+        await cook_textures(textures, job, planned=planned)
 
 
 async def _prune(textures: list[TextureSource], job: "JobContext") -> None:
@@ -244,6 +245,7 @@ async def cook_textures(
     on_cooked: Callable[[TextureSource, int], None] | None = None,
     *,
     budget: int | None = None,
+    planned: PlannedVerdicts | None = None,
 ) -> dict[str, int]:
     """Cook ``textures`` through the job's texture pipeline and emit them in a deterministic order.
 
@@ -255,7 +257,9 @@ async def cook_textures(
     ``on_cooked(source, index)`` runs after each emission (scene importers emit
     materials from it). ``budget``: the bytes the results may take in the
     coordinator (default: the coordinator's whole budget; a scene gives what
-    its geometry leaves).
+    its geometry leaves). ``planned``: the cook's plan's verdicts on ``textures``, taken
+    when the root's record is the very one they were made against (else every
+    texture is stat'ed again).
 
     Returns:
         source id → texture index.
@@ -267,7 +271,10 @@ async def cook_textures(
     loop = asyncio.get_running_loop()
     record = session.previous_record
     target = job.config.encoder_target
-    verdicts = await loop.run_in_executor(None, texture_verdicts, textures, record, target, session.record_reason)
+    if planned is not None and record is not None and planned.record is record and len(planned.verdicts) == len(textures):
+        verdicts = planned.verdicts
+    else:
+        verdicts = await loop.run_in_executor(None, texture_verdicts, textures, record, target, session.record_reason)
     todo: list[TextureSource] = []
     why: dict[str, str] = {}
     for source, verdict in zip(textures, verdicts, strict=True):

@@ -45,6 +45,23 @@ def test_a_record_round_trips_and_packs_to_the_same_bytes():
     assert pack_record(unpack_record(data)) == data
 
 
+def test_a_record_packed_from_the_one_read_reuses_its_rows_and_packs_the_same_bytes():
+    """The rows a cook kept (the very entries of the record it read) are copied from the bytes read; the rest packed."""
+    names = ["a_albedo.png", "b_albedo.png", "c_albedo.png", "d_albedo.png"]
+    read_bytes = pack_record(_record(textures={n: _texture(n, index=i + 1) for i, n in enumerate(names)}))
+    read = unpack_record(read_bytes)
+    textures = dict(read.textures)
+    textures["b_albedo.png"] = _texture("b_albedo.png", index=7, stamps=(Stamp("/src/b_albedo.png", 99, 98, 97, 96),))
+    del textures["c_albedo.png"]
+    textures["aa_albedo.png"] = _texture("aa_albedo.png", index=8)
+    after = dataclasses.replace(read, textures=textures, started_ns=5)
+    data = pack_record(after, read)
+    assert data == pack_record(after)
+    assert unpack_record(data) == after
+    assert pack_record(read, read) == read_bytes
+    assert pack_record(after, _record()) == pack_record(after)  # a record not read from bytes lends no rows
+
+
 @pytest.mark.parametrize("keep", [0, 1, 7, 40, -1])
 def test_a_truncated_record_is_refused_by_code(keep):
     data = pack_record(_record())

@@ -305,3 +305,82 @@ def test_after_a_compaction_the_unchanged_inputs_are_still_unchanged(tmp_path):
     assert files_with_times(tmp_path / "out") == before
     sidecars = {s: unpack_otex((tmp_path / "out" / otex_relpath(s)).read_bytes()).resource_index for s in textures(report)}
     assert {s: t["index"] for s, t in textures(report).items()} == sidecars  # the record's rows are the compacted ones
+
+
+def _plan_then_cook(src: Path, root: Path, between) -> dict[str, str]:
+    """Plan a cook of ``src`` into ``root`` as ``oxcook cook`` does, run ``between()``, then the textures' job with
+    the plan's verdicts (in this process); each texture's status."""
+    from oxcook.coordinator import AssetImporter, Config, TextureImportRequest, expand_sources
+    from oxcook.coordinator._types import ImportOptions, TextureSettings
+    from oxcook.coordinator.cli._up_to_date import plan_cook
+    from oxcook.worker import default_encoder_target
+
+    settings = TextureSettings(quality="fast")
+    found = expand_sources([src], settings)
+    plan = plan_cook(root, found, settings, default_encoder_target())
+    assert plan.textures_to_cook and plan.textures_planned is not None
+    between()
+    request = TextureImportRequest(textures=tuple(found.textures), cooked_root=root, options=ImportOptions(textures=settings), planned=plan.textures_planned)
+    report = AssetImporter(Config(thread_pool_size=2)).import_to_loose_cooked(request)
+    assert report.success, report.diagnostics
+    return {t.source_id: t.status for t in report.textures}
+
+
+def test_a_texture_edited_after_planning_is_never_vouched_for_with_its_old_row(tmp_path):
+    """The job takes the plan's verdicts when the root's record is the one they were made against: an input edited
+    after the plan stamped it keeps its old stamps in the record, so the next cook cooks it, and the root ends as a
+    full re-cook of the edited sources leaves it."""
+    src = project(tmp_path / "src")
+    root, full = tmp_path / "out", tmp_path / "full"
+    assert cook(str(src), "-o", str(root), str(tmp_path / "r1.json"))[0] == 0
+    shutil.copytree(root, full)
+    bmp(src / "t1_albedo.bmp", 101)
+    status = _plan_then_cook(src, root, lambda: bmp(src / "t2_albedo.bmp", 102))
+    assert status["t1_albedo.bmp"] == "cooked"
+    code, report, err = cook(str(src), "-o", str(root), str(tmp_path / "r2.json"))
+    assert code == 0, err
+    edited_late = textures(report)["t2_albedo.bmp"]
+    assert status["t2_albedo.bmp"] == "cooked" or edited_late["status"] == "cooked"  # by this cook's job or the next cook
+    code, report, err = cook(str(src), "-o", str(root), str(tmp_path / "r3.json"))
+    assert code == 0 and report["totals"]["unchanged"] == 4, err
+    assert cook(str(src), "-o", str(full), "--rebuild", str(tmp_path / "r4.json"))[0] == 0
+    assert snapshot(root) == snapshot(full)
+
+
+def test_the_plans_verdicts_are_not_used_against_a_record_written_after_the_plan(tmp_path):
+    """Another cook commits into the root between the plan and the job: the job stats every input again."""
+    src = project(tmp_path / "src")
+    root = tmp_path / "out"
+    assert cook(str(src), "-o", str(root), str(tmp_path / "r1.json"))[0] == 0
+    bmp(src / "t1_albedo.bmp", 101)
+
+    def another_cook_then_an_edit() -> None:
+        assert cook(str(src), "-o", str(root), str(tmp_path / "r2.json"))[0] == 0  # cooks t1, writes a new record
+        bmp(src / "t2_albedo.bmp", 102)
+
+    status = _plan_then_cook(src, root, another_cook_then_an_edit)
+    assert status["t1_albedo.bmp"] == "unchanged" and status["t2_albedo.bmp"] == "cooked"
+    assert status["t0_albedo.bmp"] == status["t3_albedo.bmp"] == "unchanged"
+
+
+def test_the_plan_says_once_as_soon_as_it_finds_work_and_never_for_a_no_op(tmp_path):
+    """``on_work`` lets the command start the pool's processes while the plan still stats the other inputs."""
+    from oxcook.coordinator import expand_sources
+    from oxcook.coordinator._types import TextureSettings
+    from oxcook.coordinator.cli._up_to_date import plan_cook
+    from oxcook.worker import default_encoder_target
+
+    src, root = project(tmp_path / "src"), tmp_path / "out"
+    settings = TextureSettings(quality="fast")
+    calls: list[int] = []
+
+    def plan():
+        return plan_cook(root, expand_sources([src], settings), settings, default_encoder_target(), on_work=lambda: calls.append(1))
+
+    assert plan().textures_to_cook and calls == [1]  # a fresh root
+    assert cook(str(src), "-o", str(root), str(tmp_path / "r1.json"))[0] == 0
+    calls.clear()
+    assert plan().nothing_to_do and calls == []
+    bmp(src / "t0_albedo.bmp", 100)
+    bmp(src / "t2_albedo.bmp", 102)
+    assert plan().textures_to_cook and calls == [1]
