@@ -17,7 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxcook.worker.cache import CorruptEntry, read_entry, texture_key
+from oxcook.worker.cache import CorruptEntry, OutdatedEntry, read_entry, texture_key
 from oxcook.worker.wire import MeshResult, Result, TextureResult
 
 MATCH, MISMATCH, UNAUDITED, CORRUPT = "match", "mismatch", "not audited", "corrupt"
@@ -46,6 +46,8 @@ def audit_entry(key: str, data: bytes) -> Finding:
     """Cook the entry ``data`` under ``key`` again here and compare (blocking: reads its sources and cooks)."""
     try:
         entry = read_entry(data, key, (TextureResult, MeshResult))
+    except OutdatedEntry as exc:  # not damage: a cook that asks for it misses, says why, and cooks it again
+        return Finding(key, UNAUDITED, reason=f"{exc}; a cook that asks for it cooks it again")
     except CorruptEntry as exc:
         return Finding(key, CORRUPT, reason=str(exc))
     result, who = entry.result, entry.cooked_by or "an unknown cook (the entry does not say)"
