@@ -25,6 +25,7 @@ never a hang.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,6 +46,7 @@ from ._farm_intake import Intake
 from ._farm_job import FarmJob, FarmLink
 from ._urls import mask_url
 
+logger = logging.getLogger(__name__)
 _TTL_FACTOR = 4
 _UPLOAD_GRACE_S = 10.0  # how long forgetting a job waits for its blob uploads still running
 _PROCESSES_TTL_S = 5.0
@@ -240,7 +242,10 @@ class FarmBackend:
                 # reader at its next turn (its pops wait a second at most), and the wait is bounded anyway
                 state.forgotten = True
                 state.reader.cancel()
-                await asyncio.wait({state.reader}, timeout=_READER_GRACE_S)
+                done, _ = await asyncio.wait({state.reader}, timeout=_READER_GRACE_S)
+                if not done:
+                    logger.warning("oxcook: job %s's reader is still waiting on the broker at %s; it stops at its next answer", job, self._link.shown)
+                    state.reader.add_done_callback(_retrieved)
             uploads = self._blobs.forget(job)
             if uploads:  # an upload still on its thread lands before the sweep (bounded: a blob left behind expires by its TTL)
                 await asyncio.wait(uploads.values(), timeout=_UPLOAD_GRACE_S)
@@ -271,6 +276,12 @@ class FarmBackend:
         self._link.bulk_redis.close()
         self._link.uploader.shutdown(wait=False)
         self._link.publisher.shutdown(wait=False)
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    """Take the outcome of a task nobody waits for any more (so no "exception never retrieved" is printed)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _drop_gathering(job: FarmJob) -> None:

@@ -86,3 +86,37 @@ def test_forgetting_a_job_stops_its_reader_even_when_a_command_swallows_the_canc
 
     took = asyncio.run(asyncio.wait_for(main(), 60))
     assert took < 3.0, took  # a pop waits a second at most; the flag stops the reader at its next turn
+
+
+def test_a_reader_that_outlives_its_grace_is_named_and_left_to_stop_on_its_own(server, monkeypatch, caplog):
+    from oxcook.coordinator.backends import _farm_backend
+    from oxcook.coordinator.backends._farm_intake import Intake
+
+    monkeypatch.setattr(_farm_backend, "_READER_GRACE_S", 0.0)
+    waiting = asyncio.Event()
+    real_wait = Intake._wait
+
+    async def swallowing_wait(self, done, spent):  # a command that finishes its pop whatever cancels it
+        waiting.set()
+        try:
+            return await real_wait(self, done, spent)
+        except asyncio.CancelledError:
+            return await real_wait(self, done, [])
+
+    monkeypatch.setattr(Intake, "_wait", swallowing_wait)
+    source = png_bytes(np.random.default_rng(2).integers(0, 256, (16, 16, 3), dtype=np.uint8))
+
+    async def main() -> bool:
+        backend = FarmBackend(server.url, window=4)
+        backend.submit(TextureWork("j:0", "t0_albedo.png", preset_desc("albedo", "a_albedo.png"), job="j", sources=(source,), part=(0, 2)))
+        await asyncio.wait_for(waiting.wait(), 30)
+        reader = backend._jobs["j"].reader
+        await backend.forget_job("j")  # returns at once: the reader has had no time to stop
+        stopped = not reader.done()
+        await asyncio.wait_for(asyncio.gather(reader, return_exceptions=True), 10)  # and it does stop, on its next turn
+        await backend.close()
+        return stopped
+
+    with caplog.at_level("WARNING", logger="oxcook.coordinator.backends._farm_backend"):
+        assert asyncio.run(main())
+    assert any("reader is still waiting" in r.getMessage() for r in caplog.records), caplog.text
