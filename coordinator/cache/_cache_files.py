@@ -20,6 +20,15 @@ from ._record_shards import ShardedRecords
 from ._stat_cache import well_formed
 
 STAT_DIR, RECORDS_DIR = "stat", "sources"
+# the same records in an older layout, one JSON file each: nothing reads them, and a cook that writes its records removes them
+UNSHARDED_FILES = ("stat.json", "sources.json")
+
+
+def remove_unsharded(settings: CacheSettings) -> None:
+    """Remove the records of the older layout from the local folder (raises ``OSError`` when it cannot)."""
+    if settings.local is not None:
+        for name in UNSHARDED_FILES:
+            (settings.local / name).unlink(missing_ok=True)
 
 
 def local_tier(settings: CacheSettings) -> FolderTier | None:

@@ -40,7 +40,7 @@ from oxcook.worker.cache import (
 )
 from oxcook.worker.wire import MeshResult, MeshWork, TextureResult, TextureWork
 
-from ._cache_files import local_tier, source_identity, source_records, stat_records, unusable_message
+from ._cache_files import local_tier, remove_unsharded, source_identity, source_records, stat_records, unusable_message
 from ._cache_settings import CacheSettings
 from ._stat_cache import StatCache
 
@@ -196,7 +196,7 @@ class CookCache:
         Each step that fails is a warning (:meth:`take_warnings`), never an error: the cache is an optimisation."""
         if self.local is None:
             return
-        for step in (self.stat.save, self._records.save, lambda: self.local.prune(self.settings.max_bytes)):
+        for step in (self.stat.save, self._records.save, lambda: remove_unsharded(self.settings), lambda: self.local.prune(self.settings.max_bytes)):
             try:
                 step()
             except OSError as exc:

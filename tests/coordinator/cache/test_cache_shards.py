@@ -91,3 +91,16 @@ def test_cooks_sharing_a_cache_keep_each_others_records_in_one_shard(tmp_path):
     assert on_disk == {first: {"by": "a"}, second: {"by": "b"}}
     fresh = ShardedRecords(folder, lambda record: isinstance(record, dict), problems.append)
     assert fresh.get(first) == {"by": "a"} and fresh.get(second) == {"by": "b"} and problems == []
+
+
+def test_records_of_the_one_file_layout_are_removed_by_the_first_cook_that_writes_its_own(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    paint(src / "t00_albedo.png", 0)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for name in ("stat.json", "sources.json"):  # nothing reads them: left, they would hold their space for ever
+        (cache / name).write_text(json.dumps({"/somewhere/else.png": [1, 2, 3, "00"]}))
+    cook(str(src), "-o", str(tmp_path / "root"), "--cache", str(cache))
+    assert not (cache / "stat.json").exists() and not (cache / "sources.json").exists()
+    assert shards(cache / "stat") and shards(cache / "sources")
