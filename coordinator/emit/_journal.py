@@ -332,8 +332,16 @@ def write_files_durably(root: Path, files: dict[str, bytes]) -> None:
 
 def _overwrite(path: str, data: bytes) -> None:
     """``data`` as the whole of ``path``, written over the old bytes: the file is cut only when it was longer (an
-    ``O_TRUNC`` that frees a file's blocks first waits on the file system's journal; a sidecar keeps its length)."""
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666), "wb") as fh:
+    ``O_TRUNC`` that frees a file's blocks first waits on the file system's journal; a sidecar keeps its length).
+    A file that another name shares (a snapshot made with hard links) or a link is replaced by a file of its own:
+    the other name keeps its bytes (the journal holds the old ones, so a kill in between is repaired)."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666), "wb") as fh:
         fh.write(data)
         fh.flush()
         if os.fstat(fh.fileno()).st_size != len(data):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -183,3 +184,22 @@ def test_a_compaction_that_would_write_an_invalid_container_is_refused_and_leave
     with pytest.raises(CommitRefusedError, match="breaks the loader's rules"):
         compact_root(root)
     assert snapshot(root) == before and not (root / ".oxcook/journal").exists()  # rolled back at once: every file as it was
+
+
+def test_a_snapshot_made_with_hard_links_keeps_its_bytes_through_a_compaction(recooked, tmp_path):
+    src, root = recooked
+    snapshot_dir = tmp_path / "snapshot"  # as `cp -al` or `rsync --link-dest` keep a build's root
+    for path in sorted(root.rglob("*")):
+        if ".oxcook" in path.relative_to(root).parts:
+            continue
+        target = snapshot_dir / path.relative_to(root)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    before = snapshot(snapshot_dir)
+    result = oxcook("compact", str(root))
+    assert result.returncode == 0, result.stderr
+    assert snapshot(snapshot_dir) == before  # the snapshot's sidecars and descriptors are its own still
+    assert snapshot(root) != before and not (root / ".oxcook/journal").exists()
