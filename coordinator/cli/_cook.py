@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -275,6 +276,19 @@ def _warn(code: str, message: str, **fields) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``oxcook cook``. Finding the sources and what changed makes a few objects per texture that all live until the
+    plan is made, and no cycles: the cycle collector, which would walk them again and again as they pile up, is off
+    until the cook finds work (:func:`_cook` turns it back on)."""
+    if not gc.isenabled():
+        return _run(args)
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     _log.configure(verbose=args.verbose, quiet=args.quiet, log_format=args.log_format)
     settings = TextureSettings(args.preset, args.format, args.mips, args.quality, args.filter, min_psnr=args.min_psnr)
@@ -342,6 +356,7 @@ def _dry_run(args: argparse.Namespace, found, settings: TextureSettings) -> int:
 
 def _cook(args: argparse.Namespace, found, plan: CookPlan, settings: TextureSettings, broker: str | None, prune: bool, started: float) -> int:
     """Run the jobs that have work through the service (the cooking stack is loaded here, not before)."""
+    gc.enable()  # cooking makes and drops objects by the thousand: the collector runs as in any program
     _start_local_pool(broker)  # the pool's processes import the worker while this process imports the service
     from .._service import ImportService, QueueDispatcher
     from ._progress import PhaseEvents, ProgressDisplay

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import os
 import stat
 import tomllib
@@ -99,16 +100,19 @@ def make_desc(source_id: str, settings: TextureSettings, default_preset: str | N
     return name, _with_id(desc, source_id)
 
 
-_DESC_FIELDS = tuple(f.name for f in dataclasses.fields(TextureImportDesc))
+_DESC_FIELDS = tuple(f.name for f in dataclasses.fields(TextureImportDesc) if f.name != "source_id")
+_DESC_VALUES = operator.attrgetter(*_DESC_FIELDS)
+_DESC_SLOTS = tuple(getattr(TextureImportDesc, name).__set__ for name in _DESC_FIELDS)  # its slots' setters
+_SET_SOURCE_ID = TextureImportDesc.source_id.__set__
 
 
 def _with_id(desc: TextureImportDesc, source_id: str) -> TextureImportDesc:
     """``dataclasses.replace(desc, source_id=source_id)`` without running ``__init__`` again: ``desc`` was made by it,
     and an id is any string (a cook makes one per texture)."""
     out = object.__new__(TextureImportDesc)
-    for name in _DESC_FIELDS:
-        object.__setattr__(out, name, getattr(desc, name))
-    object.__setattr__(out, "source_id", source_id)
+    for put, value in zip(_DESC_SLOTS, _DESC_VALUES(desc), strict=True):
+        put(out, value)
+    _SET_SOURCE_ID(out, source_id)
     return out
 
 
@@ -333,12 +337,13 @@ def _walk(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
     ``extensions``, in path order (as ``sorted`` orders paths: part by part)."""
     if ".oxcook" in folder.parts:
         return []
-    found = []
+    found = []  # (path, its folder, its name)
     for top, dirs, names in os.walk(folder):  # a link to a folder is listed among the folders, and not walked
         dirs[:] = [d for d in dirs if d != ".oxcook"]
-        found += [os.path.join(top, name) for name in names if _suffix(name) in extensions]
-    found.sort(key=lambda p: p.split(os.sep))
-    return [Path(p) for p in found]
+        found += [(os.path.join(top, name), top, name) for name in names if _suffix(name) in extensions]
+    found.sort(key=lambda f: f[0].split(os.sep))
+    tops: dict[str, Path] = {}  # a folder's path made once: a name joined to it is parsed alone
+    return [(tops.get(top) or tops.setdefault(top, Path(top))) / name for _, top, name in found]
 
 
 def _common_root(inputs: list[Path]) -> Path:
