@@ -49,7 +49,7 @@ WORKER_WIRE_PUBLIC = {
 }  # fmt: skip
 WORKER_CACHE_PUBLIC = {
     "CacheKey", "CorruptEntry", "FolderTier", "lacks_quality", "MAX_ENTRY_BYTES", "mesh_key", "miss_reason",
-    "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "texture_key", "unpack_entry",
+    "open_shared_tier", "pack_entry", "read_cache_file", "read_entry", "texture_key", "unpack_entry", "write_atomically",
     "OutdatedEntry", "UnusableEntry",
 }  # fmt: skip
 COORDINATOR_PUBLIC = {

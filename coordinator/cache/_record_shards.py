@@ -22,9 +22,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from oxcook.worker.cache import UnusableEntry, read_cache_file
+from oxcook.worker.cache import UnusableEntry, read_cache_file, write_atomically
 
-from ._stat_cache import write_atomically
 
 # a shard holds 1/256 of the records (some 150 and 700 bytes a source): room for ~10 million sources. A larger
 # file is ignored with a warning, and rewritten with what this cook learnt when one of its records changes.
@@ -98,7 +97,7 @@ class ShardedRecords:
             with self._saving():
                 for name in sorted(changed):
                     records = {**self._load(name), **changed[name]}
-                    write_atomically(self.folder / f"{name}.json", json.dumps(records, separators=(",", ":")))
+                    write_atomically(self.folder / f"{name}.json", json.dumps(records, separators=(",", ":")).encode())
         except BaseException:
             with self._lock:  # not written: still this cook's to save
                 for name, records in changed.items():

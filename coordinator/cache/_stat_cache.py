@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
@@ -56,23 +55,6 @@ class StatCache:
     def save(self) -> None:
         """Write what this run learnt; raises ``OSError`` when it cannot be written."""
         self._store.save()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """``text`` as ``path``'s new content, all or nothing (a temporary file renamed over it; a link there is replaced, not followed).
-
-    Raises:
-        OSError: the folder cannot be written (read-only, full, gone); no temporary file is left behind.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def well_formed(value) -> bool:

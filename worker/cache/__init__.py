@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str | tuple[str, str]] = {
     "MAX_ENTRY_BYTES": "._tiers",
     "open_shared_tier": ("._tiers", "open_shared"),
     "read_cache_file": "._tiers",
+    "write_atomically": "._tiers",
     "UnusableEntry": "._tiers",
 }
 
@@ -41,4 +42,5 @@ __all__ = [
     "texture_key",
     "unpack_entry",
     "UnusableEntry",
+    "write_atomically",
 ]

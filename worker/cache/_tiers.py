@@ -21,6 +21,7 @@ written matters is the caller's decision.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -102,15 +103,22 @@ USAGE_FILE, USAGE_LOG = "usage.json", "usage.log"  # in ``entries/``: the last m
 _USAGE_LIMIT, _USAGE_LOG_LIMIT = 1 << 12, 1 << 24
 
 
-def _write_small(path: Path, data: bytes) -> None:
-    """Replace a small file of the cache's own atomically (not made durable: a measure lost is taken again)."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+def write_atomically(path: Path, data: bytes) -> None:
+    """``data`` as ``path``'s new content, all or nothing (a temporary file renamed over it; a link there is replaced,
+    not followed; not made durable: the cache's own records are taken again when lost).
+
+    Raises:
+        OSError: the folder cannot be written (read-only, full, gone); no temporary file is left behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(temp, path)
-    except OSError:
+    except BaseException:
         Path(temp).unlink(missing_ok=True)
+        raise
 
 
 class Tier(Protocol):
@@ -265,7 +273,8 @@ class FolderTier:
             freed += size
         self._sweep_temporaries()
         if self._entries.is_dir():
-            _write_small(self._entries / USAGE_FILE, json.dumps({"bytes": total, "log_offset": offset}).encode())
+            with contextlib.suppress(OSError):  # a measure lost is taken again
+                write_atomically(self._entries / USAGE_FILE, json.dumps({"bytes": total, "log_offset": offset}).encode())
         return removed, freed
 
     def _sweep_temporaries(self, older_than: float = 3600.0) -> None:

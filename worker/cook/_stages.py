@@ -257,18 +257,24 @@ def pack_subresources(
     """Stage 7: the OTX1 payload (D3D12 packing, SHA-256 content hash) and its row fields."""
     layout = compute_layout(texture_type, plan.output_format, plan.width, plan.height, array_layers=len(layers), mip_levels=plan.mip_levels)
     payload, digest = pack_payload(layout, [sub for layer in layers for sub in layer], flags=plan.flags)
+    return _cooked(plan, texture_type, len(layers), payload, digest, diagnostics)
+
+
+def _cooked(plan: CookPlan, texture_type: TextureType, layers: int, payload, digest, diagnostics: Sequence[ImportDiagnostic], **more) -> CookedTexture:
+    """The cooked texture ``plan`` describes, with its payload (``more``: its timings and quality sums)."""
     return CookedTexture(
         payload=payload,
         texture_type=int(texture_type),
         width=plan.width,
         height=plan.height,
         depth=1,
-        array_layers=len(layers),
+        array_layers=layers,
         mip_levels=plan.mip_levels,
         format=int(plan.output_format),
         content_hash=digest,
         flags=int(plan.flags),
         diagnostics=tuple(diagnostics),
+        **more,
     )
 
 
@@ -413,20 +419,6 @@ def cook_texture_layers(
         start = clock()
         payload, digest = writer.finish()
         timings["pack_subresources"] = (clock() - start) * 1000.0
-    return CookedTexture(
-        payload=payload,
-        texture_type=int(desc.texture_type),
-        width=plan.width,
-        height=plan.height,
-        depth=1,
-        array_layers=len(sources),
-        mip_levels=plan.mip_levels,
-        format=int(plan.output_format),
-        content_hash=digest,
-        flags=int(plan.flags),
-        diagnostics=tuple(diagnostics),
-        timings_ms=timings,
-        quality=meter.sums() if meter is not None else None,
-    )
+    return _cooked(plan, desc.texture_type, len(sources), payload, digest, diagnostics, timings_ms=timings, quality=meter.sums() if meter is not None else None)
 
 
